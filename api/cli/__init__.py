@@ -1,0 +1,1 @@
+"""The `sipas` command line."""
