@@ -1,1 +1,1 @@
-"""survey package."""
+"""Application core: settings, database, tables and the use cases of the SIPAS platform."""

@@ -1,0 +1,28 @@
+"""All tables of the platform, one module per entity group.
+
+Importing this package registers every table on ``SQLModel.metadata`` (Alembic and the tests rely
+on it). Phone numbers live only in :class:`DossierContact` (and, for fieldwork, the invitation
+tables): no ``*Public`` schema an analyst receives has a phone field.
+"""
+
+from survey.models.base import NAMING_CONVENTION, utcnow
+from survey.models.designs import Design, Draw, SampleUnit
+from survey.models.frames import Dossier, DossierContact, Frame, FrameImportProblem, GeoMapping
+from survey.models.users import ApiToken, Role, StaffUser, UserScope
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "ApiToken",
+    "Design",
+    "Dossier",
+    "DossierContact",
+    "Draw",
+    "Frame",
+    "FrameImportProblem",
+    "GeoMapping",
+    "Role",
+    "SampleUnit",
+    "StaffUser",
+    "UserScope",
+    "utcnow",
+]
