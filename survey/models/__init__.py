@@ -7,12 +7,21 @@ tables): no ``*Public`` schema an analyst receives has a phone field.
 
 from survey.models.base import NAMING_CONVENTION, utcnow
 from survey.models.designs import Design, Draw, SampleUnit
+from survey.models.fieldwork import (
+    Campaign,
+    Invitation,
+    Response,
+    SmsMessage,
+    SmsOptOut,
+)
 from survey.models.frames import Dossier, DossierContact, Frame, FrameImportProblem, GeoMapping
+from survey.models.questionnaires import Questionnaire
 from survey.models.users import ApiToken, Role, StaffUser, UserScope
 
 __all__ = [
     "NAMING_CONVENTION",
     "ApiToken",
+    "Campaign",
     "Design",
     "Dossier",
     "DossierContact",
@@ -20,8 +29,13 @@ __all__ = [
     "Frame",
     "FrameImportProblem",
     "GeoMapping",
+    "Invitation",
+    "Questionnaire",
+    "Response",
     "Role",
     "SampleUnit",
+    "SmsMessage",
+    "SmsOptOut",
     "StaffUser",
     "UserScope",
     "utcnow",

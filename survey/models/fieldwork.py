@@ -1,0 +1,145 @@
+"""Fieldwork: campaigns, invitations (the only link between a phone and a response), SMS outbox,
+opt-outs and responses.
+
+Privacy by structure: ``Response`` has no contact data; phones appear only in ``Invitation`` and
+``SmsMessage`` (both purged after fieldwork) and opt-outs keep only a keyed hash of the number.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from survey.models.base import utcnow
+
+
+def _timestamp(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index)
+    )
+
+
+class Campaign(SQLModel, table=True):
+    """A draw + a published questionnaire version + a field period."""
+
+    __tablename__ = "campaign"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    draw_id: int = Field(foreign_key="draw.id", index=True)
+    questionnaire_id: int = Field(foreign_key="questionnaire.id", index=True)
+    field_start: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    field_end: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    status: str = Field(default="draft", max_length=16)  # draft | active | closed
+    sms_template: str = Field(default="", max_length=1000)
+    reminder_template: str = Field(default="", max_length=1000)
+    strip_diacritics: bool = False
+    reminder_days: list[int] = Field(default_factory=lambda: [3, 7], sa_column=Column(JSON))
+    contact_purged_at: datetime | None = _timestamp()
+    created_by: int | None = Field(default=None, foreign_key="staff_user.id")
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class Invitation(SQLModel, table=True):
+    """One sampled case's invitation. The token is never stored, only its SHA-256."""
+
+    __tablename__ = "invitation"
+    __table_args__ = (UniqueConstraint("campaign_id", "sample_unit_id"),)
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    campaign_id: int = Field(
+        sa_column=Column(ForeignKey("campaign.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    sample_unit_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("sample_unit.id"), nullable=False, index=True)
+    )
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    token_salt: str = Field(max_length=32)
+    channel: str = Field(max_length=16)  # sms | letter
+    phone_e164: str | None = Field(default=None, max_length=16)
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    revoked_at: datetime | None = _timestamp()
+    first_opened_at: datetime | None = _timestamp()
+    started_at: datetime | None = _timestamp()
+    completed_at: datetime | None = _timestamp()
+    opted_out_at: datetime | None = _timestamp()
+    sms_status: str = Field(default="none", max_length=16)  # none|queued|sent|delivered|failed
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class SmsMessage(SQLModel, table=True):
+    """The persistent outbox; ``idempotency_key`` makes queueing the same message twice a no-op."""
+
+    __tablename__ = "sms_message"
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    idempotency_key: str = Field(max_length=100, unique=True)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
+    invitation_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, ForeignKey("invitation.id"), index=True)
+    )
+    kind: str = Field(max_length=16)  # invitation | reminder
+    to_e164: str | None = Field(default=None, max_length=16)
+    text: str = Field(max_length=2000)
+    encoding: str = Field(max_length=8)  # gsm7 | ucs2
+    segments: int
+    # queued -> sending -> sent -> delivered | failed; "unknown" after a crash mid-send (not resent)
+    status: str = Field(default="queued", max_length=16, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _timestamp(index=True)
+    lease_until: datetime | None = _timestamp()
+    gateway_ref: str = Field(default="", max_length=100)
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    sent_at: datetime | None = _timestamp()
+    delivered_at: datetime | None = _timestamp()
+
+
+class SmsOptOut(SQLModel, table=True):
+    """A number that asked not to be contacted, kept as a keyed hash so it survives the purge."""
+
+    __tablename__ = "sms_opt_out"
+    id: int | None = Field(default=None, primary_key=True)
+    phone_hash: str = Field(max_length=64, unique=True)
+    keyword: str = Field(default="", max_length=32)
+    received_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class Response(SQLModel, table=True):
+    """A citizen's answers with what analysis needs, and no contact data."""
+
+    __tablename__ = "response"
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    campaign_id: int = Field(
+        sa_column=Column(ForeignKey("campaign.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    # Unique: one response per invitation, enforced by the database.
+    invitation_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, ForeignKey("invitation.id"), unique=True)
+    )
+    questionnaire_id: int = Field(foreign_key="questionnaire.id")
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    language: str = Field(default="vi", max_length=8)
+    current_page: int = 0
+    status: str = Field(default="in_progress", max_length=16)  # in_progress | completed
+    submission_hash: str | None = Field(default=None, max_length=64)
+    stratum: str = Field(max_length=128)
+    inclusion_prob: float
+    weight: float
+    agency_code: str = Field(max_length=32, index=True)
+    province_code: str = Field(max_length=8)
+    level: str = Field(max_length=16)
+    procedure_field: str = Field(default="", max_length=128)
+    channel: str = Field(max_length=16)
+    started_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    completed_at: datetime | None = _timestamp()
