@@ -1,0 +1,46 @@
+"""The FastAPI application factory; no work happens at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import import_module
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import install_error_handlers
+from survey.db import make_engine
+from survey.settings import Settings, load_settings
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+# Router modules, each exposing ``router``; listed here so the app is assembled in one place.
+ROUTER_MODULES = [
+    "api.routers.auth",
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service for ``settings`` (default: from ``SIPAS_*`` environment variables)."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="SIPAS",
+        summary="Sample surveys of citizens' satisfaction with public administrative services",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings)
+    install_error_handlers(app)
+    for module_name in ROUTER_MODULES:
+        app.include_router(import_module(module_name).router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

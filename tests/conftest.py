@@ -1,0 +1,100 @@
+"""Database fixtures: every DB test runs on SQLite and on a real PostgreSQL, on the migrated schema.
+
+PostgreSQL comes from ``SIPAS_TEST_POSTGRES_URL`` or, when unset, from ``scripts/pg-start`` (which
+installs and starts a loopback server). ``SIPAS_TEST_SKIP_POSTGRES=1`` is the only way to skip it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel
+
+import survey.models  # noqa: F401
+from survey.db import make_engine, upgrade_database
+from survey.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("SIPAS_TEST_POSTGRES_URL")
+    if url:
+        return url
+    result = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "pg-start")], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"scripts/pg-start failed:\n{result.stderr}")
+    url = result.stdout.strip().splitlines()[-1]
+    os.environ["SIPAS_TEST_POSTGRES_URL"] = url
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade_database(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated_url() -> str:
+    url = _postgres_url()
+    engine = make_engine(Settings(database_url=url))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade_database(url)
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    if name == "postgresql" and os.environ.get("SIPAS_TEST_SKIP_POSTGRES") == "1":
+        pytest.skip("SIPAS_TEST_SKIP_POSTGRES=1")
+    return name
+
+
+@pytest.fixture
+def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "sipas.db"
+        shutil.copyfile(template, path)
+        return Settings(database_url=f"sqlite:///{path}")
+    url: str = request.getfixturevalue("postgres_migrated_url")
+    return Settings(database_url=url)
+
+
+def _truncate_all(engine: Engine) -> None:
+    tables = [t.name for t in SQLModel.metadata.sorted_tables]
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings)
+    if not settings.is_sqlite:
+        _truncate_all(engine)
+    yield engine
+    if not settings.is_sqlite:
+        _truncate_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine) as session:
+        yield session
