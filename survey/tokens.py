@@ -1,0 +1,30 @@
+"""Invitation tokens: 256-bit keyed tokens that the database stores only as a SHA-256 hash.
+
+A token is ``HMAC-SHA256(secret_key, "invitation:" + salt)`` in URL-safe base64 (43 characters,
+256 bits). The database keeps the random per-invitation ``salt`` and ``sha256(token)``: a copy of the
+database alone does not reveal any link, while the service (which holds the secret key) can print the
+same link again on a letter or in a reminder. Revoking an invitation changes its salt.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+
+def new_salt() -> str:
+    """A random 128-bit salt, hex encoded."""
+    return secrets.token_hex(16)
+
+
+def make_token(secret_key: str, salt: str) -> str:
+    """The invitation token for ``salt`` under ``secret_key`` (RFC 2104 HMAC with SHA-256)."""
+    digest = hmac.new(secret_key.encode(), f"invitation:{salt}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def hash_token(token: str) -> str:
+    """What the database stores and looks up: the hex SHA-256 of the token."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,27 @@
+"""Invitation tokens: long, keyed, reproducible from the salt, never stored in clear."""
+
+from __future__ import annotations
+
+import base64
+
+from survey.tokens import hash_token, make_token, new_salt
+
+
+def test_token_carries_256_bits_and_is_url_safe() -> None:
+    token = make_token("secret", new_salt())
+    raw = base64.urlsafe_b64decode(token + "=")
+    assert len(raw) * 8 == 256
+    assert token.isascii() and "/" not in token and "+" not in token
+
+
+def test_same_salt_gives_same_token_and_other_key_or_salt_differs() -> None:
+    salt = new_salt()
+    assert make_token("k1", salt) == make_token("k1", salt)
+    assert make_token("k2", salt) != make_token("k1", salt)
+    assert make_token("k1", new_salt()) != make_token("k1", salt)
+
+
+def test_hash_is_not_the_token() -> None:
+    token = make_token("k", new_salt())
+    digest = hash_token(token)
+    assert len(digest) == 64 and token not in digest and digest == hash_token(token)
