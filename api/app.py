@@ -19,6 +19,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Router modules, each exposing ``router``; listed here so the app is assembled in one place.
 ROUTER_MODULES = [
     "api.routers.auth",
+    "api.routers.questionnaires",
 ]
 
 
