@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "api.cli.database",
     "api.cli.users",
     "api.cli.serve",
+    "api.cli.questionnaire",
 ]
 
 

@@ -1,0 +1,398 @@
+"""``sipas analyze``: SIPAS indices with standard errors from a responses CSV.
+
+Reads the responses, builds the design from its columns, estimates every index (overall,
+elements, criteria) for the whole sample and for every domain of ``--by``, flags each cell and
+writes ``indices.csv``, ``indices.json`` and ``report.txt`` into ``--out``. A malformed input
+ends with a one-line error naming the line and column, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analysis.design import SurveyDesign
+from analysis.indices import CI_METHODS, INDEX_RULES, IndexTable, estimate_indices
+from analysis.questionnaire_tree import (
+    QuestionnaireTree,
+    builtin_questionnaire_tree,
+    builtin_tree_names,
+    parse_questionnaire_tree,
+)
+from analysis.reliability import FLAGS, ReliabilityRule, flag_cells
+from analysis.responses_file import ResponsesData, read_responses
+
+EXIT_OK = 0
+EXIT_INPUT_ERROR = 2
+ALL_DOMAINS = "(all)"
+
+_RULE_TEXT = {
+    "criteria-mean": "criterion = weighted share of valid answers that are 4-5; element = mean "
+    "of its criterion indices; overall = mean of the element indices",
+    "pooled": "criterion = weighted share of valid answers that are 4-5; element = weighted "
+    "share of all its valid answers that are 4-5; overall = mean of the element indices",
+    "respondent-mean": "criterion = weighted share of valid answers that are 4-5; element = "
+    "weighted mean over respondents of each one's share of 4-5 answers in the element; "
+    "overall = mean of the element indices",
+    "mean-score": "criterion = weighted mean answer on the 1-5 scale; element = mean of its "
+    "criterion means; overall = mean of the element means",
+}
+
+_EPILOG = """\
+examples:
+  sipas analyze responses.csv --questionnaire sipas-standard --strata agency \\
+      --fpc population --by agency --out results/
+  sipas analyze responses.csv -q questionnaire.json --strata stratum --weight w \\
+      --by province,channel --rule pooled --ci beta --level 0.90 --out results/
+
+The questionnaire is a JSON file ({"elements": {"e1": ["e1_q1", ...]}} or a platform
+questionnaire) or a built-in name (%s). Answers are 1-5; an empty cell is "not answered",
+the --na-code is "not applicable"; both are left out of the shares. Indices are shares in [0, 1]
+(mean scores for --rule mean-score) with Taylor-linearised SEs from the whole design.
+"""
+
+
+class AnalyzeInputError(ValueError):
+    """Inconsistent options or inputs; the message says what to change."""
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    """Add the ``analyze`` sub-command to ``subparsers``."""
+    parser = subparsers.add_parser(
+        "analyze",
+        help="SIPAS indices with standard errors from a responses CSV",
+        description="Estimate the SIPAS satisfaction indices (overall, elements, criteria) "
+        "with design-based standard errors, confidence intervals and reliability flags, for "
+        "the whole sample and every domain of --by.",
+        epilog=_EPILOG % ", ".join(builtin_tree_names()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("responses", type=Path, help="responses CSV (UTF-8, header line)")
+    parser.add_argument(
+        "-q",
+        "--questionnaire",
+        required=True,
+        help="questionnaire JSON file or built-in name (e.g. sipas-standard)",
+    )
+    parser.add_argument("--strata", help="stratum column (e.g. agency); unstratified if omitted")
+    parser.add_argument(
+        "--fpc",
+        help="column with the stratum's population count N_h or sampling fraction "
+        "(auto-detected: all values <= 1 are fractions)",
+    )
+    parser.add_argument(
+        "--weight",
+        help="sampling weight column; if omitted the weight is N_h / respondents in the "
+        "stratum (needs --fpc with population counts)",
+    )
+    parser.add_argument("--psu", help="primary sampling unit (cluster) column, if any")
+    parser.add_argument(
+        "--by",
+        default="",
+        help="domain column(s), comma-separated; several columns are crossed",
+    )
+    parser.add_argument(
+        "--rule", choices=INDEX_RULES, default="criteria-mean", help="aggregation rule"
+    )
+    parser.add_argument(
+        "--ci",
+        choices=CI_METHODS,
+        default="logit",
+        help="interval for shares, as R svyciprop (mean-score always uses t)",
+    )
+    parser.add_argument("--level", type=float, default=0.95, help="confidence level")
+    parser.add_argument(
+        "--na-code", type=float, default=0.0, help='code of "not applicable" (default 0)'
+    )
+    parser.add_argument(
+        "--lonely-psu",
+        choices=("fail", "certainty", "adjust", "average"),
+        default="fail",
+        help="strata with a single PSU, as R survey.lonely.psu",
+    )
+    parser.add_argument(
+        "--min-respondents",
+        type=int,
+        default=ReliabilityRule.min_respondents,
+        help="cells with fewer respondents are flagged 'suppressed'",
+    )
+    parser.add_argument(
+        "--max-cv",
+        type=float,
+        default=ReliabilityRule.max_cv,
+        help="cells with a larger CV are flagged 'unreliable'",
+    )
+    parser.add_argument(
+        "--max-ci-width",
+        type=float,
+        default=None,
+        help="cells with a wider interval are flagged 'unreliable' (off by default)",
+    )
+    parser.add_argument("--out", type=Path, required=True, help="output directory")
+    parser.set_defaults(handler=run_analyze)
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    """Handler of ``sipas analyze``: returns the exit code."""
+    try:
+        summary = analyze(args)
+    except (ValueError, OSError) as exc:
+        # Every input problem is a ValueError subclass with a message naming the fix.
+        print(f"sipas analyze: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    print(summary)
+    return EXIT_OK
+
+
+def load_tree(spec: str) -> QuestionnaireTree:
+    """A questionnaire JSON file, or else a built-in tree name."""
+    path = Path(spec)
+    if path.is_file():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise AnalyzeInputError(
+                f"questionnaire {spec}: not valid JSON (line {exc.lineno}, column {exc.colno}): "
+                f"{exc.msg}"
+            ) from None
+        return parse_questionnaire_tree(data)
+    if spec.lower().endswith(".json"):
+        raise AnalyzeInputError(f"questionnaire {spec}: file not found")
+    return builtin_questionnaire_tree(spec)
+
+
+@dataclass(frozen=True)
+class _DesignChoice:
+    design: SurveyDesign
+    weight_source: str
+    fpc_text: str
+
+
+def _build_design(args: argparse.Namespace, data: ResponsesData) -> _DesignChoice:
+    fpc = data.fpc
+    if fpc is None:
+        fpc_text = "none: sampling with replacement assumed (no finite population correction)"
+    elif np.all(fpc <= 1):
+        fpc_text = f"column {args.fpc!r} read as sampling fractions f_h (all values <= 1)"
+    else:
+        fpc_text = (
+            f"column {args.fpc!r} read as population counts N_h (values > 1); "
+            "f_h = sampled PSUs / N_h"
+        )
+    if args.weight:
+        weights = data.weights
+        weight_source = f"column {args.weight!r}"
+    else:
+        if fpc is None or np.all(fpc <= 1):
+            raise AnalyzeInputError(
+                "--weight: no weight column given; give --weight, or --fpc with population "
+                "counts N_h so the weight is N_h / respondents in the stratum"
+            )
+        if args.psu:
+            raise AnalyzeInputError(
+                "--weight: with --psu the weight cannot be derived from N_h; give --weight"
+            )
+        strata = data.strata if data.strata is not None else np.zeros(data.n, dtype=str)
+        _, inverse, counts = np.unique(strata, return_inverse=True, return_counts=True)
+        weights = fpc / counts[inverse.reshape(-1)]
+        weight_source = "N_h / respondents in the stratum (no --weight column)"
+    design = SurveyDesign.from_columns(
+        weights=weights,
+        strata=data.strata,
+        psu=data.psu,
+        fpc=fpc,
+        lonely_psu=args.lonely_psu,
+    )
+    return _DesignChoice(design, weight_source, fpc_text)
+
+
+def _number(value: float) -> float | None:
+    return None if not math.isfinite(value) else float(value)
+
+
+def _rows(
+    table: IndexTable,
+    by: list[str],
+    flags: NDArray[np.str_],
+    total: bool,
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for g in range(table.domains.shape[0]):
+        labels = (
+            dict.fromkeys(by, ALL_DOMAINS)
+            if total
+            else {name: str(col[g]) for name, col in zip(by, table.domain_labels, strict=True)}
+        )
+        for j, node in enumerate(table.nodes):
+            rows.append(
+                {
+                    **labels,
+                    "node": node,
+                    "level": table.levels[j],
+                    "parent": table.parents[j],
+                    "estimate": _number(table.estimate[g, j]),
+                    "se": _number(table.se[g, j]),
+                    "ci_lower": _number(table.ci_lower[g, j]),
+                    "ci_upper": _number(table.ci_upper[g, j]),
+                    "df": int(table.df[g]),
+                    "n_respondents": int(table.n_respondents[g, j]),
+                    "cv": _number(table.cv[g, j]),
+                    "flag": str(flags[g, j]),
+                }
+            )
+    return rows
+
+
+def _flags(table: IndexTable, rule: ReliabilityRule) -> NDArray[np.str_]:
+    return flag_cells(
+        table.n_respondents, table.estimate, table.se, table.ci_lower, table.ci_upper, rule
+    )
+
+
+def analyze(args: argparse.Namespace) -> str:
+    """Run the analysis described by ``args``; return a one-paragraph summary."""
+    tree = load_tree(args.questionnaire)
+    by = [c.strip() for c in args.by.split(",") if c.strip()]
+    if not 0.0 < args.level < 1.0:
+        raise AnalyzeInputError(f"--level: {args.level} must be between 0 and 1 (e.g. 0.95)")
+    flag_rule = ReliabilityRule(args.min_respondents, args.max_cv, args.max_ci_width)
+    data = read_responses(
+        args.responses,
+        criteria=tree.criteria,
+        strata=args.strata,
+        psu=args.psu,
+        weight=args.weight,
+        fpc=args.fpc,
+        by=by,
+        na_code=args.na_code,
+    )
+    choice = _build_design(args, data)
+    design = choice.design
+    options = {"rule": args.rule, "ci_method": args.ci, "level": args.level}
+    overall = estimate_indices(design, data.answers, tree, **options)
+    rows = _rows(overall, by, _flags(overall, flag_rule), total=True)
+    tables = [overall]
+    if by:
+        domains = estimate_indices(
+            design, data.answers, tree, domain=[data.by[c] for c in by], **options
+        )
+        rows += _rows(domains, by, _flags(domains, flag_rule), total=False)
+        tables.append(domains)
+
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    fields = [
+        *by,
+        "node",
+        "level",
+        "parent",
+        "estimate",
+        "se",
+        "ci_lower",
+        "ci_upper",
+        "df",
+        "n_respondents",
+        "cv",
+        "flag",
+    ]
+    with (out / "indices.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    meta = {
+        "questionnaire": tree.code,
+        "rule": args.rule,
+        "ci_method": overall.ci_method,
+        "level": args.level,
+        "by": by,
+        "flag_rule": flag_rule.describe(),
+        "weights": choice.weight_source,
+        "fpc": choice.fpc_text,
+        "n_respondents": design.n,
+        "n_strata": design.n_strata,
+        "n_psu": design.n_psu,
+        "design_df": design.df,
+    }
+    (out / "indices.json").write_text(
+        json.dumps({**meta, "rows": rows}, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    report = _report(args, tree, data, choice, flag_rule, tables, rows, by)
+    (out / "report.txt").write_text(report, encoding="utf-8")
+    return (
+        f"sipas analyze: {design.n} respondents, {len(rows)} cells "
+        f"({tables[-1].domains.shape[0]} domain(s) x {len(overall.nodes)} nodes"
+        f"{' + whole sample' if by else ''}) written to {out}"
+    )
+
+
+def _report(
+    args: argparse.Namespace,
+    tree: QuestionnaireTree,
+    data: ResponsesData,
+    choice: _DesignChoice,
+    flag_rule: ReliabilityRule,
+    tables: list[IndexTable],
+    rows: list[dict[str, Any]],
+    by: list[str],
+) -> str:
+    design = choice.design
+    ci = tables[0].ci_method
+    ci_text = (
+        "Student t interval estimate +/- t(df) se (mean-score rule)"
+        if args.rule == "mean-score"
+        else f"{ci} interval for a proportion, as R svyciprop(method={ci!r})"
+    )
+    lines = [
+        "SIPAS indices - sipas analyze",
+        "",
+        f"Responses: {args.responses} ({data.n} respondents)",
+        f"Questionnaire: {tree.code} - {len(tree.elements)} elements, {len(tree.criteria)} "
+        "criteria",
+        "",
+        "Design",
+        f"  strata: {args.strata or '(none)'} - {design.n_strata} strata",
+        f"  PSUs: {args.psu or 'each respondent is its own PSU'} - {design.n_psu} PSUs",
+        f"  design df (PSUs - strata): {design.df}",
+        f"  weights: {choice.weight_source}; sum of weights {design.weights.sum():.6g}",
+        f"  fpc: {choice.fpc_text}",
+        f"  strata with one PSU: rule {args.lonely_psu!r} (as R survey.lonely.psu)",
+        "",
+        f"Aggregation rule: {args.rule} - {_RULE_TEXT[args.rule]}.",
+        "Standard errors: Taylor linearisation of the ratio estimators over the whole design "
+        "(scores zero outside a domain), accounting for item non-response and for criteria "
+        "answered by the same respondent.",
+        f"Intervals: {ci_text}, level {args.level:g}; df = PSUs minus strata among the domain's "
+        "respondents (at least 1).",
+        f"Reliability flags: {flag_rule.describe()}",
+        f"Domains: {', '.join(by) if by else '(whole sample only)'}; rows with "
+        f"{ALL_DOMAINS!r} are the whole sample.",
+        "",
+        "Flags",
+    ]
+    for level in ("overall", "element", "criterion"):
+        counts = {f: sum(1 for r in rows if r["level"] == level and r["flag"] == f) for f in FLAGS}
+        lines.append(f"  {level}: " + ", ".join(f"{f} {n}" for f, n in counts.items()))
+    lines += ["", "Answers left out of the shares (per criterion)", "  criterion: not answered"
+              ", not applicable (code " + f"{args.na_code:g})"]
+    for c, criterion in enumerate(tree.criteria):
+        lines.append(
+            f"  {criterion}: {int(data.not_answered[c])}, {int(data.not_applicable[c])}"
+        )
+    whole = tables[0]
+    lines += ["", "Whole sample"]
+    for j, node in enumerate(whole.nodes[: 1 + len(tree.elements)]):
+        lines.append(
+            f"  {node}: {whole.estimate[0, j]:.4f} (se {whole.se[0, j]:.4f}, "
+            f"{args.level:.0%} CI {whole.ci_lower[0, j]:.4f}-{whole.ci_upper[0, j]:.4f})"
+        )
+    return "\n".join(lines) + "\n"
