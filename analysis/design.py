@@ -1,0 +1,425 @@
+"""Probability sampling designs as arrays: weights, strata, primary sampling units, fpc.
+
+A :class:`SurveyDesign` is the array form of R's ``svydesign(id=~psu, strata=~stratum,
+weights=~weight, fpc=~fpc)`` for a (stratified) one-stage or ultimate-cluster design. It holds
+integer codes only, so the estimators in :mod:`analysis.estimators` and the variance in
+:mod:`analysis.variance` are vectorised with ``np.bincount`` / ``np.add.at``.
+
+Conventions follow Lumley (2010), *Complex Surveys*, ch. 2 and the R ``survey`` package:
+
+* PSUs are nested in strata. Labels that repeat across strata are an error unless ``nest=True``
+  (R's ``svydesign(nest=TRUE)``), which makes each (stratum, psu) pair a PSU.
+* ``fpc`` given as population counts N_h (of PSUs) becomes the sampling fraction f_h = n_h / N_h;
+  values all <= 1 are taken as fractions already (R's auto-detection).
+* Domains are never made by dropping rows: an estimator zeroes the score outside the domain and
+  keeps the whole design (:meth:`SurveyDesign.subset_rows` exists for genuine sub-populations
+  chosen before sampling or for ``svyciprop`` on a subset design).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+LonelyPsuRule = Literal["fail", "certainty", "adjust", "average"]
+"""What to do with a stratum holding a single PSU, as R's ``options(survey.lonely.psu=)``.
+
+``fail`` raises; ``certainty`` treats it as sampled with certainty (no variance); ``adjust``
+centres its PSU total at the grand mean of all PSU totals; ``average`` replaces its contribution
+by the average contribution of the other strata.
+"""
+
+_LONELY_RULES: tuple[str, ...] = ("fail", "certainty", "adjust", "average")
+
+
+class DesignError(ValueError):
+    """A design column is missing, inconsistent or out of range; the message names the fix."""
+
+
+# R's svyrecvar sweeps the raking margins a fixed 10 times when residualising scores.
+RAKING_RESIDUAL_SWEEPS = 10
+
+
+@dataclass(frozen=True)
+class CalibrationStep:
+    """A calibration applied to the weights, remembered so the variance can account for it.
+
+    Attributes
+    ----------
+    kind : {"poststratify", "rake"}
+    groups : tuple of ndarray of intp, each shape (n,)
+        Post-stratum codes (one array) or the codes of each raking margin.
+    weights : ndarray, shape (n,)
+        The calibrated weights g_i d_i.
+
+    Notes
+    -----
+    As R ``survey:::svyrecvar`` (survey 4.1), the variance of a calibrated estimator uses the
+    residuals of the weighted scores x_i = w_i u_i from the calibration model. Post-
+    stratification: the GREG residual x_i - w_i sum_{j in g} x_j / sum_{j in g} w_j (weighted
+    least squares on the post-stratum indicators). Raking: R's iterative fit of the scores,
+    x_i - w_i * mean_{j in margin cell}(x_j / w_j) (unweighted mean over the cell's sampled rows)
+    cycled over the margins 10 times. Both checked against R to 1e-10 on the api data
+    (tests/analysis/test_reference_r.py). Lumley (2010), sec. 7.2-7.4.
+    """
+
+    kind: Literal["poststratify", "rake"]
+    groups: tuple[NDArray[np.intp], ...]
+    weights: NDArray[np.float64]
+
+    def residualise(self, weighted_scores: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Residuals of (n, k) weighted scores w_i u_i from the calibration model."""
+        psw = self.weights[:, None]
+        if self.kind == "poststratify":
+            # Weighted least squares on the post-stratum indicators (R's calibrate() qr).
+            g = self.groups[0]
+            size = int(g.max(initial=-1)) + 1
+            sums = np.zeros((size, weighted_scores.shape[1]))
+            np.add.at(sums, g, weighted_scores)
+            wsum = np.bincount(g, weights=self.weights, minlength=size)
+            return weighted_scores - psw * (sums / np.where(wsum > 0, wsum, 1.0)[:, None])[g]
+        safe_psw = np.where(psw > 0, psw, 1.0)
+        resid = weighted_scores.copy()
+        counts = [np.bincount(g).astype(np.float64) for g in self.groups]
+        for _ in range(RAKING_RESIDUAL_SWEEPS):
+            for g, cnt in zip(self.groups, counts, strict=True):
+                sums = np.zeros((cnt.shape[0], resid.shape[1]))
+                np.add.at(sums, g, resid / safe_psw)
+                resid = resid - psw * (sums / np.where(cnt > 0, cnt, 1.0)[:, None])[g]
+        return resid
+
+
+def encode_labels(labels: ArrayLike, *, field: str) -> tuple[NDArray[np.intp], NDArray[Any]]:
+    """Encode any hashable labels as integer codes ``0..G-1`` in sorted label order.
+
+    Parameters
+    ----------
+    labels : array_like, shape (n,)
+        Labels (strings, integers, ...). Missing values (``None`` or NaN) are rejected.
+    field : str
+        Name used in error messages.
+
+    Returns
+    -------
+    codes : ndarray of intp, shape (n,)
+    levels : ndarray, shape (G,)
+        ``levels[codes]`` reproduces the labels.
+    """
+    arr = np.asarray(labels)
+    if arr.ndim != 1:
+        raise DesignError(f"{field}: expected a 1-D column, got shape {arr.shape}")
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        row = int(np.flatnonzero(np.isnan(arr))[0])
+        raise DesignError(f"{field}: row {row} is missing; every row needs a {field} label")
+    if arr.dtype.kind == "O":
+        missing = np.array([v is None or (isinstance(v, float) and v != v) for v in arr])
+        if missing.any():
+            row = int(np.flatnonzero(missing)[0])
+            raise DesignError(f"{field}: row {row} is missing; every row needs a {field} label")
+        arr = arr.astype(str)
+    levels, codes = np.unique(arr, return_inverse=True)
+    return codes.astype(np.intp).reshape(-1), levels
+
+
+def _as_float_column(values: ArrayLike, *, field: str, n: int | None) -> NDArray[np.float64]:
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 1:
+        raise DesignError(f"{field}: expected a 1-D column, got shape {arr.shape}")
+    if n is not None and arr.shape[0] != n:
+        raise DesignError(f"{field}: has {arr.shape[0]} rows but the design has {n}")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DesignError(f"{field}: row {row} is {arr[row]!r}; give a finite number")
+    return arr
+
+
+@dataclass(frozen=True)
+class SurveyDesign:
+    """A stratified (cluster) sample design in array form.
+
+    Attributes
+    ----------
+    weights : ndarray, shape (n,)
+        Sampling weights w_i = 1 / pi_i (possibly calibrated).
+    strata : ndarray of int, shape (n,)
+        Stratum codes ``0..H-1``; all zeros when unstratified.
+    psu : ndarray of int, shape (n,)
+        PSU codes ``0..P-1``, unique across strata; each row its own PSU without clusters.
+    fpc : ndarray, shape (n,)
+        Sampling fraction f_h = n_h / N_h of the row's stratum (0 when sampling with
+        replacement / no fpc).
+    lonely_psu : LonelyPsuRule
+        Rule for strata with a single PSU (R's ``survey.lonely.psu``).
+    calibration : tuple of CalibrationStep
+        Calibrations that produced ``weights``, in order (empty for design weights); the Taylor
+        variance replaces scores by their calibration residuals.
+    """
+
+    weights: NDArray[np.float64]
+    strata: NDArray[np.intp]
+    psu: NDArray[np.intp]
+    fpc: NDArray[np.float64]
+    lonely_psu: LonelyPsuRule = "fail"
+    calibration: tuple[CalibrationStep, ...] = ()
+
+    def __post_init__(self) -> None:
+        n = self.weights.shape[0]
+        for name in ("strata", "psu", "fpc"):
+            arr = getattr(self, name)
+            if arr.shape != (n,):
+                raise DesignError(f"{name}: shape {arr.shape} but weights has shape ({n},)")
+        if self.lonely_psu not in _LONELY_RULES:
+            raise DesignError(
+                f"lonely_psu: {self.lonely_psu!r} is not one of {', '.join(_LONELY_RULES)}"
+            )
+        if n and (self.weights < 0).any():
+            row = int(np.flatnonzero(self.weights < 0)[0])
+            raise DesignError(f"weights: row {row} is negative; weights must be >= 0")
+        if n and ((self.fpc < 0) | (self.fpc > 1)).any():
+            row = int(np.flatnonzero((self.fpc < 0) | (self.fpc > 1))[0])
+            raise DesignError(
+                f"fpc: row {row} has sampling fraction {self.fpc[row]}; it must be in [0, 1]"
+            )
+
+    @property
+    def n(self) -> int:
+        """Number of sampled rows."""
+        return int(self.weights.shape[0])
+
+    @property
+    def n_strata(self) -> int:
+        """Number of strata with at least one row of non-zero weight."""
+        return int(np.unique(self.strata[self.weights != 0]).size)
+
+    @property
+    def n_psu(self) -> int:
+        """Number of PSUs with at least one row of non-zero weight."""
+        return int(np.unique(self.psu[self.weights != 0]).size)
+
+    def calibration_residuals(self, weighted_scores: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Weighted scores w_i u_i replaced by their calibration residuals (steps in order)."""
+        for step in self.calibration:
+            weighted_scores = step.residualise(weighted_scores)
+        return weighted_scores
+
+    @property
+    def df(self) -> int:
+        """Design degrees of freedom: PSUs minus strata (R ``degf``)."""
+        return self.n_psu - self.n_strata
+
+    def psu_layout(self) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
+        """Compact PSU codes and, per PSU, its stratum and sampling fraction.
+
+        Returns
+        -------
+        psu_index : ndarray of intp, shape (n,)
+            Row -> PSU index ``0..P'-1`` over the PSUs present.
+        psu_stratum : ndarray of intp, shape (P',)
+        psu_fpc : ndarray of float, shape (P',)
+        """
+        uniq, first, psu_index = np.unique(self.psu, return_index=True, return_inverse=True)
+        del uniq
+        return (
+            psu_index.astype(np.intp).reshape(-1),
+            self.strata[first],
+            self.fpc[first],
+        )
+
+    def subset_rows(self, mask: ArrayLike) -> SurveyDesign:
+        """Keep only the rows in ``mask``, as R's ``subset()`` of an uncalibrated design.
+
+        Not for domain estimation (zero the score instead). The sampling fractions are kept, so
+        the variance of the subset uses the stratum sizes of the full design only through f_h;
+        ``n_h`` becomes the number of PSUs present, which equals R when the subset is a union of
+        strata (R pads missing PSUs of a stratum with zeros). A calibrated design keeps all its
+        rows and gets zero weights outside the mask, as R does, so the calibration residuals
+        are still taken over the whole sample.
+        """
+        keep = np.asarray(mask, dtype=bool)
+        if keep.shape != (self.n,):
+            raise DesignError(f"mask: shape {keep.shape} but the design has {self.n} rows")
+        if self.calibration:
+            return SurveyDesign(
+                weights=np.where(keep, self.weights, 0.0),
+                strata=self.strata,
+                psu=self.psu,
+                fpc=self.fpc,
+                lonely_psu=self.lonely_psu,
+                calibration=self.calibration,
+            )
+        return SurveyDesign(
+            weights=self.weights[keep],
+            strata=self.strata[keep],
+            psu=self.psu[keep],
+            fpc=self.fpc[keep],
+            lonely_psu=self.lonely_psu,
+        )
+
+    def with_weights(
+        self, weights: ArrayLike, *, calibration: tuple[CalibrationStep, ...] = ()
+    ) -> SurveyDesign:
+        """The same design with other weights (e.g. after non-response adjustment).
+
+        ``calibration`` lists the calibration steps that produced the new weights; weights that
+        come from elsewhere drop any earlier calibration record.
+        """
+        w = _as_float_column(weights, field="weights", n=self.n)
+        return SurveyDesign(
+            weights=w,
+            strata=self.strata,
+            psu=self.psu,
+            fpc=self.fpc,
+            lonely_psu=self.lonely_psu,
+            calibration=calibration,
+        )
+
+    @classmethod
+    def from_columns(
+        cls,
+        *,
+        weights: ArrayLike | None = None,
+        inclusion_prob: ArrayLike | None = None,
+        strata: ArrayLike | None = None,
+        psu: ArrayLike | None = None,
+        fpc: ArrayLike | None = None,
+        lonely_psu: LonelyPsuRule = "fail",
+        nest: bool = False,
+    ) -> SurveyDesign:
+        """Build a design from data columns, as R ``svydesign``.
+
+        Parameters
+        ----------
+        weights, inclusion_prob : array_like, optional
+            Sampling weights, or inclusion probabilities pi_i (weights = 1/pi_i). Without
+            either, weights are N_h / n_h when ``fpc`` holds population counts, else 1.
+        strata, psu : array_like, optional
+            Any hashable labels. Without ``psu`` each row is its own PSU.
+        fpc : array_like, optional
+            Population count of PSUs N_h per row, or the sampling fraction n_h / N_h
+            (all values <= 1). Must be constant within a stratum.
+        lonely_psu : {"fail", "certainty", "adjust", "average"}
+        nest : bool
+            PSU labels are only unique within a stratum (R ``nest=TRUE``).
+
+        Returns
+        -------
+        SurveyDesign
+        """
+        n = _infer_n(weights, inclusion_prob, strata, psu, fpc)
+        if strata is None:
+            strata_codes = np.zeros(n, dtype=np.intp)
+        else:
+            strata_codes, _ = encode_labels(strata, field="strata")
+            if strata_codes.shape[0] != n:
+                raise DesignError(f"strata: has {strata_codes.shape[0]} rows, expected {n}")
+        if psu is None:
+            psu_codes = np.arange(n, dtype=np.intp)
+        else:
+            raw_psu, _ = encode_labels(psu, field="psu")
+            if raw_psu.shape[0] != n:
+                raise DesignError(f"psu: has {raw_psu.shape[0]} rows, expected {n}")
+            pair = raw_psu.astype(np.int64) * (int(strata_codes.max(initial=0)) + 1)
+            pair += strata_codes
+            _, psu_codes = np.unique(pair, return_inverse=True)
+            psu_codes = psu_codes.astype(np.intp).reshape(-1)
+            if not nest:
+                _check_psu_nesting(raw_psu, psu_codes)
+        # n_h counts PSUs, not rows: one entry per distinct PSU.
+        _, first = np.unique(psu_codes, return_index=True)
+        n_strata = int(strata_codes.max(initial=-1)) + 1
+        n_h = np.bincount(strata_codes[first], minlength=n_strata).astype(np.float64)
+
+        fraction = np.zeros(n, dtype=np.float64)
+        pop_counts: NDArray[np.float64] | None = None
+        if fpc is not None:
+            fpc_arr = _as_float_column(fpc, field="fpc", n=n)
+            _check_constant_within(fpc_arr, strata_codes, field="fpc")
+            if (fpc_arr <= 0).any():
+                row = int(np.flatnonzero(fpc_arr <= 0)[0])
+                raise DesignError(f"fpc: row {row} is {fpc_arr[row]}; it must be positive")
+            if (fpc_arr <= 1).all():
+                fraction = fpc_arr
+            else:
+                pop_counts = fpc_arr
+                too_small = fpc_arr < n_h[strata_codes]
+                if too_small.any():
+                    row = int(np.flatnonzero(too_small)[0])
+                    raise DesignError(
+                        f"fpc: row {row} says the stratum has {fpc_arr[row]:g} PSUs but "
+                        f"{int(n_h[strata_codes[row]])} were sampled; give the population "
+                        "count N_h of PSUs (or the sampling fraction)"
+                    )
+                fraction = n_h[strata_codes] / fpc_arr
+
+        if weights is not None:
+            w = _as_float_column(weights, field="weights", n=n)
+        elif inclusion_prob is not None:
+            prob = _as_float_column(inclusion_prob, field="inclusion_prob", n=n)
+            bad = (prob <= 0) | (prob > 1)
+            if bad.any():
+                row = int(np.flatnonzero(bad)[0])
+                raise DesignError(f"inclusion_prob: row {row} is {prob[row]}; it must be in (0, 1]")
+            w = 1.0 / prob
+        elif pop_counts is not None:
+            w = pop_counts / n_h[strata_codes]
+        else:
+            w = np.ones(n, dtype=np.float64)
+        return cls(
+            weights=w,
+            strata=strata_codes,
+            psu=psu_codes,
+            fpc=fraction,
+            lonely_psu=lonely_psu,
+        )
+
+
+def _infer_n(*columns: ArrayLike | None) -> int:
+    for col in columns:
+        if col is not None:
+            return int(np.asarray(col).shape[0])
+    raise DesignError("from_columns: give at least one column (weights, inclusion_prob, ...)")
+
+
+def _check_psu_nesting(raw_psu: NDArray[np.intp], psu_codes: NDArray[np.intp]) -> None:
+    # A raw PSU label mapping to several (stratum, psu) pairs means it spans strata.
+    n_pairs = np.unique(psu_codes).size
+    n_labels = np.unique(raw_psu).size
+    if n_pairs != n_labels:
+        counts = np.bincount(raw_psu[np.unique(psu_codes, return_index=True)[1]])
+        label = int(np.flatnonzero(counts > 1)[0])
+        row = int(np.flatnonzero(raw_psu == label)[0])
+        raise DesignError(
+            f"psu: the PSU of row {row} appears in more than one stratum; pass nest=True if "
+            "PSU labels are only unique within strata"
+        )
+
+
+def _check_constant_within(
+    values: NDArray[np.float64], groups: NDArray[np.intp], *, field: str
+) -> None:
+    g = int(groups.max(initial=-1)) + 1
+    lo = np.full(g, np.inf)
+    hi = np.full(g, -np.inf)
+    np.minimum.at(lo, groups, values)
+    np.maximum.at(hi, groups, values)
+    varying = hi[groups] != lo[groups]
+    if varying.any():
+        row = int(np.flatnonzero(varying)[0])
+        raise DesignError(
+            f"{field}: row {row} differs from other rows of its stratum; {field} must be "
+            "constant within a stratum"
+        )
+
+
+def as_score_matrix(scores: ArrayLike, n: int, *, field: str = "scores") -> NDArray[np.float64]:
+    """Return scores as a float (n, k) matrix, accepting a (n,) vector."""
+    arr = np.asarray(scores, dtype=np.float64)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[0] != n:
+        raise DesignError(f"{field}: shape {arr.shape} does not match the design's {n} rows")
+    return arr

@@ -1,0 +1,199 @@
+"""Design-based variance: Taylor linearisation and replicate weights.
+
+Taylor (linearisation) variance of an estimator theta_hat with theta_hat - theta ~= sum_i w_i u_i
+(Wolter 2007, ch. 6; Lumley 2010, sec. 2.2; R ``survey:::svyrecvar``)::
+
+    V = sum_h (1 - f_h) n_h / (n_h - 1) sum_{j in h} (z_hj - zbar_h)(z_hj - zbar_h)^T
+
+with z_hj the total of w_i u_i over PSU j of stratum h and n_h the number of PSUs sampled in h.
+
+Replicate variance (Wolter 2007, ch. 3-5; R ``survey::svrVar``)::
+
+    V = scale * sum_r rscale_r (theta_r - c)(theta_r - c)^T
+
+with c the mean of the replicate estimates, or the full-sample estimate when ``mse`` is true.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from analysis.design import DesignError, SurveyDesign, as_score_matrix
+from analysis.replicates import ReplicateDesign
+
+# R treats a stratum whose 1 - f_h is below this as sampled with certainty (zero variance).
+_CERTAINTY_TOL = 1e-7
+
+
+class LonelyPsuError(DesignError):
+    """A stratum has a single PSU and the design's lonely-PSU rule is ``fail``."""
+
+
+def psu_totals(design: SurveyDesign, scores: ArrayLike) -> NDArray[np.float64]:
+    """Totals of ``w_i * u_i`` over each PSU present, shape (P, k).
+
+    For a calibrated design ``w_i u_i`` is first replaced by its calibration residual
+    (:class:`analysis.design.CalibrationStep`).
+
+    Parameters
+    ----------
+    design : SurveyDesign
+    scores : array_like, shape (n,) or (n, k)
+
+    Returns
+    -------
+    ndarray, shape (P, k)
+        Rows ordered as in :meth:`SurveyDesign.psu_layout`.
+    """
+    u = as_score_matrix(scores, design.n)
+    psu_index, psu_stratum, _ = design.psu_layout()
+    x = design.calibration_residuals(design.weights[:, None] * u)
+    z = np.zeros((psu_stratum.shape[0], u.shape[1]))
+    np.add.at(z, psu_index, x)
+    return z
+
+
+def taylor_covariance(design: SurveyDesign, scores: ArrayLike) -> NDArray[np.float64]:
+    """Taylor-linearised covariance of estimators with influence scores ``u``.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+    scores : array_like, shape (n,) or (n, k)
+        Linearised values u_i such that estimate - theta ~= sum_i w_i u_i. Zero the score outside
+        a domain (do not drop rows) to estimate for the domain.
+
+    Returns
+    -------
+    ndarray, shape (k, k)
+        sum_h (1 - f_h) n_h/(n_h - 1) sum_j (z_hj - zbar_h)(z_hj - zbar_h)^T, with z_hj the PSU
+        totals of w u (Lumley 2010, eq. 2.2; R ``svyrecvar``, one stage).
+
+    Notes
+    -----
+    Strata with a single PSU follow ``design.lonely_psu`` as R's ``survey.lonely.psu``:
+    ``fail`` raises :class:`LonelyPsuError`, ``certainty`` gives them no variance, ``adjust``
+    centres the PSU total at the grand mean of all PSU totals (scale 1 - f_h), ``average``
+    multiplies the sum over the other strata by H / (H - number of lonely strata). Strata with
+    f_h = 1 contribute nothing, as in R.
+    """
+    return covariance_from_psu_totals(design, psu_totals(design, scores))
+
+
+def domain_taylor_covariance(
+    design: SurveyDesign, scores: ArrayLike, domains: ArrayLike, n_domains: int
+) -> NDArray[np.float64]:
+    """Taylor covariance of G domain estimators whose scores are zero outside their domain.
+
+    Equivalent to :func:`taylor_covariance` on the (n, G) matrix with ``scores[i]`` in column
+    ``domains[i]`` and zeros elsewhere, without building that matrix: PSU-by-domain totals are
+    accumulated directly (a calibrated design, whose residuals are dense, takes the dense path).
+
+    Parameters
+    ----------
+    design : SurveyDesign
+    scores : array_like, shape (n,)
+        Each row's score for its own domain (0 for rows outside every domain).
+    domains : array_like of int, shape (n,)
+        Domain code ``0..G-1`` of each row.
+    n_domains : int
+
+    Returns
+    -------
+    ndarray, shape (G, G)
+    """
+    u = np.asarray(scores, dtype=np.float64)
+    codes = np.asarray(domains, dtype=np.intp)
+    if u.shape != (design.n,) or codes.shape != (design.n,):
+        raise DesignError(f"scores, domains: need one value per row ({design.n})")
+    if design.calibration:
+        dense = np.zeros((design.n, n_domains))
+        dense[np.arange(design.n), codes] = u
+        return taylor_covariance(design, dense)
+    psu_index, psu_stratum, _ = design.psu_layout()
+    z = np.zeros((psu_stratum.shape[0], n_domains))
+    np.add.at(z, (psu_index, codes), design.weights * u)
+    return covariance_from_psu_totals(design, z)
+
+
+def covariance_from_psu_totals(design: SurveyDesign, z: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The stratified between-PSU covariance of PSU totals z (P, k) laid out as psu_layout."""
+    _, psu_stratum, psu_fpc = design.psu_layout()
+    n_strata = int(design.strata.max(initial=-1)) + 1
+    n_h = np.bincount(psu_stratum, minlength=n_strata).astype(np.float64)
+    present = n_h > 0
+    one_minus_f = np.ones(n_strata)
+    one_minus_f[psu_stratum] = 1.0 - psu_fpc
+    certain = one_minus_f < _CERTAINTY_TOL
+    lonely = (n_h == 1) & ~certain
+
+    if lonely.any() and design.lonely_psu == "fail":
+        stratum = int(np.flatnonzero(lonely)[0])
+        raise LonelyPsuError(
+            f"strata: stratum {stratum} has only one PSU, so its variance cannot be estimated; "
+            "merge it with a similar stratum or choose lonely_psu='certainty', 'adjust' or "
+            "'average'"
+        )
+
+    sums = np.zeros((n_strata, z.shape[1]))
+    np.add.at(sums, psu_stratum, z)
+    means = sums / np.where(present, n_h, 1.0)[:, None]
+    centred = z - means[psu_stratum]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(n_h > 1, one_minus_f * n_h / (n_h - 1.0), one_minus_f)
+    factor[certain] = 0.0
+
+    if design.lonely_psu == "adjust" and lonely.any():
+        grand_mean = z.sum(axis=0) / z.shape[0]
+        lonely_psu = lonely[psu_stratum]
+        centred[lonely_psu] = z[lonely_psu] - grand_mean
+    elif lonely.any():
+        # certainty: nothing; average: nothing here, rescaled below.
+        factor[lonely] = 0.0
+
+    cov = (centred * factor[psu_stratum][:, None]).T @ centred
+    if design.lonely_psu == "average" and lonely.any():
+        n_present = int(present.sum())
+        n_lonely = int(lonely.sum())
+        if n_present == n_lonely:
+            raise LonelyPsuError(
+                "strata: every stratum has a single PSU, so lonely_psu='average' has no other "
+                "strata to borrow from; merge strata or use 'certainty'"
+            )
+        cov *= n_present / (n_present - n_lonely)
+    return np.asarray(cov)
+
+
+def replicate_covariance(
+    rep_design: ReplicateDesign, estimates_full: ArrayLike, estimates_rep: ArrayLike
+) -> NDArray[np.float64]:
+    """Replicate-weight covariance of k estimates.
+
+    Parameters
+    ----------
+    rep_design : ReplicateDesign
+    estimates_full : array_like, shape (k,)
+        Full-sample estimates theta_hat.
+    estimates_rep : array_like, shape (R, k)
+        Estimates theta_r with each replicate's weights.
+
+    Returns
+    -------
+    ndarray, shape (k, k)
+        scale * sum_r rscale_r (theta_r - c)(theta_r - c)^T, c = mean of theta_r, or theta_hat
+        when ``rep_design.mse`` (Wolter 2007, eq. 4.5.3; R ``svrVar``).
+    """
+    full = np.atleast_1d(np.asarray(estimates_full, dtype=np.float64))
+    reps = np.asarray(estimates_rep, dtype=np.float64)
+    if reps.ndim == 1:
+        reps = reps[:, None]
+    n_rep = rep_design.replicate_weights.shape[1]
+    if reps.shape != (n_rep, full.shape[0]):
+        raise DesignError(
+            f"estimates_rep: shape {reps.shape}, expected ({n_rep}, {full.shape[0]}) "
+            "(one row per replicate, one column per estimate)"
+        )
+    centre = full if rep_design.mse else reps.mean(axis=0)
+    dev = reps - centre
+    return np.asarray(rep_design.scale * (dev * rep_design.rscales[:, None]).T @ dev)
