@@ -18,8 +18,16 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 # Router modules, each exposing ``router``; listed here so the app is assembled in one place.
 ROUTER_MODULES = [
+    "api.routers.frames",
+    "api.routers.designs",
+    "api.routers.draws",
+    "api.pages.coordinator",
     "api.routers.auth",
+    "api.pages.answer",
     "api.routers.questionnaires",
+    "api.routers.campaigns",
+    "api.routers.sms_callbacks",
+    "api.pages.fieldwork",
 ]
 
 

@@ -108,7 +108,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_design_frame_id'), ['frame_id'], unique=False)
 
     op.create_table('dossier',
-    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('frame_id', sa.Integer(), nullable=False),
     sa.Column('row_number', sa.Integer(), nullable=False),
     sa.Column('dossier_code', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -174,7 +174,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_draw_design_id'), ['design_id'], unique=False)
 
     op.create_table('sample_unit',
-    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('draw_id', sa.Integer(), nullable=False),
     sa.Column('dossier_id', sa.BigInteger(), nullable=False),
     sa.Column('stratum', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),

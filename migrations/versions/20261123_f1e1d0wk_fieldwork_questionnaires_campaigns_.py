@@ -69,7 +69,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_campaign_questionnaire_id'), ['questionnaire_id'], unique=False)
 
     op.create_table('invitation',
-    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('campaign_id', sa.Integer(), nullable=False),
     sa.Column('sample_unit_id', sa.BigInteger(), nullable=False),
     sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -95,7 +95,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_invitation_token_hash'), ['token_hash'], unique=True)
 
     op.create_table('response',
-    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('campaign_id', sa.Integer(), nullable=False),
     sa.Column('invitation_id', sa.BigInteger(), nullable=True),
     sa.Column('questionnaire_id', sa.Integer(), nullable=False),
@@ -125,7 +125,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_response_campaign_id'), ['campaign_id'], unique=False)
 
     op.create_table('sms_message',
-    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('idempotency_key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('campaign_id', sa.Integer(), nullable=True),
     sa.Column('invitation_id', sa.BigInteger(), nullable=True),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import BigInteger, Integer
 from sqlmodel import SQLModel
 
 NAMING_CONVENTION = {
@@ -19,3 +20,7 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 def utcnow() -> datetime:
     """Timezone-aware now in UTC (stored as naive UTC by SQLite, aware by PostgreSQL)."""
     return datetime.now(UTC)
+
+
+# 64-bit keys for the big tables; on SQLite only INTEGER PRIMARY KEY numbers rows by itself.
+BigIntKey = BigInteger().with_variant(Integer(), "sqlite")

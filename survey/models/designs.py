@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from survey.models.base import utcnow
+from survey.models.base import BigIntKey, utcnow
 
 
 class DesignBase(SQLModel):
@@ -73,7 +73,7 @@ class SampleUnit(SQLModel, table=True):
 
     __tablename__ = "sample_unit"
     __table_args__ = (UniqueConstraint("draw_id", "dossier_id"),)
-    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    id: int | None = Field(default=None, sa_column=Column(BigIntKey, primary_key=True))
     draw_id: int = Field(
         sa_column=Column(ForeignKey("draw.id", ondelete="CASCADE"), nullable=False, index=True)
     )
@@ -85,3 +85,10 @@ class SampleUnit(SQLModel, table=True):
     weight: float
     is_reserve: bool = False
     reserve_order: int | None = None
+    # "invite", or "duplicate_contact" when another sampled dossier of this draw has the same
+    # phone: one campaign never invites a person twice (see survey.draws for the weights).
+    contact_status: str = Field(
+        default="invite", sa_column_kwargs={"server_default": "invite"}, max_length=24
+    )
+    # The sampled dossier (id) kept for the shared phone, when contact_status is a duplicate.
+    duplicate_of: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))

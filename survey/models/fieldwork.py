@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from survey.models.base import utcnow
+from survey.models.base import BigIntKey, utcnow
 
 
 def _timestamp(*, nullable: bool = True, index: bool = False) -> Any:
@@ -49,7 +49,7 @@ class Invitation(SQLModel, table=True):
 
     __tablename__ = "invitation"
     __table_args__ = (UniqueConstraint("campaign_id", "sample_unit_id"),)
-    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    id: int | None = Field(default=None, sa_column=Column(BigIntKey, primary_key=True))
     campaign_id: int = Field(
         sa_column=Column(ForeignKey("campaign.id", ondelete="CASCADE"), nullable=False, index=True)
     )
@@ -76,7 +76,7 @@ class SmsMessage(SQLModel, table=True):
     """The persistent outbox; ``idempotency_key`` makes queueing the same message twice a no-op."""
 
     __tablename__ = "sms_message"
-    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    id: int | None = Field(default=None, sa_column=Column(BigIntKey, primary_key=True))
     idempotency_key: str = Field(max_length=100, unique=True)
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id", index=True)
     invitation_id: int | None = Field(
@@ -117,7 +117,7 @@ class Response(SQLModel, table=True):
     """A citizen's answers with what analysis needs, and no contact data."""
 
     __tablename__ = "response"
-    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    id: int | None = Field(default=None, sa_column=Column(BigIntKey, primary_key=True))
     campaign_id: int = Field(
         sa_column=Column(ForeignKey("campaign.id", ondelete="CASCADE"), nullable=False, index=True)
     )

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from survey.models.base import utcnow
+from survey.models.base import BigIntKey, utcnow
 
 
 class FrameStatus(StrEnum):
@@ -68,7 +68,7 @@ class Dossier(SQLModel, table=True):
         UniqueConstraint("frame_id", "dossier_code"),
         Index("ix_dossier_frame_agency", "frame_id", "agency_code"),
     )
-    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True))
+    id: int | None = Field(default=None, sa_column=Column(BigIntKey, primary_key=True))
     frame_id: int = Field(
         sa_column=Column(ForeignKey("frame.id", ondelete="CASCADE"), nullable=False, index=True)
     )

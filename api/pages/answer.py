@@ -1,0 +1,604 @@
+"""The citizen's answer pages under ``/r/{token}``: plain HTML forms that work without JavaScript.
+
+Flow: welcome -> one page per element (``/p/1`` .. ) -> extra questions -> review -> thank you.
+Every POST answers with a 303 redirect (post/redirect/get), so reloading never re-submits. GETs
+never change the invitation's validity; the welcome GET only records ``first_opened_at``.
+
+Links that are unknown, expired, revoked, opted out or already used each get a clear page. An
+unknown token and a known-but-used one cost the same work (see
+:func:`survey.responses.resolve_link`), so response times do not reveal which tokens exist.
+Each form carries a per-invitation HMAC in a hidden field against cross-site request forgery.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.deps import SessionDep, SettingsDep
+from survey.errors import Conflict, InvalidInput, Problem
+from survey.invitations import record_first_open
+from survey.models import Invitation
+from survey.optouts import opt_out_invitation
+from survey.questionnaires import AnswerPage, answer_pages
+from survey.responses import (
+    AnswerLink,
+    questionnaire_for,
+    rated_service,
+    resolve_link,
+    save_page,
+    start_or_resume,
+    submit_response,
+)
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
+LANG_COOKIE = "sipas_lang"
+LANGUAGES = ("vi", "en")
+CSRF_FIELD = "csrf"
+
+# Status codes of the pages for links that cannot be answered.
+STATE_STATUS = {
+    "unknown": 404,
+    "not_open": 403,
+    "expired": 410,
+    "revoked": 410,
+    "opted_out": 410,
+    "completed": 200,
+}
+
+TEXT: dict[str, dict[str, str]] = {
+    "vi": {
+        "service": "Khảo sát sự hài lòng (SIPAS)",
+        "error_prefix": "Lỗi: ",
+        "error_title": "Có lỗi",
+        "part": "Phần {n}/{total}",
+        "back": "Quay lại",
+        "continue": "Tiếp tục",
+        "start": "Bắt đầu",
+        "resume": "Tiếp tục từ chỗ đã dừng",
+        "agency": "Cơ quan giải quyết hồ sơ",
+        "procedure": "Thủ tục",
+        "field": "Lĩnh vực",
+        "completed_on": "Ngày trả kết quả",
+        "rated": "Xin cho biết ý kiến về việc giải quyết hồ sơ sau:",
+        "time": "Khảo sát gồm {total} phần ngắn, mất khoảng 5 phút.",
+        "anonymity": "Câu trả lời được giữ bí mật: cơ quan giải quyết hồ sơ không biết ai trả lời "
+        "và trả lời thế nào. Số điện thoại của ông/bà chỉ dùng để gửi lời mời và sẽ bị xoá "
+        "khi kết thúc khảo sát.",
+        "opt_out_link": "Tôi không muốn tham gia",
+        "choose_criterion": "Hãy chọn một mức, hoặc “Không áp dụng / Không biết”",
+        "choose_option": "Hãy chọn trong các câu trả lời có sẵn",
+        "too_long": "Hãy viết ngắn hơn {n} ký tự",
+        "optional": "(không bắt buộc)",
+        "choose_any": "Có thể chọn nhiều câu trả lời",
+        "review_title": "Kiểm tra câu trả lời",
+        "review_intro": "Xin kiểm tra lại trước khi gửi. Sau khi gửi, câu trả lời không thể sửa.",
+        "change": "Sửa",
+        "no_answer": "Chưa trả lời",
+        "submit": "Gửi câu trả lời",
+        "missing": "Còn câu chưa trả lời: hãy bấm “Sửa” để trả lời",
+        "thanks_title": "Cảm ơn ông/bà",
+        "thanks_body": "Câu trả lời đã được ghi nhận. Ông/bà có thể đóng trang này.",
+        "unknown_title": "Không tìm thấy đường dẫn",
+        "unknown_body": "Đường dẫn này không đúng. Xin kiểm tra lại tin nhắn hoặc thư mời, "
+        "chép đủ cả đường dẫn.",
+        "not_open_title": "Khảo sát chưa bắt đầu",
+        "not_open_body": "Khảo sát này chưa mở. Xin quay lại sau theo thời gian ghi trong lời mời.",
+        "expired_title": "Khảo sát đã kết thúc",
+        "expired_body": "Thời gian trả lời khảo sát này đã hết. Cảm ơn ông/bà đã quan tâm.",
+        "revoked_title": "Đường dẫn không còn dùng được",
+        "revoked_body": "Lời mời này đã bị huỷ. Nếu ông/bà nhận được lời mời mới, xin dùng "
+        "đường dẫn trong lời mời mới.",
+        "opted_out_title": "Ông/bà đã từ chối tham gia",
+        "opted_out_body": "Chúng tôi sẽ không liên hệ lại với ông/bà về khảo sát này.",
+        "completed_title": "Ông/bà đã trả lời khảo sát này",
+        "completed_body": "Câu trả lời của ông/bà đã được ghi nhận trước đây. Cảm ơn ông/bà.",
+        "opt_out_title": "Không tham gia khảo sát",
+        "opt_out_body": "Nếu ông/bà không muốn tham gia, chúng tôi sẽ không gửi tin nhắn nhắc lại.",
+        "opt_out_confirm": "Xác nhận không tham gia",
+        "opt_out_cancel": "Quay lại khảo sát",
+        "form_expired": "Trang đã cũ. Xin thử lại.",
+        "language": "English",
+    },
+    "en": {
+        "service": "Satisfaction survey (SIPAS)",
+        "error_prefix": "Error: ",
+        "error_title": "There is a problem",
+        "part": "Part {n} of {total}",
+        "back": "Back",
+        "continue": "Continue",
+        "start": "Start",
+        "resume": "Continue where you stopped",
+        "agency": "Agency that handled the dossier",
+        "procedure": "Procedure",
+        "field": "Field",
+        "completed_on": "Result returned on",
+        "rated": "Please tell us about how this dossier was handled:",
+        "time": "The survey has {total} short parts and takes about 5 minutes.",
+        "anonymity": "Your answers are confidential: the agency that handled your dossier cannot "
+        "see who answered or what. Your phone number is used only to invite you and is deleted "
+        "when the survey ends.",
+        "opt_out_link": "I do not want to take part",
+        "choose_criterion": "Choose a level, or “Not applicable / Don't know”",
+        "choose_option": "Choose one of the answers shown",
+        "too_long": "Keep it under {n} characters",
+        "optional": "(optional)",
+        "choose_any": "Choose all that apply",
+        "review_title": "Check your answers",
+        "review_intro": "Please check before sending. Answers cannot be changed once sent.",
+        "change": "Change",
+        "no_answer": "Not answered",
+        "submit": "Send my answers",
+        "missing": "Some questions are not answered yet: use “Change” to answer them",
+        "thanks_title": "Thank you",
+        "thanks_body": "Your answers have been recorded. You can close this page.",
+        "unknown_title": "Link not found",
+        "unknown_body": "This link is not correct. Check the message or letter and copy the "
+        "whole link.",
+        "not_open_title": "This survey has not started",
+        "not_open_body": "This survey is not open yet. Please come back at the time given in "
+        "the invitation.",
+        "expired_title": "This survey has closed",
+        "expired_body": "The time to answer this survey is over. Thank you for your interest.",
+        "revoked_title": "This link no longer works",
+        "revoked_body": "This invitation was cancelled. If you received a new invitation, use "
+        "the link in it.",
+        "opted_out_title": "You chose not to take part",
+        "opted_out_body": "We will not contact you again about this survey.",
+        "completed_title": "You have already answered this survey",
+        "completed_body": "Your answers were recorded before. Thank you.",
+        "opt_out_title": "Do not take part",
+        "opt_out_body": "If you do not want to take part, we will not send you reminders.",
+        "opt_out_confirm": "Confirm I do not take part",
+        "opt_out_cancel": "Back to the survey",
+        "form_expired": "This page was out of date. Please try again.",
+        "language": "Tiếng Việt",
+    },
+}
+
+router = APIRouter(prefix="/r", include_in_schema=False)
+
+
+def csrf_token(secret_key: str, invitation: Invitation) -> str:
+    """Per-invitation form token: HMAC-SHA256(secret, "answer-form:" + salt) (RFC 2104)."""
+    message = f"answer-form:{invitation.token_salt}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _language(request: Request) -> tuple[str, bool]:
+    """The page language and whether it came from ``?lang=`` (then it is remembered)."""
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        return asked, True
+    remembered = request.cookies.get(LANG_COOKIE)
+    return (remembered if remembered in LANGUAGES else "vi"), False
+
+
+def _render(
+    request: Request, name: str, context: dict[str, Any], *, status_code: int = 200
+) -> HTMLResponse:
+    lang, from_query = _language(request)
+    page = TEMPLATES.TemplateResponse(
+        request,
+        name,
+        {
+            "lang": lang,
+            "t": TEXT[lang],
+            "other_lang": "en" if lang == "vi" else "vi",
+            "tr": lambda value: _label(value, lang),
+            "errors": {},
+            "error_links": [],
+            **context,
+        },
+        status_code=status_code,
+    )
+    # Answers are private: no caching, no referrer carrying the token, no indexing.
+    page.headers["Cache-Control"] = "no-store"
+    page.headers["Referrer-Policy"] = "no-referrer"
+    page.headers["X-Robots-Tag"] = "noindex"
+    page.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    )
+    if from_query:
+        page.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
+    return page
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _state_page(request: Request, link: AnswerLink) -> HTMLResponse:
+    return _render(
+        request,
+        "answer/state.html",
+        {"state": link.state},
+        status_code=STATE_STATUS.get(link.state, 404),
+    )
+
+
+def _label(value: Mapping[str, str], lang: str) -> str:
+    return value.get(lang) or value.get("vi", "")
+
+
+def _problem_messages(
+    definition: Mapping[str, Any], problems: list[Problem], lang: str
+) -> dict[str, str]:
+    """One message per item, in the page's language, keyed by the item's code."""
+    text = TEXT[lang]
+    questions = {q["code"]: q for q in definition.get("questions") or []}
+    messages: dict[str, str] = {}
+    for problem in problems:
+        code = str(problem.loc[0]) if problem.loc else ""
+        question = questions.get(code)
+        if question is None:
+            messages[code] = text["choose_criterion"]
+        elif question["type"] == "text":
+            messages[code] = text["too_long"].format(n=question.get("max_length", 500))
+        else:
+            messages[code] = text["choose_option"]
+    return messages
+
+
+def _items(definition: Mapping[str, Any], page: AnswerPage) -> list[dict[str, Any]]:
+    criteria = {c["code"]: c for e in definition["elements"] for c in e["criteria"]}
+    questions = {q["code"]: q for q in definition.get("questions") or []}
+    return [
+        {"kind": "criterion", **criteria[code]}
+        if code in criteria
+        else {"kind": questions[code]["type"], **questions[code]}
+        for code in page.item_codes
+    ]
+
+
+def _scale(definition: Mapping[str, Any]) -> list[tuple[str, Mapping[str, str]]]:
+    scale = definition["scale"]
+    levels = [(str(v), scale["labels"][str(v)]) for v in range(scale["min"], scale["max"] + 1)]
+    return [*levels, ("0", scale["not_applicable"])]
+
+
+def _answer_text(
+    definition: Mapping[str, Any], item: Mapping[str, Any], value: Any, lang: str
+) -> str:
+    if value is None:
+        return ""
+    if item["kind"] == "criterion":
+        labels = dict(_scale(definition))
+        label = labels.get(str(value))
+        return _label(label, lang) if label else str(value)
+    if item["kind"] == "text":
+        return str(value)
+    options = {o["code"]: _label(o["text"], lang) for o in item.get("options") or []}
+    values = value if isinstance(value, list) else [value]
+    return ", ".join(options.get(v, str(v)) for v in values)
+
+
+def _open_link(session: SessionDep, settings: SettingsDep, token: str) -> AnswerLink:
+    return resolve_link(session=session, secret_key=settings.secret_key, token=token)
+
+
+def _invitation(link: AnswerLink) -> Invitation:
+    # Only called once the state is known; every known state carries its invitation.
+    assert link.invitation is not None
+    return link.invitation
+
+
+async def _checked_form(
+    request: Request, settings: SettingsDep, invitation: Invitation
+) -> dict[str, Any] | None:
+    """The posted fields (lists for repeated names), or ``None`` when the CSRF token is wrong."""
+    form = await request.form()
+    expected = csrf_token(settings.secret_key, invitation)
+    sent = str(form.get(CSRF_FIELD, ""))
+    if not hmac.compare_digest(expected.encode(), sent.encode("utf-8", "replace")):
+        return None
+    fields: dict[str, Any] = {}
+    for key in form:
+        values = [str(v) for v in form.getlist(key)]
+        fields[key] = values if len(values) > 1 else values[0]
+    return fields
+
+
+def _csrf_failed(request: Request, token: str) -> HTMLResponse:
+    return _render(
+        request, "answer/state.html", {"state": "form_expired", "token": token}, status_code=400
+    )
+
+
+def _resume_url(token: str, current_page: int, n_pages: int) -> str:
+    if current_page >= n_pages:
+        return f"/r/{token}/review"
+    return f"/r/{token}/p/{current_page + 1}"
+
+
+@router.get("/{token}", response_class=HTMLResponse)
+def welcome(request: Request, token: str, session: SessionDep, settings: SettingsDep) -> Response:
+    """The welcome page: what is rated, the anonymity promise, start or resume, opt out."""
+    link = _open_link(session, settings, token)
+    if link.state != "ok":
+        return _state_page(request, link)
+    invitation = _invitation(link)
+    if invitation.first_opened_at is None:
+        assert invitation.id is not None
+        record_first_open(session=session, invitation_id=invitation.id)
+    questionnaire = questionnaire_for(session=session, invitation=invitation)
+    definition = questionnaire.definition
+    return _render(
+        request,
+        "answer/welcome.html",
+        {
+            "token": token,
+            "csrf": csrf_token(settings.secret_key, invitation),
+            "title": definition["title"],
+            "service": rated_service(session=session, invitation=invitation),
+            "resuming": link.response is not None,
+            "n_pages": len(answer_pages(definition)),
+        },
+    )
+
+
+@router.post("/{token}/start")
+async def start(
+    request: Request, token: str, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Create (or find) the draft response and go to the first unanswered page."""
+    link = _open_link(session, settings, token)
+    if link.state != "ok":
+        return _state_page(request, link)
+    if await _checked_form(request, settings, _invitation(link)) is None:
+        return _csrf_failed(request, token)
+    lang, _ = _language(request)
+    response = start_or_resume(session=session, invitation=_invitation(link), language=lang)
+    questionnaire = questionnaire_for(session=session, invitation=_invitation(link))
+    n_pages = len(answer_pages(questionnaire.definition))
+    return _redirect(_resume_url(token, response.current_page, n_pages))
+
+
+def _error_link_text(item: Mapping[str, Any], message: str, lang: str) -> str:
+    if item.get("number"):
+        return f"{item['number']}. {message}"
+    return f"{_label(item['text'], lang)} – {message}"
+
+
+def _page_context(
+    token: str,
+    settings: SettingsDep,
+    link: AnswerLink,
+    definition: dict[str, Any],
+    number: int,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+    back_to_review: bool,
+    lang: str,
+) -> dict[str, Any]:
+    pages = answer_pages(definition)
+    page = pages[number - 1]
+    items = _items(definition, page)
+    return {
+        "token": token,
+        "csrf": csrf_token(settings.secret_key, _invitation(link)),
+        "page": page,
+        "number": number,
+        "n_pages": len(pages),
+        "items": items,
+        "scale": _scale(definition),
+        "values": values,
+        "errors": errors,
+        "error_links": [
+            {"href": f"#{item['code']}", "text": _error_link_text(item, errors[item["code"]], lang)}
+            for item in items
+            if item["code"] in errors
+        ],
+        "back_to_review": back_to_review,
+        "back_url": f"/r/{token}/review"
+        if back_to_review
+        else (f"/r/{token}/p/{number - 1}" if number > 1 else f"/r/{token}"),
+    }
+
+
+def _selected(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Form values as lists of strings, for checking radios and boxes in the template."""
+    selected: dict[str, list[str]] = {}
+    for code, value in values.items():
+        selected[code] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    return selected
+
+
+@router.get("/{token}/p/{number}", response_class=HTMLResponse)
+def answer_page(
+    request: Request, token: str, number: int, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """One element's criteria (or the extra questions), pre-filled with saved answers."""
+    link = _open_link(session, settings, token)
+    if link.state != "ok":
+        return _state_page(request, link)
+    if link.response is None:
+        return _redirect(f"/r/{token}")
+    definition = questionnaire_for(session=session, invitation=_invitation(link)).definition
+    n_pages = len(answer_pages(definition))
+    if not 1 <= number <= min(n_pages, link.response.current_page + 1):
+        # Pages are answered in order; a later page sends the citizen to where they are.
+        return _redirect(_resume_url(token, link.response.current_page, n_pages))
+    context = _page_context(
+        token,
+        settings,
+        link,
+        definition,
+        number,
+        _selected(link.response.answers),
+        {},
+        request.query_params.get("from") == "review",
+        _language(request)[0],
+    )
+    return _render(request, "answer/page.html", context)
+
+
+@router.post("/{token}/p/{number}")
+async def post_answer_page(
+    request: Request, token: str, number: int, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Save one page (post/redirect/get); errors re-render the page with an error summary."""
+    link = _open_link(session, settings, token)
+    if link.state != "ok":
+        return _state_page(request, link)
+    fields = await _checked_form(request, settings, _invitation(link))
+    if fields is None:
+        return _csrf_failed(request, token)
+    definition = questionnaire_for(session=session, invitation=_invitation(link)).definition
+    n_pages = len(answer_pages(definition))
+    if not 1 <= number <= n_pages:
+        return _redirect(f"/r/{token}")
+    back_to_review = fields.get("from") == "review"
+    try:
+        response = save_page(
+            session=session, invitation=_invitation(link), page=number - 1, answers=fields
+        )
+    except InvalidInput as error:
+        lang, _ = _language(request)
+        context = _page_context(
+            token,
+            settings,
+            link,
+            definition,
+            number,
+            _selected({k: v for k, v in fields.items() if k != CSRF_FIELD}),
+            _problem_messages(definition, error.problems, lang),
+            back_to_review,
+            lang,
+        )
+        return _render(request, "answer/page.html", context, status_code=422)
+    except Conflict:
+        return _redirect(f"/r/{token}")
+    if back_to_review or number == n_pages:
+        return _redirect(_resume_url(token, response.current_page, n_pages))
+    return _redirect(f"/r/{token}/p/{number + 1}")
+
+
+def _review_context(
+    token: str,
+    settings: SettingsDep,
+    link: AnswerLink,
+    definition: dict[str, Any],
+    lang: str,
+    *,
+    show_missing: bool = False,
+) -> dict[str, Any]:
+    assert link.response is not None
+    answers = link.response.answers
+    sections = []
+    errors: dict[str, str] = {}
+    error_links: list[dict[str, str]] = []
+    for page in answer_pages(definition):
+        rows = []
+        for item in _items(definition, page):
+            value = answers.get(item["code"])
+            required = item["kind"] == "criterion" or bool(item.get("required"))
+            if show_missing and value is None and required:
+                errors[item["code"]] = TEXT[lang]["missing"]
+                error_links.append(
+                    {
+                        "href": f"/r/{token}/p/{page.index + 1}?from=review#{item['code']}",
+                        "text": _error_link_text(item, TEXT[lang]["no_answer"], lang),
+                    }
+                )
+            rows.append(
+                {
+                    "code": item["code"],
+                    "number": item.get("number"),
+                    "text": item["text"],
+                    "answer": _answer_text(definition, item, value, lang),
+                }
+            )
+        sections.append({"number": page.index + 1, "title": page.title, "rows": rows})
+    return {
+        "token": token,
+        "csrf": csrf_token(settings.secret_key, _invitation(link)),
+        "sections": sections,
+        "errors": errors,
+        "error_links": error_links,
+    }
+
+
+@router.get("/{token}/review", response_class=HTMLResponse)
+def review(request: Request, token: str, session: SessionDep, settings: SettingsDep) -> Response:
+    """Every answer with a "change" link, and the one button that submits."""
+    link = _open_link(session, settings, token)
+    if link.state != "ok":
+        return _state_page(request, link)
+    if link.response is None:
+        return _redirect(f"/r/{token}")
+    definition = questionnaire_for(session=session, invitation=_invitation(link)).definition
+    lang, _ = _language(request)
+    return _render(
+        request, "answer/review.html", _review_context(token, settings, link, definition, lang)
+    )
+
+
+@router.post("/{token}/submit")
+async def submit(
+    request: Request, token: str, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Submit the saved answers once; a retried POST lands on the same thank-you page."""
+    link = _open_link(session, settings, token)
+    if link.state == "completed":
+        return _redirect(f"/r/{token}/thanks")
+    if link.state != "ok":
+        return _state_page(request, link)
+    if await _checked_form(request, settings, _invitation(link)) is None:
+        return _csrf_failed(request, token)
+    if link.response is None:
+        return _redirect(f"/r/{token}")
+    try:
+        answers = link.response.answers
+        submit_response(session=session, invitation=_invitation(link), answers=answers)
+    except InvalidInput:
+        definition = questionnaire_for(session=session, invitation=_invitation(link)).definition
+        lang, _ = _language(request)
+        context = _review_context(token, settings, link, definition, lang, show_missing=True)
+        return _render(request, "answer/review.html", context, status_code=422)
+    except Conflict:
+        return _redirect(f"/r/{token}")
+    return _redirect(f"/r/{token}/thanks")
+
+
+@router.get("/{token}/thanks", response_class=HTMLResponse)
+def thanks(request: Request, token: str, session: SessionDep, settings: SettingsDep) -> Response:
+    """The thank-you page, shown only once the response is completed."""
+    link = _open_link(session, settings, token)
+    if link.state != "completed":
+        return _redirect(f"/r/{token}") if link.state == "ok" else _state_page(request, link)
+    return _render(request, "answer/thanks.html", {})
+
+
+@router.get("/{token}/opt-out", response_class=HTMLResponse)
+def opt_out_page(
+    request: Request, token: str, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Ask to confirm "do not contact me again" (a GET never opts anyone out: link scanners)."""
+    link = _open_link(session, settings, token)
+    if link.state != "ok":
+        return _state_page(request, link)
+    csrf = csrf_token(settings.secret_key, _invitation(link))
+    return _render(request, "answer/opt_out.html", {"token": token, "csrf": csrf})
+
+
+@router.post("/{token}/opt-out")
+async def post_opt_out(
+    request: Request, token: str, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Record the opt-out (the number gets no reminder from any campaign), then confirm it."""
+    link = _open_link(session, settings, token)
+    if link.state != "ok":
+        return _state_page(request, link) if link.state != "opted_out" else _redirect(f"/r/{token}")
+    if await _checked_form(request, settings, _invitation(link)) is None:
+        return _csrf_failed(request, token)
+    opt_out_invitation(session=session, settings=settings, invitation=_invitation(link))
+    return _redirect(f"/r/{token}")
