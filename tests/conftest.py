@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
@@ -47,15 +48,22 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_migrated_url() -> str:
-    url = _postgres_url()
-    engine = make_engine(Settings(database_url=url))
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade_database(url)
-    return url
+def postgres_migrated_url() -> Iterator[str]:
+    """A fresh database of its own for this test session, so parallel runs never collide."""
+    server_url = _postgres_url()
+    name = f"sipas_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(Settings(database_url=server_url)).execution_options(
+        isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    database_url = url.set(database=name).render_as_string(hide_password=False)
+    upgrade_database(database_url)
+    yield database_url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
