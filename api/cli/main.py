@@ -11,10 +11,13 @@ from survey.errors import SipasError
 
 # Each module adds its sub-commands in ``register(subparsers)``; handlers return an exit code.
 COMMAND_MODULES = [
+    "api.cli.design",
+    "api.cli.demo",
     "api.cli.database",
     "api.cli.users",
     "api.cli.serve",
     "api.cli.questionnaire",
+    "api.cli.worker",
 ]
 
 

@@ -1,0 +1,648 @@
+"""Coordinator pages under ``/staff``: sign-in, overview, frames, designs and draws.
+
+Server-rendered HTML that works with no JavaScript. Signing in stores an API token in the
+httponly, SameSite=Lax cookie ``sipas_session`` (read by :mod:`api.deps` for the JSON API too, so
+the download links are plain API links). Every form POST carries a token derived from the
+session (HMAC with the secret key) against cross-site request forgery, and answers with a
+redirect (post/redirect/get) or the same page with an error summary linking to each field.
+Analysts see the lists and download samples without phones; coordinators and administrators
+upload, design and draw.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import shutil
+import tempfile
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+from starlette.datastructures import FormData, UploadFile
+
+from api.deps import SESSION_COOKIE, SessionDep, SettingsDep, get_engine, optional_user
+from api.i18n import choose_language, remember_language, texts
+from api.routers.frames import parse_column_map
+from survey.designs import (
+    DEFAULT_DOMAINS,
+    PSU_COLUMNS,
+    SORTABLE,
+    STRATIFIABLE,
+    AllocationPreview,
+    DesignCreate,
+    create_design,
+    design_spec,
+    get_design,
+    list_designs,
+    parse_design,
+    preview_design,
+    require_unscoped,
+)
+from survey.draws import PHONE_ROLES, draw_units_summary, get_draw, list_draws, run_draw
+from survey.errors import InvalidInput, NotAuthenticated, PermissionDenied, Problem, SipasError
+from survey.frames import frame_problems, get_frame, import_frame, list_frames
+from survey.geography import PROVINCES_2025
+from survey.models import StaffUser
+from survey.settings import Settings
+from survey.users import Scope, authenticate, create_api_token, revoke_api_token, user_scope
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
+STAFF = "/staff"
+CSRF_FIELD = "csrf"
+EDITOR_ROLES = frozenset({"admin", "coordinator"})
+# Form fields of the design form: a problem's loc names one of them, so the summary links to it.
+DESIGN_FIELDS = (
+    "name",
+    "frame_id",
+    "stratify_by",
+    "geo_mapping",
+    "selection",
+    "sort_by",
+    "psu_column",
+    "method",
+    "n_total",
+    "margin",
+    "margin_applies_to",
+    "p",
+    "confidence",
+    "deff",
+    "response_rate",
+    "min_per_stratum",
+    "max_per_stratum",
+    "power_q",
+    "m_per_psu",
+    "reserve_per_stratum",
+)
+ALLOCATION_FIELDS = DESIGN_FIELDS[7:19]
+DESIGN_DEFAULTS: dict[str, Any] = {
+    "stratify_by": ["agency_code"],
+    "selection": "srswor",
+    "method": "proportional",
+    "margin_applies_to": "total",
+    "p": "0.5",
+    "confidence": "0.95",
+    "deff": "1",
+    "response_rate": "1",
+    "min_per_stratum": "0",
+    "power_q": "0.5",
+    "m_per_psu": "10",
+    "reserve_per_stratum": "0",
+}
+
+
+class SignInRequired(Exception):
+    """Raised by page dependencies; turned into a redirect to the sign-in page."""
+
+
+def csrf_token(settings: Settings, session_token: str) -> str:
+    """Per-session form token: HMAC-SHA256 of the session token with the secret key."""
+    message = ("staff-csrf:" + session_token).encode()
+    return hmac.new(settings.secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+async def form_data(request: Request) -> FormData:
+    """The posted form (read in the event loop so the handler can stay synchronous)."""
+    return await request.form(max_part_size=1 << 20)
+
+
+FormDep = Annotated[FormData, Depends(form_data)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+def page_user(
+    request: Request, user: Annotated[StaffUser | None, Depends(optional_user)]
+) -> StaffUser:
+    if user is None:
+        raise SignInRequired(request.url.path)
+    return user
+
+
+PageUser = Annotated[StaffUser, Depends(page_user)]
+
+
+def _field_of(loc: Sequence[str | int], fields: Sequence[str]) -> str | None:
+    for part in reversed(list(loc)):
+        if isinstance(part, str) and part in fields:
+            return part
+    return None
+
+
+def error_context(
+    problems: Sequence[Problem], fields: Sequence[str]
+) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Messages by field (shown beside it) and the summary's links (to the field, or the form)."""
+    by_field: dict[str, str] = {}
+    links = []
+    for problem in problems:
+        field = _field_of(problem.loc, fields)
+        where = ".".join(str(p) for p in problem.loc)
+        text = problem.msg if field or not where else f"{where}: {problem.msg}"
+        if field is not None:
+            by_field.setdefault(field, problem.msg)
+        links.append({"href": f"#f-{field}" if field else "#form", "text": text})
+    return by_field, links
+
+
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any],
+    *,
+    user: StaffUser | None,
+    settings: Settings,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render a staff page with the shared context (words, language, user, form token)."""
+    lang = choose_language(request)
+    session_token = request.cookies.get(SESSION_COOKIE, "")
+    full: dict[str, Any] = {
+        "t": texts(lang),
+        "lang": lang,
+        "other_lang": "en" if lang == "vi" else "vi",
+        "user": user,
+        "can_edit": user is not None and user.role in EDITOR_ROLES,
+        "csrf": csrf_token(settings, session_token) if session_token else "",
+        "errors": {},
+        "error_links": [],
+        "path": request.url.path,
+    }
+    full.update(context)
+    response = TEMPLATES.TemplateResponse(request, name, full, status_code=status_code)
+    remember_language(request, response)
+    return response
+
+
+def _check_csrf(request: Request, form: FormData, settings: Settings) -> None:
+    session_token = request.cookies.get(SESSION_COOKIE, "")
+    sent = form.get(CSRF_FIELD)
+    expected = csrf_token(settings, session_token)
+    if not session_token or not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
+        raise PermissionDenied("the form has expired: reload the page and send it again")
+
+
+def _require_editor(user: StaffUser) -> None:
+    if user.role not in EDITOR_ROLES:
+        raise PermissionDenied(f"this needs the role coordinator or admin; yours is {user.role}")
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _scope_text(scope: Scope) -> str:
+    parts = [f"agency {c}" for c in sorted(scope.agencies or ())]
+    parts += [f"province {c}" for c in sorted(scope.provinces or ())]
+    return ", ".join(parts)
+
+
+class StaffRoute(APIRoute):
+    """Routes of the staff pages: no sign-in -> the sign-in page; errors -> an HTML page."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except SignInRequired:
+                target = quote(request.url.path)
+                return RedirectResponse(f"{STAFF}/sign-in?next={target}", status_code=303)
+            except SipasError as error:
+                return _error_page(request, error)
+
+        return handle
+
+
+router = APIRouter(route_class=StaffRoute, include_in_schema=False)
+
+
+# ----------------------------------------------------------------------------- sign-in
+
+
+@router.get("/")
+def root() -> RedirectResponse:
+    """The service's front door leads staff to their pages."""
+    return _see_other("/staff")
+
+
+@router.get("/staff/sign-in")
+def sign_in_form(request: Request, settings: SettingsDep, next: str = "/staff") -> HTMLResponse:
+    return render(
+        request,
+        "coordinator/sign_in.html",
+        {"next": _safe_next(next)},
+        user=None,
+        settings=settings,
+    )
+
+
+def _safe_next(url: str) -> str:
+    # Only local paths, so the sign-in page cannot be used to send people elsewhere.
+    return url if url.startswith("/staff") and "//" not in url else "/staff"
+
+
+@router.post("/staff/sign-in")
+def sign_in(
+    request: Request, form: FormDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    username = str(form.get("username") or "").strip()
+    password = str(form.get("password") or "")
+    next_url = _safe_next(str(form.get("next") or "/staff"))
+    problems = []
+    if not username:
+        problems.append(Problem(("username",), texts(choose_language(request))["enter_username"]))
+    if not password:
+        problems.append(Problem(("password",), texts(choose_language(request))["enter_password"]))
+    user = None
+    if not problems:
+        try:
+            user = authenticate(session=session, username=username, password=password)
+        except NotAuthenticated:
+            problems.append(
+                Problem(("username",), texts(choose_language(request))["wrong_credentials"])
+            )
+    if problems or user is None:
+        errors, links = error_context(problems, ("username", "password"))
+        return render(
+            request,
+            "coordinator/sign_in.html",
+            {"next": next_url, "username": username, "errors": errors, "error_links": links},
+            user=None,
+            settings=settings,
+            status_code=401 if user is None and not errors.get("password") else 422,
+        )
+    assert user.id is not None
+    token = create_api_token(session=session, user_id=user.id, name="web sign-in")
+    response = _see_other(next_url)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.public_base_url.startswith("https://"),
+        max_age=12 * 3600,
+    )
+    return response
+
+
+@router.post("/staff/sign-out")
+def sign_out(
+    request: Request, form: FormDep, session: SessionDep, settings: SettingsDep
+) -> RedirectResponse:
+    _check_csrf(request, form, settings)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        revoke_api_token(session=session, token=token)
+    response = _see_other("/staff/sign-in")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+# ----------------------------------------------------------------------------- overview
+
+
+@router.get("/staff")
+def home(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep) -> Response:
+    scope = user_scope(session=session, user=user)
+    context = {
+        "n_frames": len(list_frames(session)),
+        "n_designs": len(list_designs(session=session)),
+        "n_draws": len(list_draws(session=session)),
+        "scope_text": _scope_text(scope),
+    }
+    return render(request, "coordinator/home.html", context, user=user, settings=settings)
+
+
+# ----------------------------------------------------------------------------- frames
+
+
+@router.get("/staff/frames")
+def frames(
+    request: Request, user: PageUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    return render(
+        request,
+        "coordinator/frames.html",
+        {"frames": list_frames(session)},
+        user=user,
+        settings=settings,
+    )
+
+
+@router.get("/staff/frames/upload")
+def upload_form(request: Request, user: PageUser, settings: SettingsDep) -> Response:
+    _require_editor(user)
+    return render(
+        request, "coordinator/frame_upload.html", {"form": {}}, user=user, settings=settings
+    )
+
+
+@router.post("/staff/frames/upload")
+def upload(
+    request: Request, form: FormDep, user: PageUser, engine: EngineDep, settings: SettingsDep
+) -> Response:
+    _check_csrf(request, form, settings)
+    _require_editor(user)
+    t = texts(choose_language(request))
+    name = str(form.get("name") or "").strip()
+    upload_file = form.get("file")
+    column_map_text = str(form.get("column_map") or "")
+    accept = form.get("accept_valid_rows") == "yes"
+    problems: list[Problem] = []
+    if not name:
+        problems.append(Problem(("name",), t["enter_frame_name"]))
+    if not isinstance(upload_file, UploadFile) or not upload_file.filename:
+        problems.append(Problem(("file",), t["choose_file"]))
+    mapping: dict[str, str] = {}
+    try:
+        mapping = parse_column_map(column_map_text)
+    except InvalidInput as error:
+        problems.extend(Problem(("column_map",), p.msg) for p in error.problems)
+    report = None
+    if not problems:
+        assert isinstance(upload_file, UploadFile) and upload_file.filename
+        filename = Path(upload_file.filename).name
+        with tempfile.TemporaryDirectory(prefix="sipas-upload-") as folder:
+            path = Path(folder) / filename
+            with path.open("wb") as handle:
+                shutil.copyfileobj(upload_file.file, handle)
+            try:
+                report = import_frame(
+                    engine=engine,
+                    source=path,
+                    name=name,
+                    column_map=mapping,
+                    accept_valid_rows=accept,
+                    created_by=user.id,
+                )
+            except InvalidInput as error:
+                problems.extend(
+                    Problem(("file", *p.loc), p.msg) if p.loc else Problem(("file",), p.msg)
+                    for p in error.problems
+                )
+    if report is None:
+        errors, links = error_context(problems, ("name", "file", "column_map"))
+        form_values = {"name": name, "column_map": column_map_text, "accept": accept}
+        return render(
+            request,
+            "coordinator/frame_upload.html",
+            {"form": form_values, "errors": errors, "error_links": links},
+            user=user,
+            settings=settings,
+            status_code=422,
+        )
+    return _see_other(f"/staff/frames/{report.frame_id}")
+
+
+@router.get("/staff/frames/{frame_id}")
+def frame_report(
+    frame_id: int, request: Request, user: PageUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    frame = get_frame(session, frame_id)
+    problems = frame_problems(session, frame_id, limit=500)
+    return render(
+        request,
+        "coordinator/frame_report.html",
+        {"frame": frame, "problems": problems},
+        user=user,
+        settings=settings,
+    )
+
+
+# ----------------------------------------------------------------------------- designs
+
+
+@router.get("/staff/designs")
+def designs(
+    request: Request, user: PageUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    return render(
+        request,
+        "coordinator/designs.html",
+        {"designs": list_designs(session=session)},
+        user=user,
+        settings=settings,
+    )
+
+
+def _design_form_context(session: SessionDep, values: Mapping[str, Any]) -> dict[str, Any]:
+    ready = [f for f in list_frames(session) if f.status == "ready"]
+    return {
+        "form": {**DESIGN_DEFAULTS, **values},
+        "frames": ready,
+        "stratifiable_options": [(c, c) for c in STRATIFIABLE],
+        "sortable_options": [(c, c) for c in SORTABLE],
+        "psu_columns": PSU_COLUMNS,
+    }
+
+
+@router.get("/staff/designs/new")
+def design_form(
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    frame_id: int | None = None,
+) -> Response:
+    _require_editor(user)
+    values = {} if frame_id is None else {"frame_id": str(frame_id)}
+    return render(
+        request,
+        "coordinator/design_form.html",
+        _design_form_context(session, values),
+        user=user,
+        settings=settings,
+    )
+
+
+def _form_values(form: FormData) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for field in DESIGN_FIELDS:
+        if field in ("stratify_by", "sort_by"):
+            values[field] = [str(v) for v in form.getlist(field)]
+        else:
+            values[field] = str(form.get(field) or "").strip()
+    return values
+
+
+def design_data(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn the design form's strings into design data; empty optional numbers are left out."""
+    # An empty box means "the default" (or "none" for the optional sizes and bounds).
+    allocation = {field: values[field] for field in ALLOCATION_FIELDS if values[field] != ""}
+    data_reserve = values["reserve_per_stratum"] or 0
+    return {
+        "name": values["name"],
+        "frame_id": values["frame_id"] or None,
+        "stratify_by": values["stratify_by"],
+        "geo_mapping": PROVINCES_2025 if values["geo_mapping"] == "yes" else None,
+        "selection": values["selection"] or "srswor",
+        "sort_by": values["sort_by"] if values["selection"] == "systematic" else [],
+        "psu_column": (values["psu_column"] or None) if values["selection"] == "pps" else None,
+        "allocation": allocation,
+        "reserve_per_stratum": data_reserve,
+    }
+
+
+@router.post("/staff/designs/new")
+def design_submit(
+    request: Request, form: FormDep, user: PageUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    _check_csrf(request, form, settings)
+    _require_editor(user)
+    values = _form_values(form)
+    action = str(form.get("action") or "preview")
+    preview: AllocationPreview | None = None
+    try:
+        spec: DesignCreate = parse_design(design_data(values))
+        if action == "save":
+            require_unscoped(user_scope(session=session, user=user), "a design")
+            design = create_design(session=session, spec=spec, created_by=user.id)
+            return _see_other(f"/staff/designs/{design.id}")
+        preview = preview_design(
+            session=session,
+            spec=spec,
+            domains=DEFAULT_DOMAINS,
+            scope=user_scope(session=session, user=user),
+        )
+    except InvalidInput as error:
+        errors, links = error_context(error.problems, DESIGN_FIELDS)
+        context = _design_form_context(session, values)
+        context.update({"errors": errors, "error_links": links})
+        return render(
+            request,
+            "coordinator/design_form.html",
+            context,
+            user=user,
+            settings=settings,
+            status_code=422,
+        )
+    context = _design_form_context(session, values)
+    context["preview"] = preview
+    return render(request, "coordinator/design_form.html", context, user=user, settings=settings)
+
+
+@router.get("/staff/designs/{design_id}")
+def design_page(
+    design_id: int, request: Request, user: PageUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    design = get_design(session=session, design_id=design_id)
+    preview = preview_design(
+        session=session,
+        spec=design_spec(design),
+        domains=DEFAULT_DOMAINS,
+        scope=user_scope(session=session, user=user),
+    )
+    return render(
+        request,
+        "coordinator/design.html",
+        {
+            "design": design,
+            "preview": preview,
+            "draws": list_draws(session=session, design_id=design_id),
+            "seed": "",
+        },
+        user=user,
+        settings=settings,
+    )
+
+
+@router.post("/staff/designs/{design_id}/draws")
+def draw_submit(
+    design_id: int,
+    request: Request,
+    form: FormDep,
+    user: PageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    _check_csrf(request, form, settings)
+    _require_editor(user)
+    require_unscoped(user_scope(session=session, user=user), "a draw")
+    seed_text = str(form.get("seed") or "").strip()
+    problems = []
+    seed: int | None = None
+    if seed_text:
+        if seed_text.isdigit():
+            seed = int(seed_text)
+        else:
+            problems.append(Problem(("seed",), "the seed is a whole number, e.g. 20251001"))
+    if not problems:
+        try:
+            draw = run_draw(session=session, design_id=design_id, seed=seed, created_by=user.id)
+            return _see_other(f"/staff/draws/{draw.id}")
+        except InvalidInput as error:
+            problems = [Problem(("seed",), p.msg) for p in error.problems]
+    design = get_design(session=session, design_id=design_id)
+    errors, links = error_context(problems, ("seed",))
+    preview = preview_design(session=session, spec=design_spec(design), domains=DEFAULT_DOMAINS)
+    return render(
+        request,
+        "coordinator/design.html",
+        {
+            "design": design,
+            "preview": preview,
+            "draws": list_draws(session=session, design_id=design_id),
+            "seed": seed_text,
+            "errors": errors,
+            "error_links": links,
+        },
+        user=user,
+        settings=settings,
+        status_code=422,
+    )
+
+
+# ----------------------------------------------------------------------------- draws
+
+
+@router.get("/staff/draws")
+def draws(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep) -> Response:
+    return render(
+        request,
+        "coordinator/draws.html",
+        {"draws": list_draws(session=session)},
+        user=user,
+        settings=settings,
+    )
+
+
+@router.get("/staff/draws/{draw_id}")
+def draw_page(
+    draw_id: int, request: Request, user: PageUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    draw = get_draw(session=session, draw_id=draw_id)
+    return render(
+        request,
+        "coordinator/draw.html",
+        {
+            "draw": draw,
+            "counts": draw_units_summary(session=session, draw_id=draw_id),
+            "duplicates": draw.design_snapshot.get("duplicate_contacts", {}),
+            "phones_allowed": user.role in PHONE_ROLES,
+        },
+        user=user,
+        settings=settings,
+    )
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def _error_page(request: Request, error: SipasError) -> Response:
+    settings: Settings = request.app.state.settings
+    _, links = error_context(error.problems, ())
+    return render(
+        request,
+        "coordinator/error.html",
+        {"error_links": links, "message": error.msg},
+        user=None,
+        settings=settings,
+        status_code=error.status_code,
+    )

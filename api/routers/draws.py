@@ -1,0 +1,126 @@
+"""Draws: run a design's draw, list draws, download the sample as CSV or XLSX.
+
+Phone numbers are in a download only when asked for *and* the caller's role may see them
+(coordinators and administrators); an analyst's download never has a phone column.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, status
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from api.deps import AnalystUser, CoordinatorUser, SessionDep
+from survey.designs import require_unscoped
+from survey.draws import (
+    MAX_SEED,
+    PHONE_ROLES,
+    draw_units_summary,
+    export_sample,
+    get_draw,
+    list_draws,
+    run_draw,
+)
+from survey.models import Draw
+from survey.models.designs import DrawPublic
+from survey.users import user_scope
+
+router = APIRouter(tags=["draws"])
+
+
+class DrawRequest(BaseModel):
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_SEED,
+        description="repeat a draw with its seed; omit for a fresh one",
+    )
+
+
+class DrawDetail(DrawPublic):
+    contact_status: dict[str, int]
+    duplicate_contacts: dict[str, Any]
+    design_snapshot: dict[str, Any]
+
+
+def _detail(draw: Draw, counts: dict[str, int]) -> DrawDetail:
+    snapshot = dict(draw.design_snapshot)
+    duplicates = dict(snapshot.get("duplicate_contacts", {}))
+    return DrawDetail(
+        id=draw.id or 0,
+        design_id=draw.design_id,
+        seed=draw.seed,
+        frame_hash=draw.frame_hash,
+        library_version=draw.library_version,
+        n_sampled=draw.n_sampled,
+        n_reserve=draw.n_reserve,
+        created_at=draw.created_at or datetime.min,
+        contact_status=counts,
+        duplicate_contacts=duplicates,
+        design_snapshot=snapshot,
+    )
+
+
+@router.post("/api/designs/{design_id}/draws", status_code=status.HTTP_201_CREATED)
+def run(
+    design_id: int, session: SessionDep, user: CoordinatorUser, body: DrawRequest | None = None
+) -> DrawDetail:
+    """Draw the design's sample; the seed, frame hash, design and library version are kept."""
+    require_unscoped(user_scope(session=session, user=user), "a draw")
+    draw = run_draw(
+        session=session,
+        design_id=design_id,
+        seed=None if body is None else body.seed,
+        created_by=user.id,
+    )
+    assert draw.id is not None
+    return _detail(draw, draw_units_summary(session=session, draw_id=draw.id))
+
+
+@router.get("/api/draws")
+def list_all(
+    session: SessionDep, _user: AnalystUser, design_id: int | None = None
+) -> list[DrawPublic]:
+    """Draws, newest first, optionally of one design."""
+    return [DrawPublic.model_validate(d) for d in list_draws(session=session, design_id=design_id)]
+
+
+@router.get("/api/draws/{draw_id}")
+def read(draw_id: int, session: SessionDep, _user: AnalystUser) -> DrawDetail:
+    """One draw with its snapshot and the count of units by contact status."""
+    draw = get_draw(session=session, draw_id=draw_id)
+    return _detail(draw, draw_units_summary(session=session, draw_id=draw_id))
+
+
+@router.get("/api/draws/{draw_id}/sample.{fmt}")
+def download(
+    draw_id: int,
+    session: SessionDep,
+    user: AnalystUser,
+    fmt: Annotated[str, Path(pattern="^(csv|xlsx)$", description="csv or xlsx")],
+    phones: Annotated[
+        bool | None,
+        Query(description="include phones (coordinators and admins only; default: if allowed)"),
+    ] = None,
+) -> StreamingResponse:
+    """The sample (main units then reserves) with inclusion probabilities and weights.
+
+    ``phones`` defaults to true for roles allowed to see phones and false otherwise; an analyst
+    asking for phones gets 403.
+    """
+    include = (user.role in PHONE_ROLES) if phones is None else phones
+    export = export_sample(
+        session=session,
+        draw_id=draw_id,
+        fmt="xlsx" if fmt == "xlsx" else "csv",
+        include_phones=include,
+        viewer=user,
+    )
+    return StreamingResponse(
+        export.chunks,
+        media_type=export.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
+    )

@@ -1,0 +1,233 @@
+"""Frames: upload a CSV/XLSX list of dossiers, read the import report, list frames and dossiers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+
+from api.deps import AnalystUser, CoordinatorUser, SessionDep, get_engine
+from survey.designs import list_frame_dossiers
+from survey.errors import InvalidInput, Problem
+from survey.frames import (
+    ImportReport,
+    count_frame_problems,
+    frame_problems,
+    get_frame,
+    import_frame,
+    list_frames,
+)
+from survey.models.frames import DossierPublic, FramePublic
+from survey.users import user_scope
+
+router = APIRouter(prefix="/api/frames", tags=["frames"])
+EngineDep = Annotated[Engine, Depends(get_engine)]
+UPLOAD_SUFFIXES = (".csv", ".xlsx", ".txt")
+
+
+class ProblemPublic(BaseModel):
+    row_number: int
+    field: str
+    message: str
+    severity: str
+
+
+class ImportReportPublic(BaseModel):
+    frame_id: int
+    name: str
+    status: str
+    source_filename: str
+    rows_read: int
+    imported: int
+    rejected: int
+    not_contactable: int
+    duplicate_phone_dossiers: int
+    duplicate_phone_groups: int
+    errors: int
+    warnings: int
+    problems: list[ProblemPublic]
+    content_hash: str
+    duplicates_rule: str
+
+
+class FrameReport(BaseModel):
+    frame: FramePublic
+    problem_counts: dict[str, int]
+
+
+def report_public(report: ImportReport) -> ImportReportPublic:
+    """The import report as sent to clients (problems included, capped at 1,000)."""
+    return ImportReportPublic(
+        frame_id=report.frame_id,
+        name=report.name,
+        status=report.status,
+        source_filename=report.source_filename,
+        rows_read=report.rows_read,
+        imported=report.imported,
+        rejected=report.rejected,
+        not_contactable=report.not_contactable,
+        duplicate_phone_dossiers=report.duplicate_phone_dossiers,
+        duplicate_phone_groups=report.duplicate_phone_groups,
+        errors=report.errors,
+        warnings=report.warnings,
+        problems=[
+            ProblemPublic(
+                row_number=p.row_number, field=p.field, message=p.message, severity=p.severity
+            )
+            for p in report.problems[:1000]
+        ],
+        content_hash=report.content_hash,
+        duplicates_rule=report.duplicates_rule,
+    )
+
+
+def parse_column_map(text: str | None) -> dict[str, str]:
+    """Read a column map given as a JSON object or as ``file column=field`` lines."""
+    if text is None or not text.strip():
+        return {}
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            value = json.loads(stripped)
+        except json.JSONDecodeError as error:
+            raise InvalidInput(
+                "the column map is not valid JSON",
+                [
+                    Problem(
+                        ("column_map",), f'not valid JSON ({error.msg}); give {{"col": "field"}}'
+                    )
+                ],
+            ) from None
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise InvalidInput(
+                "the column map must map names to names",
+                [Problem(("column_map",), 'give an object such as {"Mã hồ sơ": "dossier_code"}')],
+            )
+        return value
+    mapping: dict[str, str] = {}
+    for number, line in enumerate(stripped.replace(";", "\n").splitlines(), start=1):
+        if not line.strip():
+            continue
+        column, sep, field = line.partition("=")
+        if not sep or not column.strip() or not field.strip():
+            raise InvalidInput(
+                "the column map cannot be read",
+                [
+                    Problem(
+                        ("column_map", number),
+                        f"line {number} {line.strip()!r} is not 'file column=field'",
+                    )
+                ],
+            )
+        mapping[column.strip()] = field.strip()
+    return mapping
+
+
+def rejected_problems(report: ImportReport) -> InvalidInput:
+    """A rejected import as the one error model: every stored error as ``("row", n, field)``."""
+    errors = [p for p in report.problems if p.severity == "error"]
+    problems = [
+        Problem(
+            ("frame_id",),
+            f"frame {report.frame_id} was rejected and nothing was imported; read the report at "
+            f"/api/frames/{report.frame_id}/problems, fix the rows and upload again, or upload "
+            "with accept_valid_rows=true to import the valid rows only",
+        ),
+        *(Problem(("row", p.row_number, p.field), p.message) for p in errors[:1000]),
+    ]
+    return InvalidInput(f"frame {report.frame_id} was rejected", problems)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def upload_frame(
+    engine: EngineDep,
+    user: CoordinatorUser,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8) or XLSX list of dossiers")],
+    name: Annotated[str, Form(description="name of the frame")],
+    column_map: Annotated[
+        str | None, Form(description='{"file column": "field"} or "file column=field" lines')
+    ] = None,
+    accept_valid_rows: Annotated[bool, Form()] = False,
+) -> ImportReportPublic:
+    """Import a frame whole, or reject it with a report naming every bad row and field (422).
+
+    With ``accept_valid_rows`` the valid rows are imported and the report lists the bad ones.
+    """
+    mapping = parse_column_map(column_map)
+    filename = Path(file.filename or "frame.csv").name
+    suffix = Path(filename).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise InvalidInput(
+            "unsupported file type",
+            [Problem(("file",), f"{filename!r} is not a .csv or .xlsx file; export it as one")],
+        )
+    with tempfile.TemporaryDirectory(prefix="sipas-upload-") as folder:
+        path = Path(folder) / filename
+        with path.open("wb") as handle:
+            shutil.copyfileobj(file.file, handle)
+        report = import_frame(
+            engine=engine,
+            source=path,
+            name=name,
+            column_map=mapping,
+            accept_valid_rows=accept_valid_rows,
+            created_by=user.id,
+        )
+    if report.status != "ready":
+        raise rejected_problems(report)
+    return report_public(report)
+
+
+@router.get("")
+def list_all(session: SessionDep, _user: AnalystUser) -> list[FramePublic]:
+    """Every frame, newest first."""
+    return list_frames(session)
+
+
+@router.get("/{frame_id}")
+def read_frame(frame_id: int, session: SessionDep, _user: AnalystUser) -> FrameReport:
+    """A frame and the number of problems its import found, by severity."""
+    return FrameReport(
+        frame=get_frame(session, frame_id), problem_counts=count_frame_problems(session, frame_id)
+    )
+
+
+@router.get("/{frame_id}/problems")
+def read_problems(
+    frame_id: int,
+    session: SessionDep,
+    _user: CoordinatorUser,
+    severity: Annotated[str | None, Query(pattern="^(error|warning)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[ProblemPublic]:
+    """The import report's problems: row (as in Excel), field and the fix."""
+    return [
+        ProblemPublic(
+            row_number=p.row_number, field=p.field, message=p.message, severity=p.severity
+        )
+        for p in frame_problems(session, frame_id, severity=severity, limit=limit, offset=offset)
+    ]
+
+
+@router.get("/{frame_id}/dossiers")
+def read_dossiers(
+    frame_id: int,
+    session: SessionDep,
+    user: AnalystUser,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[DossierPublic]:
+    """A page of the frame's dossiers (no phones); a scoped coordinator sees only theirs."""
+    scope = user_scope(session=session, user=user)
+    return list_frame_dossiers(
+        session=session, frame_id=frame_id, scope=scope, limit=limit, offset=offset
+    )

@@ -1,0 +1,575 @@
+"""Draws: select a design's sample from its frame, reproducibly, and export it.
+
+A draw reads the frame's columns as numpy arrays (one SELECT), builds the strata, allocates, calls
+the pure :mod:`sampling` library and bulk-inserts one :class:`~survey.models.SampleUnit` per
+sampled or reserve dossier. It records the seed, the frame's content hash, the library version and
+a snapshot of the design, so the same frame content, design and seed give the identical sample.
+Units are identified to the library by their dossier *code*, not the database id, so re-importing
+the same file elsewhere gives the same sample.
+
+Repeated phone numbers (one person, several dossiers). One campaign must not invite a person twice
+(DOMAIN.md). The rule: the draw itself is the usual dossier draw, so every dossier keeps its
+inclusion probability ``pi_i`` and base weight ``1 / pi_i``. Afterwards, among the *main* units
+sharing a mobile phone, one dossier chosen at random (its own random stream, derived from the
+seed) keeps ``contact_status = "invite"``; the others get ``"duplicate_contact"`` and
+``duplicate_of`` = the kept dossier. A reserve whose phone is already used by the main sample or
+an earlier reserve (by reserve order) is a duplicate too. Duplicates are never invited. How the
+weights stay honest: a duplicate is a sampled unit that cannot be observed, i.e. a non-respondent
+*by design*; its base weight is not silently dropped or moved but is redistributed by the
+non-response adjustment of the analysis within its stratum, exactly as for a refusal. Because the
+kept dossier is chosen at random, which of a person's dossiers gets rated does not depend on the
+agency or on the order of the file. The affected cases (dossier codes, never phones) are listed in
+the draw's snapshot under ``duplicate_contacts``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import secrets
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import func, insert
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from sampling.draws import draw_stratified, draw_systematic
+from sampling.errors import SamplingError
+from sampling.pps import draw_two_stage
+from sampling.reproducibility import DrawRecord, library_version, resolve_seed, stream
+from survey.designs import (
+    Allocation,
+    FrameArrays,
+    allocate_design,
+    design_spec,
+    get_design,
+    load_frame_arrays,
+    sampling_problem,
+    stratum_labels,
+)
+from survey.errors import InvalidInput, NotFound, PermissionDenied, Problem
+from survey.models import Dossier, DossierContact, Draw, Frame, SampleUnit, StaffUser
+from survey.models.frames import FrameStatus
+from survey.users import Scope, user_scope
+
+# The roles that may receive applicants' phone numbers; analysts never do.
+PHONE_ROLES = frozenset({"admin", "coordinator"})
+INVITE = "invite"
+DUPLICATE_CONTACT = "duplicate_contact"
+# Randomness purpose for choosing which of a person's dossiers is invited (see sampling streams).
+PURPOSE_DUPLICATE_CONTACT = 41
+EXPORT_BATCH = 5000
+MAX_SEED = 2**63 - 1
+ExportFormat = Literal["csv", "xlsx"]
+
+
+class _DrawnSample(Protocol):
+    @property
+    def index(self) -> NDArray[np.int64]: ...
+    @property
+    def stratum(self) -> NDArray[Any]: ...
+    @property
+    def inclusion_prob(self) -> NDArray[np.float64]: ...
+    @property
+    def weight(self) -> NDArray[np.float64]: ...
+    @property
+    def is_reserve(self) -> NDArray[np.bool_]: ...
+    @property
+    def reserve_order(self) -> NDArray[np.int64]: ...
+    @property
+    def record(self) -> DrawRecord: ...
+
+
+@dataclass(frozen=True)
+class ContactRule:
+    """Outcome of the one-invitation-per-person rule for the rows of a sample."""
+
+    status: NDArray[np.str_]
+    duplicate_of: NDArray[np.int64]  # row position of the kept unit, -1 when none
+    groups: list[dict[str, Any]]
+
+
+def resolve_duplicate_contacts(
+    phone: NDArray[np.str_],
+    is_reserve: NDArray[np.bool_],
+    reserve_order: NDArray[np.int64],
+    *,
+    seed: int,
+) -> ContactRule:
+    """Keep one unit per phone: a random main unit, else the first reserve in reserve order.
+
+    Parameters
+    ----------
+    phone
+        Mobile phone (E.164) of each sampled row; empty when none (never a duplicate).
+    is_reserve, reserve_order
+        As in :class:`sampling.draws.Sample`.
+    seed
+        The draw's seed; the random choice uses its own stream, so it never shifts the sample.
+
+    Returns
+    -------
+    ContactRule
+        Per row: ``"invite"`` or ``"duplicate_contact"`` and the row kept instead.
+    """
+    n = phone.size
+    status = np.full(n, INVITE, dtype="<U17")
+    duplicate_of = np.full(n, -1, dtype=np.int64)
+    has_phone = np.flatnonzero(phone != "")
+    if has_phone.size == 0:
+        return ContactRule(status, duplicate_of, [])
+    key = stream(seed, PURPOSE_DUPLICATE_CONTACT, "contacts").random(n)
+    # Priority: main units (in random order) before reserves (by their order, then random).
+    order = has_phone[
+        np.lexsort(
+            (
+                key[has_phone],
+                reserve_order[has_phone],
+                is_reserve[has_phone],
+                phone[has_phone],
+            )
+        )
+    ]
+    sorted_phone = phone[order]
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = sorted_phone[1:] != sorted_phone[:-1]
+    group_start = np.flatnonzero(first)
+    group_of = np.cumsum(first) - 1
+    keeper = order[group_start][group_of]
+    dup = order[~first]
+    status[dup] = DUPLICATE_CONTACT
+    duplicate_of[dup] = keeper[~first]
+    groups = []
+    for kept in np.unique(duplicate_of[dup]).tolist():
+        members = np.flatnonzero(duplicate_of == kept)
+        groups.append({"kept": int(kept), "duplicates": [int(m) for m in members]})
+    return ContactRule(status, duplicate_of, groups)
+
+
+def _psu_labels(strata: NDArray[np.str_], psu: NDArray[np.str_]) -> NDArray[np.str_]:
+    # PSUs are nested in strata, so a commune split across two agencies is two PSUs.
+    return np.char.add(np.char.add(strata, " / "), psu)
+
+
+def _select(
+    *,
+    selection: str,
+    arrays: FrameArrays,
+    unit_id: NDArray[np.str_],
+    strata: NDArray[np.str_],
+    allocation: Allocation,
+    sort_by: list[str],
+    psu_column: str | None,
+    m_per_psu: int,
+    reserve: int,
+    seed: int,
+) -> _DrawnSample:
+    assert allocation.labels is not None
+    sizes = {str(label): int(n) for label, n in zip(allocation.labels, allocation.n, strict=True)}
+    if selection == "systematic":
+        return draw_systematic(
+            unit_id,
+            strata,
+            sizes,
+            sort_keys={name: arrays.columns[name] for name in sort_by},
+            seed=seed,
+            n_reserve=reserve,
+        )
+    if selection == "pps":
+        assert psu_column is not None
+        psu = _psu_labels(strata, arrays.columns[psu_column])
+        _, first = np.unique(psu, return_index=True)
+        psu_strata, psu_counts = np.unique(strata[first], return_counts=True)
+        psus_per_stratum = dict(zip(psu_strata.tolist(), psu_counts.tolist(), strict=True))
+        n_psu = {
+            label: min(math.ceil(n / m_per_psu), psus_per_stratum[label])
+            for label, n in sizes.items()
+        }
+        return draw_two_stage(
+            unit_id, psu, n_psu, m_per_psu, stratum=strata, seed=seed, n_reserve=reserve
+        )
+    return draw_stratified(unit_id, strata, sizes, seed=seed, n_reserve=reserve)
+
+
+def _insert_units(session: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        names = list(rows[0])
+        driver: Any = connection.connection.driver_connection
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY sample_unit ({', '.join(names)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(tuple(row[name] for name in names))
+        return
+    # executemany of one prepared INSERT.
+    connection.execute(insert(SampleUnit), rows)
+
+
+def run_draw(
+    *,
+    session: Session,
+    design_id: int,
+    seed: int | None = None,
+    created_by: int | None,
+) -> Draw:
+    """Draw a design's sample and store it with everything needed to repeat it; commits once.
+
+    Parameters
+    ----------
+    session
+        Database session.
+    design_id
+        The design to draw.
+    seed
+        Non-negative integer; None draws fresh entropy (the seed used is recorded either way).
+    created_by
+        The staff user running the draw.
+
+    Returns
+    -------
+    Draw
+        With ``seed``, ``frame_hash`` (the frame's content hash), ``library_version`` and
+        ``design_snapshot`` (design, allocation, the library's draw record, duplicate contacts).
+
+    Raises
+    ------
+    InvalidInput
+        If the frame is not ready or the allocation or selection is impossible.
+    """
+    design = get_design(session=session, design_id=design_id)
+    spec = design_spec(design)
+    frame = session.get(Frame, design.frame_id)
+    if frame is None or frame.status != FrameStatus.READY.value:
+        raise InvalidInput(
+            "the design's frame is not ready",
+            [Problem(("frame_id",), "import the frame again; only a ready frame can be drawn")],
+        )
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise InvalidInput(
+            "the seed is out of range",
+            [Problem(("seed",), f"the seed must be a whole number from 0 to {MAX_SEED}")],
+        )
+    # Fresh seeds are drawn below 2**62 so that the BIGINT column can store them.
+    used_seed = resolve_seed(secrets.randbits(62) if seed is None else seed)
+    columns = ["dossier_code", *spec.stratify_by, *spec.sort_by]
+    if spec.psu_column:
+        columns.append(spec.psu_column)
+    arrays = load_frame_arrays(
+        session=session,
+        frame_id=design.frame_id,
+        columns=columns,
+        geo_mapping=spec.geo_mapping,
+        with_phone=True,
+    )
+    if arrays.n_units == 0:
+        raise InvalidInput("the frame is empty", [Problem(("frame_id",), "no dossiers")])
+    strata = stratum_labels(arrays, spec.stratify_by)
+    labels, population = np.unique(strata, return_counts=True)
+    allocation = allocate_design(spec.allocation, labels, population.astype(np.int64))
+    try:
+        sample = _select(
+            selection=spec.selection,
+            arrays=arrays,
+            unit_id=arrays.columns["dossier_code"],
+            strata=strata,
+            allocation=allocation,
+            sort_by=spec.sort_by,
+            psu_column=spec.psu_column,
+            m_per_psu=spec.allocation.m_per_psu,
+            reserve=spec.reserve_per_stratum,
+            seed=used_seed,
+        )
+    except SamplingError as error:
+        raise sampling_problem(error, "design") from None
+    index = sample.index
+    codes = arrays.columns["dossier_code"][index]
+    rule = resolve_duplicate_contacts(
+        arrays.columns["phone"][index], sample.is_reserve, sample.reserve_order, seed=used_seed
+    )
+    dossier_ids = arrays.dossier_id[index]
+    main = ~sample.is_reserve
+    snapshot = {
+        "design": spec.model_dump(),
+        "design_id": design.id,
+        "frame": {"id": frame.id, "name": frame.name, "content_hash": frame.content_hash},
+        "allocation": {
+            "method": allocation.method,
+            "strata": [str(s) for s in labels.tolist()],
+            "population": population.tolist(),
+            "n": allocation.n.tolist(),
+        },
+        "sampling_record": sample.record.as_dict(),
+        "duplicate_contacts": {
+            "rule": (
+                "one invitation per mobile phone: a random main unit (else the first reserve) "
+                "is invited; the others are non-respondents by design, re-weighted by the "
+                "non-response adjustment within their stratum"
+            ),
+            "n_groups": len(rule.groups),
+            "n_units": int(np.count_nonzero(rule.status == DUPLICATE_CONTACT)),
+            "n_main_units": int(np.count_nonzero((rule.status == DUPLICATE_CONTACT) & main)),
+            "cases": [
+                {
+                    "kept": str(codes[g["kept"]]),
+                    "duplicates": [str(codes[d]) for d in g["duplicates"]],
+                }
+                for g in rule.groups
+            ],
+        },
+    }
+    draw = Draw(
+        design_id=design_id,
+        seed=used_seed,
+        frame_hash=frame.content_hash,
+        library_version=library_version(),
+        design_snapshot=snapshot,
+        n_sampled=int(np.count_nonzero(main)),
+        n_reserve=int(np.count_nonzero(sample.is_reserve)),
+        created_by=created_by,
+    )
+    session.add(draw)
+    session.flush()
+    assert draw.id is not None
+    kept_id = np.where(rule.duplicate_of >= 0, dossier_ids[np.maximum(rule.duplicate_of, 0)], -1)
+    rows = [
+        {
+            "draw_id": draw.id,
+            "dossier_id": int(dossier_id),
+            "stratum": str(stratum),
+            "inclusion_prob": float(pi),
+            "weight": float(w),
+            "is_reserve": bool(reserve),
+            "reserve_order": int(order) if reserve else None,
+            "contact_status": str(status),
+            "duplicate_of": int(kept) if kept >= 0 else None,
+        }
+        for dossier_id, stratum, pi, w, reserve, order, status, kept in zip(
+            dossier_ids.tolist(),
+            sample.stratum.tolist(),
+            sample.inclusion_prob.tolist(),
+            sample.weight.tolist(),
+            sample.is_reserve.tolist(),
+            sample.reserve_order.tolist(),
+            rule.status.tolist(),
+            kept_id.tolist(),
+            strict=True,
+        )
+    ]
+    _insert_units(session, rows)
+    session.commit()
+    session.refresh(draw)
+    return draw
+
+
+def list_draws(*, session: Session, design_id: int | None = None) -> list[Draw]:
+    """Draws, newest first, optionally of one design."""
+    stmt = select(Draw).order_by(col(Draw.id).desc())
+    if design_id is not None:
+        stmt = stmt.where(Draw.design_id == design_id)
+    return list(session.exec(stmt).all())
+
+
+def get_draw(*, session: Session, draw_id: int) -> Draw:
+    """One draw, or :class:`NotFound`."""
+    draw = session.get(Draw, draw_id)
+    if draw is None:
+        raise NotFound(f"no draw with id {draw_id}")
+    return draw
+
+
+EXPORT_COLUMNS = (
+    "dossier_code",
+    "stratum",
+    "agency_code",
+    "agency_name",
+    "province_code",
+    "commune_code",
+    "level",
+    "procedure_code",
+    "procedure_field",
+    "channel",
+    "received_date",
+    "completed_date",
+    "contactable",
+    "inclusion_prob",
+    "weight",
+    "is_reserve",
+    "reserve_order",
+    "contact_status",
+)
+PHONE_COLUMN = "phone"
+
+
+@dataclass(frozen=True)
+class SampleExport:
+    """A sample file ready to stream: its name, media type, header and body chunks."""
+
+    filename: str
+    media_type: str
+    columns: tuple[str, ...]
+    chunks: Iterator[bytes]
+
+
+def _export_rows(
+    engine: Engine, draw_id: int, include_phones: bool, scope: Scope
+) -> Iterator[tuple[Any, ...]]:
+    su, d = SampleUnit, Dossier
+    fields: list[Any] = [
+        col(d.dossier_code),
+        col(su.stratum),
+        col(d.agency_code),
+        col(d.agency_name),
+        col(d.province_code),
+        col(d.commune_code),
+        col(d.level),
+        col(d.procedure_code),
+        col(d.procedure_field),
+        col(d.channel),
+        col(d.received_date),
+        col(d.completed_date),
+        col(d.contactable),
+        col(su.inclusion_prob),
+        col(su.weight),
+        col(su.is_reserve),
+        col(su.reserve_order),
+        col(su.contact_status),
+    ]
+    stmt = sa_select(*fields).join(d, col(d.id) == col(su.dossier_id))
+    if include_phones:
+        stmt = stmt.add_columns(col(DossierContact.phone_e164)).outerjoin(
+            DossierContact, col(DossierContact.dossier_id) == col(d.id)
+        )
+    stmt = stmt.where(col(su.draw_id) == draw_id)
+    if scope.agencies is not None:
+        stmt = stmt.where(col(d.agency_code).in_(sorted(scope.agencies)))
+    if scope.provinces is not None:
+        stmt = stmt.where(col(d.province_code).in_(sorted(scope.provinces)))
+    stmt = stmt.order_by(
+        col(su.is_reserve), col(su.stratum), col(su.reserve_order), col(d.dossier_code)
+    )
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True, yield_per=EXPORT_BATCH)
+        for row in result.execute(stmt):
+            yield tuple(row)
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _csv_chunks(columns: tuple[str, ...], rows: Iterator[tuple[Any, ...]]) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    # A byte-order mark so Excel opens the Vietnamese names as UTF-8.
+    buffer.write("\ufeff")
+    writer.writerow(columns)
+    for i, row in enumerate(rows, start=1):
+        writer.writerow([_cell(v) for v in row])
+        if i % EXPORT_BATCH == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def _xlsx_chunks(columns: tuple[str, ...], rows: Iterator[tuple[Any, ...]]) -> Iterator[bytes]:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("sample")
+    sheet.append(list(columns))
+    for row in rows:
+        sheet.append([_cell(v) for v in row])
+    with tempfile.TemporaryFile() as handle:
+        workbook.save(handle)
+        handle.seek(0)
+        while chunk := handle.read(1 << 16):
+            yield chunk
+
+
+def export_sample(
+    *,
+    session: Session,
+    draw_id: int,
+    fmt: ExportFormat = "csv",
+    include_phones: bool = False,
+    viewer: StaffUser | None = None,
+) -> SampleExport:
+    """The sample of a draw as a CSV or XLSX file, streamed in chunks.
+
+    Parameters
+    ----------
+    session
+        Database session (its engine is used to stream the rows).
+    draw_id
+        The draw.
+    fmt
+        ``"csv"`` (UTF-8 with BOM, for Excel) or ``"xlsx"``.
+    include_phones
+        Add the applicants' phone column. Only roles in :data:`PHONE_ROLES` may; analysts never.
+    viewer
+        The staff user downloading; a scoped coordinator only gets the units of their agencies
+        or provinces (province codes as the frame gives them, so a province scope lists the
+        pre-merger codes it covers too). None means an operator on the server (the CLI).
+
+    Raises
+    ------
+    PermissionDenied
+        If the viewer's role may not see phones and ``include_phones`` is set.
+    NotFound
+        If the draw does not exist.
+    """
+    draw = get_draw(session=session, draw_id=draw_id)
+    if fmt not in ("csv", "xlsx"):
+        raise InvalidInput("unknown format", [Problem(("fmt",), "use csv or xlsx")])
+    scope = Scope(agencies=None, provinces=None)
+    if viewer is not None:
+        if include_phones and viewer.role not in PHONE_ROLES:
+            raise PermissionDenied(
+                f"the role {viewer.role} may not see applicants' phone numbers; download the "
+                "sample without phones"
+            )
+        scope = user_scope(session=session, user=viewer)
+    columns = EXPORT_COLUMNS + ((PHONE_COLUMN,) if include_phones else ())
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    rows = _export_rows(engine, draw.id or draw_id, include_phones, scope)
+    suffix = "-phones" if include_phones else ""
+    if fmt == "xlsx":
+        return SampleExport(
+            filename=f"sample-draw-{draw_id}{suffix}.xlsx",
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            columns=columns,
+            chunks=_xlsx_chunks(columns, rows),
+        )
+    return SampleExport(
+        filename=f"sample-draw-{draw_id}{suffix}.csv",
+        media_type="text/csv; charset=utf-8",
+        columns=columns,
+        chunks=_csv_chunks(columns, rows),
+    )
+
+
+def draw_units_summary(*, session: Session, draw_id: int) -> dict[str, int]:
+    """Counts of a draw's units by contact status, e.g. ``{"invite": 380, ...}``."""
+    rows = session.execute(
+        sa_select(col(SampleUnit.contact_status), func.count())
+        .where(col(SampleUnit.draw_id) == draw_id)
+        .group_by(col(SampleUnit.contact_status))
+    ).all()
+    return {str(status): int(n) for status, n in rows}

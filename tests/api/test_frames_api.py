@@ -1,0 +1,142 @@
+"""Frames API: upload CSV/XLSX, the import report, the one error model, scopes."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import Workbook
+from sqlmodel import Session
+
+from api.app import create_app
+from survey.settings import Settings
+from tests.api.fast_users import bearer
+from tests.survey.design_frames import HEADER, frame_rows, write_csv
+
+
+@pytest.fixture
+def client(settings: Settings, session: Session) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def csv_bytes(tmp_path: Path, rows: list[tuple[str, ...]]) -> bytes:
+    return write_csv(tmp_path / "upload.csv", rows).read_bytes()
+
+
+def test_upload_csv_and_read_the_report(
+    client: TestClient, session: Session, tmp_path: Path
+) -> None:
+    headers = bearer(session, "coordinator")
+    rows = frame_rows({("A", "01"): 4, ("B", "24"): 3})
+    response = client.post(
+        "/api/frames",
+        headers=headers,
+        files={"file": ("list.csv", csv_bytes(tmp_path, rows), "text/csv")},
+        data={"name": "Quý III"},
+    )
+    assert response.status_code == 201, response.text
+    report = response.json()
+    assert (report["status"], report["imported"], report["rejected"]) == ("ready", 7, 0)
+    frame_id = report["frame_id"]
+    listed = client.get("/api/frames", headers=headers).json()
+    assert [f["id"] for f in listed] == [frame_id]
+    one = client.get(f"/api/frames/{frame_id}", headers=headers).json()
+    assert one["frame"]["row_count"] == 7 and len(one["frame"]["content_hash"]) == 64
+
+
+def test_malformed_upload_is_422_naming_row_and_field(
+    client: TestClient, session: Session, tmp_path: Path
+) -> None:
+    headers = bearer(session, "coordinator")
+    rows = frame_rows({("A", "01"): 3})
+    bad = list(rows[1])
+    bad[HEADER.index("completed_date")] = "31/02/2025"  # no such day
+    rows[1] = tuple(bad)
+    response = client.post(
+        "/api/frames",
+        headers=headers,
+        files={"file": ("list.csv", csv_bytes(tmp_path, rows), "text/csv")},
+        data={"name": "bad"},
+    )
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert ["row", 3, "completed_date"] in [p["loc"] for p in detail]  # header is row 1
+    frame_id = int(detail[0]["msg"].split()[1])
+    problems = client.get(f"/api/frames/{frame_id}/problems", headers=headers).json()
+    assert [(p["row_number"], p["field"]) for p in problems if p["severity"] == "error"] == [
+        (3, "completed_date")
+    ]
+    # Accepting the report imports the valid rows.
+    response = client.post(
+        "/api/frames",
+        headers=headers,
+        files={"file": ("list.csv", csv_bytes(tmp_path, rows), "text/csv")},
+        data={"name": "bad, accepted", "accept_valid_rows": "true"},
+    )
+    assert response.status_code == 201
+    assert (response.json()["imported"], response.json()["rejected"]) == (2, 1)
+
+
+def test_xlsx_upload_with_mapped_vietnamese_headers(client: TestClient, session: Session) -> None:
+    headers = bearer(session, "admin")
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    names = ["Số hồ sơ", *HEADER[1:]]
+    sheet.append(names)
+    for row in frame_rows({("A", "01"): 2}):
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = client.post(
+        "/api/frames",
+        headers=headers,
+        files={"file": ("list.xlsx", buffer.getvalue(), "application/octet-stream")},
+        data={"name": "xlsx", "column_map": "Số hồ sơ=dossier_code"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["imported"] == 2
+
+
+def test_bad_file_type_and_bad_column_map(
+    client: TestClient, session: Session, tmp_path: Path
+) -> None:
+    headers = bearer(session, "coordinator")
+    response = client.post(
+        "/api/frames",
+        headers=headers,
+        files={"file": ("list.pdf", b"%PDF", "application/pdf")},
+        data={"name": "x"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["file"]
+    response = client.post(
+        "/api/frames",
+        headers=headers,
+        files={"file": ("list.csv", b"a,b\n", "text/csv")},
+        data={"name": "x", "column_map": "{not json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["column_map"]
+
+
+def test_roles_and_scopes(client: TestClient, session: Session, tmp_path: Path) -> None:
+    coordinator = bearer(session, "coordinator")
+    analyst = bearer(session, "analyst")
+    local = bearer(session, "coordinator", "bn", scopes=[("province", "24")])
+    rows = frame_rows({("A", "01"): 4, ("B", "24"): 3})
+    upload = {"file": ("list.csv", csv_bytes(tmp_path, rows), "text/csv")}
+    assert client.post("/api/frames", files=upload, data={"name": "x"}).status_code == 401
+    denied = client.post("/api/frames", headers=analyst, files=upload, data={"name": "x"})
+    assert denied.status_code == 403
+    frame_id = client.post(
+        "/api/frames", headers=coordinator, files=upload, data={"name": "x"}
+    ).json()["frame_id"]
+    everything = client.get(f"/api/frames/{frame_id}/dossiers", headers=analyst).json()
+    assert len(everything) == 7 and "phone" not in everything[0]
+    mine = client.get(f"/api/frames/{frame_id}/dossiers", headers=local).json()
+    assert {d["agency_code"] for d in mine} == {"B"}
