@@ -28,13 +28,18 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _ensure_sqlite_folder(url: str) -> None:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
 def make_engine(settings: Settings) -> Engine:
     """Create the engine for ``settings.database_url``; creates the SQLite file's folder."""
     url = settings.database_url
     if settings.is_sqlite:
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _ensure_sqlite_folder(url)
         engine = create_engine(
             url, echo=settings.sql_echo, connect_args={"check_same_thread": False, "timeout": 30}
         )
@@ -55,6 +60,7 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade_database(database_url: str, revision: str = "head") -> None:
     """Apply the Alembic migrations up to ``revision`` (the only way the schema changes)."""
+    _ensure_sqlite_folder(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
 
