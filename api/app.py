@@ -28,6 +28,8 @@ ROUTER_MODULES = [
     "api.routers.campaigns",
     "api.routers.sms_callbacks",
     "api.pages.fieldwork",
+    "api.routers.releases",
+    "api.pages.releases",
 ]
 
 

@@ -16,6 +16,7 @@ from survey.models.fieldwork import (
 )
 from survey.models.frames import Dossier, DossierContact, Frame, FrameImportProblem, GeoMapping
 from survey.models.questionnaires import Questionnaire
+from survey.models.releases import IndexRelease
 from survey.models.users import ApiToken, Role, StaffUser, UserScope
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Frame",
     "FrameImportProblem",
     "GeoMapping",
+    "IndexRelease",
     "Invitation",
     "Questionnaire",
     "Response",

@@ -1,0 +1,470 @@
+"""Analyst pages for index releases under ``/staff/releases``: the list, a form to compute a
+release, and a release page with the indices, their intervals, reliability flags, the ranking of
+agencies and a note on the method in Vietnamese and English.
+
+Analysts, coordinators and administrators use these pages. Accounts limited to some agencies or
+provinces see published releases only and can neither compute nor publish. Figures come from the
+stored release (:mod:`survey.releases`); the page only formats them: "82,7 % (80,1–85,0)" in
+Vietnamese, "82.7 % (80.1–85.0)" in English, suppressed cells blank, flags in words.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from api.deps import SESSION_COOKIE, SessionDep, SettingsDep
+from api.i18n import choose_language
+from api.pages.coordinator import (
+    FormDep,
+    PageUser,
+    StaffRoute,
+    csrf_token,
+    error_context,
+    render,
+)
+from survey.campaigns import list_campaigns
+from survey.designs import require_unscoped
+from survey.errors import InvalidInput, NotFound, PermissionDenied, Problem
+from survey.models import IndexRelease, Questionnaire, StaffUser
+from survey.models.releases import ReleaseStatus
+from survey.releases import BY_COLUMNS, LONELY_PSU_RULES, compute_release, get_release
+from survey.releases import list_releases as list_release_rows
+from survey.releases import publish_release as publish_release_row
+from survey.settings import Settings
+from survey.users import user_scope
+
+router = APIRouter(route_class=StaffRoute, include_in_schema=False)
+
+RELEASE_FIELDS = (
+    "name",
+    "campaign_id",
+    "by",
+    "rule",
+    "ci_method",
+    "level",
+    "min_respondents",
+    "max_cv",
+    "lonely_psu",
+)
+RULES = ("criteria-mean", "pooled", "respondent-mean", "mean-score")
+CI_METHODS = ("logit", "beta", "wald", "asin")
+LEVELS = ("0.90", "0.95", "0.99")
+FORM_DEFAULTS: dict[str, Any] = {
+    "by": ["agency_code"],
+    "rule": "criteria-mean",
+    "ci_method": "logit",
+    "level": "0.95",
+    "min_respondents": "30",
+    "max_cv": "0.2",
+    "lonely_psu": "adjust",
+}
+
+WORDS: dict[str, dict[str, str]] = {
+    "vi": {
+        "releases": "Công bố chỉ số",
+        "new_release": "Tính chỉ số cho một đợt khảo sát",
+        "name": "Tên bản công bố",
+        "campaign": "Đợt khảo sát",
+        "choose_campaign": "Chọn một đợt khảo sát",
+        "by": "Chia theo",
+        "by_hint": "Chọn nhiều mục để kết hợp (ví dụ cơ quan × kênh). Luôn có số liệu chung.",
+        "by_agency_code": "Cơ quan",
+        "by_province_code": "Tỉnh, thành phố",
+        "by_level": "Cấp hành chính",
+        "by_procedure_field": "Lĩnh vực thủ tục",
+        "by_channel": "Kênh nộp hồ sơ",
+        "rule": "Cách tổng hợp",
+        "rule_criteria-mean": "Trung bình các tiêu chí (như SIPAS công bố)",
+        "rule_pooled": "Gộp mọi câu trả lời của yếu tố",
+        "rule_respondent-mean": "Trung bình theo người trả lời",
+        "rule_mean-score": "Điểm trung bình (thang 1–5)",
+        "ci_method": "Khoảng tin cậy",
+        "ci_logit": "Logit (khuyến nghị)",
+        "ci_beta": "Beta (Korn–Graubard)",
+        "ci_wald": "Wald",
+        "ci_asin": "Arcsin",
+        "level": "Độ tin cậy",
+        "min_respondents": "Ẩn ô có ít hơn (người trả lời)",
+        "max_cv": "Cảnh báo khi hệ số biến thiên lớn hơn",
+        "lonely_psu": "Tầng chỉ có một người trả lời",
+        "lonely_adjust": "Căn theo trung bình chung (thận trọng)",
+        "lonely_certainty": "Coi như không có sai số",
+        "lonely_average": "Lấy trung bình các tầng khác",
+        "lonely_fail": "Báo lỗi",
+        "compute": "Tính chỉ số",
+        "none_yet": "Chưa có bản công bố nào.",
+        "status": "Trạng thái",
+        "draft": "bản nháp",
+        "published": "đã công bố",
+        "created": "Ngày tính",
+        "published_at": "Ngày công bố",
+        "respondents": "Số người trả lời",
+        "sampled": "Số hồ sơ được chọn (không kể dự phòng)",
+        "response_rate": "Tỷ lệ trả lời",
+        "design_df": "Bậc tự do của thiết kế",
+        "strata_without": "Tầng không có người trả lời (không được đại diện)",
+        "overall_title": "Toàn bộ đợt khảo sát",
+        "breakdown_title": "Theo",
+        "index": "Chỉ số",
+        "indicator": "Nội dung",
+        "se": "Sai số chuẩn",
+        "se_points": "Sai số chuẩn (điểm %)",
+        "n": "Số người",
+        "flag": "Độ tin cậy",
+        "flag_ok": "đạt",
+        "flag_unreliable": "kém tin cậy",
+        "flag_suppressed": "ẩn (quá ít người trả lời)",
+        "overall": "Chung",
+        "ranking": "Xếp hạng cơ quan theo chỉ số chung",
+        "rank": "Hạng",
+        "rank_interval": "Khoảng hạng",
+        "tier": "Nhóm",
+        "agency": "Cơ quan",
+        "ranking_note": "Khoảng hạng cho biết các hạng có thể có khi tính đến sai số mẫu; các cơ "
+        "quan cùng nhóm không khác nhau rõ rệt.",
+        "legend": "Mỗi ô: tỷ lệ hài lòng (khoảng tin cậy). Ô trống: bị ẩn vì quá ít người trả "
+        "lời. “kém tin cậy”: sai số lớn, cần thận trọng khi dùng.",
+        "method": "Phương pháp",
+        "method_vi": "Tiếng Việt",
+        "method_en": "English",
+        "publish": "Công bố",
+        "publish_hint": "Sau khi công bố, số liệu không thay đổi nữa.",
+        "download_csv": "Tải về CSV",
+        "back": "Quay lại",
+        "view": "Xem",
+    },
+    "en": {
+        "releases": "Index releases",
+        "new_release": "Compute the indices of a campaign",
+        "name": "Name of the release",
+        "campaign": "Campaign",
+        "choose_campaign": "Choose a campaign",
+        "by": "Break down by",
+        "by_hint": "Choose several to cross them (e.g. agency × channel). Overall figures are "
+        "always included.",
+        "by_agency_code": "Agency",
+        "by_province_code": "Province",
+        "by_level": "Administrative level",
+        "by_procedure_field": "Field of procedure",
+        "by_channel": "Channel",
+        "rule": "Aggregation",
+        "rule_criteria-mean": "Mean of criteria (as SIPAS publishes)",
+        "rule_pooled": "All answers of the element pooled",
+        "rule_respondent-mean": "Mean over respondents",
+        "rule_mean-score": "Mean score (1–5 scale)",
+        "ci_method": "Confidence interval",
+        "ci_logit": "Logit (recommended)",
+        "ci_beta": "Beta (Korn–Graubard)",
+        "ci_wald": "Wald",
+        "ci_asin": "Arcsine",
+        "level": "Confidence level",
+        "min_respondents": "Suppress cells with fewer respondents than",
+        "max_cv": "Warn when the coefficient of variation exceeds",
+        "lonely_psu": "Strata with a single respondent",
+        "lonely_adjust": "Centre at the grand mean (conservative)",
+        "lonely_certainty": "Treat as without error",
+        "lonely_average": "Average of the other strata",
+        "lonely_fail": "Stop with an error",
+        "compute": "Compute",
+        "none_yet": "No release yet.",
+        "status": "Status",
+        "draft": "draft",
+        "published": "published",
+        "created": "Computed",
+        "published_at": "Published",
+        "respondents": "Respondents",
+        "sampled": "Sampled dossiers (reserves excluded)",
+        "response_rate": "Response rate",
+        "design_df": "Design degrees of freedom",
+        "strata_without": "Strata without respondents (not represented)",
+        "overall_title": "The whole campaign",
+        "breakdown_title": "By",
+        "index": "Index",
+        "indicator": "Item",
+        "se": "Standard error",
+        "se_points": "Standard error (percentage points)",
+        "n": "Respondents",
+        "flag": "Reliability",
+        "flag_ok": "reliable",
+        "flag_unreliable": "unreliable",
+        "flag_suppressed": "suppressed (too few respondents)",
+        "overall": "Overall",
+        "ranking": "Agencies ranked on the overall index",
+        "rank": "Rank",
+        "rank_interval": "Rank interval",
+        "tier": "Tier",
+        "agency": "Agency",
+        "ranking_note": "The rank interval shows the ranks an agency could have given the "
+        "sampling error; agencies in the same tier do not differ clearly.",
+        "legend": "Each cell: share satisfied (confidence interval). Blank cells are suppressed "
+        "(too few respondents). “unreliable”: large error, use with care.",
+        "method": "Method",
+        "method_vi": "Tiếng Việt",
+        "method_en": "English",
+        "publish": "Publish",
+        "publish_hint": "Once published, the figures never change.",
+        "download_csv": "Download CSV",
+        "back": "Back",
+        "view": "View",
+    },
+}
+
+
+def _check_form_token(request: Request, form: FormDep, settings: Settings) -> None:
+    session_token = request.cookies.get(SESSION_COOKIE, "")
+    sent = form.get("csrf")
+    expected = csrf_token(settings, session_token) if session_token else ""
+    if not session_token or not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
+        raise PermissionDenied("the form has expired: reload the page and send it again")
+
+
+def _words(request: Request) -> dict[str, str]:
+    return WORDS[choose_language(request)]
+
+
+def _limited(session: SessionDep, user: StaffUser) -> bool:
+    scope = user_scope(session=session, user=user)
+    return scope.agencies is not None or scope.provinces is not None
+
+
+def _number(value: float, digits: int, lang: str) -> str:
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def format_cell(row: Mapping[str, Any], *, lang: str, percent: bool) -> dict[str, str]:
+    """A cell's text "82,7 % (80,1–85,0)" and its flag in words; blank when suppressed."""
+    words = WORDS[lang]
+    flag = str(row.get("flag", "ok"))
+    estimate = row.get("estimate")
+    if flag == "suppressed" or estimate is None:
+        return {"text": "", "flag": words["flag_suppressed"], "kind": "suppressed"}
+    scale, digits, unit = (100.0, 1, " %") if percent else (1.0, 2, "")
+    text = _number(float(estimate) * scale, digits, lang) + unit
+    lower, upper = row.get("ci_lower"), row.get("ci_upper")
+    if lower is not None and upper is not None:
+        text += (
+            f" ({_number(float(lower) * scale, digits, lang)}"
+            f"–{_number(float(upper) * scale, digits, lang)})"
+        )
+    return {"text": text, "flag": words.get(f"flag_{flag}", flag), "kind": flag}
+
+
+def _node_labels(session: SessionDep, release: IndexRelease, lang: str) -> dict[str, str]:
+    """Readable names of the questionnaire's nodes (element titles, numbered criteria)."""
+    labels = {"overall": WORDS[lang]["overall"]}
+    questionnaire_id = (release.parameters.get("questionnaire") or {}).get("id")
+    questionnaire = (
+        session.get(Questionnaire, questionnaire_id) if questionnaire_id is not None else None
+    )
+    if questionnaire is None:
+        return labels
+    for element in questionnaire.definition.get("elements", []):
+        title = element.get("title", {})
+        labels[element["code"]] = str(title.get(lang) or title.get("vi") or element["code"])
+        for criterion in element.get("criteria", []):
+            text = criterion.get("text", {})
+            words = str(text.get(lang) or text.get("vi") or "")
+            number = criterion.get("number")
+            labels[criterion["code"]] = f"{number}. {words}" if number is not None else words
+    return labels
+
+
+def release_view(session: SessionDep, release: IndexRelease, lang: str) -> dict[str, Any]:
+    """Everything the release page shows, formatted for ``lang``."""
+    percent = release.parameters.get("rule") != "mean-score"
+    rows: Sequence[Mapping[str, Any]] = release.results.get("rows", [])
+    labels = _node_labels(session, release, lang)
+    overall_rows = [
+        {
+            "node": r["node"],
+            "label": labels.get(r["node"], r["node"]),
+            "level": r["level"],
+            "cell": format_cell(r, lang=lang, percent=percent),
+            "se": ""
+            if r.get("se") is None
+            else _number(float(r["se"]) * (100.0 if percent else 1.0), 2, lang),
+            "n": r["n_respondents"],
+        }
+        for r in rows
+        if not r["domain"]
+    ]
+    columns = [r["node"] for r in overall_rows if r["level"] in ("overall", "element")]
+    domains: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if r["domain"] and r["node"] in columns:
+            entry = domains.setdefault(
+                r["domain_name"], {"name": r["domain_name"], "cells": {}, "n": 0}
+            )
+            entry["cells"][r["node"]] = format_cell(r, lang=lang, percent=percent)
+            if r["node"] == "overall":
+                entry["n"] = r["n_respondents"]
+    ranking = [
+        {
+            "rank": r["rank"],
+            "agency": r["agency_code"],
+            "cell": format_cell(r, lang=lang, percent=percent),
+            "interval": f"{r['rank_lower']}–{r['rank_upper']}",
+            "tier": r["tier"],
+            "n": r["n_respondents"],
+        }
+        for r in release.results.get("ranking", [])
+    ]
+    by = [WORDS[lang].get(f"by_{c}", c) for c in release.parameters.get("by", [])]
+    summary = release.summary
+    rate = summary.get("response_rate")
+    return {
+        "release": release,
+        "overall_rows": overall_rows,
+        "columns": [(c, labels.get(c, c)) for c in columns],
+        "domains": list(domains.values()),
+        "by_text": " × ".join(by),
+        "ranking": ranking,
+        "response_rate": "" if rate is None else _number(100.0 * float(rate), 1, lang) + " %",
+        "method": method_note(release),
+        "percent": percent,
+    }
+
+
+def method_note(release: IndexRelease) -> dict[str, str]:
+    """The method in Vietnamese and English: weights, variance, intervals, flags, ranking."""
+    p = release.parameters
+    weighting = (p.get("weighting") or {}).get("description") or {"vi": "", "en": ""}
+    reliability = p.get("reliability") or {}
+    level = float(p.get("level", 0.95))
+    pct = f"{100 * level:g}"
+    rule = str(p.get("rule", ""))
+    rule_vi = WORDS["vi"].get(f"rule_{rule}", rule)
+    rule_en = WORDS["en"].get(f"rule_{rule}", rule)
+    ci = str(p.get("ci_method", ""))
+    pct_vi = pct.replace(".", ",")
+    n_min = reliability.get("min_respondents", "")
+    cv = reliability.get("max_cv", "")
+    cv_vi = str(cv).replace(".", ",")
+    vi = (
+        f"{weighting.get('vi', '')} Chỉ số tiêu chí là tỷ lệ người trả lời “Hài lòng” hoặc “Rất "
+        "hài lòng” trong số người có câu trả lời hợp lệ (câu “Không áp dụng” không được tính); "
+        f"cách tổng hợp yếu tố và chỉ số chung: {rule_vi}. Khoảng tin cậy {pct_vi} % theo "
+        f"phương pháp {ci}, với bậc tự do của nhóm. Ô có ít hơn {n_min} người trả lời bị ẩn; "
+        f"ô có hệ số biến thiên lớn hơn {cv_vi} được ghi “kém tin cậy”. Khoảng hạng của cơ "
+        "quan được tính bằng mô phỏng từ phân phối chuẩn của các ước lượng."
+    )
+    en = (
+        f"{weighting.get('en', '')} A criterion index is the share of respondents answering "
+        "“Satisfied” or “Very satisfied” among those with a valid answer (“not applicable” is "
+        f"left out); elements and the overall index are aggregated as: {rule_en}. "
+        f"{pct} % confidence intervals by the {ci} method with the domain's degrees of freedom. "
+        f"Cells with fewer than {n_min} respondents are suppressed; cells with a coefficient of "
+        f"variation above {cv} are marked “unreliable”. Agencies' rank intervals are simulated "
+        "from the normal distribution of the estimates."
+    )
+    return {"vi": vi, "en": en}
+
+
+def _list_context(
+    request: Request, session: SessionDep, user: StaffUser, form: Mapping[str, Any]
+) -> dict[str, Any]:
+    limited = _limited(session, user)
+    words = _words(request)
+    return {
+        "w": words,
+        "releases": list_release_rows(session=session, published_only=limited),
+        "campaigns": [] if limited else list_campaigns(session=session),
+        "can_compute": not limited,
+        "form": form,
+        "by_options": [(c, words[f"by_{c}"]) for c in BY_COLUMNS],
+        "rule_options": [(r, words[f"rule_{r}"]) for r in RULES],
+        "ci_options": [(c, words[f"ci_{c}"]) for c in CI_METHODS],
+        "level_options": [(v, f"{float(v) * 100:g} %") for v in LEVELS],
+        "lonely_options": [(r, words[f"lonely_{r}"]) for r in LONELY_PSU_RULES],
+    }
+
+
+@router.get("/staff/releases")
+def releases_page(
+    request: Request, user: PageUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    context = _list_context(request, session, user, FORM_DEFAULTS)
+    return render(request, "releases/list.html", context, user=user, settings=settings)
+
+
+def _parse_form(form: FormDep) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
+    """The raw values (to show again) and the parsed parameters, with problems by field."""
+    raw: dict[str, Any] = {k: str(form.get(k, "")).strip() for k in RELEASE_FIELDS if k != "by"}
+    raw["by"] = [str(v) for v in form.getlist("by")]
+    problems: list[Problem] = []
+    parsed: dict[str, Any] = {"by": raw["by"], "rule": raw["rule"], "lonely_psu": raw["lonely_psu"]}
+    parsed["ci_method"] = raw["ci_method"]
+    if not raw["name"]:
+        problems.append(Problem(("name",), "enter a name for the release"))
+    if not raw["campaign_id"].isdigit():
+        problems.append(Problem(("campaign_id",), "choose a campaign from the list"))
+    else:
+        parsed["campaign_id"] = int(raw["campaign_id"])
+    for field, kind in (("level", float), ("min_respondents", int), ("max_cv", float)):
+        try:
+            parsed[field] = kind(raw[field].replace(",", "."))
+        except ValueError:
+            problems.append(Problem((field,), "enter a number, e.g. " + FORM_DEFAULTS[field]))
+    return raw, parsed, problems
+
+
+@router.post("/staff/releases")
+def release_submit(
+    request: Request, user: PageUser, session: SessionDep, settings: SettingsDep, form: FormDep
+) -> Response:
+    _check_form_token(request, form, settings)
+    require_unscoped(user_scope(session=session, user=user), "a release")
+    raw, parsed, problems = _parse_form(form)
+    try:
+        if problems:
+            raise InvalidInput("the release cannot be computed", problems)
+        release = compute_release(session=session, name=raw["name"], created_by=user.id, **parsed)
+    except (InvalidInput, NotFound) as error:
+        errors, links = error_context(error.problems, RELEASE_FIELDS)
+        context = _list_context(request, session, user, raw)
+        context.update({"errors": errors, "error_links": links})
+        return render(
+            request, "releases/list.html", context, user=user, settings=settings, status_code=422
+        )
+    return RedirectResponse(f"/staff/releases/{release.id}", status_code=303)
+
+
+@router.get("/staff/releases/{release_id}")
+def release_page(
+    release_id: int,
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    release = get_release(session=session, release_id=release_id)
+    limited = _limited(session, user)
+    if limited and release.status != ReleaseStatus.PUBLISHED.value:
+        raise NotFound(f"release {release_id} does not exist")
+    context = {
+        "w": _words(request),
+        "can_publish": not limited and release.status == ReleaseStatus.DRAFT.value,
+        **release_view(session, release, choose_language(request)),
+    }
+    return render(request, "releases/release.html", context, user=user, settings=settings)
+
+
+@router.post("/staff/releases/{release_id}/publish")
+def release_publish(
+    release_id: int,
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: FormDep,
+) -> Response:
+    _check_form_token(request, form, settings)
+    require_unscoped(user_scope(session=session, user=user), "publishing a release")
+    publish_release_row(session=session, release_id=release_id)
+    return RedirectResponse(f"/staff/releases/{release_id}", status_code=303)

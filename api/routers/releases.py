@@ -1,0 +1,117 @@
+"""Index releases: compute a draft release of a campaign's indices, list, read, publish, CSV.
+
+Analysts, coordinators and administrators may use these endpoints. A release covers a whole
+campaign, so computing and publishing need an account not limited to some agencies or provinces;
+limited accounts see published releases only. Releases hold aggregates only: no phone, no
+invitation or response id.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import AnalystUser, SessionDep
+from survey.designs import require_unscoped
+from survey.errors import NotFound
+from survey.models import IndexRelease, StaffUser
+from survey.models.releases import IndexReleasePublic, IndexReleaseSummary, ReleaseStatus
+from survey.releases import (
+    compute_release,
+    get_release,
+    list_releases,
+    publish_release,
+    release_csv,
+)
+from survey.users import user_scope
+
+router = APIRouter(tags=["releases"])
+
+
+class ReleaseRequest(BaseModel):
+    """What an analyst chooses for a release (defaults: the published SIPAS practice)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    by: list[str] = Field(
+        default_factory=lambda: ["agency_code"],
+        description="agency_code, province_code, level, procedure_field, channel (crossed)",
+    )
+    rule: str = Field(default="criteria-mean", description="aggregation of criteria")
+    ci_method: str = Field(default="logit", description="interval for shares")
+    level: float = Field(default=0.95, description="confidence level")
+    min_respondents: int = Field(default=30, description="suppress cells with fewer")
+    max_cv: float = Field(default=0.2, description="flag cells with a larger CV")
+    max_ci_width: float | None = Field(default=None, description="flag wider intervals")
+    lonely_psu: str = Field(default="adjust", description="variance of one-respondent strata")
+
+
+def _visible(session: SessionDep, user: StaffUser, release: IndexRelease) -> IndexRelease:
+    scope = user_scope(session=session, user=user)
+    limited = scope.agencies is not None or scope.provinces is not None
+    if limited and release.status != ReleaseStatus.PUBLISHED.value:
+        raise NotFound(f"release {release.id} does not exist")
+    return release
+
+
+@router.post("/api/campaigns/{campaign_id}/releases", status_code=status.HTTP_201_CREATED)
+def compute(
+    campaign_id: int, body: ReleaseRequest, session: SessionDep, user: AnalystUser
+) -> IndexReleasePublic:
+    """Compute a draft release of the campaign's indices with SEs, intervals, flags, ranking."""
+    require_unscoped(user_scope(session=session, user=user), "a release")
+    release = compute_release(
+        session=session,
+        campaign_id=campaign_id,
+        name=body.name,
+        by=body.by,
+        rule=body.rule,
+        ci_method=body.ci_method,
+        level=body.level,
+        min_respondents=body.min_respondents,
+        max_cv=body.max_cv,
+        max_ci_width=body.max_ci_width,
+        lonely_psu=body.lonely_psu,
+        created_by=user.id,
+    )
+    return IndexReleasePublic.model_validate(release)
+
+
+@router.get("/api/releases")
+def list_all(
+    session: SessionDep, user: AnalystUser, campaign_id: int | None = None
+) -> list[IndexReleaseSummary]:
+    """Releases, newest first (without their results); limited accounts see published ones."""
+    scope = user_scope(session=session, user=user)
+    limited = scope.agencies is not None or scope.provinces is not None
+    releases = list_releases(session=session, campaign_id=campaign_id, published_only=limited)
+    return [IndexReleaseSummary.model_validate(r) for r in releases]
+
+
+@router.get("/api/releases/{release_id}")
+def read(release_id: int, session: SessionDep, user: AnalystUser) -> IndexReleasePublic:
+    """One release with its parameters, results and summary."""
+    release = _visible(session, user, get_release(session=session, release_id=release_id))
+    return IndexReleasePublic.model_validate(release)
+
+
+@router.post("/api/releases/{release_id}/publish")
+def publish(release_id: int, session: SessionDep, user: AnalystUser) -> IndexReleaseSummary:
+    """Publish a draft release; 409 when it is already published."""
+    require_unscoped(user_scope(session=session, user=user), "publishing a release")
+    return IndexReleaseSummary.model_validate(
+        publish_release(session=session, release_id=release_id)
+    )
+
+
+@router.get("/api/releases/{release_id}/release.csv")
+def download(release_id: int, session: SessionDep, user: AnalystUser) -> Response:
+    """The release's figures as CSV (UTF-8 with a byte-order mark, so spreadsheets read it)."""
+    release = _visible(session, user, get_release(session=session, release_id=release_id))
+    return Response(
+        content="\ufeff" + release_csv(release),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="release-{release_id}.csv"'},
+    )

@@ -1,0 +1,674 @@
+"""Index releases: a campaign's SIPAS indices with their uncertainty, computed, then published.
+
+How a release is computed (:func:`compute_release`):
+
+1. **Rows.** The completed responses of the campaign are read with one SELECT of the columns the
+   estimation needs (stratum, base weight, domain columns, answers JSON); no ORM object per row.
+2. **Answers.** One column per criterion of the campaign's questionnaire version
+   (:func:`survey.questionnaires.element_tree`): 1-5 as given, 0 ("not applicable") and missing
+   answers become NaN, i.e. they count in no numerator or denominator.
+3. **Weights.** Base weight d_i = ``Response.weight`` (1 / inclusion probability from the draw).
+   Non-response is adjusted within weighting classes = strata (Valliant, Dever & Kreuter 2018,
+   sec. 13.5): w_i = d_i * D_h / R_h, where D_h sums the base weights of the draw's non-reserve
+   sampled units of stratum h (duplicate contacts included: they are non-respondents by design,
+   see :mod:`survey.draws`) and R_h those of its respondents. When reserves responded and R_h
+   exceeds D_h the factor is 1. Strata with sampled units but no respondent cannot carry their
+   weight; they are listed in the summary (their population is not represented).
+4. **Design.** Stratified single-stage design with the respondents as each stratum's sample:
+   strata = ``Response.stratum``, finite population correction f_h = r_h / N_h with N_h the
+   stratum's frame count recorded in the draw's design snapshot (``allocation.population``, the
+   count of frame dossiers per stratum at the time of the draw). Without that record the variance
+   is computed with replacement (no fpc), which the parameters state. PSUs of two-stage (PPS)
+   designs are not kept on responses, so for those designs the variance ignores clustering and
+   is too small; the parameters state this too.
+5. **Indices.** :func:`analysis.indices.estimate_indices` for the whole campaign and for the
+   requested domains (Taylor linearisation of ratio estimators; Woodruff 1971, Lumley 2010),
+   intervals by :func:`analysis.intervals.proportion_interval_bounds` (R ``svyciprop``) on the
+   domain's degrees of freedom; reliability flags by :func:`analysis.reliability.flag_cells`;
+   agencies ranked on the overall index with simulated rank intervals and tiers
+   (:func:`analysis.comparisons.rank_domains`). Suppressed cells keep no estimate in the stored
+   results, so a small agency's answers cannot be read back from a release.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from analysis.comparisons import Ranking, rank_domains
+from analysis.design import DesignError, LonelyPsuRule, SurveyDesign
+from analysis.indices import (
+    CI_METHODS,
+    INDEX_RULES,
+    CiMethod,
+    IndexInputError,
+    IndexRule,
+    IndexTable,
+    estimate_indices,
+)
+from analysis.questionnaire_tree import QuestionnaireTreeError, parse_questionnaire_tree
+from analysis.reliability import ReliabilityRule, flag_cells
+from analysis.variance import LonelyPsuError
+from analysis.weights import adjust_nonresponse
+from survey.errors import Conflict, InvalidInput, NotFound, Problem
+from survey.models import Campaign, Draw, IndexRelease, Questionnaire, Response, SampleUnit, utcnow
+from survey.models.releases import ReleaseStatus
+from survey.questionnaires import element_tree
+
+# Response columns a release may be broken down by (never anything identifying a person).
+BY_COLUMNS: tuple[str, ...] = (
+    "agency_code",
+    "province_code",
+    "level",
+    "procedure_field",
+    "channel",
+)
+LONELY_PSU_RULES: tuple[str, ...] = ("adjust", "certainty", "average", "fail")
+RANKING_DRAWS = 4000
+RANKING_SEED = 20240601
+CSV_COLUMNS: tuple[str, ...] = (
+    *BY_COLUMNS,
+    "node",
+    "level_of_node",
+    "estimate",
+    "se",
+    "ci_lower",
+    "ci_upper",
+    "df",
+    "n_respondents",
+    "cv",
+    "flag",
+    "rank",
+    "rank_lower",
+    "rank_upper",
+    "tier",
+)
+_RESPONSE_COLUMNS = {
+    "agency_code": Response.agency_code,
+    "province_code": Response.province_code,
+    "level": Response.level,
+    "procedure_field": Response.procedure_field,
+    "channel": Response.channel,
+}
+
+
+def _check_parameters(
+    by: Sequence[str],
+    rule: str,
+    ci_method: str,
+    level: float,
+    lonely_psu: str,
+    min_respondents: int,
+    max_cv: float,
+    max_ci_width: float | None,
+) -> ReliabilityRule:
+    problems: list[Problem] = []
+    for i, column in enumerate(by):
+        if column not in BY_COLUMNS:
+            problems.append(
+                Problem(
+                    ("by", i),
+                    f"unknown column {column!r}: break results down by one or more of "
+                    f"{', '.join(BY_COLUMNS)}",
+                )
+            )
+    if len(set(by)) != len(by):
+        problems.append(Problem(("by",), "name each column once"))
+    if rule not in INDEX_RULES:
+        problems.append(Problem(("rule",), f"use one of {', '.join(INDEX_RULES)}"))
+    if ci_method not in CI_METHODS:
+        problems.append(Problem(("ci_method",), f"use one of {', '.join(CI_METHODS)}"))
+    if not 0.5 <= level < 1.0:
+        problems.append(Problem(("level",), "give a confidence level such as 0.95 (0.5 to <1)"))
+    if lonely_psu not in LONELY_PSU_RULES:
+        problems.append(Problem(("lonely_psu",), f"use one of {', '.join(LONELY_PSU_RULES)}"))
+    rule_params: ReliabilityRule | None = None
+    try:
+        rule_params = ReliabilityRule(
+            min_respondents=min_respondents, max_cv=max_cv, max_ci_width=max_ci_width
+        )
+    except ValueError as error:
+        field = str(error).split(":", 1)[0]
+        problems.append(Problem((field,), str(error)))
+    if problems or rule_params is None:
+        raise InvalidInput("the release cannot be computed with these parameters", problems)
+    return rule_params
+
+
+def _load_responses(
+    session: Session, campaign_id: int
+) -> tuple[NDArray[np.str_], NDArray[np.float64], dict[str, NDArray[np.str_]], list[Any]]:
+    """Stratum, base weight, domain columns and answers of the completed responses (one query)."""
+    stmt = (
+        sa_select(
+            col(Response.stratum),
+            col(Response.weight),
+            *(col(c) for c in _RESPONSE_COLUMNS.values()),
+            col(Response.answers),
+        )
+        .where(col(Response.campaign_id) == campaign_id, col(Response.status) == "completed")
+        .order_by(col(Response.id))
+    )
+    rows = session.execute(stmt).all()
+    if not rows:
+        return np.array([], dtype=str), np.array([]), {}, []
+    columns = list(zip(*rows, strict=True))
+    strata = np.asarray(columns[0], dtype=str)
+    weights = np.asarray(columns[1], dtype=np.float64)
+    domain_columns = {
+        name: np.asarray(values, dtype=str)
+        for name, values in zip(_RESPONSE_COLUMNS, columns[2:-1], strict=True)
+    }
+    return strata, weights, domain_columns, list(columns[-1])
+
+
+def answer_matrix(answers: Sequence[Any], criteria: Sequence[str]) -> NDArray[np.float64]:
+    """The (n, K) answer matrix of the criteria: 1-5, NaN for 0 (not applicable) or missing.
+
+    Raises
+    ------
+    InvalidInput
+        Naming the response (0-based, in id order) and criterion of a value that is not a whole
+        number 0-5.
+    """
+    try:
+        y = np.array(
+            [[a.get(c) if isinstance(a, dict) else None for c in criteria] for a in answers],
+            dtype=np.float64,
+        ).reshape(len(answers), len(criteria))
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            "a response has an answer that is not a number",
+            [Problem(("answers",), "criterion answers must be whole numbers 0-5")],
+        ) from None
+    y[y == 0] = np.nan
+    bad = ~np.isnan(y) & ((y < 1) | (y > 5) | (y != np.round(y)))
+    if bad.any():
+        row, column = (int(v[0]) for v in np.nonzero(bad))
+        raise InvalidInput(
+            "a response has an answer outside the scale",
+            [
+                Problem(
+                    ("responses", row, criteria[column]),
+                    f"answer {y[row, column]:g} is not 0 (not applicable) or 1-5",
+                )
+            ],
+        )
+    return y
+
+
+def _sampled_by_stratum(session: Session, draw_id: int) -> dict[str, tuple[int, float]]:
+    """Non-reserve sampled units of the draw per stratum: (count, sum of base weights)."""
+    stmt = (
+        sa_select(
+            col(SampleUnit.stratum), func.count(), func.coalesce(func.sum(SampleUnit.weight), 0.0)
+        )
+        .where(col(SampleUnit.draw_id) == draw_id, col(SampleUnit.is_reserve).is_(False))
+        .group_by(col(SampleUnit.stratum))
+    )
+    return {str(s): (int(n), float(d)) for s, n, d in session.execute(stmt).all()}
+
+
+def _population_by_stratum(draw: Draw) -> dict[str, int] | None:
+    allocation = (draw.design_snapshot or {}).get("allocation") or {}
+    strata, population = allocation.get("strata"), allocation.get("population")
+    if not isinstance(strata, list) or not isinstance(population, list):
+        return None
+    if len(strata) != len(population):
+        return None
+    return {str(s): int(p) for s, p in zip(strata, population, strict=True)}
+
+
+def _clean(value: float) -> float | None:
+    # JSON (and PostgreSQL's json type) has no NaN or infinity.
+    return float(value) if math.isfinite(value) else None
+
+
+def _table_rows(
+    table: IndexTable,
+    by: Sequence[str],
+    flags: NDArray[np.str_],
+    ranking: Ranking | None,
+) -> list[dict[str, Any]]:
+    """One row per (domain, node); suppressed cells keep counts and flag but no estimate."""
+    ranks: dict[str, dict[str, int | float | None]] = {}
+    if ranking is not None and list(by) == ["agency_code"]:
+        ranks = _ranking_by_domain(ranking)
+    rows: list[dict[str, Any]] = []
+    for g, name in enumerate(table.domains.tolist()):
+        domain = {column: str(table.domain_labels[k][g]) for k, column in enumerate(by)}
+        for j, node in enumerate(table.nodes):
+            flag = str(flags[g, j])
+            shown = flag != "suppressed"
+            row: dict[str, Any] = {
+                "domain": domain,
+                "domain_name": str(name),
+                "node": node,
+                "level": table.levels[j],
+                "parent": table.parents[j],
+                "estimate": _clean(table.estimate[g, j]) if shown else None,
+                "se": _clean(table.se[g, j]) if shown else None,
+                "ci_lower": _clean(table.ci_lower[g, j]) if shown else None,
+                "ci_upper": _clean(table.ci_upper[g, j]) if shown else None,
+                "cv": _clean(table.cv[g, j]) if shown else None,
+                "df": int(table.df[g]),
+                "n_respondents": int(table.n_respondents[g, j]),
+                "flag": flag,
+            }
+            if node == "overall" and str(name) in ranks:
+                row.update(ranks[str(name)])
+            rows.append(row)
+    return rows
+
+
+def _ranking_by_domain(ranking: Ranking) -> dict[str, dict[str, int | float | None]]:
+    return {
+        str(d): {
+            "rank": int(ranking.rank[i]),
+            "rank_lower": int(ranking.rank_lower[i]),
+            "rank_upper": int(ranking.rank_upper[i]),
+            "tier": int(ranking.tier[i]),
+            "prob_first": _clean(ranking.prob_first[i]),
+        }
+        for i, d in enumerate(ranking.domains.tolist())
+    }
+
+
+def _flags(table: IndexTable, rule: ReliabilityRule) -> NDArray[np.str_]:
+    return flag_cells(
+        table.n_respondents, table.estimate, table.se, table.ci_lower, table.ci_upper, rule
+    )
+
+
+def _weighting_note(fpc_source: str, selection: str) -> dict[str, str]:
+    fpc_vi = (
+        "hiệu chỉnh quần thể hữu hạn theo số hồ sơ của từng tầng trong danh sách (ghi lại khi "
+        "chọn mẫu)"
+        if fpc_source == "draw_snapshot"
+        else "không hiệu chỉnh quần thể hữu hạn (không có số hồ sơ theo tầng)"
+    )
+    fpc_en = (
+        "finite population correction from each stratum's frame count recorded at the draw"
+        if fpc_source == "draw_snapshot"
+        else "no finite population correction (the draw has no stratum counts)"
+    )
+    vi = (
+        "Trọng số cơ sở là nghịch đảo xác suất được chọn của hồ sơ; trọng số được điều chỉnh "
+        "cho người không trả lời trong từng tầng (tổng trọng số của các hồ sơ được chọn, không "
+        "kể dự phòng, được chuyển cho người trả lời của tầng theo tỷ lệ trọng số). Sai số "
+        f"chuẩn tính theo phương pháp tuyến tính hóa Taylor cho thiết kế phân tầng, {fpc_vi}."
+    )
+    en = (
+        "Base weights are the inverse of each dossier's inclusion probability; they are adjusted "
+        "for non-response within strata (the base weight of the stratum's sampled units, "
+        "reserves excluded, is carried by its respondents). Standard errors use Taylor "
+        f"linearisation for a stratified design, {fpc_en}."
+    )
+    if selection == "pps":
+        vi += (
+            " Thiết kế hai giai đoạn: đơn vị giai đoạn 1 không được lưu cùng câu trả lời nên sai "
+            "số chuẩn bỏ qua hiệu ứng cụm và có thể nhỏ hơn thực tế."
+        )
+        en += (
+            " Two-stage design: first-stage units are not kept with the responses, so the "
+            "standard errors ignore clustering and may be too small."
+        )
+    return {"vi": vi, "en": en}
+
+
+def compute_release(
+    *,
+    session: Session,
+    campaign_id: int,
+    name: str,
+    by: Sequence[str] = ("agency_code",),
+    rule: str = "criteria-mean",
+    ci_method: str = "logit",
+    level: float = 0.95,
+    min_respondents: int = 30,
+    max_cv: float = 0.2,
+    max_ci_width: float | None = None,
+    lonely_psu: str = "adjust",
+    created_by: int | None = None,
+) -> IndexRelease:
+    """Compute a draft release of the campaign's indices and store it (commits once).
+
+    Parameters
+    ----------
+    session : Session
+    campaign_id : int
+    name : str
+        Title of the release.
+    by : sequence of str
+        Domain columns (from :data:`BY_COLUMNS`), crossed when several; the whole campaign is
+        always estimated too. Empty for the overall figures only.
+    rule : {"criteria-mean", "pooled", "respondent-mean", "mean-score"}
+        Aggregation of criteria into element and overall indices (:mod:`analysis.indices`).
+    ci_method : {"logit", "xlogit", "wald", "mean", "beta", "asin"}
+    level : float
+        Confidence level of the intervals and of the agencies' rank intervals.
+    min_respondents, max_cv, max_ci_width :
+        The reliability rule (:class:`analysis.reliability.ReliabilityRule`).
+    lonely_psu : {"adjust", "certainty", "average", "fail"}
+        Variance of a stratum with a single respondent (R ``survey.lonely.psu``).
+    created_by : int, optional
+
+    Returns
+    -------
+    IndexRelease
+        Status ``draft``; see the module docstring for the method.
+
+    Raises
+    ------
+    InvalidInput
+        Unknown column in ``by`` or other bad parameter (``loc`` names it), or a campaign
+        without completed responses.
+    NotFound
+        No such campaign.
+    """
+    reliability = _check_parameters(
+        by, rule, ci_method, level, lonely_psu, min_respondents, max_cv, max_ci_width
+    )
+    if not name.strip():
+        raise InvalidInput("the release needs a name", [Problem(("name",), "enter a name")])
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(
+            f"campaign {campaign_id} does not exist", [Problem(("campaign_id",), "no such id")]
+        )
+    questionnaire = session.get(Questionnaire, campaign.questionnaire_id)
+    draw = session.get(Draw, campaign.draw_id)
+    assert questionnaire is not None and draw is not None  # foreign keys
+    try:
+        tree = parse_questionnaire_tree({"elements": element_tree(questionnaire.definition)})
+    except (KeyError, TypeError, QuestionnaireTreeError) as error:
+        raise InvalidInput(
+            "the campaign's questionnaire has no usable elements",
+            [Problem(("questionnaire_id",), str(error))],
+        ) from None
+
+    strata, base, domain_columns, answers = _load_responses(session, campaign_id)
+    n = strata.shape[0]
+    if n == 0:
+        raise InvalidInput(
+            "the campaign has no completed responses",
+            [
+                Problem(
+                    ("campaign_id",),
+                    f"campaign {campaign_id} has no completed responses yet: compute a release "
+                    "once citizens have answered",
+                )
+            ],
+        )
+    y = answer_matrix(answers, tree.criteria)
+
+    # Non-response adjustment: respondents plus one pseudo non-respondent row per stratum that
+    # carries the base weight of its sampled units that did not respond.
+    sampled = _sampled_by_stratum(session, campaign.draw_id)
+    labels, inverse = np.unique(strata, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    respondents_h = np.bincount(inverse, minlength=labels.size)
+    resp_weight_h = np.bincount(inverse, weights=base, minlength=labels.size)
+    sampled_weight_h = np.array([sampled.get(str(s), (0, 0.0))[1] for s in labels.tolist()])
+    missing_weight = np.maximum(sampled_weight_h - resp_weight_h, 0.0)
+    adjustment = adjust_nonresponse(
+        np.concatenate([base, missing_weight]),
+        np.concatenate([np.ones(n, dtype=bool), np.zeros(labels.size, dtype=bool)]),
+        np.concatenate([strata, labels]),
+    )
+    weights = adjustment.weights[:n]
+
+    population = _population_by_stratum(draw)
+    selection = str(((draw.design_snapshot or {}).get("design") or {}).get("selection", ""))
+    fpc: NDArray[np.float64] | None = None
+    fpc_source = "none"
+    if population is not None and all(str(s) in population for s in labels.tolist()):
+        pop_h = np.array([population[str(s)] for s in labels.tolist()], dtype=np.float64)
+        if (pop_h >= respondents_h).all() and (pop_h > 0).all():
+            fpc = (respondents_h / pop_h)[inverse]
+            fpc_source = "draw_snapshot"
+    lonely: LonelyPsuRule = lonely_psu  # type: ignore[assignment]
+    index_rule: IndexRule = rule  # type: ignore[assignment]
+    method: CiMethod = ci_method  # type: ignore[assignment]
+    try:
+        design = SurveyDesign.from_columns(
+            weights=weights, strata=strata, fpc=fpc, lonely_psu=lonely
+        )
+        overall = estimate_indices(design, y, tree, rule=index_rule, ci_method=method, level=level)
+        by_table: IndexTable | None = None
+        if by:
+            domain = [domain_columns[c] for c in by]
+            by_table = estimate_indices(
+                design,
+                y,
+                tree,
+                domain=domain[0] if len(domain) == 1 else domain,
+                rule=index_rule,
+                ci_method=method,
+                level=level,
+            )
+        agency_table = (
+            by_table
+            if by_table is not None and list(by) == ["agency_code"]
+            else estimate_indices(
+                design,
+                y,
+                tree,
+                domain=domain_columns["agency_code"],
+                rule=index_rule,
+                ci_method=method,
+                level=level,
+            )
+        )
+    except (DesignError, IndexInputError) as error:
+        field = "lonely_psu" if isinstance(error, LonelyPsuError) else "responses"
+        raise InvalidInput(
+            "the indices cannot be estimated", [Problem((field,), str(error))]
+        ) from None
+
+    agency_flags = _flags(agency_table, reliability)
+    ranking: Ranking | None = None
+    rankable = agency_flags[:, agency_table.node_index("overall")] != "suppressed"
+    if int(rankable.sum()) >= 2:
+        ranking = rank_domains(
+            agency_table,
+            "overall",
+            level=level,
+            n_draws=RANKING_DRAWS,
+            seed=RANKING_SEED,
+            include=rankable,
+        )
+    rows = _table_rows(overall, (), _flags(overall, reliability), None)
+    if by_table is not None:
+        rows += _table_rows(by_table, by, _flags(by_table, reliability), ranking)
+    ranking_rows = []
+    if ranking is not None:
+        for agency, info in _ranking_by_domain(ranking).items():
+            g = agency_table.domain_index(agency)
+            j = agency_table.node_index("overall")
+            ranking_rows.append(
+                {
+                    "agency_code": agency,
+                    "estimate": _clean(agency_table.estimate[g, j]),
+                    "ci_lower": _clean(agency_table.ci_lower[g, j]),
+                    "ci_upper": _clean(agency_table.ci_upper[g, j]),
+                    "n_respondents": int(agency_table.n_respondents[g, j]),
+                    "flag": str(agency_flags[g, j]),
+                    **info,
+                }
+            )
+
+    n_sampled = int(sum(count for count, _ in sampled.values()))
+    no_respondents = sorted(set(sampled) - {str(s) for s in labels.tolist()})
+    factors = dict(zip(adjustment.classes.tolist(), adjustment.factors.tolist(), strict=True))
+    strata_rows = [
+        {
+            "stratum": str(s),
+            "population": None if population is None else population.get(str(s)),
+            "sampled": sampled.get(str(s), (0, 0.0))[0],
+            "respondents": int(respondents_h[h]),
+            "adjustment_factor": float(factors[str(s)]),
+        }
+        for h, s in enumerate(labels.tolist())
+    ]
+    release = IndexRelease(
+        name=name.strip(),
+        campaign_id=campaign_id,
+        status=ReleaseStatus.DRAFT.value,
+        parameters={
+            "by": list(by),
+            "rule": rule,
+            "ci_method": overall.ci_method,
+            "level": level,
+            "reliability": {
+                "min_respondents": reliability.min_respondents,
+                "max_cv": reliability.max_cv,
+                "max_ci_width": reliability.max_ci_width,
+                "description": reliability.describe(),
+            },
+            "variance": {
+                "method": "taylor",
+                "design": "stratified, respondents as each stratum's sample",
+                "lonely_psu": lonely_psu,
+                "fpc_source": fpc_source,
+                "clustering_ignored": selection == "pps",
+            },
+            "weighting": {
+                "base": "1 / inclusion probability of the sampled dossier",
+                "nonresponse": "weighting classes = strata; sampled = the draw's non-reserve units",
+                "description": _weighting_note(fpc_source, selection),
+            },
+            "ranking": {
+                "node": "overall",
+                "by": "agency_code",
+                "n_draws": RANKING_DRAWS,
+                "seed": RANKING_SEED,
+                "level": level,
+            },
+            "questionnaire": {
+                "id": questionnaire.id,
+                "code": questionnaire.code,
+                "version": questionnaire.version,
+            },
+        },
+        results={"nodes": list(overall.nodes), "rows": rows, "ranking": ranking_rows},
+        summary={
+            "respondents": n,
+            "sampled": n_sampled,
+            "response_rate": _clean(n / n_sampled) if n_sampled else None,
+            "weighted_response_rate": _clean(
+                float(resp_weight_h.sum()) / float(sampled_weight_h.sum())
+            )
+            if sampled_weight_h.sum() > 0
+            else None,
+            "design_df": int(overall.df[0]),
+            "n_strata": int(labels.size),
+            "population": None if population is None else int(sum(population.values())),
+            "estimated_population": float(weights.sum()),
+            "strata_without_respondents": no_respondents,
+            "strata": strata_rows,
+        },
+        created_by=created_by,
+    )
+    session.add(release)
+    session.commit()
+    session.refresh(release)
+    return release
+
+
+def get_release(*, session: Session, release_id: int) -> IndexRelease:
+    """One release, or :class:`NotFound`."""
+    release = session.get(IndexRelease, release_id)
+    if release is None:
+        raise NotFound(
+            f"release {release_id} does not exist", [Problem(("release_id",), "no such id")]
+        )
+    return release
+
+
+def list_releases(
+    *, session: Session, campaign_id: int | None = None, published_only: bool = False
+) -> list[IndexRelease]:
+    """Releases, newest first, optionally of one campaign or only the published ones."""
+    stmt = select(IndexRelease).order_by(col(IndexRelease.id).desc())
+    if campaign_id is not None:
+        stmt = stmt.where(col(IndexRelease.campaign_id) == campaign_id)
+    if published_only:
+        stmt = stmt.where(col(IndexRelease.status) == ReleaseStatus.PUBLISHED.value)
+    return list(session.exec(stmt).all())
+
+
+def publish_release(*, session: Session, release_id: int) -> IndexRelease:
+    """Publish a draft release (its figures never change afterwards); commits.
+
+    Raises
+    ------
+    Conflict
+        When the release is already published.
+    """
+    release = get_release(session=session, release_id=release_id)
+    if release.status == ReleaseStatus.PUBLISHED.value:
+        raise Conflict(
+            f"release {release_id} is already published",
+            [Problem(("release_id",), "a published release cannot change; compute a new one")],
+        )
+    release.status = ReleaseStatus.PUBLISHED.value
+    release.published_at = utcnow()
+    session.add(release)
+    session.commit()
+    session.refresh(release)
+    return release
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6f}"
+    return str(value)
+
+
+def release_csv(release: IndexRelease) -> str:
+    """The release's rows as CSV (UTF-8 text): domain columns, node, figures, flag and rank.
+
+    Shares are in [0, 1] (1-5 for the mean-score rule); suppressed cells are blank.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in release.results.get("rows", []):
+        domain = row.get("domain", {})
+        writer.writerow(
+            [
+                *(domain.get(c, "") for c in BY_COLUMNS),
+                row["node"],
+                row["level"],
+                *(
+                    _csv_value(row.get(k))
+                    for k in (
+                        "estimate",
+                        "se",
+                        "ci_lower",
+                        "ci_upper",
+                        "df",
+                        "n_respondents",
+                        "cv",
+                        "flag",
+                        "rank",
+                        "rank_lower",
+                        "rank_upper",
+                        "tier",
+                    )
+                ),
+            ]
+        )
+    return buffer.getvalue()

@@ -1,0 +1,113 @@
+"""The analyst's release pages: compute from the form, read the tables, publish."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from api.app import create_app
+from api.pages.coordinator import csrf_token
+from api.pages.releases import format_cell
+from survey.models import IndexRelease
+from survey.settings import Settings
+from tests.api.fast_users import bearer
+from tests.survey.release_fixtures import build_release_campaign
+
+
+def _signed_in(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    role: str,
+    scopes: list[tuple[str, str]] | None = None,
+) -> str:
+    token = bearer(session, role, scopes=scopes)["Authorization"].removeprefix("Bearer ")
+    client.cookies.set("sipas_session", token)
+    return csrf_token(settings, token)
+
+
+def test_cell_format() -> None:
+    row = {"estimate": 0.8271, "ci_lower": 0.8012, "ci_upper": 0.8504, "flag": "ok"}
+    assert format_cell(row, lang="en", percent=True)["text"] == "82.7 % (80.1–85.0)"
+    assert format_cell(row, lang="vi", percent=True)["text"] == "82,7 % (80,1–85,0)"
+    unreliable = format_cell({**row, "flag": "unreliable"}, lang="en", percent=True)
+    assert unreliable["flag"] == "unreliable" and unreliable["text"]
+    suppressed = format_cell({**row, "flag": "suppressed"}, lang="vi", percent=True)
+    assert suppressed["text"] == "" and suppressed["flag"].startswith("ẩn")
+    assert (
+        format_cell(
+            {"estimate": 4.123, "ci_lower": 4.01, "ci_upper": 4.2, "flag": "ok"},
+            lang="en",
+            percent=False,
+        )["text"]
+        == "4.12 (4.01–4.20)"
+    )
+
+
+def test_compute_view_and_publish(settings: Settings, session: Session) -> None:
+    rc = build_release_campaign(session)
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        assert client.get("/staff/releases").status_code == 303  # sign in first
+        csrf = _signed_in(client, session, settings, "analyst")
+        page = client.get("/staff/releases")
+        assert page.status_code == 200 and "Đợt 2026" in page.text
+        form = {
+            "csrf": csrf,
+            "name": "",
+            "campaign_id": str(rc.campaign_id),
+            "by": ["agency_code"],
+            "rule": "criteria-mean",
+            "ci_method": "logit",
+            "level": "0.95",
+            "min_respondents": "31",
+            "max_cv": "x",
+            "lonely_psu": "adjust",
+        }
+        bad = client.post("/staff/releases", data=form)
+        assert bad.status_code == 422
+        assert 'href="#f-name"' in bad.text and 'href="#f-max_cv"' in bad.text
+        assert "<title>Lỗi: " in bad.text
+        assert client.post("/staff/releases", data={**form, "csrf": "no"}).status_code == 403
+        created = client.post("/staff/releases", data={**form, "name": "Chỉ số", "max_cv": "0,2"})
+        assert created.status_code == 303, created.text
+        url = created.headers["location"]
+        shown = client.get(url + "?lang=en")
+        assert shown.status_code == 200
+        text = shown.text
+        release = session.get(IndexRelease, int(url.rsplit("/", 1)[1]))
+        assert release is not None
+        rows = {
+            r["domain"].get("agency_code"): r
+            for r in release.results["rows"]
+            if r["node"] == "overall"
+        }
+        a = rows["AG-A"]
+        expected = (
+            f"{100 * a['estimate']:.1f} % ({100 * a['ci_lower']:.1f}–{100 * a['ci_upper']:.1f})"
+        )
+        assert expected in text
+        # AG-B (30 respondents < 31) is suppressed: its row has blank cells and the word.
+        b_row = re.search(r"<th scope=\"row\">AG-B</th>(.*?)</tr>", text, re.S)
+        assert b_row is not None and "%" not in b_row.group(1)
+        assert "suppressed (too few respondents)" in b_row.group(1)
+        assert "Rank interval" in text and "Tier" in text
+        assert 'lang="vi"' in text and "Taylor" in text and "non-response" in text
+        assert "+84" not in text and "invitation" not in text.lower()
+        published = client.post(url + "/publish", data={"csrf": csrf})
+        assert published.status_code == 303
+        assert "đã công bố" in client.get(url + "?lang=vi").text
+
+
+def test_limited_coordinator_cannot_compute(settings: Settings, session: Session) -> None:
+    rc = build_release_campaign(session)
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        csrf = _signed_in(client, session, settings, "coordinator", [("agency", "AG-A")])
+        page = client.get("/staff/releases")
+        assert page.status_code == 200 and 'action="/staff/releases"' not in page.text
+        denied = client.post(
+            "/staff/releases",
+            data={"csrf": csrf, "name": "x", "campaign_id": str(rc.campaign_id)},
+        )
+        assert denied.status_code == 403
