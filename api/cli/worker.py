@@ -1,0 +1,85 @@
+"""``sipas worker``: send the SMS outbox; ``sipas campaign ...``: fieldwork steps from a shell."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+
+from sqlmodel import Session
+
+from survey.db import make_engine
+from survey.invitations import create_invitations
+from survey.outbox import delivery_report_url, inbound_url, queue_invitation_sms
+from survey.purge import purge_contacts
+from survey.settings import load_settings
+from survey.worker import WorkerConfig, make_gateway, run_worker
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    worker = subparsers.add_parser(
+        "worker",
+        help="send queued SMS (and due reminders) through the configured gateway",
+        description="Runs until stopped; --once processes one batch and exits. Messages wait "
+        "during quiet hours; a message interrupted by a crash is marked unknown, never resent.",
+    )
+    worker.add_argument("--once", action="store_true", help="process one batch and exit")
+    worker.add_argument("--batch", type=int, default=50, help="messages claimed per pass")
+    worker.add_argument("--idle", type=float, default=5.0, help="seconds to wait when idle")
+    worker.set_defaults(handler=_worker)
+
+    campaign = subparsers.add_parser("campaign", help="fieldwork steps of a campaign")
+    sub = campaign.add_subparsers(title="campaign commands", metavar="COMMAND", required=True)
+    invite = sub.add_parser("invite", help="create invitations and queue their SMS")
+    invite.add_argument("campaign_id", type=int)
+    invite.set_defaults(handler=_invite)
+    purge = sub.add_parser(
+        "purge", help="delete the campaign's phone numbers (after closing it); answers stay"
+    )
+    purge.add_argument("campaign_id", type=int)
+    purge.set_defaults(handler=_purge)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    gateway = make_gateway(settings)
+    if settings.sms_gateway == "kannel":
+        print(f"delivery reports expected at {delivery_report_url(settings)}")
+        print(f"replies (Kannel KANNEL_INBOUND_URL / get-url) at {inbound_url(settings)}")
+    with Session(make_engine(settings)) as session:
+        report = run_worker(
+            session=session,
+            settings=settings,
+            gateway=gateway,
+            config=WorkerConfig(batch_size=args.batch),
+            once=args.once,
+            idle_seconds=args.idle,
+        )
+    print(" ".join(f"{k}={v}" for k, v in asdict(report).items() if v))
+    return 0
+
+
+def _invite(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    with Session(make_engine(settings)) as session:
+        created = create_invitations(
+            session=session, settings=settings, campaign_id=args.campaign_id
+        )
+        queued = queue_invitation_sms(
+            session=session, settings=settings, campaign_id=args.campaign_id
+        )
+    print(
+        f"invitations: {created.created} new ({created.sms} SMS, {created.letter} letter); "
+        f"SMS queued: {queued.queued} ({queued.segments} parts)"
+    )
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    with Session(make_engine(settings)) as session:
+        report = purge_contacts(session=session, campaign_id=args.campaign_id)
+    print(
+        f"removed phones: {report.invitations} invitations, {report.messages} messages, "
+        f"{report.contacts} frame contacts"
+    )
+    return 0

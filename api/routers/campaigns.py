@@ -1,0 +1,260 @@
+"""Campaigns and their fieldwork: invitations, SMS queue and cost preview, dispositions and
+AAPOR rates, exports, letters, contact purge.
+
+Coordinators run fieldwork; analysts may only export the anonymous responses file. No schema
+returned here has a phone field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+
+from api.deps import AnalystUser, CoordinatorUser, SessionDep, SettingsDep
+from survey.campaigns import (
+    activate_campaign,
+    close_campaign,
+    create_campaign,
+    get_campaign,
+    list_campaigns,
+)
+from survey.dispositions import campaign_dispositions
+from survey.errors import InvalidInput, PermissionDenied, Problem
+from survey.fieldwork_exports import disposition_table, response_table, to_csv, to_xlsx
+from survey.invitations import create_invitations
+from survey.letters import render_letters
+from survey.models import Campaign, StaffUser
+from survey.outbox import outbox_counts, preview_invitation_sms, queue_invitation_sms
+from survey.purge import purge_contacts
+from survey.users import user_scope
+
+router = APIRouter(prefix="/api/campaigns", tags=["campaigns"])
+
+
+def require_national(user: StaffUser, session: SessionDep) -> StaffUser:
+    """Fieldwork shows links, message states and who is still to answer: an account limited to
+    some agencies (the rated ones) or provinces must not run it, or it could learn who answered.
+    """
+    scope = user_scope(session=session, user=user)
+    if scope.agencies is not None or scope.provinces is not None:
+        raise PermissionDenied(
+            "fieldwork is run by a national coordinator: your account is limited to some "
+            "agencies or provinces, and could otherwise learn who answered; ask a national "
+            "coordinator or an administrator"
+        )
+    return user
+
+
+def _fieldwork_user(user: CoordinatorUser, session: SessionDep) -> StaffUser:
+    return require_national(user, session)
+
+
+FieldworkUser = Annotated[StaffUser, Depends(_fieldwork_user)]
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class CampaignCreate(BaseModel):
+    name: str
+    draw_id: int
+    questionnaire_id: int
+    field_start: datetime
+    field_end: datetime
+    sms_template: str = ""
+    reminder_template: str = ""
+    strip_diacritics: bool = False
+    reminder_days: list[int] = Field(default_factory=lambda: [3, 7])
+
+
+class CampaignPublic(BaseModel):
+    id: int
+    name: str
+    draw_id: int
+    questionnaire_id: int
+    field_start: datetime
+    field_end: datetime
+    status: str
+    sms_template: str
+    reminder_template: str
+    strip_diacritics: bool
+    reminder_days: list[int]
+    contact_purged_at: datetime | None
+    created_at: datetime
+
+
+def _public(row: Campaign) -> CampaignPublic:
+    assert row.id is not None
+    return CampaignPublic(
+        id=row.id,
+        name=row.name,
+        draw_id=row.draw_id,
+        questionnaire_id=row.questionnaire_id,
+        field_start=row.field_start,
+        field_end=row.field_end,
+        status=row.status,
+        sms_template=row.sms_template,
+        reminder_template=row.reminder_template,
+        strip_diacritics=row.strip_diacritics,
+        reminder_days=list(row.reminder_days or []),
+        contact_purged_at=row.contact_purged_at,
+        created_at=row.created_at,
+    )
+
+
+@router.post("", status_code=201)
+def create(body: CampaignCreate, session: SessionDep, user: FieldworkUser) -> CampaignPublic:
+    """Create a draft campaign on a draw with a published questionnaire version."""
+    return _public(create_campaign(session=session, created_by=user.id, **body.model_dump()))
+
+
+@router.get("")
+def list_all(session: SessionDep, _user: FieldworkUser) -> list[CampaignPublic]:
+    return [_public(row) for row in list_campaigns(session=session)]
+
+
+@router.get("/{campaign_id}")
+def read(campaign_id: int, session: SessionDep, _user: FieldworkUser) -> CampaignPublic:
+    return _public(get_campaign(session=session, campaign_id=campaign_id))
+
+
+@router.post("/{campaign_id}/activate")
+def activate(campaign_id: int, session: SessionDep, _user: FieldworkUser) -> CampaignPublic:
+    return _public(activate_campaign(session=session, campaign_id=campaign_id))
+
+
+@router.post("/{campaign_id}/close")
+def close(campaign_id: int, session: SessionDep, _user: FieldworkUser) -> CampaignPublic:
+    return _public(close_campaign(session=session, campaign_id=campaign_id))
+
+
+@router.post("/{campaign_id}/invitations")
+def invite(
+    campaign_id: int, session: SessionDep, settings: SettingsDep, _user: FieldworkUser
+) -> dict[str, int]:
+    """Create the missing invitations (SMS when a phone is known, else letter)."""
+    return asdict(create_invitations(session=session, settings=settings, campaign_id=campaign_id))
+
+
+@router.get("/{campaign_id}/sms/preview")
+def sms_preview(
+    campaign_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    _user: FieldworkUser,
+    price_per_segment: float = Query(0.0, ge=0, description="price of one SMS part"),
+) -> dict[str, Any]:
+    """Encoding, SMS parts and cost of the invitations not yet queued."""
+    return asdict(
+        preview_invitation_sms(
+            session=session,
+            settings=settings,
+            campaign_id=campaign_id,
+            price_per_segment=price_per_segment,
+        )
+    )
+
+
+@router.post("/{campaign_id}/sms/queue")
+def sms_queue(
+    campaign_id: int, session: SessionDep, settings: SettingsDep, _user: FieldworkUser
+) -> dict[str, int]:
+    """Queue the invitation SMS (again: only what is missing); the worker sends them."""
+    return asdict(queue_invitation_sms(session=session, settings=settings, campaign_id=campaign_id))
+
+
+@router.get("/{campaign_id}/sms/counts")
+def sms_counts(campaign_id: int, session: SessionDep, _user: FieldworkUser) -> dict[str, int]:
+    """Messages per status; ``unknown`` ones need the coordinator's decision."""
+    get_campaign(session=session, campaign_id=campaign_id)
+    return outbox_counts(session=session, campaign_id=campaign_id)
+
+
+@router.get("/{campaign_id}/dispositions")
+def dispositions(
+    campaign_id: int,
+    session: SessionDep,
+    _user: FieldworkUser,
+    by: str = Query("all", description="all, stratum, agency, channel or dossier_channel"),
+) -> list[dict[str, Any]]:
+    """Final disposition counts and AAPOR (2023) rates per group."""
+    return [
+        asdict(group)
+        for group in campaign_dispositions(session=session, campaign_id=campaign_id, by=by)
+    ]
+
+
+@router.get("/{campaign_id}/exports/responses.{fmt}")
+def export_responses(
+    campaign_id: int,
+    fmt: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    _user: AnalystUser,
+    include_partial: bool = False,
+) -> Response:
+    """The anonymous responses file (CSV or XLSX): no phone, invitation or dossier."""
+    header, rows = response_table(
+        session=session,
+        settings=settings,
+        campaign_id=campaign_id,
+        include_partial=include_partial,
+    )
+    return _file(header, rows, fmt, f"responses-{campaign_id}", sheet="responses")
+
+
+@router.get("/{campaign_id}/exports/dispositions.{fmt}")
+def export_dispositions(
+    campaign_id: int,
+    fmt: str,
+    session: SessionDep,
+    _user: FieldworkUser,
+    by: str = "stratum",
+) -> Response:
+    header, rows = disposition_table(session=session, campaign_id=campaign_id, by=by)
+    return _file(header, rows, fmt, f"dispositions-{campaign_id}-{by}", sheet="dispositions")
+
+
+def _file(header: list[str], rows: list[list[Any]], fmt: str, name: str, *, sheet: str) -> Response:
+    if fmt == "csv":
+        return Response(
+            to_csv(header, rows).encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if fmt == "xlsx":
+        return Response(
+            to_xlsx(header, rows, sheet=sheet),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    raise InvalidInput(f"unknown export format {fmt!r}", [Problem(("fmt",), "use csv or xlsx")])
+
+
+@router.get("/{campaign_id}/letters", response_class=HTMLResponse)
+def letters(
+    campaign_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    _user: FieldworkUser,
+    channel: str = Query("letter", description="letter, sms or all"),
+) -> HTMLResponse:
+    """Printable letters with link and QR code, one per page."""
+    return HTMLResponse(
+        render_letters(
+            session=session,
+            settings=settings,
+            campaign_id=campaign_id,
+            channel=None if channel == "all" else channel,
+        )
+    )
+
+
+@router.post("/{campaign_id}/purge")
+def purge(campaign_id: int, session: SessionDep, _user: FieldworkUser) -> dict[str, Any]:
+    """Delete the campaign's phone numbers (closed campaigns only); answers stay."""
+    return asdict(purge_contacts(session=session, campaign_id=campaign_id))

@@ -1,0 +1,242 @@
+"""Campaigns: a draw, a published questionnaire version and a field period.
+
+A campaign moves ``draft -> active -> closed``. Only an active campaign sends messages; closing it
+ends the field period early (links stop working) and allows the contact purge
+(:mod:`survey.purge`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import text, update
+from sqlmodel import Session, col, select
+
+from survey.errors import Conflict, InvalidInput, NotFound, Problem
+from survey.models import Campaign, Draw, Questionnaire, SmsMessage, utcnow
+from survey.sms.templates import SmsTemplate, TemplateError
+
+# Variables a campaign's templates may use; the outbox supplies exactly these.
+TEMPLATE_VARIABLES = ("agency", "link", "deadline")
+
+DEFAULT_SMS_TEMPLATE = (
+    "{agency} moi Ong/Ba danh gia muc do hai long ve thu tuc da lam: {link} "
+    "(han {deadline}). Khong muon nhan tin: soan TU CHOI"
+)
+DEFAULT_REMINDER_TEMPLATE = (
+    "Nhac lai: moi Ong/Ba danh gia dich vu cua {agency} truoc {deadline}: {link} "
+    "Khong muon nhan tin: soan TU CHOI"
+)
+
+CAMPAIGN_STATUSES = ("draft", "active", "closed")
+
+
+def as_utc(value: datetime) -> datetime:
+    """Read a stored timestamp as aware UTC.
+
+    SQLite hands back naive values (we always store UTC); PostgreSQL hands back aware ones.
+    """
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def allocate_ids(session: Session, table: str, n: int) -> list[int] | None:
+    """Ids for ``n`` new rows of a table with a BIGINT primary key, on SQLite.
+
+    SQLite only auto-numbers ``INTEGER PRIMARY KEY`` columns, and the migrated schema declares
+    the big fieldwork tables ``BIGINT``; PostgreSQL numbers them from a sequence, so there the
+    answer is ``None`` and the caller leaves ``id`` out.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    if table not in {"invitation", "sms_message", "dossier", "sample_unit", "response"}:
+        raise ValueError(f"allocate_ids does not handle table {table!r}")
+    # A write statement takes SQLite's write lock first, so no other writer reads the same max.
+    session.execute(text(f"UPDATE {table} SET id = id WHERE 0"))
+    start = int(session.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar_one())
+    return list(range(start + 1, start + 1 + n))
+
+
+def _check_template(body: str, field: str) -> list[Problem]:
+    try:
+        template = SmsTemplate(body)
+    except TemplateError as error:
+        return [Problem((field,), str(error))]
+    unknown = [name for name in template.variables if name not in TEMPLATE_VARIABLES]
+    if unknown:
+        return [
+            Problem(
+                (field,),
+                f"unknown variable {{{unknown[0]}}}; templates may use "
+                + ", ".join("{" + v + "}" for v in TEMPLATE_VARIABLES),
+            )
+        ]
+    if "link" not in template.variables:
+        return [Problem((field,), "the template must contain {link}, or nobody can answer")]
+    return []
+
+
+def create_campaign(
+    *,
+    session: Session,
+    name: str,
+    draw_id: int,
+    questionnaire_id: int,
+    field_start: datetime,
+    field_end: datetime,
+    sms_template: str = "",
+    reminder_template: str = "",
+    strip_diacritics: bool = False,
+    reminder_days: Sequence[int] = (3, 7),
+    created_by: int | None = None,
+) -> Campaign:
+    """Create a draft campaign after checking every input.
+
+    Parameters
+    ----------
+    draw_id
+        The sample to invite (its non-reserve units).
+    questionnaire_id
+        A *published* questionnaire version: answers must refer to an immutable definition.
+    field_start, field_end
+        The field period (timezone-aware); invitations expire at ``field_end``.
+    sms_template, reminder_template
+        Texts with ``{agency}``, ``{link}`` and ``{deadline}``; empty means the default.
+    reminder_days
+        Days after the invitation SMS was sent on which a reminder goes out.
+
+    Raises
+    ------
+    InvalidInput
+        Naming each bad field and how to fix it.
+    NotFound
+        When the draw or the questionnaire does not exist.
+    """
+    problems: list[Problem] = []
+    if not name.strip():
+        problems.append(Problem(("name",), "give the campaign a name"))
+    if field_start.tzinfo is None or field_end.tzinfo is None:
+        problems.append(
+            Problem(("field_start",), "give the field period with a timezone, e.g. +07:00")
+        )
+    elif field_end <= field_start:
+        problems.append(Problem(("field_end",), "the field period must end after it starts"))
+    days = list(reminder_days)
+    for index, day in enumerate(days):
+        if not isinstance(day, int) or day < 1 or day > 60:
+            problems.append(
+                Problem(("reminder_days", index), "reminder days are whole days from 1 to 60")
+            )
+    if len(set(days)) != len(days):
+        problems.append(Problem(("reminder_days",), "list each reminder day once"))
+    sms_body = sms_template or DEFAULT_SMS_TEMPLATE
+    reminder_body = reminder_template or DEFAULT_REMINDER_TEMPLATE
+    problems += _check_template(sms_body, "sms_template")
+    problems += _check_template(reminder_body, "reminder_template")
+    if session.get(Draw, draw_id) is None:
+        raise NotFound(f"draw {draw_id} does not exist", [Problem(("draw_id",), "no such draw")])
+    questionnaire = session.get(Questionnaire, questionnaire_id)
+    if questionnaire is None:
+        raise NotFound(
+            f"questionnaire {questionnaire_id} does not exist",
+            [Problem(("questionnaire_id",), "no such questionnaire")],
+        )
+    if questionnaire.status != "published":
+        problems.append(
+            Problem(
+                ("questionnaire_id",),
+                f"questionnaire {questionnaire.code} v{questionnaire.version} is a draft; "
+                "publish it first so every answer refers to a fixed version",
+            )
+        )
+    if problems:
+        raise InvalidInput("the campaign cannot be created", problems)
+    campaign = Campaign(
+        name=name.strip(),
+        draw_id=draw_id,
+        questionnaire_id=questionnaire_id,
+        field_start=field_start.astimezone(UTC),
+        field_end=field_end.astimezone(UTC),
+        sms_template=sms_body,
+        reminder_template=reminder_body,
+        strip_diacritics=strip_diacritics,
+        reminder_days=sorted(days),
+        created_by=created_by,
+    )
+    session.add(campaign)
+    session.commit()
+    session.refresh(campaign)
+    return campaign
+
+
+def get_campaign(*, session: Session, campaign_id: int) -> Campaign:
+    """The campaign, or :class:`NotFound`."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(
+            f"campaign {campaign_id} does not exist", [Problem(("campaign_id",), "no such id")]
+        )
+    return campaign
+
+
+def list_campaigns(*, session: Session) -> list[Campaign]:
+    """All campaigns, newest first."""
+    return list(session.exec(select(Campaign).order_by(col(Campaign.id).desc())).all())
+
+
+def activate_campaign(
+    *, session: Session, campaign_id: int, now: datetime | None = None
+) -> Campaign:
+    """Open a draft campaign for fieldwork (messages may be sent from now on).
+
+    Raises
+    ------
+    Conflict
+        When the campaign is not a draft or its field period is already over.
+    """
+    campaign = get_campaign(session=session, campaign_id=campaign_id)
+    now = now or utcnow()
+    if campaign.status != "draft":
+        raise Conflict(
+            f"campaign {campaign_id} is {campaign.status}; only a draft can be activated",
+            [Problem(("status",), f"campaign is {campaign.status}")],
+        )
+    if as_utc(campaign.field_end) <= now:
+        raise Conflict(
+            f"campaign {campaign_id}'s field period ended on {campaign.field_end:%Y-%m-%d}",
+            [Problem(("field_end",), "create a new campaign with a future field period")],
+        )
+    campaign.status = "active"
+    session.add(campaign)
+    session.commit()
+    session.refresh(campaign)
+    return campaign
+
+
+def close_campaign(*, session: Session, campaign_id: int) -> Campaign:
+    """End fieldwork: links stop working and waiting messages are cancelled.
+
+    Raises
+    ------
+    Conflict
+        When the campaign is already closed.
+    """
+    campaign = get_campaign(session=session, campaign_id=campaign_id)
+    if campaign.status == "closed":
+        raise Conflict(
+            f"campaign {campaign_id} is already closed", [Problem(("status",), "closed")]
+        )
+    campaign.status = "closed"
+    # Messages still waiting would invite people to a survey that no longer accepts answers.
+    session.execute(
+        update(SmsMessage)
+        .where(
+            col(SmsMessage.campaign_id) == campaign_id,
+            col(SmsMessage.status).in_(("queued", "claimed")),
+        )
+        .values(status="cancelled", last_error="campaign closed")
+    )
+    session.add(campaign)
+    session.commit()
+    session.refresh(campaign)
+    return campaign

@@ -1,0 +1,250 @@
+"""Final dispositions of every sampled case and AAPOR outcome rates.
+
+Each sampled case of a campaign (non-reserve sample unit of its draw) gets exactly one
+disposition, the first that applies in this order:
+
+================== =========================================================== ===== ========
+disposition        meaning                                                     AAPOR code
+================== =========================================================== ===== ========
+duplicate          another sampled dossier has the same phone (not invited)    NE    4.81
+not_invited        no invitation created yet                                   UO    3.11
+completed          questionnaire submitted                                     I     1.1
+partial            started, not submitted                                      P     1.2
+opted_out          replied STOP/HUY/TU CHOI or pressed "do not contact me"     R     2.111
+opened             opened the link, answered nothing                           R     2.1121
+not_contactable    the SMS failed (bad or dead number)                         NC    2.20
+expired            field period over, link never opened                        NC    2.20
+delivered          SMS delivered, link never opened (so far)                   NC    2.20
+sent               SMS accepted by the gateway, no delivery report yet         NC    2.20
+letter             invited by letter, link never opened                        NC    2.20
+queued             SMS invitation not yet sent                                 UO    3.11
+================== =========================================================== ===== ========
+
+Why invited-but-never-opened is **NC (non-contact), not UO**: the frame lists people whose dossier
+an agency completed in the survey period, so every sampled case is known to be eligible (AAPOR's
+unknown-eligibility codes are for cases whose eligibility is in doubt, such as an unlisted address
+or an unverified e-mail). What we do not know is whether the person *received* the invitation: an
+eligible case never reached is a non-contact. Only cases not yet attempted are UO (3.11 "not
+attempted or worked"); duplicates are not eligible as separate cases (4.81 "duplicate listing").
+Opening the link without answering is an implicit refusal in AAPOR's internet-survey codes
+(2.1121 "logged on to survey, did not complete any item").
+
+Rates (AAPOR, *Standard Definitions*, 10th edition, 2023), with I complete, P partial, R refusal
+and break-off, NC non-contact, O other, UH/UO unknown eligibility, NE not eligible:
+
+- RR1 = I / ((I+P) + (R+NC+O) + (UH+UO))
+- RR2 = (I+P) / ((I+P) + (R+NC+O) + (UH+UO))
+- RR3 = I / ((I+P) + (R+NC+O) + e(UH+UO)),  RR4 = (I+P) / (same)
+- COOP1 = I / ((I+P) + R + O),  COOP2 = (I+P) / ((I+P) + R + O)
+- REF1 = R / ((I+P) + (R+NC+O) + (UH+UO))
+- CON1 = ((I+P) + R + O) / ((I+P) + R + O + NC + (UH+UO))
+
+with ``e = (I+P+R+NC+O) / (I+P+R+NC+O+NE)``, the share of eligible cases among those whose
+eligibility is known (the proportional method the Standard Definitions describe for e). O is
+always 0 here. The counting is one SQL ``GROUP BY`` over the cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal, or_
+from sqlmodel import Session, col, select
+
+from survey.campaigns import as_utc, get_campaign
+from survey.errors import InvalidInput, Problem
+from survey.models import Dossier, Invitation, Response, SampleUnit, utcnow
+
+DISPOSITIONS: tuple[str, ...] = (
+    "duplicate",
+    "not_invited",
+    "completed",
+    "partial",
+    "opted_out",
+    "opened",
+    "not_contactable",
+    "expired",
+    "delivered",
+    "sent",
+    "letter",
+    "queued",
+)
+
+AAPOR_CODE: Mapping[str, str] = {
+    "duplicate": "NE",
+    "not_invited": "UO",
+    "completed": "I",
+    "partial": "P",
+    "opted_out": "R",
+    "opened": "R",
+    "not_contactable": "NC",
+    "expired": "NC",
+    "delivered": "NC",
+    "sent": "NC",
+    "letter": "NC",
+    "queued": "UO",
+}
+
+GROUPINGS = ("all", "stratum", "agency", "channel", "dossier_channel")
+
+
+@dataclass(frozen=True)
+class AaporRates:
+    """AAPOR counts and rates; a rate is ``None`` when its denominator is 0."""
+
+    I: int  # noqa: E741 - AAPOR's own letter
+    P: int
+    R: int
+    NC: int
+    O: int  # noqa: E741 - AAPOR's own letter
+    UH: int
+    UO: int
+    NE: int
+    e: float | None
+    rr1: float | None
+    rr2: float | None
+    rr3: float | None
+    rr4: float | None
+    coop1: float | None
+    coop2: float | None
+    ref1: float | None
+    con1: float | None
+
+
+@dataclass(frozen=True)
+class DispositionGroup:
+    """Dispositions and rates of one group (a stratum, an agency, a channel, or all cases)."""
+
+    group: str
+    cases: int
+    counts: dict[str, int]
+    rates: AaporRates
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def aapor_rates(counts: Mapping[str, int]) -> AaporRates:
+    """AAPOR (2023) response, cooperation, refusal and contact rates from disposition counts.
+
+    Parameters
+    ----------
+    counts
+        Number of cases per disposition of :data:`DISPOSITIONS` (missing ones count 0).
+
+    Returns
+    -------
+    AaporRates
+        See the module docstring for the formulas.
+    """
+    by_code = dict.fromkeys(("I", "P", "R", "NC", "O", "UH", "UO", "NE"), 0)
+    for disposition, count in counts.items():
+        by_code[AAPOR_CODE[disposition]] += int(count)
+    i, p, r, nc, o = (by_code[k] for k in ("I", "P", "R", "NC", "O"))
+    uh, uo, ne = by_code["UH"], by_code["UO"], by_code["NE"]
+    eligible = i + p + r + nc + o
+    e = _ratio(eligible, eligible + ne)
+    base = (i + p) + (r + nc + o)
+    all_cases = base + (uh + uo)
+    estimated = base + (e if e is not None else 1.0) * (uh + uo)
+    return AaporRates(
+        I=i,
+        P=p,
+        R=r,
+        NC=nc,
+        O=o,
+        UH=uh,
+        UO=uo,
+        NE=ne,
+        e=e,
+        rr1=_ratio(i, all_cases),
+        rr2=_ratio(i + p, all_cases),
+        rr3=_ratio(i, estimated),
+        rr4=_ratio(i + p, estimated),
+        coop1=_ratio(i, (i + p) + r + o),
+        coop2=_ratio(i + p, (i + p) + r + o),
+        ref1=_ratio(r, all_cases),
+        con1=_ratio((i + p) + r + o, (i + p) + r + o + nc + (uh + uo)),
+    )
+
+
+def campaign_dispositions(
+    *, session: Session, campaign_id: int, by: str = "all", now: datetime | None = None
+) -> list[DispositionGroup]:
+    """Count the final disposition of every sampled case, per group, with AAPOR rates.
+
+    Parameters
+    ----------
+    by
+        ``"all"``, ``"stratum"``, ``"agency"`` (agency code), ``"channel"`` (invitation channel:
+        sms, letter, or none when not invited) or ``"dossier_channel"`` (how the dossier was
+        filed: direct, online, postal).
+    now
+        Invitations whose expiry is before ``now`` count as expired.
+
+    Raises
+    ------
+    InvalidInput
+        When ``by`` is not one of those.
+    """
+    if by not in GROUPINGS:
+        raise InvalidInput(
+            f"cannot group dispositions by {by!r}",
+            [Problem(("by",), f"use one of {', '.join(GROUPINGS)}")],
+        )
+    campaign = get_campaign(session=session, campaign_id=campaign_id)
+    now = as_utc(now or utcnow())
+    closed = literal(campaign.status == "closed")
+    disposition = case(
+        (col(SampleUnit.contact_status) != "invite", "duplicate"),
+        (col(Invitation.id).is_(None), "not_invited"),
+        (
+            or_(col(Invitation.completed_at).is_not(None), col(Response.status) == "completed"),
+            "completed",
+        ),
+        (or_(col(Invitation.started_at).is_not(None), col(Response.id).is_not(None)), "partial"),
+        (col(Invitation.opted_out_at).is_not(None), "opted_out"),
+        (col(Invitation.first_opened_at).is_not(None), "opened"),
+        (col(Invitation.sms_status) == "failed", "not_contactable"),
+        (or_(col(Invitation.expires_at) <= now, closed), "expired"),
+        (col(Invitation.sms_status) == "delivered", "delivered"),
+        (col(Invitation.sms_status) == "sent", "sent"),
+        (col(Invitation.channel) == "letter", "letter"),
+        else_="queued",
+    ).label("disposition")
+    group_column: Any = {
+        "all": literal("all"),
+        "stratum": col(SampleUnit.stratum),
+        "agency": col(Dossier.agency_code),
+        "channel": func.coalesce(col(Invitation.channel), "none"),
+        "dossier_channel": col(Dossier.channel),
+    }[by].label("grp")
+    rows = session.exec(
+        select(group_column, disposition, func.count())
+        .select_from(SampleUnit)
+        .join(Dossier, col(Dossier.id) == col(SampleUnit.dossier_id))
+        .outerjoin(
+            Invitation,
+            and_(
+                col(Invitation.sample_unit_id) == col(SampleUnit.id),
+                col(Invitation.campaign_id) == campaign_id,
+            ),
+        )
+        .outerjoin(Response, col(Response.invitation_id) == col(Invitation.id))
+        .where(
+            col(SampleUnit.draw_id) == campaign.draw_id,
+            or_(col(SampleUnit.is_reserve).is_(False), col(Invitation.id).is_not(None)),
+        )
+        .group_by(group_column, disposition)
+    ).all()
+    groups: dict[str, dict[str, int]] = {}
+    for group, name, count in rows:
+        groups.setdefault(str(group), dict.fromkeys(DISPOSITIONS, 0))[str(name)] += int(count)
+    return [
+        DispositionGroup(group, sum(counts.values()), counts, aapor_rates(counts))
+        for group, counts in sorted(groups.items())
+    ]

@@ -1,0 +1,116 @@
+"""The contact purge after fieldwork (Decree 13/2023/ND-CP: use phones only to invite, delete them
+when that purpose ends).
+
+:func:`purge_contacts` deletes every phone number the campaign holds: ``Invitation.phone_e164``,
+``SmsMessage.to_e164`` and the ``DossierContact`` rows of the campaign's frame. Answers are not
+touched. Opt-outs survive as keyed hashes (:mod:`survey.optouts`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
+
+from survey.campaigns import get_campaign
+from survey.errors import Conflict, Problem
+from survey.models import (
+    Campaign,
+    Design,
+    Dossier,
+    DossierContact,
+    Draw,
+    Invitation,
+    SmsMessage,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    """How many phone numbers were removed, by table."""
+
+    invitations: int
+    messages: int
+    contacts: int
+    purged_at: datetime
+
+
+def _frame_id(session: Session, draw_id: int) -> int:
+    return int(
+        session.exec(
+            select(Design.frame_id)
+            .join(Draw, col(Draw.design_id) == col(Design.id))
+            .where(col(Draw.id) == draw_id)
+        ).one()
+    )
+
+
+def purge_contacts(
+    *, session: Session, campaign_id: int, now: datetime | None = None
+) -> PurgeReport:
+    """Delete the campaign's phone numbers once fieldwork is over.
+
+    Raises
+    ------
+    Conflict
+        When the campaign is not closed (close it first), or another campaign still in the
+        field uses the same frame (its invitations need the frame's phones).
+    """
+    campaign = get_campaign(session=session, campaign_id=campaign_id)
+    if campaign.status != "closed":
+        raise Conflict(
+            f"campaign {campaign_id} is {campaign.status}; close it before purging contacts",
+            [Problem(("status",), "close the campaign first")],
+        )
+    frame_id = _frame_id(session, campaign.draw_id)
+    others = session.exec(
+        select(Campaign.id)
+        .join(Draw, col(Draw.id) == col(Campaign.draw_id))
+        .join(Design, col(Design.id) == col(Draw.design_id))
+        .where(
+            col(Design.frame_id) == frame_id,
+            col(Campaign.id) != campaign_id,
+            col(Campaign.status) != "closed",
+        )
+    ).all()
+    if others:
+        raise Conflict(
+            "another campaign on the same frame is still in the field",
+            [
+                Problem(
+                    ("campaign_id",),
+                    f"close campaign(s) {', '.join(map(str, others))} first; they use the "
+                    "frame's phones",
+                )
+            ],
+        )
+    now = now or utcnow()
+    invitations = session.execute(
+        update(Invitation)
+        .where(col(Invitation.campaign_id) == campaign_id, col(Invitation.phone_e164).is_not(None))
+        .values(phone_e164=None)
+    )
+    messages = session.execute(
+        update(SmsMessage)
+        .where(col(SmsMessage.campaign_id) == campaign_id, col(SmsMessage.to_e164).is_not(None))
+        .values(to_e164=None)
+    )
+    contacts = session.execute(
+        delete(DossierContact).where(
+            col(DossierContact.dossier_id).in_(
+                select(Dossier.id).where(col(Dossier.frame_id) == frame_id)
+            )
+        )
+    )
+    campaign.contact_purged_at = now
+    session.add(campaign)
+    session.commit()
+    return PurgeReport(
+        invitations=int(getattr(invitations, "rowcount", 0)),
+        messages=int(getattr(messages, "rowcount", 0)),
+        contacts=int(getattr(contacts, "rowcount", 0)),
+        purged_at=now,
+    )

@@ -1,0 +1,112 @@
+"""Reminders: computed when due, never pre-queued.
+
+A campaign's ``reminder_days`` (e.g. ``[3, 7]``) count days from the moment the invitation SMS was
+*sent* (not queued). Each time the worker runs, :func:`queue_due_reminders` finds, per day ``d``,
+the invitations whose largest due reminder day is ``d`` and that have no ``reminder:d`` message,
+and queues one with key ``inv:{id}:reminder:{d}``. Because nothing is queued ahead of time, a
+change to ``reminder_days`` applies to every reminder not yet sent; and because only the largest
+due day is queued, a worker that was stopped for a week sends one reminder, not a burst.
+
+Never reminded: completed, opted out, revoked or expired invitations, failed numbers, and
+campaigns that are not active.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, func
+from sqlmodel import Session, col, select
+
+from survey.campaigns import get_campaign
+from survey.models import Campaign, Dossier, Invitation, SampleUnit, SmsMessage, utcnow
+from survey.outbox import QueueResult, insert_messages
+from survey.settings import Settings
+
+
+def _due_targets(
+    session: Session, campaign: Campaign, day: int, later_day: int | None, now: datetime
+) -> list[tuple[int, str, str, str]]:
+    invite = SmsMessage.__table__.alias("invite")  # type: ignore[attr-defined]
+    reminder = SmsMessage.__table__.alias("reminder")  # type: ignore[attr-defined]
+    sent_window = [invite.c.sent_at <= now - timedelta(days=day)]
+    if later_day is not None:
+        # d is the largest due day only while the next one is not yet due.
+        sent_window.append(invite.c.sent_at > now - timedelta(days=later_day))
+    query = (
+        select(
+            Invitation.id,
+            Invitation.phone_e164,
+            Invitation.token_salt,
+            func.coalesce(func.nullif(Dossier.agency_name, ""), Dossier.agency_code),
+        )
+        .join(SampleUnit, col(SampleUnit.id) == col(Invitation.sample_unit_id))
+        .join(Dossier, col(Dossier.id) == col(SampleUnit.dossier_id))
+        .join(
+            invite,
+            and_(
+                invite.c.invitation_id == col(Invitation.id),
+                invite.c.kind == "invitation",
+                invite.c.sent_at.is_not(None),
+            ),
+        )
+        .where(
+            col(Invitation.campaign_id) == campaign.id,
+            col(Invitation.phone_e164).is_not(None),
+            col(Invitation.completed_at).is_(None),
+            col(Invitation.opted_out_at).is_(None),
+            col(Invitation.revoked_at).is_(None),
+            col(Invitation.expires_at) > now,
+            col(Invitation.sms_status) != "failed",
+            *sent_window,
+            ~exists().where(
+                reminder.c.invitation_id == col(Invitation.id),
+                reminder.c.idempotency_key.endswith(f":reminder:{day}"),
+            ),
+        )
+        .order_by(col(Invitation.id))
+    )
+    return [(int(i or 0), str(p), str(s), str(a)) for i, p, s, a in session.exec(query).all()]
+
+
+def queue_due_reminders(
+    *,
+    session: Session,
+    settings: Settings,
+    now: datetime | None = None,
+    campaign_id: int | None = None,
+) -> QueueResult:
+    """Queue every reminder due at ``now`` (all active campaigns, or one), and commit.
+
+    Returns
+    -------
+    QueueResult
+        Reminders queued and their SMS segments; ``already_queued`` is always 0 because
+        candidates with an existing reminder are excluded in SQL.
+    """
+    now = now or utcnow()
+    if campaign_id is not None:
+        campaigns = [get_campaign(session=session, campaign_id=campaign_id)]
+    else:
+        campaigns = list(session.exec(select(Campaign).where(col(Campaign.status) == "active")))
+    queued = segments = 0
+    for campaign in campaigns:
+        if campaign.status != "active":
+            continue
+        days = sorted(set(campaign.reminder_days or []))
+        for index, day in enumerate(days):
+            later = days[index + 1] if index + 1 < len(days) else None
+            targets = _due_targets(session, campaign, day, later, now)
+            result = insert_messages(
+                session,
+                campaign,
+                settings,
+                kind="reminder",
+                targets=targets,
+                key=f"reminder:{day}",
+                now=now,
+            )
+            queued += result.queued
+            segments += result.segments
+    session.commit()
+    return QueueResult(queued=queued, already_queued=0, segments=segments)

@@ -1,0 +1,111 @@
+"""The coordinator's fieldwork pages: create a campaign, run it, see the outbox and the rates."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from api.app import create_app
+from api.pages.coordinator import csrf_token
+from survey.settings import Settings
+from tests.api.helpers import auth_headers
+from tests.survey.campaign_factory import build_fieldwork
+
+
+def _signed_in(client: TestClient, session: Session, settings: Settings, role: str) -> str:
+    token = auth_headers(session, role)["Authorization"].removeprefix("Bearer ")
+    client.cookies.set("sipas_session", token)
+    return csrf_token(settings, token)
+
+
+def test_campaign_pages_flow(settings: Settings, session: Session) -> None:
+    fw = build_fieldwork(session, n=3, without_phone=(2,), activate=False)
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        assert client.get("/staff/campaigns").status_code == 303  # sign in first
+        csrf = _signed_in(client, session, settings, "coordinator")
+        page = client.get("/staff/campaigns")
+        assert page.status_code == 200 and "Đợt 2026" in page.text
+        form = {
+            "csrf": csrf,
+            "name": "Đợt thử",
+            "draw_id": str(fw.campaign.draw_id),
+            "questionnaire_id": str(fw.campaign.questionnaire_id),
+            "field_start": "2099-01-01",
+            "field_end": "2098-01-01",
+            "reminder_days": "3, x",
+        }
+        bad = client.post("/staff/campaigns", data=form)
+        assert bad.status_code == 422
+        assert 'href="#f-field_end"' in bad.text and 'href="#f-reminder_days"' in bad.text
+        assert client.post("/staff/campaigns", data={**form, "csrf": "no"}).status_code == 403
+        created = client.post(
+            "/staff/campaigns",
+            data={
+                **form,
+                "field_start": "2026-01-01",
+                "field_end": "2099-01-01",
+                "reminder_days": "2",
+            },
+        )
+        assert created.status_code == 303
+        url = created.headers["location"]
+        for action in ("activate", "invite", "queue"):
+            done = client.post(f"{url}/{action}", data={"csrf": csrf})
+            assert done.status_code == 303, (action, done.text)
+        detail = client.get(url)
+        assert detail.status_code == 200
+        assert detail.text.count("/r/") >= 2  # each queued SMS with its link
+        assert "+84912340000" not in detail.text and "•" in detail.text  # phones masked
+        assert "RR1" in detail.text and "letter" in detail.text
+        by_agency = client.get(f"{url}?by=agency")
+        assert "AGA" in by_agency.text
+
+
+def test_analysts_cannot_open_fieldwork_pages(settings: Settings, session: Session) -> None:
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        _signed_in(client, session, settings, "analyst")
+        assert client.get("/staff/campaigns").status_code == 403
+
+
+def test_agency_coordinator_cannot_open_fieldwork_pages(
+    settings: Settings, session: Session
+) -> None:
+    token = auth_headers(session, "coordinator", scopes=[("agency", "AGA")])["Authorization"]
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        client.cookies.set("sipas_session", token.removeprefix("Bearer "))
+        assert client.get("/staff/campaigns").status_code == 403
+
+
+def test_unknown_message_is_requeued_only_by_the_coordinator(
+    settings: Settings, session: Session
+) -> None:
+    from sqlmodel import select
+
+    from survey.invitations import create_invitations
+    from survey.models import SmsMessage
+    from survey.outbox import queue_invitation_sms
+
+    fw = build_fieldwork(session, n=1, without_phone=())
+    assert fw.campaign.id is not None
+    create_invitations(session=session, settings=settings, campaign_id=fw.campaign.id)
+    queue_invitation_sms(session=session, settings=settings, campaign_id=fw.campaign.id)
+    message = session.exec(select(SmsMessage)).one()
+    message.status = "unknown"
+    session.add(message)
+    session.commit()
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        csrf = _signed_in(client, session, settings, "coordinator")
+        page = client.get(f"/staff/campaigns/{fw.campaign.id}")
+        assert f"/messages/{message.id}/requeue" in page.text
+        done = client.post(
+            f"/staff/campaigns/{fw.campaign.id}/messages/{message.id}/requeue",
+            data={"csrf": csrf},
+        )
+        assert done.status_code == 303
+        again = client.post(
+            f"/staff/campaigns/{fw.campaign.id}/messages/{message.id}/requeue",
+            data={"csrf": csrf},
+        )
+        assert again.status_code == 409  # only unknown messages
+    session.expire_all()
+    assert session.exec(select(SmsMessage)).one().status == "queued"
