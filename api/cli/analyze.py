@@ -12,6 +12,7 @@ import argparse
 import csv
 import json
 import math
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from analysis.design import SurveyDesign
+from analysis.design import DesignError, SurveyDesign
 from analysis.indices import CI_METHODS, INDEX_RULES, IndexTable, estimate_indices
 from analysis.questionnaire_tree import (
     QuestionnaireTree,
@@ -30,6 +31,7 @@ from analysis.questionnaire_tree import (
 )
 from analysis.reliability import FLAGS, ReliabilityRule, flag_cells
 from analysis.responses_file import ResponsesData, read_responses
+from analysis.variance import LonelyPsuError
 
 EXIT_OK = 0
 EXIT_INPUT_ERROR = 2
@@ -205,14 +207,58 @@ def _build_design(args: argparse.Namespace, data: ResponsesData) -> _DesignChoic
         _, inverse, counts = np.unique(strata, return_inverse=True, return_counts=True)
         weights = fpc / counts[inverse.reshape(-1)]
         weight_source = "N_h / respondents in the stratum (no --weight column)"
-    design = SurveyDesign.from_columns(
-        weights=weights,
-        strata=data.strata,
-        psu=data.psu,
-        fpc=fpc,
-        lonely_psu=args.lonely_psu,
-    )
+    try:
+        design = SurveyDesign.from_columns(
+            weights=weights,
+            strata=data.strata,
+            psu=data.psu,
+            fpc=fpc,
+            lonely_psu=args.lonely_psu,
+        )
+    except DesignError as exc:
+        raise AnalyzeInputError(_with_file_lines(str(exc), data, args.responses)) from None
     return _DesignChoice(design, weight_source, fpc_text)
+
+
+def _with_file_lines(message: str, data: ResponsesData, path: Path) -> str:
+    """Point a design error's 0-based ``row k`` at the line of the responses file."""
+
+    def line(match: re.Match[str]) -> str:
+        row = int(match.group(1))
+        if 0 <= row < data.n:
+            return f"line {int(data.line_numbers[row])} of {path.name}"
+        return match.group(0)
+
+    return re.sub(r"\brow (\d+)", line, message)
+
+
+def _estimate(
+    design: SurveyDesign,
+    data: ResponsesData,
+    tree: QuestionnaireTree,
+    args: argparse.Namespace,
+    domain: list[NDArray[np.str_]] | None,
+) -> IndexTable:
+    try:
+        return estimate_indices(
+            design,
+            data.answers,
+            tree,
+            domain=domain,
+            rule=args.rule,
+            ci_method=args.ci,
+            level=args.level,
+        )
+    except LonelyPsuError as exc:
+        stratum = re.search(r"stratum (\d+)", str(exc))
+        label = ""
+        if stratum and data.strata is not None:
+            label = f" ({args.strata} = {str(np.unique(data.strata)[int(stratum.group(1))])!r})"
+        raise AnalyzeInputError(
+            f"{args.strata or 'strata'}: a stratum{label} has a single respondent/PSU, so its "
+            "variance cannot be estimated; merge it with a similar stratum or pass "
+            "--lonely-psu certainty|adjust|average"
+        ) from None
 
 
 def _number(value: float) -> float | None:
@@ -277,14 +323,11 @@ def analyze(args: argparse.Namespace) -> str:
     )
     choice = _build_design(args, data)
     design = choice.design
-    options = {"rule": args.rule, "ci_method": args.ci, "level": args.level}
-    overall = estimate_indices(design, data.answers, tree, **options)
+    overall = _estimate(design, data, tree, args, None)
     rows = _rows(overall, by, _flags(overall, flag_rule), total=True)
     tables = [overall]
     if by:
-        domains = estimate_indices(
-            design, data.answers, tree, domain=[data.by[c] for c in by], **options
-        )
+        domains = _estimate(design, data, tree, args, [data.by[c] for c in by])
         rows += _rows(domains, by, _flags(domains, flag_rule), total=False)
         tables.append(domains)
 
@@ -382,12 +425,13 @@ def _report(
     for level in ("overall", "element", "criterion"):
         counts = {f: sum(1 for r in rows if r["level"] == level and r["flag"] == f) for f in FLAGS}
         lines.append(f"  {level}: " + ", ".join(f"{f} {n}" for f, n in counts.items()))
-    lines += ["", "Answers left out of the shares (per criterion)", "  criterion: not answered"
-              ", not applicable (code " + f"{args.na_code:g})"]
+    lines += [
+        "",
+        "Answers left out of the shares (per criterion)",
+        "  criterion: not answered, not applicable (code " + f"{args.na_code:g})",
+    ]
     for c, criterion in enumerate(tree.criteria):
-        lines.append(
-            f"  {criterion}: {int(data.not_answered[c])}, {int(data.not_applicable[c])}"
-        )
+        lines.append(f"  {criterion}: {int(data.not_answered[c])}, {int(data.not_applicable[c])}")
     whole = tables[0]
     lines += ["", "Whole sample"]
     for j, node in enumerate(whole.nodes[: 1 + len(tree.elements)]):

@@ -1,0 +1,694 @@
+"""SIPAS satisfaction indices with design-based standard errors, for every domain at once.
+
+A SIPAS criterion index is the weighted share of valid answers that are 4 ("satisfied") or 5
+("very satisfied"); elements and the overall index aggregate criteria along the questionnaire tree
+(:mod:`analysis.questionnaire_tree`) by a configurable rule:
+
+``criteria-mean`` (default)
+    criterion = ratio R_c = sum w 1[y_c >= 4] / sum w 1[y_c valid]; element = mean of its
+    criterion indices; overall = mean of the element indices.
+``pooled``
+    element = sum w (number of the element's answers >= 4) / sum w (number of valid answers).
+``respondent-mean``
+    element = weighted mean, over respondents with at least one valid answer in the element, of
+    each respondent's own share of satisfied answers in the element.
+``mean-score``
+    as ``criteria-mean`` on the 1-5 scale: criterion = weighted mean of the valid answers.
+
+Under every rule the criterion level is the criterion share (or mean score) and the overall index
+is the mean of the element indices, as the published SIPAS figures describe.
+
+Every estimate is a linear combination of ratio estimators R_j = A_j / B_j with A_j = sum w a_ij,
+B_j = sum w b_ij over the domain. Its linearised score (Woodruff 1971; Lumley 2010, sec. 2.2 and
+3.4) is ``u_i = sum_j m_j (a_ij - R_j b_ij) / B_j`` for rows in the domain and 0 outside, so item
+non-response (b_ij = 0) and the correlation between criteria answered by the same respondent are
+carried by the one score. The Taylor variance of a domain total of scores is
+
+    V_d = sum_h c_h [ sum_{k in h} t_dk^2 - (sum_{k in h} t_dk)^2 / n_h ],
+    c_h = (1 - f_h) n_h / (n_h - 1),
+
+with t_dk the total of w u over the rows of domain d in PSU k and n_h the number of PSUs the
+*whole* sample has in stratum h (PSUs without a member of d have t_dk = 0). This is exactly
+:func:`analysis.variance.taylor_covariance` applied to the domain-zeroed score, but it needs only
+the totals of the (domain, PSU) pairs that occur, so 2,000 domains x 26 nodes cost a few
+``np.bincount`` calls instead of a dense n x 52,000 score matrix. Strata with one PSU follow the
+design's lonely-PSU rule exactly as ``taylor_covariance`` does.
+
+With a :class:`analysis.replicates.ReplicateDesign` every cell is instead re-estimated with each
+replicate's weights (one sparse domain-indicator product per base ratio) and the variance is
+``scale sum_r rscale_r (theta_r - c)^2`` (Wolter 2007, ch. 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import sparse, stats
+
+from analysis.design import SurveyDesign, encode_labels
+from analysis.estimators import Domains, make_domains
+from analysis.intervals import proportion_interval_bounds
+from analysis.questionnaire_tree import QuestionnaireTree
+from analysis.replicates import ReplicateDesign
+from analysis.variance import LonelyPsuError
+
+__all__ = [
+    "CI_METHODS",
+    "INDEX_RULES",
+    "CiMethod",
+    "IndexInputError",
+    "IndexRule",
+    "IndexTable",
+    "estimate_indices",
+    "validate_answers",
+]
+
+IndexRule = Literal["criteria-mean", "pooled", "respondent-mean", "mean-score"]
+INDEX_RULES: tuple[str, ...] = get_args(IndexRule)
+
+CiMethod = Literal["logit", "xlogit", "wald", "mean", "beta", "asin"]
+CI_METHODS: tuple[str, ...] = get_args(CiMethod)
+
+# Answers on the SIPAS scale count as satisfied from this value up (4 "Hai long", 5 "Rat hai long").
+SATISFIED_FROM = 4
+SCALE_MIN, SCALE_MAX = 1, 5
+# Same tolerance as analysis.variance: a stratum with 1 - f_h below it is a certainty stratum.
+_CERTAINTY_TOL = 1e-7
+
+
+class IndexInputError(ValueError):
+    """Answers or domains that cannot be used; the message names the row and the criterion."""
+
+
+@dataclass(frozen=True)
+class IndexTable:
+    """Indices for every domain (rows) and every node of the tree (columns).
+
+    Attributes
+    ----------
+    nodes : tuple of str
+        ``"overall"``, then the element codes, then the criterion codes.
+    levels : tuple of str
+        ``"overall"``, ``"element"`` or ``"criterion"`` for each node.
+    parents : tuple of str
+        The node each node aggregates into (``""`` for overall).
+    domains : ndarray of str, shape (G,)
+        Domain names: the domain columns' values joined by " / " (``"all"`` without domains).
+    domain_labels : tuple of ndarray
+        One array (G,) per domain column (empty without domains).
+    estimate, se, ci_lower, ci_upper, cv : ndarray, shape (G, N)
+        Shares in [0, 1] (mean scores on 1-5 for ``mean-score``); ``cv = se / estimate``. NaN
+        where the domain has no valid answer for the node.
+    df : ndarray of int, shape (G,)
+        Degrees of freedom of the intervals: PSUs minus strata among the domain's rows (as R
+        ``svyby(..., svyciprop)``), at least 1.
+    n_respondents : ndarray of int, shape (G, N)
+        Respondents of the domain with at least one valid answer counted by the node.
+    rule, ci_method, level :
+        How the table was made.
+    variance_method : str
+        ``"taylor"`` or ``"replicate"``.
+    cells :
+        What :meth:`domain_covariance` needs: the totals of the linearised scores per
+        (domain, PSU) pair (Taylor), or the replicate estimates of every cell.
+    """
+
+    nodes: tuple[str, ...]
+    levels: tuple[str, ...]
+    parents: tuple[str, ...]
+    domains: NDArray[np.str_]
+    domain_labels: tuple[NDArray[np.generic], ...]
+    estimate: NDArray[np.float64]
+    se: NDArray[np.float64]
+    ci_lower: NDArray[np.float64]
+    ci_upper: NDArray[np.float64]
+    cv: NDArray[np.float64]
+    df: NDArray[np.int64]
+    n_respondents: NDArray[np.int64]
+    rule: IndexRule
+    ci_method: str
+    level: float
+    variance_method: str
+    cells: _TaylorCells | _ReplicateCells
+
+    def node_index(self, node: str) -> int:
+        """Column of ``node`` in the arrays; raises naming the known nodes."""
+        try:
+            return self.nodes.index(node)
+        except ValueError:
+            raise IndexInputError(
+                f"node {node!r} is not in the table; use one of {', '.join(self.nodes)}"
+            ) from None
+
+    def domain_index(self, label: object) -> int:
+        """Row of a domain: its name, or a tuple of its values of the domain columns."""
+        name = " / ".join(map(str, label)) if isinstance(label, tuple) else str(label)
+        hits = np.flatnonzero(self.domains == name)
+        if hits.size == 0:
+            raise IndexInputError(f"domain {label!r} is not in the table")
+        return int(hits[0])
+
+    def domain_covariance(self, node: str, domains: ArrayLike | None = None) -> NDArray[np.float64]:
+        """Covariance matrix of the node's estimates across domains.
+
+        Domains of one design are correlated when they share PSUs or strata. Under Taylor
+        linearisation this is the matrix :func:`analysis.variance.taylor_covariance` gives for
+        the domain-zeroed scores, built from sparse (PSU x domain) totals:
+        ``sum_k c_k t_k t_k^T - sum_h c_h/n_h T_h T_h^T`` (+ the lonely-PSU terms); with
+        replicate weights it is ``scale sum_r rscale_r (theta_r - c)(theta_r - c)^T``.
+
+        Parameters
+        ----------
+        node : str
+        domains : array_like of int, optional
+            Row indices of the domains wanted (all when omitted), in the order wanted.
+
+        Returns
+        -------
+        ndarray, shape (D, D)
+        """
+        j = self.node_index(node)
+        n_all = self.domains.shape[0]
+        wanted = np.arange(n_all) if domains is None else np.asarray(domains, dtype=np.intp).ravel()
+        return self.cells.covariance(j, wanted, n_all)
+
+    def pooled_df(self, domains: ArrayLike) -> int:
+        """Degrees of freedom of a comparison of the given domains (at least 1).
+
+        Taylor: PSUs minus strata among the rows of the domains together; replicate weights:
+        the replicate design's df.
+        """
+        return self.cells.pooled_df(
+            np.asarray(domains, dtype=np.intp).ravel(), n_all=len(self.domains)
+        )
+
+
+@dataclass(frozen=True)
+class _TaylorCells:
+    totals: NDArray[np.float64]  # (pairs, N) totals of w u per (domain, PSU) pair
+    pair_domain: NDArray[np.intp]
+    pair_psu: NDArray[np.intp]
+    layout: _VarianceLayout
+
+    def covariance(self, node: int, wanted: NDArray[np.intp], n_all: int) -> NDArray[np.float64]:
+        position = np.full(n_all, -1, dtype=np.intp)
+        position[wanted] = np.arange(wanted.shape[0])
+        keep = position[self.pair_domain] >= 0
+        return self.layout.covariance(
+            self.totals[keep, node],
+            position[self.pair_domain[keep]],
+            self.pair_psu[keep],
+            wanted.shape[0],
+        )
+
+    def pooled_df(self, wanted: NDArray[np.intp], n_all: int) -> int:
+        mask = np.zeros(n_all, dtype=bool)
+        mask[wanted] = True
+        psus = np.unique(self.pair_psu[mask[self.pair_domain]])
+        strata = np.unique(self.layout.psu_stratum[psus])
+        return max(int(psus.size - strata.size), 1)
+
+
+@dataclass(frozen=True)
+class _ReplicateCells:
+    estimates: NDArray[np.float64]  # (G, R, N) estimate of every cell with each replicate
+    centre: NDArray[np.float64]  # (G, N)
+    scale: float
+    rscales: NDArray[np.float64]  # (R,)
+    df: int
+
+    def covariance(self, node: int, wanted: NDArray[np.intp], n_all: int) -> NDArray[np.float64]:
+        dev = self.estimates[wanted, :, node] - self.centre[wanted, node][:, None]
+        return np.asarray(self.scale * (dev * self.rscales[None, :]) @ dev.T)
+
+    def pooled_df(self, wanted: NDArray[np.intp], n_all: int) -> int:
+        return max(self.df, 1)
+
+
+@dataclass(frozen=True)
+class _VarianceLayout:
+    """Per-PSU and per-stratum constants of the Taylor variance, lonely-PSU rule applied."""
+
+    psu_index: NDArray[np.intp]  # row -> PSU 0..P-1
+    psu_stratum: NDArray[np.intp]  # PSU -> stratum
+    n_h: NDArray[np.float64]  # PSUs per stratum (whole sample)
+    factor_h: NDArray[np.float64]  # c_h, 0 for certainty strata and dropped lonely strata
+    adjust_h: NDArray[np.bool_]  # lonely strata centred at the grand mean ("adjust")
+    scale: float  # H / (H - lonely) for "average", else 1
+
+    @classmethod
+    def from_design(cls, design: SurveyDesign) -> _VarianceLayout:
+        psu_index, psu_stratum, psu_fpc = design.psu_layout()
+        n_strata = int(design.strata.max(initial=-1)) + 1
+        n_h = np.bincount(psu_stratum, minlength=n_strata).astype(np.float64)
+        one_minus_f = np.ones(n_strata)
+        one_minus_f[psu_stratum] = 1.0 - psu_fpc
+        certain = one_minus_f < _CERTAINTY_TOL
+        lonely = (n_h == 1) & ~certain
+        if lonely.any() and design.lonely_psu == "fail":
+            stratum = int(np.flatnonzero(lonely)[0])
+            raise LonelyPsuError(
+                f"strata: stratum {stratum} has only one PSU, so its variance cannot be "
+                "estimated; merge it with a similar stratum or choose lonely_psu='certainty', "
+                "'adjust' or 'average'"
+            )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.where(n_h > 1, one_minus_f * n_h / (n_h - 1.0), one_minus_f)
+        factor[certain] = 0.0
+        adjust = lonely & (design.lonely_psu == "adjust")
+        factor[lonely & ~adjust] = 0.0
+        scale = 1.0
+        if design.lonely_psu == "average" and lonely.any():
+            n_present = int((n_h > 0).sum())
+            n_lonely = int(lonely.sum())
+            if n_present == n_lonely:
+                raise LonelyPsuError(
+                    "strata: every stratum has a single PSU, so lonely_psu='average' has no "
+                    "other strata to borrow from; merge strata or use 'certainty'"
+                )
+            scale = n_present / (n_present - n_lonely)
+        return cls(psu_index, psu_stratum, n_h, factor, adjust, scale)
+
+    @property
+    def n_psu(self) -> int:
+        return int(self.psu_stratum.shape[0])
+
+    def variances(
+        self,
+        totals: NDArray[np.float64],
+        pair_domain: NDArray[np.intp],
+        pair_psu: NDArray[np.intp],
+        n_domains: int,
+    ) -> NDArray[np.float64]:
+        """V_d for every domain and column of ``totals`` (one row per (domain, PSU) pair).
+
+        Expanding sum_k c_h (t_dk - mu_dh)^2 over all PSUs of h, including those where t_dk = 0:
+        ``sum_k c_h t_dk^2 - c_h T_dh^2 / n_h`` for ordinary strata (mu = T_dh / n_h), and for a
+        lonely stratum under ``adjust`` (mu = m_d, the grand mean of the domain's PSU totals)
+        ``c_h (t_dk^2 - 2 m_d t_dk) + c_h m_d^2``, the last term summed over all lonely strata.
+        """
+        pair_psu_stratum = self.psu_stratum[pair_psu]
+        n_strata = self.n_h.shape[0]
+        c = self.factor_h[pair_psu_stratum]
+        weighted_squares = np.square(totals)
+        weighted_squares *= c[:, None]  # in place: these arrays are pairs x nodes, i.e. large
+        var = _group_sum(pair_domain, weighted_squares, n_domains)
+        del weighted_squares
+        dh_key = pair_domain.astype(np.int64) * n_strata + pair_psu_stratum
+        dh, dh_inverse = np.unique(dh_key, return_inverse=True)
+        dh_domain = (dh // n_strata).astype(np.intp)
+        dh_stratum = (dh % n_strata).astype(np.intp)
+        stratum_totals = _group_sum(dh_inverse.reshape(-1), totals, dh.shape[0])
+        regular = ~self.adjust_h[dh_stratum]
+        coef = np.where(regular, self.factor_h[dh_stratum] / self.n_h[dh_stratum], 0.0)
+        var -= _group_sum(dh_domain, coef[:, None] * stratum_totals**2, n_domains)
+        if self.adjust_h.any():
+            grand = _group_sum(pair_domain, totals, n_domains) / self.n_psu
+            lonely_c = np.where(regular, 0.0, self.factor_h[dh_stratum])
+            cross = _group_sum(dh_domain, lonely_c[:, None] * stratum_totals, n_domains)
+            var += -2.0 * grand * cross + grand**2 * self.factor_h[self.adjust_h].sum()
+        return np.maximum(var, 0.0) * self.scale
+
+    def covariance(
+        self,
+        totals: NDArray[np.float64],
+        pair_domain: NDArray[np.intp],
+        pair_psu: NDArray[np.intp],
+        n_domains: int,
+    ) -> NDArray[np.float64]:
+        """Covariance (G, G) of the domain totals of one score column (see :meth:`variances`)."""
+        n_strata = self.n_h.shape[0]
+        pair_stratum = self.psu_stratum[pair_psu]
+        s = sparse.csr_matrix((totals, (pair_psu, pair_domain)), shape=(self.n_psu, n_domains))
+        c_psu = sparse.diags(self.factor_h[self.psu_stratum])
+        cov = np.asarray((s.T @ c_psu @ s).toarray())
+        q = sparse.csr_matrix((totals, (pair_stratum, pair_domain)), shape=(n_strata, n_domains))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            coef = np.where(
+                ~self.adjust_h & (self.n_h > 0), self.factor_h / np.maximum(self.n_h, 1.0), 0.0
+            )
+        cov -= np.asarray((q.T @ sparse.diags(coef) @ q).toarray())
+        if self.adjust_h.any():
+            grand = np.asarray(s.sum(axis=0)).reshape(-1) / self.n_psu
+            lonely_c = np.where(self.adjust_h, self.factor_h, 0.0)
+            a = np.asarray(q.T @ lonely_c).reshape(-1)
+            cov += (
+                -np.outer(grand, a) - np.outer(a, grand) + lonely_c.sum() * np.outer(grand, grand)
+            )
+        return cov * self.scale
+
+
+def _group_sum(
+    codes: NDArray[np.intp], values: NDArray[np.float64], size: int
+) -> NDArray[np.float64]:
+    """Sum the rows of ``values`` (m, k) by ``codes`` (m,) into a (size, k) array.
+
+    A sparse (size x m) indicator product: one pass over ``values`` for all k columns, several
+    times faster than k ``np.bincount`` calls or ``np.add.reduceat`` on a C-ordered matrix.
+    """
+    m = codes.shape[0]
+    indicator = sparse.csr_matrix((np.ones(m), codes, np.arange(m + 1)), shape=(m, size))
+    return np.asarray(indicator.T @ values, dtype=np.float64)
+
+
+def validate_answers(answers: ArrayLike, criteria: tuple[str, ...]) -> NDArray[np.float64]:
+    """Check an (n, K) answer matrix: 1-5 or NaN (not answered / not applicable).
+
+    Raises
+    ------
+    IndexInputError
+        Naming the first bad row (0-based) and criterion.
+    """
+    y = np.asarray(answers, dtype=np.float64)
+    if y.ndim != 2 or y.shape[1] != len(criteria):
+        raise IndexInputError(
+            f"answers: expected an (n, {len(criteria)}) matrix, one column per criterion "
+            f"({', '.join(criteria)}), got shape {y.shape}"
+        )
+    valid = ~np.isnan(y)
+    bad = valid & ((y < SCALE_MIN) | (y > SCALE_MAX) | (y != np.round(y)))
+    if bad.any():
+        row, col = (int(v[0]) for v in np.nonzero(bad))
+        raise IndexInputError(
+            f"answers: row {row}, criterion {criteria[col]!r} is {y[row, col]:g}; answers must "
+            f"be whole numbers {SCALE_MIN}-{SCALE_MAX}, or missing for not answered/not applicable"
+        )
+    return y
+
+
+@dataclass(frozen=True)
+class _Structure:
+    nodes: tuple[str, ...]
+    levels: tuple[str, ...]
+    parents: tuple[str, ...]
+    mixing: NDArray[np.float64]  # (N, J): node estimate = mixing @ base ratios
+
+
+def _structure(tree: QuestionnaireTree, rule: IndexRule) -> _Structure:
+    n_el = len(tree.elements)
+    n_cr = len(tree.criteria)
+    element_of = np.asarray(tree.element_of_criterion(), dtype=np.intp)
+    nodes = ("overall", *tree.element_codes, *tree.criteria)
+    levels = ("overall", *("element",) * n_el, *("criterion",) * n_cr)
+    parents = (
+        "",
+        *("overall",) * n_el,
+        *(tree.element_codes[e] for e in element_of),
+    )
+    pooled_elements = rule in ("pooled", "respondent-mean")
+    n_base = n_cr + (n_el if pooled_elements else 0)
+    mixing = np.zeros((1 + n_el + n_cr, n_base))
+    mixing[1 + n_el :, :n_cr] = np.eye(n_cr)
+    if pooled_elements:
+        mixing[1 : 1 + n_el, n_cr:] = np.eye(n_el)
+    else:
+        sizes = np.bincount(element_of, minlength=n_el)
+        mixing[1 + element_of, np.arange(n_cr)] = 1.0 / sizes[element_of]
+    mixing[0] = mixing[1 : 1 + n_el].mean(axis=0)
+    return _Structure(nodes, levels, parents, mixing)
+
+
+def _base_columns(
+    y: NDArray[np.float64], tree: QuestionnaireTree, rule: IndexRule
+) -> Iterator[tuple[NDArray[np.float64], NDArray[np.float64]]]:
+    """Numerator and denominator values (a_ij, b_ij) of each base ratio, one column at a time."""
+    valid = ~np.isnan(y)
+    for c in range(y.shape[1]):
+        if rule == "mean-score":
+            yield np.where(valid[:, c], y[:, c], 0.0), valid[:, c].astype(np.float64)
+        else:
+            yield (y[:, c] >= SATISFIED_FROM).astype(np.float64), valid[:, c].astype(np.float64)
+    if rule not in ("pooled", "respondent-mean"):
+        return
+    start = 0
+    for element in tree.elements:
+        stop = start + len(element.criteria)
+        n_valid = valid[:, start:stop].sum(axis=1).astype(np.float64)
+        n_sat = (y[:, start:stop] >= SATISFIED_FROM).sum(axis=1).astype(np.float64)
+        if rule == "pooled":
+            yield n_sat, n_valid
+        else:
+            answered = n_valid > 0
+            own_share = np.divide(n_sat, n_valid, out=np.zeros_like(n_sat), where=answered)
+            yield own_share, answered.astype(np.float64)
+        start = stop
+
+
+def _node_counted(y: NDArray[np.float64], tree: QuestionnaireTree) -> Iterator[NDArray[np.bool_]]:
+    """For each node, whether the respondent has a valid answer the node counts."""
+    valid = ~np.isnan(y)
+    yield np.asarray(valid.any(axis=1))
+    start = 0
+    for element in tree.elements:
+        stop = start + len(element.criteria)
+        yield np.asarray(valid[:, start:stop].any(axis=1))
+        start = stop
+    for c in range(y.shape[1]):
+        yield valid[:, c]
+
+
+def estimate_indices(
+    design: SurveyDesign | ReplicateDesign,
+    answers: ArrayLike,
+    tree: QuestionnaireTree,
+    *,
+    domain: ArrayLike | Sequence[ArrayLike] | None = None,
+    rule: IndexRule = "criteria-mean",
+    ci_method: CiMethod = "logit",
+    level: float = 0.95,
+) -> IndexTable:
+    """Estimate the SIPAS indices of every node in every domain, with SEs and intervals.
+
+    Parameters
+    ----------
+    design : SurveyDesign or ReplicateDesign
+        The whole sample's design (domains are never cut out of it). With replicate weights
+        every cell is re-estimated with each replicate instead of linearised.
+    answers : array_like, shape (n, K)
+        Answers 1-5 aligned with ``tree.criteria``; NaN for not answered or not applicable.
+    tree : QuestionnaireTree
+    domain : array_like, or sequence of array_like, shape (n,), optional
+        Domain column(s) of each row (e.g. agency, or agency and channel crossed); one
+        ``"all"`` domain when omitted.
+    rule : {"criteria-mean", "pooled", "respondent-mean", "mean-score"}
+    ci_method : {"logit", "xlogit", "wald", "mean", "beta", "asin"}
+        Interval for shares, as R ``svyciprop`` with the domain df
+        (:func:`analysis.intervals.proportion_interval_bounds`; ``beta`` takes the cell's
+        respondents as n). R's ``likelihood`` needs a 0/1 outcome, which element and overall
+        indices are not, so it is not offered. Ignored for ``mean-score``, whose intervals are
+        Student t.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    IndexTable
+
+    Notes
+    -----
+    Ratio estimators and their linearisation: Särndal, Swensson & Wretman (1992), sec. 5.6;
+    domain estimation with the whole design: Lumley (2010), sec. 2.3.1. The SE of an element or
+    of the overall index is that of the mean of its ratios, whose score is the mean of their
+    scores, so respondents answering several criteria are accounted for.
+    """
+    if rule not in INDEX_RULES:
+        raise IndexInputError(f"rule: {rule!r} is not one of {', '.join(INDEX_RULES)}")
+    if ci_method not in CI_METHODS:
+        raise IndexInputError(f"ci_method: {ci_method!r} is not one of {', '.join(CI_METHODS)}")
+    if not 0.0 < level < 1.0:
+        raise IndexInputError(f"level: {level} must be between 0 and 1 (e.g. 0.95)")
+    y = validate_answers(answers, tree.criteria)
+    n = design.n
+    if y.shape[0] != n:
+        raise IndexInputError(f"answers: {y.shape[0]} rows but the design has {n}")
+    if isinstance(domain, np.ndarray) and domain.ndim == 1:
+        # One domain column: encode it directly (make_domains' 2-D unique is slower).
+        one_codes, one_levels = encode_labels(domain, field="domain")
+        domains = Domains(codes=one_codes, labels=(one_levels,))
+    else:
+        domains = make_domains(n, domain)
+    codes = domains.codes
+    n_domains = domains.size
+    if domains.labels:
+        labels = np.asarray(
+            [" / ".join(str(col[g]) for col in domains.labels) for g in range(n_domains)]
+        )
+    else:
+        labels = np.asarray(["all"])
+    structure = _structure(tree, rule)
+    columns = _base_columns(y, tree, rule)
+    if isinstance(design, ReplicateDesign):
+        ratio, has_base, variance, df, cells = _replicate_cells(
+            design, codes, n_domains, columns, structure
+        )
+        variance_method = "replicate"
+    else:
+        ratio, has_base, variance, df, cells = _taylor_cells(
+            design, codes, n_domains, columns, structure
+        )
+        variance_method = "taylor"
+    # A node is undefined when any base ratio it mixes has no valid answer in the domain.
+    undefined = (~has_base).astype(np.float64) @ (structure.mixing.T != 0) > 0
+    estimate = np.where(undefined, np.nan, ratio @ structure.mixing.T)
+    se = np.where(undefined, np.nan, np.sqrt(variance))
+
+    counted = np.column_stack(
+        [np.bincount(codes, weights=k, minlength=n_domains) for k in _node_counted(y, tree)]
+    )
+    n_respondents = np.rint(counted).astype(np.int64)
+
+    df_cells = np.broadcast_to(df[:, None], estimate.shape)
+    method = "mean" if rule == "mean-score" else ci_method
+    lower, upper = _interval(
+        method, estimate, se, df_cells, n_respondents, level, bounded=rule != "mean-score"
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cv = np.where(estimate != 0, se / np.abs(estimate), np.nan)
+    return IndexTable(
+        nodes=structure.nodes,
+        levels=structure.levels,
+        parents=structure.parents,
+        domains=labels,
+        domain_labels=domains.labels,
+        estimate=estimate,
+        se=se,
+        ci_lower=lower,
+        ci_upper=upper,
+        cv=cv,
+        df=df,
+        n_respondents=n_respondents,
+        rule=rule,
+        ci_method=method,
+        level=level,
+        variance_method=variance_method,
+        cells=cells,
+    )
+
+
+_Parts = tuple[
+    NDArray[np.float64],
+    NDArray[np.bool_],
+    NDArray[np.float64],
+    NDArray[np.int64],
+    "_TaylorCells | _ReplicateCells",
+]
+
+
+def _taylor_cells(
+    design: SurveyDesign,
+    codes: NDArray[np.intp],
+    n_domains: int,
+    columns: Iterator[tuple[NDArray[np.float64], NDArray[np.float64]]],
+    structure: _Structure,
+) -> _Parts:
+    """Base ratios (G, J), which exist, node variances (G, N), df (G,) and covariance cells."""
+    layout = _VarianceLayout.from_design(design)
+    n_psu = layout.n_psu
+    # Pairs (domain, PSU) that occur: every score total the variance needs lives on them.
+    pair_key = codes.astype(np.int64) * n_psu + layout.psu_index
+    pairs, pair_of_row = np.unique(pair_key, return_inverse=True)
+    pair_of_row = pair_of_row.reshape(-1)
+    pair_domain = (pairs // n_psu).astype(np.intp)
+    pair_psu = (pairs % n_psu).astype(np.intp)
+    n_pairs = pairs.shape[0]
+
+    w = design.weights
+    n_base = structure.mixing.shape[1]
+    pair_a = np.empty((n_pairs, n_base))
+    pair_b = np.empty((n_pairs, n_base))
+    for j, (a, b) in enumerate(columns):
+        pair_a[:, j] = np.bincount(pair_of_row, weights=w * a, minlength=n_pairs)
+        pair_b[:, j] = np.bincount(pair_of_row, weights=w * b, minlength=n_pairs)
+    dom_a = _group_sum(pair_domain, pair_a, n_domains)
+    dom_b = _group_sum(pair_domain, pair_b, n_domains)
+    has_base = dom_b > 0
+    ratio = np.divide(dom_a, dom_b, out=np.zeros_like(dom_a), where=has_base)
+    inv_b = np.divide(1.0, dom_b, out=np.zeros_like(dom_b), where=has_base)
+    # Scores are linear within a (domain, PSU) pair, so their totals come from the pair totals.
+    pair_b *= ratio[pair_domain]
+    pair_a -= pair_b
+    pair_a *= inv_b[pair_domain]
+    totals = pair_a @ structure.mixing.T
+    del pair_a, pair_b
+    variance = layout.variances(totals, pair_domain, pair_psu, n_domains)
+
+    n_strata = layout.n_h.shape[0]
+    psus_per_domain = np.bincount(pair_domain, minlength=n_domains)
+    dh = np.unique(pair_domain.astype(np.int64) * n_strata + layout.psu_stratum[pair_psu])
+    strata_per_domain = np.bincount((dh // n_strata).astype(np.intp), minlength=n_domains)
+    df = np.maximum(psus_per_domain - strata_per_domain, 1).astype(np.int64)
+    return ratio, has_base, variance, df, _TaylorCells(totals, pair_domain, pair_psu, layout)
+
+
+def _replicate_cells(
+    design: ReplicateDesign,
+    codes: NDArray[np.intp],
+    n_domains: int,
+    columns: Iterator[tuple[NDArray[np.float64], NDArray[np.float64]]],
+    structure: _Structure,
+) -> _Parts:
+    """As :func:`_taylor_cells` with replicate weights: every cell re-estimated per replicate.
+
+    Variance = scale sum_r rscale_r (theta_r - c)^2, c the mean of the replicate estimates or
+    the full-sample estimate when ``design.mse`` (Wolter 2007, ch. 4; R ``svrVar``); the df are
+    the replicate design's for every domain, as R ``degf`` of a replicate design.
+    """
+    n = design.n
+    indicator = sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_domains, n))
+    all_weights = np.column_stack([design.weights, design.replicate_weights])  # (n, 1 + R)
+    n_base = structure.mixing.shape[1]
+    dom_a = np.empty((n_domains, all_weights.shape[1], n_base))
+    dom_b = np.empty_like(dom_a)
+    for j, (a, b) in enumerate(columns):
+        dom_a[:, :, j] = indicator @ (all_weights * a[:, None])
+        dom_b[:, :, j] = indicator @ (all_weights * b[:, None])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(dom_b > 0, dom_a / dom_b, np.nan)
+    has_base = dom_b[:, 0, :] > 0
+    ratio = np.where(has_base, ratios[:, 0, :], 0.0)
+    replicate_estimates = ratios[:, 1:, :] @ structure.mixing.T  # (G, R, N)
+    full = ratio @ structure.mixing.T
+    centre = full if design.mse else replicate_estimates.mean(axis=1)
+    dev = replicate_estimates - centre[:, None, :]
+    variance = design.scale * np.einsum("r,grn->gn", design.rscales, dev**2)
+    df = np.full(n_domains, max(int(design.df), 1), dtype=np.int64)
+    cells = _ReplicateCells(
+        replicate_estimates, centre, float(design.scale), design.rscales, int(design.df)
+    )
+    return ratio, has_base, variance, df, cells
+
+
+def _interval(
+    method: str,
+    estimate: NDArray[np.float64],
+    se: NDArray[np.float64],
+    df: NDArray[np.int64],
+    n: NDArray[np.int64],
+    level: float,
+    *,
+    bounded: bool,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Intervals cell by cell; a cell without an estimate gets NaN bounds."""
+    lower = np.full(estimate.shape, np.nan)
+    upper = np.full(estimate.shape, np.nan)
+    ok = np.isfinite(estimate) & np.isfinite(se)
+    if not bounded:
+        half = stats.t.ppf(0.5 + level / 2.0, df[ok]) * se[ok]
+        lower[ok] = estimate[ok] - half
+        upper[ok] = estimate[ok] + half
+        return lower, upper
+    lo, hi = proportion_interval_bounds(
+        estimate[ok],
+        se[ok] ** 2,
+        method=method,  # type: ignore[arg-type]
+        df=df[ok],
+        n=n[ok],
+        level=level,
+    )
+    lower[ok] = lo
+    upper[ok] = hi
+    return lower, upper

@@ -1,0 +1,306 @@
+"""`sipas analyze` end to end: outputs, design options, and errors with exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analysis.questionnaire_tree import SIPAS_STANDARD
+from api.cli.analyze import register
+
+CRITERIA = SIPAS_STANDARD.criteria
+POPULATION = {"A": 1200, "B": 800, "C": 300}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="sipas")
+    sub = parser.add_subparsers()
+    register(sub)
+    args = parser.parse_args(argv)
+    return int(args.handler(args))
+
+
+def make_rows(seed: int = 1, per_agency: int = 60) -> list[dict[str, str]]:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for agency, big_n in POPULATION.items():
+        for _ in range(per_agency):
+            answers = np.clip(np.round(3.6 + rng.normal(0, 1.1, len(CRITERIA))), 1, 5)
+            row = {
+                "agency": agency,
+                "channel": str(rng.choice(["online", "desk"])),
+                "N": str(big_n),
+                "w": f"{big_n / per_agency!r}",
+            }
+            for code, value in zip(CRITERIA, answers, strict=True):
+                u = rng.random()
+                row[code] = "" if u < 0.05 else "0" if u < 0.1 else str(int(value))
+            rows.append(row)
+    return rows
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def read_out(out: Path) -> list[dict[str, str]]:
+    with (out / "indices.csv").open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_analyze_writes_indices_and_report(tmp_path: Path) -> None:
+    rows = make_rows()
+    responses = write_csv(tmp_path / "r.csv", rows)
+    out = tmp_path / "out"
+    code = main(
+        [
+            "analyze",
+            str(responses),
+            "-q",
+            "sipas-standard",
+            "--strata",
+            "agency",
+            "--fpc",
+            "N",
+            "--by",
+            "agency",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    table = read_out(out)
+    nodes = 1 + 5 + 19
+    assert len(table) == nodes * (1 + 3)
+    for column in (
+        "agency",
+        "node",
+        "level",
+        "estimate",
+        "se",
+        "ci_lower",
+        "ci_upper",
+        "df",
+        "n_respondents",
+        "cv",
+        "flag",
+    ):
+        assert column in table[0]
+    # criterion share of agency B written out by hand: equal weights within the agency
+    b = [r for r in rows if r["agency"] == "B"]
+    valid = [r["access_q15"] for r in b if r["access_q15"] not in ("", "0")]
+    expected = sum(v in ("4", "5") for v in valid) / len(valid)
+    cell = next(r for r in table if r["agency"] == "B" and r["node"] == "access_q15")
+    assert float(cell["estimate"]) == pytest.approx(expected, rel=1e-12)
+    assert int(cell["n_respondents"]) == len(valid)
+    assert int(cell["df"]) == 60 - 1
+    assert cell["flag"] in ("ok", "unreliable")
+    whole = next(r for r in table if r["agency"] == "(all)" and r["node"] == "overall")
+    assert float(whole["ci_lower"]) < float(whole["estimate"]) < float(whole["ci_upper"])
+
+    payload = json.loads((out / "indices.json").read_text(encoding="utf-8"))
+    assert payload["rule"] == "criteria-mean" and len(payload["rows"]) == len(table)
+    report = (out / "report.txt").read_text(encoding="utf-8")
+    assert "population counts N_h" in report
+    assert "N_h / respondents in the stratum" in report
+    assert "criteria-mean" in report and "logit" in report and "suppressed" in report
+
+
+def test_weight_column_equal_to_n_over_respondents_gives_the_same_result(tmp_path: Path) -> None:
+    responses = write_csv(tmp_path / "r.csv", make_rows())
+    common = [
+        "analyze",
+        str(responses),
+        "-q",
+        "sipas-standard",
+        "--strata",
+        "agency",
+        "--fpc",
+        "N",
+        "--by",
+        "agency",
+    ]
+    assert main([*common, "--out", str(tmp_path / "a")]) == 0
+    assert main([*common, "--weight", "w", "--out", str(tmp_path / "b")]) == 0
+    a, b = read_out(tmp_path / "a"), read_out(tmp_path / "b")
+    for col in ("estimate", "se"):
+        np.testing.assert_allclose(
+            [float(r[col]) for r in a], [float(r[col]) for r in b], rtol=1e-12
+        )
+
+
+def test_fractions_crossed_domains_custom_tree_and_mean_score(tmp_path: Path) -> None:
+    rows = make_rows(seed=2)
+    for r in rows:
+        r["f"] = str(60 / POPULATION[r["agency"]])
+    responses = write_csv(tmp_path / "r.csv", rows)
+    tree = tmp_path / "q.json"
+    tree.write_text(
+        json.dumps(
+            {"elements": {"access": ["access_q15", "access_q16"], "results": ["results_q28"]}}
+        )
+    )
+    out = tmp_path / "out"
+    code = main(
+        [
+            "analyze",
+            str(responses),
+            "-q",
+            str(tree),
+            "--strata",
+            "agency",
+            "--fpc",
+            "f",
+            "--weight",
+            "w",
+            "--by",
+            "agency,channel",
+            "--rule",
+            "mean-score",
+            "--min-respondents",
+            "40",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    table = read_out(out)
+    assert {r["channel"] for r in table} == {"online", "desk", "(all)"}
+    assert len(table) == 6 * (1 + 6)  # overall + 2 elements + 3 criteria, 6 domains + whole
+    scores = [float(r["estimate"]) for r in table if r["estimate"]]
+    assert all(1 <= s <= 5 for s in scores)
+    assert {r["flag"] for r in table if r["agency"] != "(all)"} == {"suppressed"}
+    assert "sampling fractions" in (out / "report.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("edit", "extra", "message"),
+    [
+        (
+            lambda rows: [dict(r, access_q15="abc") if i == 4 else r for i, r in enumerate(rows)],
+            [],
+            "line 6, column 'access_q15': 'abc' is not a number",
+        ),
+        (
+            lambda rows: [dict(r, results_q29="7") if i == 0 else r for i, r in enumerate(rows)],
+            [],
+            "line 2, column 'results_q29': '7' is not a valid answer",
+        ),
+        (
+            lambda rows: [dict(r, agency="") if i == 9 else r for i, r in enumerate(rows)],
+            [],
+            "line 11, column 'agency': is empty",
+        ),
+        (
+            lambda rows: [{k: v for k, v in r.items() if k != "feedback_q33"} for r in rows],
+            [],
+            "missing column 'feedback_q33'",
+        ),
+        (lambda rows: rows, ["--psu", "nope"], "missing column 'nope'"),
+    ],
+)
+def test_malformed_input_exits_2_with_line_and_column(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    edit: object,
+    extra: list[str],
+    message: str,
+) -> None:
+    rows = edit(make_rows())  # type: ignore[operator]
+    responses = write_csv(tmp_path / "r.csv", rows)
+    code = main(
+        [
+            "analyze",
+            str(responses),
+            "-q",
+            "sipas-standard",
+            "--strata",
+            "agency",
+            "--fpc",
+            "N",
+            *extra,
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["-q", "no-such-questionnaire"], "unknown built-in questionnaire"),
+        (["-q", "sipas-standard", "--strata", "agency"], "--weight: no weight column"),
+        (
+            ["-q", "sipas-standard", "--strata", "channel", "--weight", "w", "--fpc", "N"],
+            "of r.csv differs from other rows of its stratum",
+        ),
+    ],
+)
+def test_bad_options_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], message: str
+) -> None:
+    responses = write_csv(tmp_path / "r.csv", make_rows())
+    code = main(["analyze", str(responses), *options, "--out", str(tmp_path / "out")])
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["analyze", "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    for option in (
+        "--questionnaire",
+        "--strata",
+        "--fpc",
+        "--weight",
+        "--by",
+        "--rule",
+        "--ci",
+        "--level",
+        "--na-code",
+        "--psu",
+        "--min-respondents",
+        "--max-cv",
+        "--out",
+        "sipas-standard",
+    ):
+        assert option in text
+
+
+def test_single_respondent_stratum_names_the_stratum_and_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = make_rows()
+    rows.append(dict(rows[0], agency="D"))
+    responses = write_csv(tmp_path / "r.csv", rows)
+    argv = [
+        "analyze",
+        str(responses),
+        "-q",
+        "sipas-standard",
+        "--strata",
+        "agency",
+        "--fpc",
+        "N",
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "agency = 'D'" in err and "--lonely-psu" in err
+    assert main([*argv, "--lonely-psu", "certainty"]) == 0
