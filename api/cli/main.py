@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "api.cli.users",
     "api.cli.serve",
     "api.cli.questionnaire",
+    "api.cli.analyze",
     "api.cli.worker",
 ]
 

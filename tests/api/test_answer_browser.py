@@ -21,7 +21,6 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 from sqlmodel import Session, select
 
@@ -123,9 +122,15 @@ def _click_label(driver: WebDriver, input_id: str) -> None:
 
 def _continue(driver: WebDriver) -> None:
     """Press the page's one button and wait for the next page to load."""
-    page = driver.find_element(By.TAG_NAME, "html")
+    # A marker on the old window object disappears once the browser has loaded the next page;
+    # waiting on a stale element instead races with Chromium's own navigation bookkeeping.
+    driver.execute_script("window.__sipasOldPage = true")
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 10).until(
+        lambda d: d.execute_script(
+            "return window.__sipasOldPage === undefined && document.readyState === 'complete'"
+        )
+    )
 
 
 def test_a_phone_completes_the_questionnaire_by_clicks(
