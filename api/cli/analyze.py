@@ -32,6 +32,7 @@ from analysis.questionnaire_tree import (
 from analysis.reliability import FLAGS, ReliabilityRule, flag_cells
 from analysis.responses_file import ResponsesData, read_responses
 from analysis.variance import LonelyPsuError
+from survey.questionnaires import builtin_definition
 
 EXIT_OK = 0
 EXIT_INPUT_ERROR = 2
@@ -83,7 +84,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "-q",
         "--questionnaire",
         required=True,
-        help="questionnaire JSON file or built-in name (e.g. sipas-standard)",
+        help="questionnaire JSON file or built-in name (sipas-service, sipas-standard)",
     )
     parser.add_argument("--strata", help="stratum column (e.g. agency); unstratified if omitted")
     parser.add_argument(
@@ -169,6 +170,9 @@ def load_tree(spec: str) -> QuestionnaireTree:
         return parse_questionnaire_tree(data)
     if spec.lower().endswith(".json"):
         raise AnalyzeInputError(f"questionnaire {spec}: file not found")
+    platform = builtin_definition()
+    if spec == platform["code"]:
+        return parse_questionnaire_tree(platform)
     return builtin_questionnaire_tree(spec)
 
 

@@ -304,3 +304,12 @@ def test_single_respondent_stratum_names_the_stratum_and_the_option(
     err = capsys.readouterr().err
     assert "agency = 'D'" in err and "--lonely-psu" in err
     assert main([*argv, "--lonely-psu", "certainty"]) == 0
+
+
+def test_platform_questionnaire_and_library_tree_agree() -> None:
+    """`sipas-service` (the platform's form) and `sipas-standard` (the library's codes) match."""
+    from analysis.questionnaire_tree import parse_questionnaire_tree
+    from survey.questionnaires import builtin_definition
+
+    platform = parse_questionnaire_tree(builtin_definition())
+    assert platform.elements == SIPAS_STANDARD.elements
