@@ -13,6 +13,7 @@ from survey.errors import SipasError
 COMMAND_MODULES = [
     "api.cli.design",
     "api.cli.demo",
+    "api.cli.frame",
     "api.cli.database",
     "api.cli.users",
     "api.cli.serve",
