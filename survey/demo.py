@@ -7,28 +7,78 @@ Bình), so the design maps codes through ``provinces-2025``. Values are written 
 them: Vietnamese channel and level words, dates as DD/MM/YYYY, phones in every common format, some
 old 11-digit mobiles, some landlines and some missing, and people with several dossiers.
 
-Everything is built through the real use cases (import, design, draw), and rebuilding reuses what
-exists, so ``sipas demo`` can be run any number of times.
+Then the fieldwork: a campaign on the draw with the built-in SIPAS questionnaire, invitations sent
+through the local outbox (nothing leaves the machine), and a seeded share of the invitations played
+out as synthetic citizens -- completed questionnaires with agency-level satisfaction between 70%
+and 92%, break-offs, opened-only links and opt-outs -- so the dispositions, the AAPOR rates and a
+draft index release by agency and by province have something to show. About a quarter of the
+invitations is left untouched for a person to answer in the browser.
+
+Everything is built through the real use cases (import, design, draw, campaign, invitations,
+outbox worker, answer flow, release), and rebuilding reuses what exists, so ``sipas demo`` can be
+run any number of times.
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from survey.campaigns import (
+    DEFAULT_REMINDER_TEMPLATE,
+    DEFAULT_SMS_TEMPLATE,
+    activate_campaign,
+    as_utc,
+    create_campaign,
+)
 from survey.designs import AllocationSpec, DesignCreate, create_design
 from survey.draws import run_draw
 from survey.frames import import_frame
 from survey.geography import PROVINCES_2025, ensure_builtin_mappings
-from survey.models import Design, Draw, Frame, StaffUser
+from survey.invitations import (
+    LinkState,
+    create_invitations,
+    find_invitation,
+    invitation_link,
+    invitation_token,
+    record_first_open,
+)
+from survey.models import (
+    Campaign,
+    Design,
+    Dossier,
+    Draw,
+    Frame,
+    IndexRelease,
+    Invitation,
+    Questionnaire,
+    Response,
+    SampleUnit,
+    SmsMessage,
+    StaffUser,
+    utcnow,
+)
 from survey.models.frames import FrameStatus
+from survey.optouts import handle_inbound, opt_out_invitation
+from survey.outbox import queue_invitation_sms
+from survey.questionnaires import answer_pages, ensure_builtin_questionnaires
+from survey.releases import compute_release
+from survey.responses import save_page, start_or_resume, submit_response
+from survey.settings import Settings
+from survey.sms.gateway import InboundMessage, detect_opt_out
+from survey.sms.local_outbox import LocalOutboxGateway
 from survey.users import create_user
+from survey.worker import WorkerConfig, process_batch
 
 DEMO_FRAME_NAME = "Demo: hồ sơ hoàn thành quý III/2025"
 DEMO_DESIGN_NAME = "Demo: phân bổ Neyman theo cơ quan, sai số ±5%"
@@ -370,6 +420,514 @@ def demo_design(frame_id: int) -> DesignCreate:
     )
 
 
+# The fieldwork of the demo.
+DEMO_CAMPAIGN_NAME = "Demo: đợt khảo sát SIPAS qua tin nhắn"
+DEMO_RELEASE_BY_AGENCY = "Demo: chỉ số theo cơ quan (câu trả lời mô phỏng)"
+DEMO_RELEASE_BY_PROVINCE = "Demo: chỉ số theo tỉnh (câu trả lời mô phỏng)"
+FIELD_DAYS = 28
+# A real release suppresses cells under 30 respondents; the demo's agencies get about nine each
+# (a ±5-point design on the total), so the agency release uses 5 and says so in its parameters.
+DEMO_MIN_RESPONDENTS = 5
+# What the demo's synthetic citizens do with their invitation, and the share of each outcome.
+OUTCOMES = ("completed", "partial", "opened", "opted_out", "untouched")
+OUTCOME_SHARES = (0.63, 0.05, 0.03, 0.03, 0.26)
+# Agencies' shares of satisfied answers (4 or 5) are spread over this range (SIPAS 2023 had
+# provinces from 75.03% to 90.61%).
+SATISFIED_RANGE = (0.70, 0.92)
+# Logit shift of each element against the agency's level: feedback handling is the weakest
+# element in every published SIPAS round (2023: 82.27% against 83.0-83.1% for the others).
+ELEMENT_SHIFT = {"procedures": 0.1, "results": 0.1, "feedback": -0.3}
+# Share of "not applicable" per criterion: fees do not apply to free procedures, and only people
+# who gave feedback can judge how it was handled.
+NOT_APPLICABLE_SHARE = {
+    "procedures_q21": 0.12,
+    "feedback_q31": 0.2,
+    "feedback_q32": 0.45,
+    "feedback_q33": 0.5,
+}
+DEFAULT_NOT_APPLICABLE_SHARE = 0.03
+# Standard deviation of a respondent's own leaning (logit scale): one person's answers agree
+# (inter-item correlations of about 0.2-0.3, Cronbach's alpha near 0.85 over 19 criteria).
+RESPONDENT_SD = 1.5
+DEMO_COMMENTS = (
+    "Cán bộ hướng dẫn tận tình, dễ hiểu.",
+    "Thời gian chờ lấy số còn lâu.",
+    "Nên có thêm chỗ ngồi và nước uống cho người dân.",
+    "Nộp hồ sơ trực tuyến thuận tiện, không phải đi lại nhiều.",
+    "Trả kết quả đúng hẹn.",
+)
+
+
+def _logit(p: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.log(p / (1.0 - p))
+
+
+def agency_satisfaction(seed: int = DEMO_SEED) -> dict[str, float]:
+    """Each demo agency's intended share of satisfied answers, drawn from ``SATISFIED_RANGE``."""
+    agencies = demo_agencies()
+    # A stream of its own: the frame's generator starts from the bare seed.
+    shares = np.random.default_rng([seed, 1]).uniform(*SATISFIED_RANGE, size=len(agencies))
+    return {a.code: float(p) for a, p in zip(agencies, shares.tolist(), strict=True)}
+
+
+def plan_outcomes(n: int, seed: int = DEMO_SEED) -> NDArray[np.str_]:
+    """What happens to each of ``n`` invitations (in id order): one of :data:`OUTCOMES`.
+
+    The counts are the shares of :data:`OUTCOME_SHARES` rounded down (the remainder is left
+    untouched), in a seeded random order, so the plan of a campaign is the same on every run.
+    """
+    counts = np.floor(np.asarray(OUTCOME_SHARES) * n).astype(np.int64)
+    counts[-1] = n - counts[:-1].sum()
+    plan = np.repeat(np.asarray(OUTCOMES), counts)
+    return np.random.default_rng([seed, 2]).permutation(plan)
+
+
+def synthetic_answers(
+    definition: dict[str, Any], satisfied_share: NDArray[np.float64], rng: np.random.Generator
+) -> list[dict[str, Any]]:
+    """Answers of synthetic respondents to ``definition``, one per entry of ``satisfied_share``.
+
+    Criterion answers follow a random-intercept logit model: respondent i of an agency whose
+    intended share of satisfied answers is p answers criterion k of element e with
+    P(4 or 5) = expit(c * logit(p) + s_e + u_i), u_i ~ N(0, RESPONDENT_SD^2), where s_e is
+    :data:`ELEMENT_SHIFT` and c = sqrt(1 + 0.346 RESPONDENT_SD^2) undoes the attenuation the
+    random intercept causes (E expit(x + u) ~ expit(x / c); Zeger, Liang & Albert 1988,
+    Biometrics 44, 1049-1060), so the agency's marginal share stays close to p. Satisfied answers
+    are 5 with probability 0.3, others 3, 2, 1 with probabilities 0.6, 0.3, 0.1; a criterion is
+    "not applicable" (0) with the share of
+    :data:`NOT_APPLICABLE_SHARE`. The extra questions get plausible answers (mostly no
+    harassment, a preferred channel, now and then a comment).
+    """
+    n = satisfied_share.shape[0]
+    elements = definition["elements"]
+    codes = [c["code"] for e in elements for c in e["criteria"]]
+    shift = np.array([ELEMENT_SHIFT.get(e["code"], 0.0) for e in elements for _ in e["criteria"]])
+    na_share = np.array([NOT_APPLICABLE_SHARE.get(c, DEFAULT_NOT_APPLICABLE_SHARE) for c in codes])
+    scale = np.sqrt(1.0 + 0.346 * RESPONDENT_SD**2)
+    leaning = rng.normal(0.0, RESPONDENT_SD, size=(n,))
+    eta = scale * _logit(satisfied_share)[:, None] + shift[None, :] + leaning[:, None]
+    satisfied = rng.random((n, len(codes))) < 1.0 / (1.0 + np.exp(-eta))
+    high = np.where(rng.random((n, len(codes))) < 0.3, 5, 4)
+    low = rng.choice(np.array([3, 2, 1]), size=(n, len(codes)), p=[0.6, 0.3, 0.1])
+    scores: NDArray[np.int64] = np.where(satisfied, high, low)
+    scores[rng.random((n, len(codes))) < na_share[None, :]] = 0
+    answers: list[dict[str, Any]] = [dict(zip(codes, row, strict=True)) for row in scores.tolist()]
+    questions = {q["code"]: q for q in definition.get("questions") or []}
+    extra: dict[str, list[Any]] = {}
+    for code, probabilities in (
+        ("harassment", (0.9, 0.08, 0.02)),
+        ("extra_payment", (0.93, 0.06, 0.01)),
+    ):
+        if code in questions:
+            options = [o["code"] for o in questions[code]["options"]]
+            extra[code] = rng.choice(options, size=n, p=probabilities).tolist()
+    if "preferred_channel" in questions:
+        options = [o["code"] for o in questions["preferred_channel"]["options"]]
+        first = rng.choice(options, size=n, p=[0.45, 0.45, 0.1]).tolist()
+        both: NDArray[np.bool_] = rng.random(size=(n,)) < 0.2
+        extra["preferred_channel"] = [
+            sorted({f, options[1] if f == options[0] else options[0]}) if b else [f]
+            for f, b in zip(first, both.tolist(), strict=True)
+        ]
+    if "comments" in questions:
+        comment = rng.integers(0, len(DEMO_COMMENTS), size=(n,))
+        commented: NDArray[np.bool_] = rng.random(size=(n,)) < 0.1
+        extra["comments"] = [
+            DEMO_COMMENTS[c] if w else None
+            for c, w in zip(comment.tolist(), commented.tolist(), strict=True)
+        ]
+    for code, values in extra.items():
+        for row, value in zip(answers, values, strict=True):
+            if value is not None:
+                row[code] = value
+    return answers
+
+
+@dataclass(frozen=True)
+class DemoFieldwork:
+    """The demo campaign and what the demo did with it in this run.
+
+    ``example_links`` are links of invitations the demo leaves for a person to answer.
+    """
+
+    campaign_id: int
+    campaign_status: str
+    field_end: datetime
+    invitations: int
+    messages_sent: int
+    completed: int
+    release_ids: tuple[int, ...]
+    example_links: tuple[str, ...]
+    created: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def _local_day_bounds(now: datetime, settings: Settings) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(settings.timezone)
+    today = as_utc(now).astimezone(zone).date()
+    start = datetime.combine(today, time(0, 0), tzinfo=zone)
+    end = datetime.combine(today + timedelta(days=FIELD_DAYS), time(23, 59, 59), tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def ensure_demo_campaign(
+    *, session: Session, settings: Settings, draw_id: int, created_by: int | None, now: datetime
+) -> tuple[Campaign, list[str], list[str]]:
+    """The demo campaign on ``draw_id``, created and activated when missing.
+
+    Returns the campaign, what was created and notes for the console (e.g. a field period that
+    has ended since the demo was built).
+    """
+    created: list[str] = []
+    notes: list[str] = []
+    campaign = session.exec(
+        select(Campaign)
+        .where(col(Campaign.draw_id) == draw_id, col(Campaign.name) == DEMO_CAMPAIGN_NAME)
+        .order_by(col(Campaign.id))
+    ).first()
+    if campaign is None:
+        questionnaire = ensure_builtin_questionnaires(session=session)
+        assert questionnaire.id is not None
+        start, end = _local_day_bounds(now, settings)
+        campaign = create_campaign(
+            session=session,
+            name=DEMO_CAMPAIGN_NAME,
+            draw_id=draw_id,
+            questionnaire_id=questionnaire.id,
+            field_start=start,
+            field_end=end,
+            sms_template=DEFAULT_SMS_TEMPLATE,
+            reminder_template=DEFAULT_REMINDER_TEMPLATE,
+            created_by=created_by,
+        )
+        created.append(f"campaign {campaign.id}")
+    assert campaign.id is not None
+    if campaign.status == "draft" and as_utc(campaign.field_end) > now:
+        campaign = activate_campaign(session=session, campaign_id=campaign.id, now=now)
+    if as_utc(campaign.field_end) <= now or campaign.status == "closed":
+        notes.append(
+            f"the demo campaign's field period is over ({campaign.status}, ended "
+            f"{as_utc(campaign.field_end):%Y-%m-%d}): its links now show the 'expired' page. "
+            "Remove the demo database (SIPAS_DATA_DIR/sipas.db) to start afresh."
+        )
+    return campaign, created, notes
+
+
+def send_demo_invitations(
+    *, session: Session, settings: Settings, campaign_id: int, now: datetime
+) -> tuple[int, int, list[str]]:
+    """Create the campaign's invitations, queue their SMS and send them through the local outbox.
+
+    The worker runs with :class:`LocalOutboxGateway`, the clock at ``now`` and settings without
+    quiet hours or rate limit: the local outbox reaches nobody, so neither the citizens' night
+    nor the operator's throughput is at stake. It claims due messages of every active campaign, so
+    when another campaign has messages waiting it is not run: those belong to ``sipas worker``
+    and the configured gateway.
+
+    Returns
+    -------
+    (created, sent, notes)
+        Invitations created and messages sent in this call, and notes for the console.
+    """
+    summary = create_invitations(
+        session=session, settings=settings, campaign_id=campaign_id, now=now
+    )
+    queue_invitation_sms(session=session, settings=settings, campaign_id=campaign_id, now=now)
+    others_waiting = session.exec(
+        select(func.count())
+        .select_from(SmsMessage)
+        .where(
+            col(SmsMessage.status).in_(("queued", "claimed")),
+            col(SmsMessage.campaign_id) != campaign_id,
+        )
+    ).one()
+    if others_waiting:
+        return (
+            summary.created,
+            0,
+            [
+                f"{others_waiting} messages of other campaigns are waiting, so the demo did not "
+                "run the outbox worker; run `sipas worker` to send them all"
+            ],
+        )
+    demo_settings = replace(
+        settings, sms_rate_per_second=0.0, quiet_hours_start="00:00", quiet_hours_end="00:00"
+    )
+    gateway = LocalOutboxGateway()
+    sent = 0
+    while True:
+        report = process_batch(
+            session=session,
+            settings=demo_settings,
+            gateway=gateway,
+            clock=FixedClock(now),
+            config=WorkerConfig(batch_size=500),
+        )
+        sent += report.sent
+        if report.claimed == 0:
+            return summary.created, sent, []
+
+
+@dataclass(frozen=True)
+class FixedClock:
+    """The worker's clock stopped at the demo's ``now`` (the demo sends with no throttle, so
+    nothing ever sleeps): messages queued "now" are due at once, whatever ``now`` was given."""
+
+    moment: datetime
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def sleep(self, seconds: float) -> None:
+        return None
+
+
+def _untouched(invitation: Invitation) -> bool:
+    return (
+        invitation.first_opened_at is None
+        and invitation.started_at is None
+        and invitation.completed_at is None
+        and invitation.opted_out_at is None
+        and invitation.revoked_at is None
+    )
+
+
+def simulate_fieldwork(
+    *, session: Session, settings: Settings, campaign_id: int, seed: int = DEMO_SEED
+) -> dict[str, int]:
+    """Play out the planned outcome (:func:`plan_outcomes`) of each untouched invitation.
+
+    Everything goes through the citizen's use cases: opening the link
+    (:func:`survey.invitations.record_first_open`), starting, saving page by page and submitting
+    (:mod:`survey.responses`), the "do not contact me" button or an SMS reply "TU CHOI"
+    (:mod:`survey.optouts`). Invitations that were already touched (by an earlier run or by a
+    person) and those planned ``untouched`` are left alone, so running it again does nothing.
+
+    Returns
+    -------
+    dict
+        The number of invitations played out per outcome.
+    """
+    campaign = session.get(Campaign, campaign_id)
+    assert campaign is not None
+    questionnaire = session.get(Questionnaire, campaign.questionnaire_id)
+    assert questionnaire is not None
+    definition = questionnaire.definition
+    pages = answer_pages(definition)
+    rows = session.exec(
+        select(Invitation, Dossier.agency_code)
+        .join(SampleUnit, col(SampleUnit.id) == col(Invitation.sample_unit_id))
+        .join(Dossier, col(Dossier.id) == col(SampleUnit.dossier_id))
+        .where(col(Invitation.campaign_id) == campaign_id)
+        .order_by(col(Invitation.id))
+    ).all()
+    plan = plan_outcomes(len(rows), seed)
+    todo = [
+        (int(invitation.id or 0), invitation.phone_e164, agency, str(outcome))
+        for (invitation, agency), outcome in zip(rows, plan.tolist(), strict=True)
+        if outcome != "untouched"
+        and _untouched(invitation)
+        and find_invitation(session=session, token=invitation_token(settings, invitation)).state
+        is LinkState.OK
+    ]
+    levels = agency_satisfaction(seed)
+    answering = [(i, agency) for i, _, agency, outcome in todo if outcome != "opted_out"]
+    shares = np.array([levels.get(agency, 0.82) for _, agency in answering])
+    rng = np.random.default_rng([seed, 3, campaign_id])
+    answers = dict(
+        zip((i for i, _ in answering), synthetic_answers(definition, shares, rng), strict=True)
+    )
+    pages_done = rng.integers(1, len(pages) - 1, size=(len(todo),)).tolist()
+    done = dict.fromkeys(OUTCOMES[:-1], 0)
+    for (invitation_id, phone, _, outcome), partial_pages in zip(todo, pages_done, strict=True):
+        # One invitation at a time, as the web pages handle one request: a session holding
+        # every invitation would expire all of them at each of the use cases' commits.
+        session.expunge_all()
+        if outcome == "opted_out" and phone and invitation_id % 2 == 0:
+            # A reply to the SMS, as the gateway would forward it.
+            handle_inbound(
+                session=session,
+                settings=settings,
+                message=InboundMessage(
+                    sender=phone, text="TU CHOI", opt_out_keyword=detect_opt_out("TU CHOI")
+                ),
+            )
+            done[outcome] += 1
+            continue
+        record_first_open(session=session, invitation_id=invitation_id)
+        invitation = session.get(Invitation, invitation_id)
+        assert invitation is not None
+        if outcome == "opted_out":
+            opt_out_invitation(session=session, settings=settings, invitation=invitation)
+        elif outcome in ("completed", "partial"):
+            given = answers[invitation_id]
+            start_or_resume(session=session, invitation=invitation)
+            last = len(pages) if outcome == "completed" else partial_pages
+            for page in pages[:last]:
+                save_page(
+                    session=session,
+                    invitation=invitation,
+                    page=page.index,
+                    answers={c: given[c] for c in page.item_codes if c in given},
+                )
+            if outcome == "completed":
+                submit_response(session=session, invitation=invitation, answers=given)
+        done[outcome] += 1
+    session.expunge_all()
+    return done
+
+
+def ensure_demo_releases(
+    *, session: Session, campaign_id: int, created_by: int | None
+) -> tuple[list[int], list[str]]:
+    """A draft release of the campaign by agency and one by province, computed when missing.
+
+    Returns the release ids and what was created; nothing is computed before the first
+    completed response.
+    """
+    ids: list[int] = []
+    created: list[str] = []
+    completed = session.exec(
+        select(func.count())
+        .select_from(Response)
+        .where(col(Response.campaign_id) == campaign_id, col(Response.status) == "completed")
+    ).one()
+    for name, by, min_respondents in (
+        (DEMO_RELEASE_BY_AGENCY, ("agency_code",), DEMO_MIN_RESPONDENTS),
+        (DEMO_RELEASE_BY_PROVINCE, ("province_code",), 30),
+    ):
+        release = session.exec(
+            select(IndexRelease).where(
+                col(IndexRelease.campaign_id) == campaign_id, col(IndexRelease.name) == name
+            )
+        ).first()
+        if release is None and completed:
+            release = compute_release(
+                session=session,
+                campaign_id=campaign_id,
+                name=name,
+                by=by,
+                min_respondents=min_respondents,
+                created_by=created_by,
+            )
+            created.append(f"release {release.id} ({name})")
+        if release is not None:
+            assert release.id is not None
+            ids.append(release.id)
+    return ids, created
+
+
+def example_links(
+    *, session: Session, settings: Settings, campaign_id: int, seed: int = DEMO_SEED, n: int = 3
+) -> tuple[str, ...]:
+    """Links of ``n`` invitations the demo leaves for a person: planned untouched, still valid.
+
+    SMS invitations with the highest ids come first: their messages are the newest, at the top
+    of the campaign page's outbox.
+    """
+    invitations = list(
+        session.exec(
+            select(Invitation)
+            .where(col(Invitation.campaign_id) == campaign_id)
+            .order_by(col(Invitation.id))
+        ).all()
+    )
+    plan = plan_outcomes(len(invitations), seed)
+    candidates = sorted(
+        (
+            inv
+            for inv, outcome in zip(invitations, plan.tolist(), strict=True)
+            if outcome == "untouched" and inv.completed_at is None and inv.started_at is None
+        ),
+        key=lambda inv: (inv.channel != "sms", -(inv.id or 0)),
+    )
+    links: list[str] = []
+    for invitation in candidates:
+        token = invitation_token(settings, invitation)
+        if find_invitation(session=session, token=token).state is LinkState.OK:
+            links.append(invitation_link(settings, token))
+        if len(links) == n:
+            break
+    return tuple(links)
+
+
+def build_demo_fieldwork(
+    *,
+    engine: Engine,
+    settings: Settings,
+    draw_id: int,
+    created_by: int | None,
+    seed: int = DEMO_SEED,
+    now: datetime | None = None,
+) -> DemoFieldwork:
+    """Campaign, invitations sent through the local outbox, synthetic answers and releases.
+
+    Idempotent: every step reuses what exists (see the module docstring).
+    """
+    now = as_utc(now or utcnow())
+    with Session(engine) as session:
+        campaign, created, notes = ensure_demo_campaign(
+            session=session, settings=settings, draw_id=draw_id, created_by=created_by, now=now
+        )
+        assert campaign.id is not None
+        campaign_id = campaign.id
+        sent = 0
+        if campaign.status == "active" and as_utc(campaign.field_end) > now:
+            invited, sent, send_notes = send_demo_invitations(
+                session=session, settings=settings, campaign_id=campaign_id, now=now
+            )
+            notes += send_notes
+            if invited:
+                created.append(f"{invited} invitations")
+            if sent:
+                created.append(f"{sent} SMS sent through the local outbox")
+            done = simulate_fieldwork(
+                session=session, settings=settings, campaign_id=campaign_id, seed=seed
+            )
+            if any(done.values()):
+                created.append(
+                    "synthetic answers: "
+                    + ", ".join(f"{count} {outcome}" for outcome, count in done.items())
+                )
+        release_ids, made = ensure_demo_releases(
+            session=session, campaign_id=campaign_id, created_by=created_by
+        )
+        created += made
+        status = session.exec(select(Campaign.status).where(col(Campaign.id) == campaign_id)).one()
+        n_invitations = session.exec(
+            select(func.count())
+            .select_from(Invitation)
+            .where(col(Invitation.campaign_id) == campaign_id)
+        ).one()
+        n_sent = session.exec(
+            select(func.count())
+            .select_from(SmsMessage)
+            .where(
+                col(SmsMessage.campaign_id) == campaign_id,
+                col(SmsMessage.status).in_(("sent", "delivered")),
+            )
+        ).one()
+        n_completed = session.exec(
+            select(func.count())
+            .select_from(Response)
+            .where(col(Response.campaign_id) == campaign_id, col(Response.status) == "completed")
+        ).one()
+        return DemoFieldwork(
+            campaign_id=campaign_id,
+            campaign_status=status,
+            field_end=as_utc(campaign.field_end),
+            invitations=int(n_invitations),
+            messages_sent=int(n_sent),
+            completed=int(n_completed),
+            release_ids=tuple(release_ids),
+            example_links=example_links(
+                session=session, settings=settings, campaign_id=campaign_id, seed=seed
+            ),
+            created=tuple(created),
+            notes=tuple(notes),
+        )
+
+
 @dataclass(frozen=True)
 class DemoSummary:
     """What the demo built or found: ids and the demo logins."""
@@ -381,12 +939,20 @@ class DemoSummary:
     n_sampled: int
     created: tuple[str, ...]
     logins: tuple[tuple[str, str, str], ...]
+    fieldwork: DemoFieldwork | None = None
 
 
 def build_demo(
-    *, engine: Engine, data_dir: Path, n_dossiers: int = 50_000, seed: int = DEMO_SEED
+    *,
+    engine: Engine,
+    data_dir: Path,
+    n_dossiers: int = 50_000,
+    seed: int = DEMO_SEED,
+    settings: Settings | None = None,
+    fieldwork: bool = True,
+    now: datetime | None = None,
 ) -> DemoSummary:
-    """Build (or reuse) the demo's accounts, frame, design and draw; idempotent.
+    """Build (or reuse) the demo's accounts, frame, design, draw and fieldwork; idempotent.
 
     Parameters
     ----------
@@ -397,7 +963,14 @@ def build_demo(
     n_dossiers
         Size of the synthetic frame.
     seed
-        Seed of the synthetic data and of the draw.
+        Seed of the synthetic data, of the draw and of the synthetic answers.
+    settings
+        Secret key (tokens), public base URL (links) and timezone; defaults to ``Settings()``.
+    fieldwork
+        Also build the campaign, send its invitations, simulate answers and compute releases
+        (:func:`build_demo_fieldwork`).
+    now
+        The moment the campaign's field period is placed around (default: now).
     """
     created: list[str] = []
     with Session(engine) as session:
@@ -447,7 +1020,7 @@ def build_demo(
             draw = run_draw(session=session, design_id=design.id, seed=seed, created_by=admin.id)
             created.append(f"draw {draw.id}")
         assert draw.id is not None
-        return DemoSummary(
+        summary = DemoSummary(
             frame_id=frame_id,
             design_id=design.id,
             draw_id=draw.id,
@@ -456,3 +1029,14 @@ def build_demo(
             created=tuple(created),
             logins=tuple((u, p, r) for u, r, p, _, _ in DEMO_USERS),
         )
+    if not fieldwork:
+        return summary
+    work = build_demo_fieldwork(
+        engine=engine,
+        settings=settings or Settings(),
+        draw_id=summary.draw_id,
+        created_by=admin.id,
+        seed=seed,
+        now=now,
+    )
+    return replace(summary, created=summary.created + work.created, fieldwork=work)

@@ -2,16 +2,65 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, col, select
 
-from survey.demo import DEMO_USERS, build_demo, demo_agencies, write_demo_frame
-from survey.models import Design, Draw, Frame, StaffUser
+from api.app import create_app
+from api.cli.demo import print_summary
+from survey.demo import (
+    DEMO_RELEASE_BY_AGENCY,
+    DEMO_USERS,
+    NOT_APPLICABLE_SHARE,
+    OUTCOME_SHARES,
+    OUTCOMES,
+    SATISFIED_RANGE,
+    agency_satisfaction,
+    build_demo,
+    demo_agencies,
+    plan_outcomes,
+    synthetic_answers,
+    write_demo_frame,
+)
+from survey.dispositions import campaign_dispositions
+from survey.invitations import LinkState, find_invitation
+from survey.models import (
+    Campaign,
+    Design,
+    Draw,
+    Frame,
+    IndexRelease,
+    Invitation,
+    Response,
+    SampleUnit,
+    SmsMessage,
+    SmsOptOut,
+    StaffUser,
+)
 from survey.phones import PhoneKind, normalise_phone
+from survey.questionnaires import builtin_definition, validate_answers
+from survey.settings import Settings
 from survey.users import authenticate
+from survey.worker import quiet_until
+
+
+def _last_night() -> datetime:
+    """The latest 23:30 in Hanoi (inside the default quiet hours 21:00-07:00), as UTC."""
+    hanoi = ZoneInfo("Asia/Ho_Chi_Minh")
+    local_now = datetime.now(UTC).astimezone(hanoi)
+    night = datetime.combine(local_now.date(), time(23, 30), tzinfo=hanoi)
+    if night > local_now:
+        night -= timedelta(days=1)
+    return night.astimezone(UTC)
 
 
 def test_demo_frame_looks_like_agency_data(tmp_path: Path) -> None:
@@ -35,10 +84,10 @@ def test_demo_frame_looks_like_agency_data(tmp_path: Path) -> None:
 
 
 def test_build_demo_is_idempotent(engine: Engine, tmp_path: Path) -> None:
-    summary = build_demo(engine=engine, data_dir=tmp_path, n_dossiers=3000)
+    summary = build_demo(engine=engine, data_dir=tmp_path, n_dossiers=3000, fieldwork=False)
     assert summary.n_dossiers == 3000 and summary.n_sampled > 0
     assert len(summary.created) == len(DEMO_USERS) + 3
-    again = build_demo(engine=engine, data_dir=tmp_path, n_dossiers=3000)
+    again = build_demo(engine=engine, data_dir=tmp_path, n_dossiers=3000, fieldwork=False)
     assert again.created == ()
     assert (again.frame_id, again.design_id, again.draw_id) == (
         summary.frame_id,
@@ -55,3 +104,149 @@ def test_build_demo_is_idempotent(engine: Engine, tmp_path: Path) -> None:
         design = session.get(Design, summary.design_id)
         assert design is not None and design.geo_mapping == "provinces-2025"
         assert all(row["n"] >= 10 for row in design.allocation_table)
+
+
+def test_outcome_plan_has_the_stated_shares_and_is_reproducible() -> None:
+    plan = plan_outcomes(565, seed=3)
+    counts = {o: int((plan == o).sum()) for o in OUTCOMES}
+    for outcome, share in zip(OUTCOMES[:-1], OUTCOME_SHARES[:-1], strict=True):
+        assert counts[outcome] == int(share * 565)
+    assert sum(counts.values()) == 565
+    assert 0.6 <= counts["completed"] / 565 <= 0.7
+    assert np.array_equal(plan, plan_outcomes(565, seed=3))
+    assert not np.array_equal(plan, plan_outcomes(565, seed=4))
+
+
+def test_synthetic_answers_are_valid_and_follow_the_agency_level() -> None:
+    definition = builtin_definition()
+    rng = np.random.default_rng(11)
+    n = 4000
+    low, high = np.full(n, 0.70), np.full(n, 0.92)
+    answers_low = synthetic_answers(definition, low, rng)
+    answers_high = synthetic_answers(definition, high, rng)
+    assert all(validate_answers(definition, a) == [] for a in answers_low[:300])
+    criteria = [c["code"] for e in definition["elements"] for c in e["criteria"]]
+    for target, answers in ((0.70, answers_low), (0.92, answers_high)):
+        scores = np.array([[a[c] for c in criteria] for a in answers], dtype=float)
+        rated = scores > 0
+        satisfied = (scores >= 4) & rated
+        # Criteria-mean share of satisfied answers among those that apply, as SIPAS publishes:
+        # the random intercept's attenuation is undone, the element shifts nearly cancel out.
+        share = float(np.mean(satisfied.sum(axis=0) / rated.sum(axis=0)))
+        assert abs(share - target) < 0.025, (target, share)
+        # "Not applicable" is common only where it should be (fees, feedback handling).
+        na = 1.0 - rated.mean(axis=0)
+        for code, expected in NOT_APPLICABLE_SHARE.items():
+            assert abs(na[criteria.index(code)] - expected) < 0.03
+        assert na[criteria.index("civil_servants_q23")] < 0.06
+        # One person's answers agree with each other (random intercept): positive correlation.
+        both = rated[:, 0] & rated[:, 8]
+        corr = np.corrcoef(satisfied[both, 0], satisfied[both, 8])[0, 1]
+        assert corr > 0.1
+    harassment = [a.get("harassment") for a in answers_low]
+    assert 0.85 < harassment.count("none") / n < 0.95
+
+
+def test_agency_levels_span_the_stated_range() -> None:
+    levels = agency_satisfaction()
+    assert set(levels) == {a.code for a in demo_agencies()}
+    values = np.array(list(levels.values()))
+    assert SATISFIED_RANGE[0] <= values.min() and values.max() <= SATISFIED_RANGE[1]
+    assert values.max() - values.min() > 0.12
+
+
+def _counts(session: Session) -> dict[str, int]:
+    tables: tuple[type[SQLModel], ...] = (
+        Campaign,
+        Invitation,
+        SmsMessage,
+        SmsOptOut,
+        Response,
+        IndexRelease,
+    )
+    return {
+        t.__name__: int(session.exec(select(func.count()).select_from(t)).one()) for t in tables
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_demo_fieldwork_end_to_end(
+    engine: Engine, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # At night: the demo must still send, through the worker's settings, not by changing them.
+    night = _last_night()
+    quiet = Settings(database_url=settings.database_url)
+    assert quiet_until(night, quiet) is not None
+    summary = build_demo(
+        engine=engine, data_dir=tmp_path, n_dossiers=3000, settings=quiet, now=night
+    )
+    work = summary.fieldwork
+    assert work is not None
+    with Session(engine) as session:
+        campaign = session.get(Campaign, work.campaign_id)
+        assert campaign is not None and campaign.status == "active"
+        assert (
+            campaign.draw_id == summary.draw_id
+            and campaign.field_start <= night.replace(tzinfo=None) < campaign.field_end
+        )
+        sent = session.exec(select(SmsMessage).where(col(SmsMessage.status) == "sent")).all()
+        assert len(sent) == work.messages_sent > 0
+        assert all(m.gateway_ref.startswith("local:") for m in sent)
+        assert not session.exec(select(SmsMessage).where(col(SmsMessage.status) != "sent")).all()
+        invitations = session.exec(select(Invitation)).all()
+        invited_units = session.exec(
+            select(func.count())
+            .select_from(SampleUnit)
+            .where(
+                col(SampleUnit.draw_id) == summary.draw_id,
+                col(SampleUnit.is_reserve).is_(False),
+                col(SampleUnit.contact_status) == "invite",
+            )
+        ).one()
+        assert len(invitations) == work.invitations == invited_units
+        completed = session.exec(select(Response).where(col(Response.status) == "completed")).all()
+        assert len(completed) == work.completed
+        assert 0.6 <= work.completed / work.invitations <= 0.7
+        groups = campaign_dispositions(session=session, campaign_id=work.campaign_id, by="all")
+        counts = groups[0].counts
+        for disposition in ("completed", "partial", "opened", "opted_out", "sent"):
+            assert counts[disposition] > 0, disposition
+        # Enough is left for a person to answer by hand.
+        assert counts["sent"] + counts["letter"] >= 0.2 * work.invitations
+        releases = session.exec(select(IndexRelease).order_by(col(IndexRelease.id))).all()
+        assert [r.id for r in releases] == list(work.release_ids) and len(releases) == 2
+        by_agency = next(r for r in releases if r.name == DEMO_RELEASE_BY_AGENCY)
+        agency_rows = [
+            r for r in by_agency.results["rows"] if r["domain"] and r["node"] == "overall"
+        ]
+        assert len(agency_rows) >= 35
+        shown = [r["estimate"] for r in agency_rows if r["flag"] != "suppressed"]
+        assert len(shown) >= 20 and max(shown) - min(shown) > 0.1
+        assert len(work.example_links) == 3
+        for link in work.example_links:
+            token = link.rsplit("/r/", 1)[1]
+            assert find_invitation(session=session, token=token).state is LinkState.OK
+        before = _counts(session)
+
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        welcome = client.get("/r/" + work.example_links[0].rsplit("/r/", 1)[1])
+        assert welcome.status_code == 200
+        assert "Bắt đầu" in welcome.text  # the start button of the welcome page
+
+    print_summary(summary, argparse.Namespace(host="127.0.0.1", port=8000), quiet)
+    printed = capsys.readouterr().out
+    assert "SYNTHETIC DEMO DATA" in printed
+    assert all(link in printed for link in work.example_links)
+    assert f"/staff/campaigns/{work.campaign_id}" in printed and "/staff/releases" in printed
+    assert all(
+        f"{user} " in printed and password in printed for user, password, _ in summary.logins
+    )
+
+    again = build_demo(engine=engine, data_dir=tmp_path, n_dossiers=3000, settings=quiet, now=night)
+    assert again.created == ()
+    assert again.fieldwork is not None
+    assert again.fieldwork.campaign_id == work.campaign_id
+    assert again.fieldwork.release_ids == work.release_ids
+    with Session(engine) as session:
+        assert _counts(session) == before
