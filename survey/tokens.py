@@ -1,9 +1,10 @@
 """Invitation tokens: 256-bit keyed tokens that the database stores only as a SHA-256 hash.
 
-A token is ``HMAC-SHA256(secret_key, "invitation:" + salt)`` in URL-safe base64 (43 characters,
-256 bits). The database keeps the random per-invitation ``salt`` and ``sha256(token)``: a copy of the
-database alone does not reveal any link, while the service (which holds the secret key) can print the
-same link again on a letter or in a reminder. Revoking an invitation changes its salt.
+A token is ``HMAC-SHA256(secret_key, "invitation:" + salt)`` in URL-safe base64 (43
+characters, 256 bits). The database keeps the random per-invitation ``salt`` and
+``sha256(token)``: a copy of the database alone does not reveal any link, while the service
+(which holds the secret key) can print the same link again on a letter or in a reminder.
+Revoking an invitation changes its salt.
 """
 
 from __future__ import annotations
