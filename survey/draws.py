@@ -96,6 +96,17 @@ class ContactRule:
     groups: list[dict[str, Any]]
 
 
+def population_by_stratum(draw: Draw) -> dict[str, int] | None:
+    """Each stratum's frame count N_h as recorded in the draw's design snapshot (None if absent)."""
+    allocation = (draw.design_snapshot or {}).get("allocation") or {}
+    strata, population = allocation.get("strata"), allocation.get("population")
+    if not isinstance(strata, list) or not isinstance(population, list):
+        return None
+    if len(strata) != len(population):
+        return None
+    return {str(s): int(p) for s, p in zip(strata, population, strict=True)}
+
+
 def resolve_duplicate_contacts(
     phone: NDArray[np.str_],
     is_reserve: NDArray[np.bool_],

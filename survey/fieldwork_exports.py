@@ -5,6 +5,9 @@ province, level, procedure field, filing channel, answers) and nothing that lead
 person: no phone, no invitation id, no dossier code, no response id, and the completion *date*
 only (a time of day could be matched against an agency's own records of who was called when).
 Rows are ordered by stratum, agency and a keyed hash of the response id, not in completion order.
+``stratum_population`` is the stratum's frame count N_h recorded at the draw, so the file is ready
+for ``sipas analyze FILE -q sipas-service --strata stratum --fpc stratum_population --by
+agency_code`` (weights N_h / respondents: the within-stratum non-response adjustment).
 """
 
 from __future__ import annotations
@@ -21,11 +24,13 @@ from sqlmodel import Session, col, select
 
 from survey.campaigns import as_utc, get_campaign
 from survey.dispositions import DISPOSITIONS, campaign_dispositions
-from survey.models import Questionnaire, Response
+from survey.draws import population_by_stratum
+from survey.models import Draw, Questionnaire, Response
 from survey.settings import Settings
 
 RESPONSE_COLUMNS = (
     "stratum",
+    "stratum_population",
     "inclusion_prob",
     "weight",
     "agency_code",
@@ -70,6 +75,8 @@ def response_table(
     questionnaire = session.get(Questionnaire, campaign.questionnaire_id)
     definition = questionnaire.definition if questionnaire is not None else {}
     codes = _answer_codes(definition, responses)
+    draw = session.get(Draw, campaign.draw_id)
+    population = (population_by_stratum(draw) if draw is not None else None) or {}
 
     def order(response: Response) -> tuple[str, str, str]:
         digest = hmac.new(
@@ -81,6 +88,7 @@ def response_table(
     rows = [
         [
             r.stratum,
+            population.get(r.stratum, ""),
             r.inclusion_prob,
             r.weight,
             r.agency_code,

@@ -59,6 +59,7 @@ from analysis.questionnaire_tree import QuestionnaireTreeError, parse_questionna
 from analysis.reliability import ReliabilityRule, flag_cells
 from analysis.variance import LonelyPsuError
 from analysis.weights import adjust_nonresponse
+from survey.draws import population_by_stratum
 from survey.errors import Conflict, InvalidInput, NotFound, Problem
 from survey.models import Campaign, Draw, IndexRelease, Questionnaire, Response, SampleUnit, utcnow
 from survey.models.releases import ReleaseStatus
@@ -216,16 +217,6 @@ def _sampled_by_stratum(session: Session, draw_id: int) -> dict[str, tuple[int, 
         .group_by(col(SampleUnit.stratum))
     )
     return {str(s): (int(n), float(d)) for s, n, d in session.execute(stmt).all()}
-
-
-def _population_by_stratum(draw: Draw) -> dict[str, int] | None:
-    allocation = (draw.design_snapshot or {}).get("allocation") or {}
-    strata, population = allocation.get("strata"), allocation.get("population")
-    if not isinstance(strata, list) or not isinstance(population, list):
-        return None
-    if len(strata) != len(population):
-        return None
-    return {str(s): int(p) for s, p in zip(strata, population, strict=True)}
 
 
 def _clean(value: float) -> float | None:
@@ -427,7 +418,7 @@ def compute_release(
     )
     weights = adjustment.weights[:n]
 
-    population = _population_by_stratum(draw)
+    population = population_by_stratum(draw)
     selection = str(((draw.design_snapshot or {}).get("design") or {}).get("selection", ""))
     fpc: NDArray[np.float64] | None = None
     fpc_source = "none"
