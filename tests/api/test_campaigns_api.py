@@ -108,7 +108,7 @@ def test_fieldwork_over_http(settings: Settings, session: Session) -> None:
         csv_file = client.get(f"/api/campaigns/{cid}/exports/responses.csv", headers=analyst)
         assert csv_file.status_code == 200
         lines = csv_file.content.decode("utf-8-sig").splitlines()
-        assert len(lines) == 2 and lines[0].startswith("stratum,inclusion_prob,weight")
+        assert len(lines) == 2 and lines[0].startswith("stratum,stratum_population,inclusion_prob,weight")
         assert "online;direct" in lines[1]
         xlsx = client.get(f"/api/campaigns/{cid}/exports/responses.xlsx", headers=analyst)
         sheet = load_workbook(io.BytesIO(xlsx.content)).active
