@@ -16,8 +16,8 @@ import secrets
 
 
 def new_salt() -> str:
-    """A random 128-bit salt, hex encoded."""
-    return secrets.token_hex(16)
+    """A random 192-bit salt (32 URL-safe characters): the token's entropy comes from here."""
+    return secrets.token_urlsafe(24)
 
 
 def make_token(secret_key: str, salt: str) -> str:

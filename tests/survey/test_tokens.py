@@ -25,3 +25,9 @@ def test_hash_is_not_the_token() -> None:
     token = make_token("k", new_salt())
     digest = hash_token(token)
     assert len(digest) == 64 and token not in digest and digest == hash_token(token)
+
+
+def test_salts_carry_192_random_bits_and_fit_the_column() -> None:
+    salts = {new_salt() for _ in range(1000)}
+    assert len(salts) == 1000
+    assert all(len(s) == 32 and len(base64.urlsafe_b64decode(s)) * 8 == 192 for s in salts)
