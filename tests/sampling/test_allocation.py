@@ -35,6 +35,15 @@ def test_proportional_exact() -> None:
     assert a.method == "proportional"
 
 
+def test_proportional_reproduces_lohr_example_3_2() -> None:
+    """Lohr, *Sampling: Design and Analysis* (3rd ed., 2021), Example 3.2: 300 of the 3,078
+    counties of the 1992 Census of Agriculture, stratified by region with proportional allocation,
+    gives NE 21, NC 103, S 135, W 41 (the published `agstrat` sample; its weights are N_h / n_h,
+    e.g. 1054 / 103 = 10.23301 for NC)."""
+    a = allocate_proportional(300, [220, 1054, 1382, 422], labels=["NE", "NC", "S", "W"])
+    assert a.sizes_by_stratum() == {"NE": 21, "NC": 103, "S": 135, "W": 41}
+
+
 def test_largest_remainder_keeps_total() -> None:
     # 10 * (1/3, 1/3, 1/3) = 3.33 each: floors 3+3+3, the one spare unit goes to the first tie.
     assert allocate_proportional(10, [10, 10, 10]).n.tolist() == [4, 3, 3]
