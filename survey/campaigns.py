@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import text, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from survey.errors import Conflict, InvalidInput, NotFound, Problem
@@ -38,23 +38,6 @@ def as_utc(value: datetime) -> datetime:
     SQLite hands back naive values (we always store UTC); PostgreSQL hands back aware ones.
     """
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def allocate_ids(session: Session, table: str, n: int) -> list[int] | None:
-    """Ids for ``n`` new rows of a table with a BIGINT primary key, on SQLite.
-
-    SQLite only auto-numbers ``INTEGER PRIMARY KEY`` columns, and the migrated schema declares
-    the big fieldwork tables ``BIGINT``; PostgreSQL numbers them from a sequence, so there the
-    answer is ``None`` and the caller leaves ``id`` out.
-    """
-    if session.get_bind().dialect.name != "sqlite":
-        return None
-    if table not in {"invitation", "sms_message", "dossier", "sample_unit", "response"}:
-        raise ValueError(f"allocate_ids does not handle table {table!r}")
-    # A write statement takes SQLite's write lock first, so no other writer reads the same max.
-    session.execute(text(f"UPDATE {table} SET id = id WHERE 0"))
-    start = int(session.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table}")).scalar_one())
-    return list(range(start + 1, start + 1 + n))
 
 
 def _check_template(body: str, field: str) -> list[Problem]:

@@ -69,6 +69,7 @@ from survey.models import (
     utcnow,
 )
 from survey.models.frames import FrameStatus
+from survey.models.releases import ReleaseStatus
 from survey.optouts import handle_inbound, opt_out_invitation
 from survey.outbox import queue_invitation_sms
 from survey.questionnaires import answer_pages, ensure_builtin_questionnaires
@@ -782,6 +783,9 @@ def ensure_demo_releases(
 ) -> tuple[list[int], list[str]]:
     """A draft release of the campaign by agency and one by province, computed when missing.
 
+    The province release groups the 2025 provinces (:data:`PROVINCES_2025`), since the demo's
+    dossiers still carry some pre-merger codes. A draft of the same name computed without that
+    mapping (by an older demo) is replaced; a published one is kept, its figures never change.
     Returns the release ids and what was created; nothing is computed before the first
     completed response.
     """
@@ -792,15 +796,25 @@ def ensure_demo_releases(
         .select_from(Response)
         .where(col(Response.campaign_id) == campaign_id, col(Response.status) == "completed")
     ).one()
-    for name, by, min_respondents in (
-        (DEMO_RELEASE_BY_AGENCY, ("agency_code",), DEMO_MIN_RESPONDENTS),
-        (DEMO_RELEASE_BY_PROVINCE, ("province_code",), 30),
+    for name, by, min_respondents, geo_mapping in (
+        (DEMO_RELEASE_BY_AGENCY, ("agency_code",), DEMO_MIN_RESPONDENTS, None),
+        (DEMO_RELEASE_BY_PROVINCE, ("province_code",), 30, PROVINCES_2025),
     ):
         release = session.exec(
             select(IndexRelease).where(
                 col(IndexRelease.campaign_id) == campaign_id, col(IndexRelease.name) == name
             )
         ).first()
+        recorded = None if release is None else release.parameters.get("geo_mapping")
+        recorded_mapping = (recorded or {}).get("province_code")
+        if (
+            release is not None
+            and recorded_mapping != geo_mapping
+            and release.status == ReleaseStatus.DRAFT.value
+        ):
+            session.delete(release)
+            session.commit()
+            release = None
         if release is None and completed:
             release = compute_release(
                 session=session,
@@ -808,6 +822,7 @@ def ensure_demo_releases(
                 name=name,
                 by=by,
                 min_respondents=min_respondents,
+                geo_mapping=geo_mapping,
                 created_by=created_by,
             )
             created.append(f"release {release.id} ({name})")

@@ -21,7 +21,7 @@ from enum import StrEnum
 from sqlalchemy import and_, insert, update
 from sqlmodel import Session, col, select
 
-from survey.campaigns import allocate_ids, as_utc, get_campaign
+from survey.campaigns import as_utc, get_campaign
 from survey.errors import Conflict, NotFound, Problem
 from survey.models import (
     Campaign,
@@ -140,10 +140,6 @@ def create_invitations(
                 "created_at": now,
             }
         )
-    ids = allocate_ids(session, "invitation", len(values))
-    if ids is not None:
-        for row_id, row in zip(ids, values, strict=True):
-            row["id"] = row_id
     if values:
         session.execute(insert(Invitation), values)
     session.commit()

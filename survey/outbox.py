@@ -27,7 +27,6 @@ from sqlmodel import Session, col, select
 from survey.campaigns import (
     DEFAULT_REMINDER_TEMPLATE,
     DEFAULT_SMS_TEMPLATE,
-    allocate_ids,
     as_utc,
     get_campaign,
 )
@@ -204,10 +203,6 @@ def insert_messages(
                 "created_at": now,
             }
         )
-    ids = allocate_ids(session, "sms_message", len(values))
-    if ids is not None:
-        for row_id, row in zip(ids, values, strict=True):
-            row["id"] = row_id
     if values:
         session.execute(insert(SmsMessage), values)
     return QueueResult(len(values), len(keys) - len(values), segments)
@@ -321,13 +316,23 @@ def outbox_counts(*, session: Session, campaign_id: int) -> dict[str, int]:
 
 
 def list_messages(
-    *, session: Session, campaign_id: int, status: str | None = None, limit: int = 200
+    *,
+    session: Session,
+    campaign_id: int,
+    status: str | None = None,
+    limit: int = 200,
+    offset: int = 0,
 ) -> list[SmsMessage]:
-    """The campaign's messages, newest first (optionally of one status)."""
+    """The campaign's messages, newest first (optionally of one status).
+
+    ``limit`` and ``offset`` page through them; ids are unique, so pages neither overlap nor
+    skip a message while no new one is queued.
+    """
     query = select(SmsMessage).where(col(SmsMessage.campaign_id) == campaign_id)
     if status:
         query = query.where(col(SmsMessage.status) == status)
-    return list(session.exec(query.order_by(col(SmsMessage.id).desc()).limit(limit)).all())
+    query = query.order_by(col(SmsMessage.id).desc()).offset(max(offset, 0)).limit(limit)
+    return list(session.exec(query).all())
 
 
 def callback_key(settings: Settings) -> str:

@@ -28,6 +28,11 @@ How a release is computed (:func:`compute_release`):
    agencies ranked on the overall index with simulated rank intervals and tiers
    (:func:`analysis.comparisons.rank_domains`). Suppressed cells keep no estimate in the stored
    results, so a small agency's answers cannot be read back from a release.
+
+Province domains: responses copy the dossier's province code as the agency wrote it, which for
+fieldwork around 1 July 2025 mixes the 63 old codes with the 34 new ones. ``geo_mapping`` (e.g.
+:data:`survey.geography.PROVINCES_2025`) maps ``province_code`` before domains are built, so a
+merged province is one domain; the release records the mapping and says so in its method note.
 """
 
 from __future__ import annotations
@@ -61,6 +66,12 @@ from analysis.variance import LonelyPsuError
 from analysis.weights import adjust_nonresponse
 from survey.draws import population_by_stratum
 from survey.errors import Conflict, InvalidInput, NotFound, Problem
+from survey.geography import (
+    PROVINCES_2025,
+    builtin_mappings,
+    ensure_builtin_mappings,
+    map_codes,
+)
 from survey.models import Campaign, Draw, IndexRelease, Questionnaire, Response, SampleUnit, utcnow
 from survey.models.releases import ReleaseStatus
 from survey.questionnaires import element_tree
@@ -280,6 +291,44 @@ def _flags(table: IndexTable, rule: ReliabilityRule) -> NDArray[np.str_]:
     )
 
 
+def _map_provinces(session: Session, mapping: str, codes: NDArray[np.str_]) -> NDArray[np.str_]:
+    """Each response's ``province_code`` mapped through ``mapping``; errors name ``geo_mapping``."""
+    if mapping in builtin_mappings():
+        # Reference rows shipped with the platform; loading them is idempotent (and commits).
+        ensure_builtin_mappings(session)
+    try:
+        return np.asarray(map_codes(session, mapping, codes.tolist()), dtype=str)
+    except NotFound as error:
+        raise InvalidInput(
+            "the release cannot be computed with these parameters",
+            [Problem(("geo_mapping",), error.msg)],
+        ) from None
+    except InvalidInput as error:
+        raise InvalidInput(
+            error.msg,
+            [Problem(("geo_mapping", *p.loc[1:]), p.msg) for p in error.problems],
+        ) from None
+
+
+def _geography_note(mapping: str) -> dict[str, str]:
+    if mapping == PROVINCES_2025:
+        return {
+            "vi": (
+                f"Mã tỉnh của hồ sơ được quy đổi theo bảng “{mapping}” (đơn vị hành chính cấp "
+                "tỉnh sau ngày 1/7/2025) trước khi chia nhóm, nên các tỉnh cũ đã hợp nhất được "
+                "tính chung một nhóm."
+            ),
+            "en": (
+                f"Dossiers' province codes are mapped through “{mapping}” (the provincial units "
+                "since 1 July 2025) before grouping, so merged former provinces form one domain."
+            ),
+        }
+    return {
+        "vi": f"Mã tỉnh của hồ sơ được quy đổi theo bảng “{mapping}” trước khi chia nhóm.",
+        "en": f"Dossiers' province codes are mapped through “{mapping}” before grouping.",
+    }
+
+
 def _weighting_note(fpc_source: str, selection: str) -> dict[str, str]:
     fpc_vi = (
         "hiệu chỉnh quần thể hữu hạn theo số hồ sơ của từng tầng trong danh sách (ghi lại khi "
@@ -329,6 +378,7 @@ def compute_release(
     max_cv: float = 0.2,
     max_ci_width: float | None = None,
     lonely_psu: str = "adjust",
+    geo_mapping: str | None = None,
     created_by: int | None = None,
 ) -> IndexRelease:
     """Compute a draft release of the campaign's indices and store it (commits once).
@@ -351,6 +401,10 @@ def compute_release(
         The reliability rule (:class:`analysis.reliability.ReliabilityRule`).
     lonely_psu : {"adjust", "certainty", "average", "fail"}
         Variance of a stratum with a single respondent (R ``survey.lonely.psu``).
+    geo_mapping : str, optional
+        Name of a geo mapping (:mod:`survey.geography`, e.g. ``"provinces-2025"``) that
+        ``province_code`` is mapped through before domains are built; ``None`` keeps the codes
+        as recorded. Strata, weights and the variance do not change, only the domains.
     created_by : int, optional
 
     Returns
@@ -361,7 +415,8 @@ def compute_release(
     Raises
     ------
     InvalidInput
-        Unknown column in ``by`` or other bad parameter (``loc`` names it), or a campaign
+        Unknown column in ``by`` or other bad parameter (``loc`` names it), an unknown geo
+        mapping or a province code it lacks (``loc`` starts with ``geo_mapping``), or a campaign
         without completed responses.
     NotFound
         No such campaign.
@@ -401,6 +456,10 @@ def compute_release(
             ],
         )
     y = answer_matrix(answers, tree.criteria)
+    if geo_mapping is not None:
+        domain_columns["province_code"] = _map_provinces(
+            session, geo_mapping, domain_columns["province_code"]
+        )
 
     # Non-response adjustment: respondents plus one pseudo non-respondent row per stratum that
     # carries the base weight of its sampled units that did not respond.
@@ -545,6 +604,9 @@ def compute_release(
                 "seed": RANKING_SEED,
                 "level": level,
             },
+            "geo_mapping": None
+            if geo_mapping is None
+            else {"province_code": geo_mapping, "description": _geography_note(geo_mapping)},
             "questionnaire": {
                 "id": questionnaire.id,
                 "code": questionnaire.code,

@@ -33,7 +33,6 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from survey.campaigns import allocate_ids
 from survey.errors import Conflict, InvalidInput, NotFound, Problem
 from survey.invitations import LinkState, find_invitation
 from survey.models import (
@@ -181,9 +180,6 @@ def _new_response(session: Session, invitation: Invitation, **values: Any) -> Re
 
 def _insert_or_existing(session: Session, row: Response, invitation: Invitation) -> Response:
     """Insert ``row``; when another transaction inserted first, return that one instead."""
-    ids = allocate_ids(session, "response", 1)
-    if ids is not None:
-        row.id = ids[0]
     session.add(row)
     try:
         session.flush()

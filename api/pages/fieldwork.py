@@ -9,9 +9,11 @@ with a redirect (post/redirect/get) or the form again with an error summary.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime, time
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -61,6 +63,8 @@ CAMPAIGN_FIELDS = (
 )
 ACTIONS = ("activate", "invite", "queue", "close", "purge")
 _LINK = re.compile(r"https?://\S+/r/[A-Za-z0-9_-]+")
+# Outbox rows per page of the campaign page; every message (and so every link) is on some page.
+MESSAGES_PER_PAGE = 100
 
 WORDS: dict[str, dict[str, str]] = {
     "vi": {
@@ -98,6 +102,12 @@ WORDS: dict[str, dict[str, str]] = {
         "trước khi gửi lại.",
         "back": "Quay lại",
         "requeue": "Gửi lại",
+        "all_statuses": "Mọi trạng thái",
+        "show": "Xem",
+        "showing": "Tin {first}–{last} trong {total}",
+        "page": "Trang {page}/{pages}",
+        "previous": "Trang trước",
+        "next": "Trang sau",
     },
     "en": {
         "campaigns": "Campaigns",
@@ -134,6 +144,12 @@ WORDS: dict[str, dict[str, str]] = {
         "before sending again.",
         "back": "Back",
         "requeue": "Send again",
+        "all_statuses": "All statuses",
+        "show": "Show",
+        "showing": "Messages {first}–{last} of {total}",
+        "page": "Page {page} of {pages}",
+        "previous": "Previous page",
+        "next": "Next page",
     },
 }
 
@@ -255,6 +271,34 @@ def campaign_submit(
     return Response(status_code=303, headers={"Location": f"/staff/campaigns/{campaign.id}"})
 
 
+def _pager(
+    campaign_id: int,
+    by: str,
+    status: str,
+    page: int,
+    pages: int,
+    total: int,
+    offset: int,
+    messages: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The outbox's filter and page links; they keep the other query parameters."""
+
+    def url(number: int) -> str:
+        query = {"by": by, **({"status": status} if status else {}), "page": number}
+        return f"/staff/campaigns/{campaign_id}?{urlencode(query)}#outbox"
+
+    return {
+        "status": status,
+        "page": page,
+        "pages": pages,
+        "total": total,
+        "first": offset + 1 if messages else 0,
+        "last": offset + len(messages),
+        "previous": url(page - 1) if page > 1 else "",
+        "next": url(page + 1) if page < pages else "",
+    }
+
+
 @router.get("/staff/campaigns/{campaign_id}")
 def campaign_page(
     campaign_id: int,
@@ -263,10 +307,17 @@ def campaign_page(
     session: SessionDep,
     settings: SettingsDep,
     by: str = "stratum",
+    status: str = "",
+    page: int = 1,
 ) -> Response:
     _editor(user, session)
     campaign = get_campaign(session=session, campaign_id=campaign_id)
     by = by if by in GROUPINGS else "stratum"
+    counts = outbox_counts(session=session, campaign_id=campaign_id)
+    total = counts.get(status, 0) if status else sum(counts.values())
+    pages = max(1, math.ceil(total / MESSAGES_PER_PAGE))
+    page = min(max(page, 1), pages)
+    offset = (page - 1) * MESSAGES_PER_PAGE
     messages = [
         {
             "id": m.id,
@@ -280,7 +331,13 @@ def campaign_page(
             "attempts": m.attempts,
             "error": m.last_error,
         }
-        for m in list_messages(session=session, campaign_id=campaign_id)
+        for m in list_messages(
+            session=session,
+            campaign_id=campaign_id,
+            status=status or None,
+            limit=MESSAGES_PER_PAGE,
+            offset=offset,
+        )
     ]
     return render(
         request,
@@ -288,11 +345,12 @@ def campaign_page(
         {
             "w": _words(request),
             "campaign": campaign,
-            "counts": outbox_counts(session=session, campaign_id=campaign_id),
+            "counts": counts,
             "preview": preview_invitation_sms(
                 session=session, settings=settings, campaign_id=campaign_id
             ),
             "messages": messages,
+            "pager": _pager(campaign_id, by, status, page, pages, total, offset, messages),
             "by": by,
             "groupings": GROUPINGS,
             "dispositions": DISPOSITIONS,

@@ -30,6 +30,7 @@ from api.pages.coordinator import (
 from survey.campaigns import list_campaigns
 from survey.designs import require_unscoped
 from survey.errors import InvalidInput, NotFound, PermissionDenied, Problem
+from survey.geography import PROVINCES_2025
 from survey.models import IndexRelease, Questionnaire, StaffUser
 from survey.models.releases import ReleaseStatus
 from survey.releases import BY_COLUMNS, LONELY_PSU_RULES, compute_release, get_release
@@ -50,6 +51,7 @@ RELEASE_FIELDS = (
     "min_respondents",
     "max_cv",
     "lonely_psu",
+    "geo_mapping",
 )
 RULES = ("criteria-mean", "pooled", "respondent-mean", "mean-score")
 CI_METHODS = ("logit", "beta", "wald", "asin")
@@ -62,7 +64,10 @@ FORM_DEFAULTS: dict[str, Any] = {
     "min_respondents": "30",
     "max_cv": "0.2",
     "lonely_psu": "adjust",
+    "geo_mapping": "",
 }
+# Province codes as the dossiers recorded them ("") or mapped to the 2025 provinces.
+GEO_MAPPINGS = ("", PROVINCES_2025)
 
 WORDS: dict[str, dict[str, str]] = {
     "vi": {
@@ -96,6 +101,10 @@ WORDS: dict[str, dict[str, str]] = {
         "lonely_certainty": "Coi như không có sai số",
         "lonely_average": "Lấy trung bình các tầng khác",
         "lonely_fail": "Báo lỗi",
+        "geo_mapping": "Mã tỉnh",
+        "geo_": "Như ghi trong hồ sơ",
+        "geo_provinces-2025": "Quy đổi sang 34 tỉnh, thành phố sau 1/7/2025",
+        "by_province_code_provinces-2025": "Tỉnh, thành phố (sau 1/7/2025)",
         "compute": "Tính chỉ số",
         "none_yet": "Chưa có bản công bố nào.",
         "status": "Trạng thái",
@@ -170,6 +179,10 @@ WORDS: dict[str, dict[str, str]] = {
         "lonely_certainty": "Treat as without error",
         "lonely_average": "Average of the other strata",
         "lonely_fail": "Stop with an error",
+        "geo_mapping": "Province codes",
+        "geo_": "As the dossiers recorded them",
+        "geo_provinces-2025": "Mapped to the 34 provinces since 1 July 2025",
+        "by_province_code_provinces-2025": "Province (since 1 July 2025)",
         "compute": "Compute",
         "none_yet": "No release yet.",
         "status": "Status",
@@ -315,7 +328,13 @@ def release_view(session: SessionDep, release: IndexRelease, lang: str) -> dict[
         }
         for r in release.results.get("ranking", [])
     ]
-    by = [WORDS[lang].get(f"by_{c}", c) for c in release.parameters.get("by", [])]
+    mapping = (release.parameters.get("geo_mapping") or {}).get("province_code")
+    by = [
+        WORDS[lang].get(f"by_{c}_{mapping}", WORDS[lang].get(f"by_{c}", c))
+        if c == "province_code" and mapping
+        else WORDS[lang].get(f"by_{c}", c)
+        for c in release.parameters.get("by", [])
+    ]
     summary = release.summary
     rate = summary.get("response_rate")
     return {
@@ -335,6 +354,7 @@ def method_note(release: IndexRelease) -> dict[str, str]:
     """The method in Vietnamese and English: weights, variance, intervals, flags, ranking."""
     p = release.parameters
     weighting = (p.get("weighting") or {}).get("description") or {"vi": "", "en": ""}
+    geography = (p.get("geo_mapping") or {}).get("description") or {"vi": "", "en": ""}
     reliability = p.get("reliability") or {}
     level = float(p.get("level", 0.95))
     pct = f"{100 * level:g}"
@@ -354,6 +374,8 @@ def method_note(release: IndexRelease) -> dict[str, str]:
         f"ô có hệ số biến thiên lớn hơn {cv_vi} được ghi “kém tin cậy”. Khoảng hạng của cơ "
         "quan được tính bằng mô phỏng từ phân phối chuẩn của các ước lượng."
     )
+    if geography.get("vi"):
+        vi += " " + str(geography["vi"])
     en = (
         f"{weighting.get('en', '')} A criterion index is the share of respondents answering "
         "“Satisfied” or “Very satisfied” among those with a valid answer (“not applicable” is "
@@ -363,6 +385,8 @@ def method_note(release: IndexRelease) -> dict[str, str]:
         f"variation above {cv} are marked “unreliable”. Agencies' rank intervals are simulated "
         "from the normal distribution of the estimates."
     )
+    if geography.get("en"):
+        en += " " + str(geography["en"])
     return {"vi": vi, "en": en}
 
 
@@ -382,6 +406,7 @@ def _list_context(
         "ci_options": [(c, words[f"ci_{c}"]) for c in CI_METHODS],
         "level_options": [(v, f"{float(v) * 100:g} %") for v in LEVELS],
         "lonely_options": [(r, words[f"lonely_{r}"]) for r in LONELY_PSU_RULES],
+        "geo_options": [(g, words[f"geo_{g}"]) for g in GEO_MAPPINGS],
     }
 
 
@@ -400,6 +425,9 @@ def _parse_form(form: FormDep) -> tuple[dict[str, Any], dict[str, Any], list[Pro
     problems: list[Problem] = []
     parsed: dict[str, Any] = {"by": raw["by"], "rule": raw["rule"], "lonely_psu": raw["lonely_psu"]}
     parsed["ci_method"] = raw["ci_method"]
+    if raw["geo_mapping"] not in GEO_MAPPINGS:
+        problems.append(Problem(("geo_mapping",), "choose how province codes are grouped"))
+    parsed["geo_mapping"] = raw["geo_mapping"] or None
     if not raw["name"]:
         problems.append(Problem(("name",), "enter a name for the release"))
     if not raw["campaign_id"].isdigit():

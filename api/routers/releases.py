@@ -46,6 +46,10 @@ class ReleaseRequest(BaseModel):
     max_cv: float = Field(default=0.2, description="flag cells with a larger CV")
     max_ci_width: float | None = Field(default=None, description="flag wider intervals")
     lonely_psu: str = Field(default="adjust", description="variance of one-respondent strata")
+    geo_mapping: str | None = Field(
+        default=None,
+        description='map province codes before grouping, e.g. "provinces-2025"; null: as recorded',
+    )
 
 
 def _visible(session: SessionDep, user: StaffUser, release: IndexRelease) -> IndexRelease:
@@ -74,6 +78,7 @@ def compute(
         max_cv=body.max_cv,
         max_ci_width=body.max_ci_width,
         lonely_psu=body.lonely_psu,
+        geo_mapping=body.geo_mapping,
         created_by=user.id,
     )
     return IndexReleasePublic.model_validate(release)

@@ -109,3 +109,55 @@ def test_unknown_message_is_requeued_only_by_the_coordinator(
         assert again.status_code == 409  # only unknown messages
     session.expire_all()
     assert session.exec(select(SmsMessage)).one().status == "queued"
+
+
+def test_outbox_pages_reach_every_message_and_link(settings: Settings, session: Session) -> None:
+    import html
+    import re
+
+    from sqlalchemy import update
+    from sqlmodel import col
+
+    from survey.models import SmsMessage
+    from survey.outbox import queue_invitation_sms
+    from tests.survey.responses_fixtures import build_fieldwork as build_invitations
+
+    fw = build_invitations(session, settings.secret_key, n=230)
+    queued = queue_invitation_sms(session=session, settings=settings, campaign_id=fw.campaign_id)
+    assert queued.queued == 230
+    # 40 messages were delivered: the status filter shows exactly those.
+    session.exec(
+        update(SmsMessage)
+        .where(col(SmsMessage.invitation_id).in_(fw.invitation_ids[:40]))
+        .values(status="delivered")
+    )
+    session.commit()
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        _signed_in(client, session, settings, "coordinator")
+        url: str | None = f"/staff/campaigns/{fw.campaign_id}?lang=en"
+        seen: list[str] = []
+        pages = 0
+        while url is not None:
+            page = client.get(url)
+            assert page.status_code == 200
+            pages += 1
+            seen += re.findall(r"/r/([A-Za-z0-9_-]+)\" target", page.text)
+            after = re.search(r'<a href="([^"]+)" rel="next">', page.text)
+            url = html.unescape(after.group(1)) if after else None
+            assert url is None or "by=stratum" in url
+        assert pages == 3
+        assert sorted(seen) == sorted(fw.tokens)  # every link once, on exactly one page
+        first = client.get(f"/staff/campaigns/{fw.campaign_id}?lang=en")
+        assert "Messages 1–100 of 230" in first.text and 'rel="prev"' not in first.text
+        last = client.get(f"/staff/campaigns/{fw.campaign_id}?lang=en&page=9")  # clamped
+        assert "Messages 201–230 of 230" in last.text and 'rel="next"' not in last.text
+        delivered = client.get(f"/staff/campaigns/{fw.campaign_id}?lang=en&status=delivered")
+        links = re.findall(r"/r/([A-Za-z0-9_-]+)\" target", delivered.text)
+        assert sorted(links) == sorted(fw.tokens[:40])
+        assert "Messages 1–40 of 40" in delivered.text and 'rel="next"' not in delivered.text
+        assert '<option value="delivered" selected>' in delivered.text
+        queued_page = client.get(f"/staff/campaigns/{fw.campaign_id}?lang=vi&status=queued&page=2")
+        assert "Tin 101–190 trong 190" in queued_page.text
+        back = re.search(r'<a href="([^"]+)" rel="prev">', queued_page.text)
+        assert back is not None and "status=queued" in html.unescape(back.group(1))
+        assert "page=1" in html.unescape(back.group(1))

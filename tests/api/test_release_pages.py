@@ -111,3 +111,43 @@ def test_limited_coordinator_cannot_compute(settings: Settings, session: Session
             data={"csrf": csrf, "name": "x", "campaign_id": str(rc.campaign_id)},
         )
         assert denied.status_code == 403
+
+
+def test_release_form_maps_provinces_to_2025(settings: Settings, session: Session) -> None:
+    spec = {"A": ("AG-A", "24", 400, 60, 45), "B": ("AG-B", "27", 300, 50, 30)}
+    rc = build_release_campaign(session, strata_spec=spec)
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        csrf = _signed_in(client, session, settings, "analyst")
+        page = client.get("/staff/releases?lang=en")
+        assert '<select id="f-geo_mapping" name="geo_mapping">' in page.text
+        assert '<option value="provinces-2025">' in page.text
+        form = {
+            "csrf": csrf,
+            "name": "Theo tỉnh",
+            "campaign_id": str(rc.campaign_id),
+            "by": ["province_code"],
+            "rule": "criteria-mean",
+            "ci_method": "logit",
+            "level": "0.95",
+            "min_respondents": "10",
+            "max_cv": "0.2",
+            "lonely_psu": "adjust",
+        }
+        bad = client.post("/staff/releases", data={**form, "geo_mapping": "made-up"})
+        assert bad.status_code == 422 and 'href="#f-geo_mapping"' in bad.text
+        created = client.post("/staff/releases", data={**form, "geo_mapping": "provinces-2025"})
+        assert created.status_code == 303, created.text
+        url = created.headers["location"]
+        release = session.get(IndexRelease, int(url.rsplit("/", 1)[1]))
+        assert release is not None
+        assert {r["domain"]["province_code"] for r in release.results["rows"] if r["domain"]} == {
+            "24"
+        }
+        shown = client.get(url + "?lang=en").text
+        assert "Province (since 1 July 2025)" in shown
+        assert "mapped through “provinces-2025”" in shown
+        # Without the choice (as recorded), both old codes stay apart.
+        plain = client.post("/staff/releases", data={**form, "geo_mapping": ""})
+        assert plain.status_code == 303
+        kept = session.get(IndexRelease, int(plain.headers["location"].rsplit("/", 1)[1]))
+        assert kept is not None and kept.parameters["geo_mapping"] is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import update
@@ -104,3 +105,26 @@ def test_limited_coordinators_see_published_releases_only(
         )
         client.post(f"/api/releases/{release_id}/publish", headers=analyst)
         assert client.get(f"/api/releases/{release_id}", headers=limited).status_code == 200
+
+
+def test_release_by_2025_provinces(settings: Settings, session: Session) -> None:
+    # Strata A and B sit in Bắc Giang (24) and Bắc Ninh (27), one province since July 2025.
+    spec = {"A": ("AG-A", "24", 400, 60, 45), "B": ("AG-B", "27", 300, 50, 30)}
+    rc = build_release_campaign(session, strata_spec=spec)
+    analyst = bearer(session, "analyst")
+    with TestClient(create_app(settings)) as client:
+        url = f"/api/campaigns/{rc.campaign_id}/releases"
+        body = {"name": "Theo tỉnh", "by": ["province_code"], "min_respondents": 10}
+        recorded = client.post(url, json=body, headers=analyst)
+        mapped = client.post(url, json={**body, "geo_mapping": "provinces-2025"}, headers=analyst)
+        unknown = client.post(url, json={**body, "geo_mapping": "nope"}, headers=analyst)
+    assert recorded.status_code == mapped.status_code == 201, mapped.text
+
+    def provinces(response_body: dict[str, Any]) -> set[str]:
+        rows = response_body["results"]["rows"]
+        return {r["domain"]["province_code"] for r in rows if r["domain"]}
+
+    assert provinces(recorded.json()) == {"24", "27"}
+    assert provinces(mapped.json()) == {"24"}
+    assert mapped.json()["parameters"]["geo_mapping"]["province_code"] == "provinces-2025"
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["geo_mapping"]

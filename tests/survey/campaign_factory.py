@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
-from survey.campaigns import activate_campaign, allocate_ids, create_campaign
+from survey.campaigns import activate_campaign, create_campaign
 from survey.models import (
     Campaign,
     Design,
@@ -66,9 +66,7 @@ def build_fieldwork(
     phones: dict[int, str] = {}
     for i in range(n):
         stratum = strata[i % len(strata)]
-        dossier_id = allocate_ids(session, "dossier", 1)
         dossier = Dossier(
-            id=dossier_id[0] if dossier_id else None,
             frame_id=frame.id,
             row_number=i + 1,
             dossier_code=f"HS-{i:04d}",
@@ -84,15 +82,13 @@ def build_fieldwork(
             contactable=i not in without_phone,
         )
         session.add(dossier)
-        session.commit()
+        session.flush()
         assert dossier.id is not None
         dossier_ids.append(dossier.id)
         phone = f"+8491234{i:04d}"
         if i not in without_phone:
             session.add(DossierContact(dossier_id=dossier.id, phone_e164=phone))
-        unit_id = allocate_ids(session, "sample_unit", 1)
         unit = SampleUnit(
-            id=unit_id[0] if unit_id else None,
             draw_id=draw.id,
             dossier_id=dossier.id,
             stratum=stratum,
@@ -102,11 +98,12 @@ def build_fieldwork(
             contact_status="duplicate_contact" if i in duplicate else "invite",
         )
         session.add(unit)
-        session.commit()
+        session.flush()
         assert unit.id is not None
         unit_ids.append(unit.id)
         if i not in without_phone:
             phones[unit.id] = phone
+    session.commit()
     campaign = create_campaign(
         session=session,
         name="Đợt 2026",

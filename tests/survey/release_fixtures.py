@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session
 
-from survey.campaigns import allocate_ids
 from survey.models import (
     Campaign,
     Design,
@@ -47,13 +46,6 @@ class ReleaseCampaign:
     agencies: list[str]
     channels: list[str]
     answers: list[dict[str, Any]]
-
-
-def _number(session: Session, table: str, rows: list[Any]) -> None:
-    ids = allocate_ids(session, table, len(rows))
-    if ids is not None:
-        for row_id, row in zip(ids, rows, strict=True):
-            row.id = row_id
 
 
 def _answers(rng: np.random.Generator, criteria: list[str], stratum: str) -> dict[str, Any]:
@@ -149,7 +141,6 @@ def build_release_campaign(
                 )
             )
             unit_specs.append((stratum, k >= sampled))
-    _number(session, "dossier", dossiers)
     session.add_all(dossiers)
     session.flush()
     units = []
@@ -166,7 +157,6 @@ def build_release_campaign(
                 is_reserve=reserve,
             )
         )
-    _number(session, "sample_unit", units)
     session.add_all(units)
     session.flush()
 
@@ -202,7 +192,6 @@ def build_release_campaign(
                 agencies.append(agency)
                 channels.append(channel)
                 answers_list.append(answers)
-    _number(session, "response", responses)
     session.add_all(responses)
     session.commit()
     return ReleaseCampaign(

@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlmodel import Session
 
-from survey.campaigns import allocate_ids
 from survey.models import (
     Campaign,
     Design,
@@ -44,14 +43,6 @@ class Fieldwork:
 def _id(value: int | None) -> int:
     assert value is not None, "flush the row first"
     return value
-
-
-def _number(session: Session, table: str, rows: list[Any]) -> None:
-    # SQLite numbers only INTEGER primary keys; these tables have BIGINT ones.
-    ids = allocate_ids(session, table, len(rows))
-    if ids is not None:
-        for row_id, row in zip(ids, rows, strict=True):
-            row.id = row_id
 
 
 def build_fieldwork(
@@ -102,7 +93,6 @@ def build_fieldwork(
         )
         for i in range(n)
     ]
-    _number(session, "dossier", dossiers)
     session.add_all(dossiers)
     session.flush()
     units = [
@@ -115,7 +105,6 @@ def build_fieldwork(
         )
         for i, dossier in enumerate(dossiers)
     ]
-    _number(session, "sample_unit", units)
     session.add_all(units)
     session.flush()
     salts = [new_salt() for _ in units]
@@ -132,7 +121,6 @@ def build_fieldwork(
         )
         for i, (unit, salt, token) in enumerate(zip(units, salts, tokens, strict=True))
     ]
-    _number(session, "invitation", invitations)
     session.add_all(invitations)
     session.commit()
     return Fieldwork(

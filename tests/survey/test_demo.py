@@ -19,6 +19,7 @@ from api.app import create_app
 from api.cli.demo import print_summary
 from survey.demo import (
     DEMO_RELEASE_BY_AGENCY,
+    DEMO_RELEASE_BY_PROVINCE,
     DEMO_USERS,
     NOT_APPLICABLE_SHARE,
     OUTCOME_SHARES,
@@ -223,6 +224,12 @@ def test_demo_fieldwork_end_to_end(
         assert len(agency_rows) >= 35
         shown = [r["estimate"] for r in agency_rows if r["flag"] != "suppressed"]
         assert len(shown) >= 20 and max(shown) - min(shown) > 0.1
+        # The province release groups the 2025 provinces: old codes 27, 35, 36 are merged away.
+        by_province = next(r for r in releases if r.name == DEMO_RELEASE_BY_PROVINCE)
+        assert by_province.parameters["geo_mapping"]["province_code"] == "provinces-2025"
+        assert {
+            r["domain"]["province_code"] for r in by_province.results["rows"] if r["domain"]
+        } == {"01", "24", "37"}
         assert len(work.example_links) == 3
         for link in work.example_links:
             token = link.rsplit("/r/", 1)[1]
@@ -250,3 +257,16 @@ def test_demo_fieldwork_end_to_end(
     assert again.fieldwork.release_ids == work.release_ids
     with Session(engine) as session:
         assert _counts(session) == before
+        # A province release left by an older demo (codes as recorded) is recomputed once.
+        stale = session.get(IndexRelease, work.release_ids[1])
+        assert stale is not None and stale.name == DEMO_RELEASE_BY_PROVINCE
+        stale.parameters = {**stale.parameters, "geo_mapping": None}
+        session.add(stale)
+        session.commit()
+    third = build_demo(engine=engine, data_dir=tmp_path, n_dossiers=3000, settings=quiet, now=night)
+    assert third.fieldwork is not None
+    assert third.fieldwork.release_ids[0] == work.release_ids[0]
+    with Session(engine) as session:
+        assert _counts(session) == before
+        fresh = session.get(IndexRelease, third.fieldwork.release_ids[1])
+        assert fresh is not None and fresh.parameters["geo_mapping"] is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from survey.campaigns import close_campaign
@@ -17,8 +18,9 @@ from survey.invitations import (
     reissue_invitation,
     revoke_invitation,
 )
-from survey.models import Invitation
+from survey.models import Invitation, SmsMessage
 from survey.optouts import record_opt_out
+from survey.outbox import queue_invitation_sms
 from survey.settings import Settings
 from survey.tokens import hash_token
 from tests.survey.campaign_factory import NOW, build_fieldwork
@@ -132,3 +134,35 @@ def test_draft_campaign_link_is_not_open(session: Session, settings: Settings) -
     create_invitations(session=session, settings=settings, campaign_id=fw.campaign.id, now=NOW)
     token = invitation_token(settings, _invitations(session)[0])
     assert find_invitation(session=session, token=token, now=NOW).state is LinkState.NOT_OPEN
+
+
+def test_bulk_paths_insert_in_batches_with_database_ids(
+    session: Session, settings: Settings
+) -> None:
+    """Invitations and their SMS are inserted set-based, numbered by the database itself."""
+    fw = build_fieldwork(session, n=300, without_phone=())
+    assert fw.campaign.id is not None
+    inserts: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT"):
+            inserts.append(statement.split("(", 1)[0])
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        summary = create_invitations(
+            session=session, settings=settings, campaign_id=fw.campaign.id, now=NOW
+        )
+        queued = queue_invitation_sms(
+            session=session, settings=settings, campaign_id=fw.campaign.id, now=NOW
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert summary.created == queued.queued == 300
+    # One batched INSERT per table (the drivers' executemany / insertmanyvalues), not 300.
+    assert len(inserts) <= 2, inserts
+    ids = session.exec(select(Invitation.id)).all()
+    assert len(set(ids)) == 300 and all(i is not None and i > 0 for i in ids)
+    message_ids = session.exec(select(SmsMessage.id)).all()
+    assert len(set(message_ids)) == 300

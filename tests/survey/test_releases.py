@@ -267,3 +267,55 @@ def test_strata_without_respondents_and_single_respondent_strata(session: Sessio
         )
     assert error.value.problems[0].loc == ("lonely_psu",)
     assert "one PSU" in error.value.problems[0].msg
+
+
+def test_geo_mapping_merges_old_province_codes(session: Session) -> None:
+    # Bắc Giang (24) and Bắc Ninh (27) became one province, 24, on 1 July 2025 (DOMAIN.md).
+    provinces = {"A": "24", "B": "27", "C": "01"}
+    spec = {s: (v[0], provinces[s], *v[2:]) for s, v in STRATA.items()}
+    rc = build_release_campaign(session, strata_spec=spec)
+    as_recorded = compute_release(
+        session=session, campaign_id=rc.campaign_id, name="r", by=["province_code"]
+    )
+    mapped = compute_release(
+        session=session,
+        campaign_id=rc.campaign_id,
+        name="r",
+        by=["province_code"],
+        geo_mapping="provinces-2025",
+    )
+
+    def domains(release: IndexRelease) -> set[str]:
+        return {r["domain"]["province_code"] for r in release.results["rows"] if r["domain"]}
+
+    assert domains(as_recorded) == {"01", "24", "27"}
+    assert domains(mapped) == {"01", "24"}
+    merged = np.isin(np.asarray(rc.strata), ["A", "B"])
+    share, se = _hand(rc, "access_q16", merged)
+    row = _row(mapped, "access_q16", province_code="24")
+    assert row["estimate"] == pytest.approx(share, rel=1e-12)
+    assert row["se"] == pytest.approx(se, rel=1e-9)
+    assert _row(mapped, "overall", province_code="24")["n_respondents"] == int(merged.sum())
+    # Only the domains change: the whole-campaign figures are those of the unmapped release.
+    assert _row(mapped, "overall")["estimate"] == _row(as_recorded, "overall")["estimate"]
+    assert as_recorded.parameters["geo_mapping"] is None
+    recorded = mapped.parameters["geo_mapping"]
+    assert recorded["province_code"] == "provinces-2025"
+    assert "1 July 2025" in recorded["description"]["en"] and recorded["description"]["vi"]
+    table = list(csv.DictReader(io.StringIO(release_csv(mapped))))
+    assert {r["province_code"] for r in table} == {"", "01", "24"}
+
+
+def test_geo_mapping_errors_name_the_field(session: Session) -> None:
+    rc = build_release_campaign(session, strata_spec={"A": ("AG-A", "99", 400, 60, 45)})
+    for mapping, message in (("districts-1999", "does not exist"), ("provinces-2025", "'99'")):
+        with pytest.raises(InvalidInput) as error:
+            compute_release(
+                session=session,
+                campaign_id=rc.campaign_id,
+                name="r",
+                by=["province_code"],
+                geo_mapping=mapping,
+            )
+        assert error.value.problems[0].loc[0] == "geo_mapping"
+        assert message in error.value.problems[0].msg
