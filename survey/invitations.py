@@ -162,7 +162,6 @@ def find_invitation(
     States are checked in the order completed, revoked, opted out, expired (field end passed or
     campaign closed), not open (campaign still a draft), ok.
     """
-    now = as_utc(now or utcnow())
     row = session.exec(
         select(Invitation, Campaign)
         .join(Campaign, col(Campaign.id) == col(Invitation.campaign_id))
@@ -171,19 +170,26 @@ def find_invitation(
     if row is None:
         return InvitationLookup(LinkState.UNKNOWN, None, None)
     invitation, campaign = row
+    return InvitationLookup(link_state(invitation, campaign, now), invitation, campaign)
+
+
+def link_state(
+    invitation: Invitation, campaign: Campaign, now: datetime | None = None
+) -> LinkState:
+    """Whether an invitation can be answered at ``now``; checks in the order completed, revoked,
+    opted out, expired (field end passed or campaign closed), not open (campaign a draft), ok."""
+    now = as_utc(now or utcnow())
     if invitation.completed_at is not None:
-        state = LinkState.COMPLETED
-    elif invitation.revoked_at is not None:
-        state = LinkState.REVOKED
-    elif invitation.opted_out_at is not None:
-        state = LinkState.OPTED_OUT
-    elif as_utc(invitation.expires_at) <= now or campaign.status == "closed":
-        state = LinkState.EXPIRED
-    elif campaign.status != "active":
-        state = LinkState.NOT_OPEN
-    else:
-        state = LinkState.OK
-    return InvitationLookup(state, invitation, campaign)
+        return LinkState.COMPLETED
+    if invitation.revoked_at is not None:
+        return LinkState.REVOKED
+    if invitation.opted_out_at is not None:
+        return LinkState.OPTED_OUT
+    if as_utc(invitation.expires_at) <= now or campaign.status == "closed":
+        return LinkState.EXPIRED
+    if campaign.status != "active":
+        return LinkState.NOT_OPEN
+    return LinkState.OK
 
 
 def record_first_open(*, session: Session, invitation_id: int, now: datetime | None = None) -> bool:

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from survey.errors import Conflict, InvalidInput, NotFound, Problem
-from survey.invitations import LinkState, find_invitation
+from survey.invitations import LinkState, link_state
 from survey.models import (
     Campaign,
     Dossier,
@@ -45,7 +45,7 @@ from survey.models import (
     utcnow,
 )
 from survey.questionnaires import AnswerPage, answer_pages, validate_answers
-from survey.tokens import make_token
+from survey.tokens import hash_token, make_token
 
 # A salt no invitation has (salts are 32 hex digits): unknown links still pay for one HMAC.
 _UNKNOWN_SALT = "-" * 32
@@ -97,27 +97,29 @@ def resolve_link(
 ) -> AnswerLink:
     """Find the invitation behind ``token``, its response and its state, in constant work.
 
-    Unknown and known tokens run the same two queries (the invitation with its campaign by
-    ``sha256(token)`` through :func:`survey.invitations.find_invitation`, then the response, by
-    id ``-1`` when unknown) and one HMAC followed by a constant-time comparison
-    (:func:`hmac.compare_digest`; RFC 2104 keyed tokens), so the time a request takes does not
-    tell whether a token exists or was used. Nothing is written.
+    Unknown and known tokens run the same single query (the invitation by ``sha256(token)``
+    joined to its campaign, questionnaire and response) and one HMAC followed by a constant-time
+    comparison (:func:`hmac.compare_digest`; RFC 2104 keyed tokens), so the time a request takes
+    does not tell whether a token exists or was used. Nothing is written. The questionnaire is
+    loaded here so the pages that follow find it in the session without another round trip.
     """
-    lookup = find_invitation(session=session, token=token, now=now)
-    invitation = lookup.invitation
-    invitation_id = invitation.id if invitation is not None else -1
-    response = session.exec(
-        select(Response).where(col(Response.invitation_id) == invitation_id)
+    row = session.exec(
+        select(Invitation, Campaign, Questionnaire, Response)
+        .join(Campaign, col(Campaign.id) == col(Invitation.campaign_id))
+        .join(Questionnaire, col(Questionnaire.id) == col(Campaign.questionnaire_id))
+        .outerjoin(Response, col(Response.invitation_id) == col(Invitation.id))
+        .where(col(Invitation.token_hash) == hash_token(token))
     ).first()
+    invitation, campaign, _questionnaire, response = row if row is not None else (None,) * 4
     salt = invitation.token_salt if invitation is not None else _UNKNOWN_SALT
     expected = make_token(secret_key, salt).encode()
     genuine = hmac.compare_digest(expected, token.encode("utf-8", "replace"))
-    if invitation is None or not genuine:
+    if invitation is None or campaign is None or not genuine:
         return AnswerLink(LinkState.UNKNOWN.value, None, None, None)
-    state = LinkState(lookup.state)
+    state = link_state(invitation, campaign, now)
     if response is not None and response.status == "completed":
         state = LinkState.COMPLETED
-    return AnswerLink(state.value, invitation, lookup.campaign, response)
+    return AnswerLink(state.value, invitation, campaign, response)
 
 
 def rated_service(*, session: Session, invitation: Invitation) -> RatedService:
@@ -361,6 +363,8 @@ def submit_response(
             current_page=len(pages),
         )
         .returning(col(Response.id))
+        # Nothing in this session holds the row's new state; skip the ORM's bookkeeping.
+        .execution_options(synchronize_session=False)
     ).first()
     if won is not None:
         response_id: int = won[0]
@@ -394,6 +398,7 @@ def submit_response(
         update(Invitation)
         .where(col(Invitation.id) == invitation.id, col(Invitation.completed_at).is_(None))
         .values(completed_at=now, started_at=func.coalesce(col(Invitation.started_at), now))
+        .execution_options(synchronize_session=False)
     )
     session.commit()
     return SubmitResult(

@@ -16,11 +16,12 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
 
 from api.deps import SessionDep, SettingsDep
 from survey.errors import Conflict, InvalidInput, Problem
@@ -291,11 +292,19 @@ def _invitation(link: AnswerLink) -> Invitation:
     return link.invitation
 
 
-async def _checked_form(
-    request: Request, settings: SettingsDep, invitation: Invitation
+async def _posted_form(request: Request) -> FormData:
+    # Read the body on the event loop; the handlers themselves are plain functions that FastAPI
+    # runs in its thread pool, so their database calls never block other requests.
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(_posted_form)]
+
+
+def _checked_form(
+    form: FormData, settings: SettingsDep, invitation: Invitation
 ) -> dict[str, Any] | None:
     """The posted fields (lists for repeated names), or ``None`` when the CSRF token is wrong."""
-    form = await request.form()
     expected = csrf_token(settings.secret_key, invitation)
     sent = str(form.get(CSRF_FIELD, ""))
     if not hmac.compare_digest(expected.encode(), sent.encode("utf-8", "replace")):
@@ -346,14 +355,14 @@ def welcome(request: Request, token: str, session: SessionDep, settings: Setting
 
 
 @router.post("/{token}/start")
-async def start(
-    request: Request, token: str, session: SessionDep, settings: SettingsDep
+def start(
+    request: Request, token: str, session: SessionDep, settings: SettingsDep, form: PostedForm
 ) -> Response:
     """Create (or find) the draft response and go to the first unanswered page."""
     link = _open_link(session, settings, token)
     if link.state != "ok":
         return _state_page(request, link)
-    if await _checked_form(request, settings, _invitation(link)) is None:
+    if _checked_form(form, settings, _invitation(link)) is None:
         return _csrf_failed(request, token)
     lang, _ = _language(request)
     response = start_or_resume(session=session, invitation=_invitation(link), language=lang)
@@ -442,14 +451,19 @@ def answer_page(
 
 
 @router.post("/{token}/p/{number}")
-async def post_answer_page(
-    request: Request, token: str, number: int, session: SessionDep, settings: SettingsDep
+def post_answer_page(
+    request: Request,
+    token: str,
+    number: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: PostedForm,
 ) -> Response:
     """Save one page (post/redirect/get); errors re-render the page with an error summary."""
     link = _open_link(session, settings, token)
     if link.state != "ok":
         return _state_page(request, link)
-    fields = await _checked_form(request, settings, _invitation(link))
+    fields = _checked_form(form, settings, _invitation(link))
     if fields is None:
         return _csrf_failed(request, token)
     definition = questionnaire_for(session=session, invitation=_invitation(link)).definition
@@ -543,8 +557,8 @@ def review(request: Request, token: str, session: SessionDep, settings: Settings
 
 
 @router.post("/{token}/submit")
-async def submit(
-    request: Request, token: str, session: SessionDep, settings: SettingsDep
+def submit(
+    request: Request, token: str, session: SessionDep, settings: SettingsDep, form: PostedForm
 ) -> Response:
     """Submit the saved answers once; a retried POST lands on the same thank-you page."""
     link = _open_link(session, settings, token)
@@ -552,7 +566,7 @@ async def submit(
         return _redirect(f"/r/{token}/thanks")
     if link.state != "ok":
         return _state_page(request, link)
-    if await _checked_form(request, settings, _invitation(link)) is None:
+    if _checked_form(form, settings, _invitation(link)) is None:
         return _csrf_failed(request, token)
     if link.response is None:
         return _redirect(f"/r/{token}")
@@ -591,14 +605,14 @@ def opt_out_page(
 
 
 @router.post("/{token}/opt-out")
-async def post_opt_out(
-    request: Request, token: str, session: SessionDep, settings: SettingsDep
+def post_opt_out(
+    request: Request, token: str, session: SessionDep, settings: SettingsDep, form: PostedForm
 ) -> Response:
     """Record the opt-out (the number gets no reminder from any campaign), then confirm it."""
     link = _open_link(session, settings, token)
     if link.state != "ok":
         return _state_page(request, link) if link.state != "opted_out" else _redirect(f"/r/{token}")
-    if await _checked_form(request, settings, _invitation(link)) is None:
+    if _checked_form(form, settings, _invitation(link)) is None:
         return _csrf_failed(request, token)
     opt_out_invitation(session=session, settings=settings, invitation=_invitation(link))
     return _redirect(f"/r/{token}")
