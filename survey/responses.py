@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Table, func, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from survey.errors import Conflict, InvalidInput, NotFound, Problem
 from survey.invitations import LinkState, link_state
@@ -57,13 +57,16 @@ class AnswerLink:
 
     ``state`` is a :class:`survey.invitations.LinkState` value (``"ok"``, ``"unknown"``,
     ``"not_open"``, ``"expired"``, ``"revoked"``, ``"opted_out"``, ``"completed"``);
-    ``invitation``, ``campaign`` and ``response`` are ``None`` for unknown links.
+    ``invitation``, ``campaign``, ``response`` and ``questionnaire`` are ``None`` for unknown
+    links. Holding the questionnaire keeps it in the session's (weak) identity map, so
+    :func:`questionnaire_for` needs no query while the link is in use.
     """
 
     state: str
     invitation: Invitation | None
     campaign: Campaign | None
     response: Response | None
+    questionnaire: Questionnaire | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,11 @@ class SubmitResult:
     submission_hash: str
     completed_at: datetime
     created: bool
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 def _aware(moment: datetime) -> datetime:
@@ -110,7 +118,7 @@ def resolve_link(
         .outerjoin(Response, col(Response.invitation_id) == col(Invitation.id))
         .where(col(Invitation.token_hash) == hash_token(token))
     ).first()
-    invitation, campaign, _questionnaire, response = row if row is not None else (None,) * 4
+    invitation, campaign, questionnaire, response = row if row is not None else (None,) * 4
     salt = invitation.token_salt if invitation is not None else _UNKNOWN_SALT
     expected = make_token(secret_key, salt).encode()
     genuine = hmac.compare_digest(expected, token.encode("utf-8", "replace"))
@@ -119,7 +127,7 @@ def resolve_link(
     state = link_state(invitation, campaign, now)
     if response is not None and response.status == "completed":
         state = LinkState.COMPLETED
-    return AnswerLink(state.value, invitation, campaign, response)
+    return AnswerLink(state.value, invitation, campaign, response, questionnaire)
 
 
 def rated_service(*, session: Session, invitation: Invitation) -> RatedService:
@@ -348,12 +356,15 @@ def submit_response(
         raise InvalidInput("some answers are missing or not valid", problems)
     digest = submission_hash(questionnaire.id, final)
     now = utcnow()
-    # One round trip decides the winner; RETURNING saves reading the row back.
-    won = session.exec(
-        update(Response)
+    # One round trip decides the winner; RETURNING saves reading the row back. Core statements
+    # on the tables skip the ORM's bulk-update machinery; the commit below expires whatever the
+    # session had loaded, so nothing stale outlives this call.
+    responses = _table(Response)
+    won = session.execute(
+        update(responses)
         .where(
-            col(Response.invitation_id) == invitation.id,
-            col(Response.status) == "in_progress",
+            responses.c.invitation_id == invitation.id,
+            responses.c.status == "in_progress",
         )
         .values(
             status="completed",
@@ -362,9 +373,7 @@ def submit_response(
             completed_at=now,
             current_page=len(pages),
         )
-        .returning(col(Response.id))
-        # Nothing in this session holds the row's new state; skip the ORM's bookkeeping.
-        .execution_options(synchronize_session=False)
+        .returning(responses.c.id)
     ).first()
     if won is not None:
         response_id: int = won[0]
@@ -394,11 +403,11 @@ def submit_response(
             return _result(response, created=False)
         assert response.id is not None
         response_id = response.id
-    session.exec(
-        update(Invitation)
-        .where(col(Invitation.id) == invitation.id, col(Invitation.completed_at).is_(None))
-        .values(completed_at=now, started_at=func.coalesce(col(Invitation.started_at), now))
-        .execution_options(synchronize_session=False)
+    invitations = _table(Invitation)
+    session.execute(
+        update(invitations)
+        .where(invitations.c.id == invitation.id, invitations.c.completed_at.is_(None))
+        .values(completed_at=now, started_at=func.coalesce(invitations.c.started_at, now))
     )
     session.commit()
     return SubmitResult(
