@@ -207,9 +207,7 @@ def _build_design(args: argparse.Namespace, data: ResponsesData) -> _DesignChoic
             raise AnalyzeInputError(
                 "--weight: with --psu the weight cannot be derived from N_h; give --weight"
             )
-        strata = data.strata if data.strata is not None else np.zeros(data.n, dtype=str)
-        _, inverse, counts = np.unique(strata, return_inverse=True, return_counts=True)
-        weights = fpc / counts[inverse.reshape(-1)]
+        weights = None  # SurveyDesign.from_columns derives N_h / n_h from the counts
         weight_source = "N_h / respondents in the stratum (no --weight column)"
     try:
         design = SurveyDesign.from_columns(
