@@ -257,8 +257,11 @@ def get_questionnaire(*, session: Session, questionnaire_id: int) -> Questionnai
     return row
 
 
-def list_questionnaires(*, session: Session) -> list[Questionnaire]:
+def list_questionnaires(*, session: Session, status: str | None = None) -> list[Questionnaire]:
+    """Every version (or only those with ``status``), by code and version."""
     statement = select(Questionnaire).order_by(col(Questionnaire.code), col(Questionnaire.version))
+    if status is not None:
+        statement = statement.where(col(Questionnaire.status) == status)
     return list(session.exec(statement).all())
 
 

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlmodel import col, select
 
 from api.deps import SESSION_COOKIE, SessionDep, SettingsDep
 from api.i18n import choose_language
@@ -43,9 +42,10 @@ from survey.dispositions import DISPOSITIONS, GROUPINGS, campaign_dispositions
 from survey.draws import list_draws
 from survey.errors import InvalidInput, PermissionDenied, Problem
 from survey.invitations import create_invitations
-from survey.models import Questionnaire, StaffUser
+from survey.models import StaffUser
 from survey.outbox import list_messages, outbox_counts, preview_invitation_sms, queue_invitation_sms
 from survey.purge import purge_contacts
+from survey.questionnaires import list_questionnaires
 from survey.settings import Settings
 from survey.worker import requeue_unknown
 
@@ -185,11 +185,7 @@ def _local_datetime(text: str, settings: Settings, end: bool) -> datetime | None
 
 
 def _form_context(session: SessionDep, form: dict[str, Any]) -> dict[str, Any]:
-    questionnaires = session.exec(
-        select(Questionnaire)
-        .where(col(Questionnaire.status) == "published")
-        .order_by(col(Questionnaire.id))
-    ).all()
+    questionnaires = list_questionnaires(session=session, status="published")
     return {"form": form, "draws": list_draws(session=session), "questionnaires": questionnaires}
 
 
