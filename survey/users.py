@@ -121,6 +121,13 @@ def list_users(*, session: Session) -> list[StaffUser]:
     return list(session.exec(select(StaffUser).order_by(col(StaffUser.id))).all())
 
 
+def get_user_by_username(*, session: Session, username: str) -> StaffUser:
+    user = session.exec(select(StaffUser).where(StaffUser.username == username)).first()
+    if user is None:
+        raise NotFound(f"no user named {username!r}: create it with 'sipas user create'")
+    return user
+
+
 def get_user(*, session: Session, user_id: int) -> StaffUser:
     user = session.get(StaffUser, user_id)
     if user is None:

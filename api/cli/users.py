@@ -6,13 +6,11 @@ import argparse
 import getpass
 import os
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from survey.db import make_engine
-from survey.errors import NotFound
-from survey.models import StaffUser
 from survey.settings import load_settings
-from survey.users import create_api_token, create_user
+from survey.users import create_api_token, create_user, get_user_by_username
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,8 +58,7 @@ def _create_user(args: argparse.Namespace) -> int:
 
 def _create_token(args: argparse.Namespace) -> int:
     with Session(make_engine(load_settings())) as session:
-        user = session.exec(select(StaffUser).where(StaffUser.username == args.username)).first()
-        if user is None or user.id is None:
-            raise NotFound(f"no user named {args.username!r}: create it with 'sipas user create'")
+        user = get_user_by_username(session=session, username=args.username)
+        assert user.id is not None
         print(create_api_token(session=session, user_id=user.id, name=args.name))
     return 0
