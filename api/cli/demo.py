@@ -64,8 +64,8 @@ def _print_fieldwork(work: DemoFieldwork, base: str, settings: Settings) -> None
     campaign = f"{base}/staff/campaigns/{work.campaign_id}"
     print(f"\nCampaign page (outbox, dispositions, AAPOR rates): {campaign}")
     print(
-        "  Its outbox lists the newest 200 SMS, each with an 'Open link' button; the link of\n"
-        "  every invitation that can still be answered (SMS and letter) is on the letters page:\n"
+        "  Its outbox lists every SMS page by page, each with an 'Open link' button; letters\n"
+        "  (with the link and a QR code) for every invitation that can still be answered:\n"
         f"  {base}/api/campaigns/{work.campaign_id}/letters?channel=all"
     )
     if work.release_ids:
