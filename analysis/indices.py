@@ -672,7 +672,14 @@ def _interval(
     *,
     bounded: bool,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Intervals cell by cell; a cell without an estimate gets NaN bounds."""
+    """Intervals cell by cell; a cell without an estimate gets NaN bounds.
+
+    A share of exactly 0 or 1 has a zero linearised variance, so every design-based interval
+    collapses onto the point (as R ``svyciprop`` does) and would claim certainty from a handful
+    of answers. Such cells get the exact Clopper-Pearson interval for 0 or n successes out of
+    the cell's n respondents instead (Clopper and Pearson 1934), i.e. the design effect is taken
+    as 1 where the sample gives no way to estimate it.
+    """
     lower = np.full(estimate.shape, np.nan)
     upper = np.full(estimate.shape, np.nan)
     ok = np.isfinite(estimate) & np.isfinite(se)
@@ -691,4 +698,11 @@ def _interval(
     )
     lower[ok] = lo
     upper[ok] = hi
+    alpha = 1.0 - level
+    all_yes = ok & (se == 0) & (estimate == 1.0) & (n > 0)
+    all_no = ok & (se == 0) & (estimate == 0.0) & (n > 0)
+    lower[all_yes] = stats.beta.ppf(alpha / 2.0, n[all_yes], 1.0)
+    upper[all_yes] = 1.0
+    lower[all_no] = 0.0
+    upper[all_no] = stats.beta.ppf(1.0 - alpha / 2.0, 1.0, n[all_no])
     return lower, upper

@@ -364,6 +364,29 @@ def test_mean_score_uses_t_interval() -> None:
     assert table.ci_method == "mean"
 
 
+def test_unanimous_cells_get_the_exact_binomial_interval_not_a_point() -> None:
+    """Five respondents all satisfied: the linearised SE is 0, yet the interval must not claim
+    certainty; it is Clopper-Pearson for 5 of 5 (checked against scipy's binomtest)."""
+    y = np.array([[5, 4, 4, 5, 5]] * 5 + [[2, 4, 1, 5, 3]] * 3, dtype=float)
+    design = SurveyDesign.from_columns(weights=np.full(8, 3.0), strata=["s"] * 8)
+    table = estimate_indices(design, y, TREE, domain=["all-yes"] * 5 + ["mixed"] * 3)
+    g, j = table.domain_index("all-yes"), table.node_index("a1")
+    assert table.estimate[g, j] == 1.0 and table.se[g, j] == 0.0
+    exact = stats.binomtest(5, 5).proportion_ci(confidence_level=0.95, method="exact")
+    assert table.ci_lower[g, j] == pytest.approx(exact.low, rel=1e-12)
+    assert table.ci_upper[g, j] == 1.0
+    m = table.domain_index("mixed")
+    k = table.node_index("a2")  # "mixed" answered 4, 4, 4: all satisfied, out of 3
+    assert table.estimate[m, k] == 1.0 and table.ci_lower[m, k] == pytest.approx(
+        stats.binomtest(3, 3).proportion_ci(method="exact").low, rel=1e-12
+    )
+    nobody = table.node_index("b1")
+    assert table.estimate[m, nobody] == 0.0  # answers 1, 1, 1
+    assert table.ci_upper[m, nobody] == pytest.approx(
+        stats.binomtest(0, 3).proportion_ci(method="exact").high, rel=1e-12
+    )
+
+
 def test_domain_without_valid_answers_to_a_criterion_is_nan() -> None:
     y = np.array([[5, 4, 4, 3, 2], [5, np.nan, 1, 2, 3], [2, 4, 5, 5, 5], [4, 4, 4, 4, 4]])
     design = SurveyDesign.from_columns(weights=np.ones(4))
