@@ -599,6 +599,8 @@ def ensure_demo_campaign(
             field_end=end,
             sms_template=DEFAULT_SMS_TEMPLATE,
             reminder_template=DEFAULT_REMINDER_TEMPLATE,
+            # Agency names without diacritics keep each SMS in GSM-7 (2 parts instead of 4).
+            strip_diacritics=True,
             created_by=created_by,
         )
         created.append(f"campaign {campaign.id}")

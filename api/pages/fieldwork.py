@@ -92,6 +92,8 @@ WORDS: dict[str, dict[str, str]] = {
         "messages": "Tin nhắn",
         "segments": "Số tin (phần)",
         "outbox": "Hộp thư đi",
+        "kind": "Loại",
+        "to": "Số nhận",
         "open_link": "Mở đường dẫn",
         "dispositions": "Tình trạng mẫu và tỷ lệ trả lời (AAPOR)",
         "by": "Theo",
@@ -136,6 +138,8 @@ WORDS: dict[str, dict[str, str]] = {
         "outbox": "Outbox",
         "open_link": "Open link",
         "dispositions": "Case dispositions and response rates (AAPOR)",
+        "kind": "Kind",
+        "to": "To",
         "by": "By",
         "cases": "Cases",
         "exports": "Downloads",
@@ -169,6 +173,64 @@ def _check_form_token(request: Request, form: FormDep, settings: Settings) -> No
 
 def _words(request: Request) -> dict[str, str]:
     return WORDS[choose_language(request)]
+
+
+# Names of dispositions, message states, groupings and message kinds shown to coordinators; the
+# codes themselves stay in exports and the API.
+LABELS: dict[str, dict[str, str]] = {
+    "vi": {
+        "duplicate": "Trùng số điện thoại",
+        "not_invited": "Chưa mời",
+        "completed": "Hoàn thành",
+        "partial": "Trả lời dở",
+        "opted_out": "Từ chối",
+        "opened": "Đã mở, chưa trả lời",
+        "not_contactable": "Không liên lạc được",
+        "expired": "Hết hạn",
+        "delivered": "Đã nhận tin",
+        "sent": "Đã gửi",
+        "letter": "Thư mời giấy",
+        "queued": "Chờ gửi",
+        "claimed": "Đang xử lý",
+        "sending": "Đang gửi",
+        "failed": "Gửi lỗi",
+        "unknown": "Không rõ",
+        "cancelled": "Đã huỷ",
+        "all": "Toàn bộ",
+        "stratum": "Tầng",
+        "agency": "Cơ quan",
+        "channel": "Kênh mời",
+        "dossier_channel": "Kênh nộp hồ sơ",
+        "invitation": "Mời",
+        "reminder": "Nhắc lại",
+    },
+    "en": {
+        "duplicate": "Duplicate phone",
+        "not_invited": "Not invited",
+        "completed": "Completed",
+        "partial": "Partial",
+        "opted_out": "Opted out",
+        "opened": "Opened, no answer",
+        "not_contactable": "Not contactable",
+        "expired": "Expired",
+        "delivered": "Delivered",
+        "sent": "Sent",
+        "letter": "Letter",
+        "queued": "Queued",
+        "claimed": "Claimed",
+        "sending": "Sending",
+        "failed": "Failed",
+        "unknown": "Unknown",
+        "cancelled": "Cancelled",
+        "all": "All",
+        "stratum": "Stratum",
+        "agency": "Agency",
+        "channel": "Invitation channel",
+        "dossier_channel": "Filing channel",
+        "invitation": "Invitation",
+        "reminder": "Reminder",
+    },
+}
 
 
 def _mask(phone: str | None) -> str:
@@ -340,6 +402,7 @@ def campaign_page(
         "fieldwork/campaign.html",
         {
             "w": _words(request),
+            "labels": LABELS[choose_language(request)],
             "campaign": campaign,
             "counts": counts,
             "preview": preview_invitation_sms(
