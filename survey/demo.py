@@ -43,6 +43,7 @@ from survey.campaigns import (
 )
 from survey.designs import AllocationSpec, DesignCreate, create_design
 from survey.draws import run_draw
+from survey.frame_files import FIELDS
 from survey.frames import import_frame
 from survey.geography import PROVINCES_2025, ensure_builtin_mappings
 from survey.invitations import (
@@ -229,21 +230,8 @@ NEW_PREFIXES = (
     "058",
     "059",
 )
-HEADER = (
-    "dossier_code",
-    "agency_code",
-    "agency_name",
-    "province_code",
-    "commune_code",
-    "level",
-    "procedure_code",
-    "procedure_field",
-    "channel",
-    "received_date",
-    "due_date",
-    "completed_date",
-    "phone",
-)
+# The demo file uses the importer's canonical column names, so it needs no column map.
+HEADER = FIELDS
 
 
 @dataclass(frozen=True)
