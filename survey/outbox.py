@@ -19,10 +19,12 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, update
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from survey.campaigns import (
     DEFAULT_REMINDER_TEMPLATE,
@@ -117,11 +119,10 @@ def render_message(
         raise InvalidInput(str(error), [Problem((field,), str(error))]) from error
 
 
-def _sms_targets(
-    session: Session, campaign_id: int, invitation_ids: Sequence[int] | None
-) -> list[tuple[int, str, str, str]]:
-    # Invitations that may still be messaged, with what the text needs.
-    query = (
+def messageable_invitations(campaign_id: int) -> Select[int | None, str | None, str, Any]:
+    """Invitations of a campaign that may still get an SMS (a phone; not revoked, opted out,
+    completed or failed), selecting id, phone, token salt and the agency's display name."""
+    return (
         select(
             Invitation.id,
             Invitation.phone_e164,
@@ -132,7 +133,6 @@ def _sms_targets(
         .join(Dossier, col(Dossier.id) == col(SampleUnit.dossier_id))
         .where(
             col(Invitation.campaign_id) == campaign_id,
-            col(Invitation.channel) == "sms",
             col(Invitation.phone_e164).is_not(None),
             col(Invitation.revoked_at).is_(None),
             col(Invitation.opted_out_at).is_(None),
@@ -141,6 +141,12 @@ def _sms_targets(
         )
         .order_by(col(Invitation.id))
     )
+
+
+def _sms_targets(
+    session: Session, campaign_id: int, invitation_ids: Sequence[int] | None
+) -> list[tuple[int, str, str, str]]:
+    query = messageable_invitations(campaign_id).where(col(Invitation.channel) == "sms")
     if invitation_ids is not None:
         query = query.where(col(Invitation.id).in_(list(invitation_ids)))
     return [(int(i or 0), str(p), str(s), str(a or "")) for i, p, s, a in session.exec(query).all()]

@@ -15,18 +15,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func
+from sqlalchemy import and_, exists
 from sqlmodel import Session, col, select
 
 from survey.campaigns import get_campaign
-from survey.models import Campaign, Dossier, Invitation, SampleUnit, SmsMessage, utcnow
-from survey.outbox import QueueResult, insert_messages
+from survey.models import Campaign, Invitation, SmsMessage, utcnow
+from survey.outbox import QueueResult, insert_messages, messageable_invitations
 from survey.settings import Settings
 
 
 def _due_targets(
     session: Session, campaign: Campaign, day: int, later_day: int | None, now: datetime
 ) -> list[tuple[int, str, str, str]]:
+    assert campaign.id is not None
     invite = SmsMessage.__table__.alias("invite")  # type: ignore[attr-defined]
     reminder = SmsMessage.__table__.alias("reminder")  # type: ignore[attr-defined]
     sent_window = [invite.c.sent_at <= now - timedelta(days=day)]
@@ -34,14 +35,7 @@ def _due_targets(
         # d is the largest due day only while the next one is not yet due.
         sent_window.append(invite.c.sent_at > now - timedelta(days=later_day))
     query = (
-        select(
-            Invitation.id,
-            Invitation.phone_e164,
-            Invitation.token_salt,
-            func.coalesce(func.nullif(Dossier.agency_name, ""), Dossier.agency_code),
-        )
-        .join(SampleUnit, col(SampleUnit.id) == col(Invitation.sample_unit_id))
-        .join(Dossier, col(Dossier.id) == col(SampleUnit.dossier_id))
+        messageable_invitations(campaign.id)
         .join(
             invite,
             and_(
@@ -51,20 +45,13 @@ def _due_targets(
             ),
         )
         .where(
-            col(Invitation.campaign_id) == campaign.id,
-            col(Invitation.phone_e164).is_not(None),
-            col(Invitation.completed_at).is_(None),
-            col(Invitation.opted_out_at).is_(None),
-            col(Invitation.revoked_at).is_(None),
             col(Invitation.expires_at) > now,
-            col(Invitation.sms_status) != "failed",
             *sent_window,
             ~exists().where(
                 reminder.c.invitation_id == col(Invitation.id),
                 reminder.c.idempotency_key.endswith(f":reminder:{day}"),
             ),
         )
-        .order_by(col(Invitation.id))
     )
     return [(int(i or 0), str(p), str(s), str(a)) for i, p, s, a in session.exec(query).all()]
 
