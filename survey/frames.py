@@ -13,9 +13,9 @@ How an import works (:func:`import_frame`):
    rolled back: the frame becomes ``rejected`` with its problems stored and no dossier. Otherwise
    the content hash is computed and the frame becomes ``ready`` in the same commit.
 
-Memory stays bounded by the batch size, except for the dossier codes seen (a dict of code -> first
-row, about 120 bytes per row: ~0.6 GB at 5 million rows) that finds duplicates across the whole
-file. A single writer thread owns the connection, so the database stores one batch while the next
+Memory stays bounded by the batch size, except for the index of dossier codes seen that finds
+duplicates across the whole file (:class:`survey.dossier_codes.FirstRowIndex`: a 128-bit digest
+and a row number, about 24 bytes per row, ~120 MB at 5 million rows). A single writer thread owns the connection, so the database stores one batch while the next
 is read and checked.
 
 Duplicates: :data:`DUPLICATE_RULE`. Phones: only SMS-contactable mobiles are stored, in E.164, in
@@ -44,6 +44,7 @@ from sqlalchemy import Connection, func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from survey.dossier_codes import FirstRowIndex
 from survey.errors import InvalidInput, NotFound, Problem
 from survey.frame_files import RowBatch, normalise_header, open_frame_file
 from survey.models.frames import (
@@ -427,7 +428,7 @@ class _RowChecker:
         self.tally = tally
         self.today_ordinal = today.toordinal()
         self.limits = _text_limits()
-        self.first_row_of_code: dict[str, int] = {}
+        self.first_row_of_code = FirstRowIndex()
         self.parsers = {
             "level": _CachedParser(
                 "level", _choice_parser("level", LEVEL_SPELLINGS, Level), is_date=False
@@ -534,11 +535,7 @@ class _RowChecker:
         codes = columns["dossier_code"]
         valid_codes = codes if len(valid) == n else [codes[i] for i in valid]
         valid_rows = np.asarray(rows, dtype=np.int64)[valid]
-        firsts = np.fromiter(
-            map(self.first_row_of_code.setdefault, valid_codes, valid_rows.tolist()),
-            dtype=np.int64,
-            count=len(valid),
-        )
+        firsts = self.first_row_of_code.claim(valid_codes, valid_rows)
         repeated = firsts != valid_rows
         for j in np.flatnonzero(repeated):
             self.tally.add(
