@@ -15,8 +15,8 @@ How an import works (:func:`import_frame`):
 
 Memory stays bounded by the batch size, except for the index of dossier codes seen that finds
 duplicates across the whole file (:class:`survey.dossier_codes.FirstRowIndex`: a 128-bit digest
-and a row number, about 24 bytes per row, ~120 MB at 5 million rows). A single writer thread owns the connection, so the database stores one batch while the next
-is read and checked.
+and a row number, about 24 bytes per row, ~120 MB at 5 million rows). A single writer thread
+owns the connection, so the database stores one batch while the next is read and checked.
 
 Duplicates: :data:`DUPLICATE_RULE`. Phones: only SMS-contactable mobiles are stored, in E.164, in
 ``dossier_contact``; a dossier without one stays in the frame with ``contactable = False`` and a
