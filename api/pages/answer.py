@@ -466,10 +466,13 @@ def post_answer_page(
     fields = _checked_form(form, settings, _invitation(link))
     if fields is None:
         return _csrf_failed(request, token)
+    if link.response is None:
+        return _redirect(f"/r/{token}")
     definition = questionnaire_for(session=session, invitation=_invitation(link)).definition
     n_pages = len(answer_pages(definition))
-    if not 1 <= number <= n_pages:
-        return _redirect(f"/r/{token}")
+    if not 1 <= number <= min(n_pages, link.response.current_page + 1):
+        # Pages are answered in order, by POST as by GET: no skipping ahead.
+        return _redirect(_resume_url(token, link.response.current_page, n_pages))
     back_to_review = fields.get("from") == "review"
     try:
         response = save_page(

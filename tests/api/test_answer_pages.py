@@ -198,6 +198,23 @@ def test_submitting_with_unanswered_pages_lists_them(
     assert _responses(session)[0].status == "in_progress"
 
 
+def test_a_later_page_cannot_be_posted_before_the_earlier_ones(
+    client: TestClient, session: Session, fieldwork: Fieldwork
+) -> None:
+    token = fieldwork.tokens[2]
+    csrf = _csrf(client.get(f"/r/{token}").text)
+    answers = full_answers(fieldwork.definition)
+    early = _post_page(client, token, 3, page_form(fieldwork.definition, 2, answers), csrf)
+    assert early.headers["location"] == f"/r/{token}"  # not started yet: back to the welcome
+    client.post(f"/r/{token}/start", data={"csrf": csrf})
+    ahead = _post_page(client, token, 3, page_form(fieldwork.definition, 2, answers), csrf)
+    assert ahead.status_code == 303 and ahead.headers["location"] == f"/r/{token}/p/1"
+    (response,) = _responses(session)
+    assert response.answers == {} and response.current_page == 0
+    saved = _post_page(client, token, 1, page_form(fieldwork.definition, 0, answers), csrf)
+    assert saved.headers["location"] == f"/r/{token}/p/2"
+
+
 def test_forms_without_the_csrf_token_are_refused(
     client: TestClient, session: Session, fieldwork: Fieldwork
 ) -> None:
