@@ -18,9 +18,9 @@ How a release is computed (:func:`compute_release`):
    strata = ``Response.stratum``, finite population correction f_h = r_h / N_h with N_h the
    stratum's frame count recorded in the draw's design snapshot (``allocation.population``, the
    count of frame dossiers per stratum at the time of the draw). Without that record the variance
-   is computed with replacement (no fpc), which the parameters state. PSUs of two-stage (PPS)
-   designs are not kept on responses, so for those designs the variance ignores clustering and
-   is too small; the parameters state this too.
+   is computed with replacement (no fpc), which the parameters state. For two-stage (PPS)
+   designs the first-stage unit of each respondent is read through its invitation (it is not
+   stored on the response) and the variance is the ultimate-cluster one, with replacement.
 5. **Indices.** :func:`analysis.indices.estimate_indices` for the whole campaign and for the
    requested domains (Taylor linearisation of ratio estimators; Woodruff 1971, Lumley 2010),
    intervals by :func:`analysis.intervals.proportion_interval_bounds` (R ``svyciprop``) on the
@@ -64,6 +64,7 @@ from analysis.questionnaire_tree import QuestionnaireTreeError, parse_questionna
 from analysis.reliability import ReliabilityRule, flag_cells
 from analysis.variance import LonelyPsuError
 from analysis.weights import adjust_nonresponse
+from survey.designs import PSU_COLUMNS
 from survey.draws import population_by_stratum
 from survey.errors import Conflict, InvalidInput, NotFound, Problem
 from survey.geography import (
@@ -72,7 +73,17 @@ from survey.geography import (
     ensure_builtin_mappings,
     map_codes,
 )
-from survey.models import Campaign, Draw, IndexRelease, Questionnaire, Response, SampleUnit, utcnow
+from survey.models import (
+    Campaign,
+    Dossier,
+    Draw,
+    IndexRelease,
+    Invitation,
+    Questionnaire,
+    Response,
+    SampleUnit,
+    utcnow,
+)
 from survey.models.releases import ReleaseStatus
 from survey.questionnaires import element_tree
 
@@ -181,6 +192,21 @@ def _load_responses(
         for name, values in zip(_RESPONSE_COLUMNS, columns[2:-1], strict=True)
     }
     return strata, weights, domain_columns, list(columns[-1])
+
+
+def _load_psus(session: Session, campaign_id: int, psu_column: str) -> NDArray[np.str_]:
+    """First-stage unit (the dossier's ``psu_column``) of each completed response, in the order
+    of :func:`_load_responses`; read through the invitation, never stored on the response."""
+    stmt = (
+        sa_select(getattr(Dossier, psu_column))
+        .select_from(Response)
+        .join(Invitation, col(Invitation.id) == col(Response.invitation_id))
+        .join(SampleUnit, col(SampleUnit.id) == col(Invitation.sample_unit_id))
+        .join(Dossier, col(Dossier.id) == col(SampleUnit.dossier_id))
+        .where(col(Response.campaign_id) == campaign_id, col(Response.status) == "completed")
+        .order_by(col(Response.id))
+    )
+    return np.asarray([str(v) for (v,) in session.execute(stmt).all()], dtype=str)
 
 
 def answer_matrix(answers: Sequence[Any], criteria: Sequence[str]) -> NDArray[np.float64]:
@@ -329,17 +355,20 @@ def _geography_note(mapping: str) -> dict[str, str]:
     }
 
 
-def _weighting_note(fpc_source: str, selection: str) -> dict[str, str]:
-    fpc_vi = (
-        "hiệu chỉnh quần thể hữu hạn theo số hồ sơ của từng tầng trong danh sách (ghi lại khi "
-        "chọn mẫu)"
-        if fpc_source == "draw_snapshot"
-        else "không hiệu chỉnh quần thể hữu hạn (không có số hồ sơ theo tầng)"
-    )
-    fpc_en = (
-        "finite population correction from each stratum's frame count recorded at the draw"
-        if fpc_source == "draw_snapshot"
-        else "no finite population correction (the draw has no stratum counts)"
+def _weighting_note(fpc_source: str) -> dict[str, str]:
+    fpc_vi, fpc_en = {
+        "draw_snapshot": (
+            "hiệu chỉnh quần thể hữu hạn theo số hồ sơ của từng tầng trong danh sách (ghi lại khi "
+            "chọn mẫu)",
+            "finite population correction from each stratum's frame count recorded at the draw",
+        ),
+        "pps_with_replacement": ("có tính đến cụm", "with clusters"),
+    }.get(
+        fpc_source,
+        (
+            "không hiệu chỉnh quần thể hữu hạn (không có số hồ sơ theo tầng)",
+            "no finite population correction (the draw has no stratum counts)",
+        ),
     )
     vi = (
         "Trọng số cơ sở là nghịch đảo xác suất được chọn của hồ sơ; trọng số được điều chỉnh "
@@ -353,14 +382,16 @@ def _weighting_note(fpc_source: str, selection: str) -> dict[str, str]:
         "reserves excluded, is carried by its respondents). Standard errors use Taylor "
         f"linearisation for a stratified design, {fpc_en}."
     )
-    if selection == "pps":
+    if fpc_source == "pps_with_replacement":
         vi += (
-            " Thiết kế hai giai đoạn: đơn vị giai đoạn 1 không được lưu cùng câu trả lời nên sai "
-            "số chuẩn bỏ qua hiệu ứng cụm và có thể nhỏ hơn thực tế."
+            " Thiết kế hai giai đoạn: phương sai tính từ các đơn vị giai đoạn 1 (cụm) trong từng "
+            "tầng, coi như chọn có hoàn lại (không hiệu chỉnh quần thể hữu hạn), một cách ước "
+            "lượng thận trọng."
         )
         en += (
-            " Two-stage design: first-stage units are not kept with the responses, so the "
-            "standard errors ignore clustering and may be too small."
+            " Two-stage design: the variance comes from the first-stage units (ultimate "
+            "clusters) within strata, treated as drawn with replacement (no finite population "
+            "correction), a conservative approximation."
         )
     return {"vi": vi, "en": en}
 
@@ -478,10 +509,30 @@ def compute_release(
     weights = adjustment.weights[:n]
 
     population = population_by_stratum(draw)
-    selection = str(((draw.design_snapshot or {}).get("design") or {}).get("selection", ""))
+    design_record = (draw.design_snapshot or {}).get("design") or {}
+    selection = str(design_record.get("selection", ""))
+    psu_column = design_record.get("psu_column")
     fpc: NDArray[np.float64] | None = None
     fpc_source = "none"
-    if population is not None and all(str(s) in population for s in labels.tolist()):
+    psu: NDArray[np.str_] | None = None
+    if selection == "pps" and psu_column in PSU_COLUMNS:
+        # Ultimate clusters: first-stage units within strata, treated as drawn with replacement
+        # (no fpc), the usual conservative approximation for a PPS first stage.
+        first_stage = _load_psus(session, campaign_id, psu_column)
+        if first_stage.shape[0] != n:
+            raise InvalidInput(
+                "some responses cannot be placed in their first-stage unit",
+                [
+                    Problem(
+                        ("campaign_id",),
+                        f"{n - first_stage.shape[0]} completed responses have no invitation, so "
+                        "their commune is unknown; a two-stage release needs every one",
+                    )
+                ],
+            )
+        psu = np.char.add(np.char.add(strata, "/"), first_stage)
+        fpc_source = "pps_with_replacement"
+    elif population is not None and all(str(s) in population for s in labels.tolist()):
         pop_h = np.array([population[str(s)] for s in labels.tolist()], dtype=np.float64)
         if (pop_h >= respondents_h).all() and (pop_h > 0).all():
             fpc = (respondents_h / pop_h)[inverse]
@@ -491,7 +542,7 @@ def compute_release(
     method: CiMethod = ci_method  # type: ignore[assignment]
     try:
         design = SurveyDesign.from_columns(
-            weights=weights, strata=strata, fpc=fpc, lonely_psu=lonely
+            weights=weights, strata=strata, psu=psu, fpc=fpc, lonely_psu=lonely
         )
         overall = estimate_indices(design, y, tree, rule=index_rule, ci_method=method, level=level)
         by_table: IndexTable | None = None
@@ -590,12 +641,12 @@ def compute_release(
                 "design": "stratified, respondents as each stratum's sample",
                 "lonely_psu": lonely_psu,
                 "fpc_source": fpc_source,
-                "clustering_ignored": selection == "pps",
+                "first_stage_units": psu_column if psu is not None else None,
             },
             "weighting": {
                 "base": "1 / inclusion probability of the sampled dossier",
                 "nonresponse": "weighting classes = strata; sampled = the draw's non-reserve units",
-                "description": _weighting_note(fpc_source, selection),
+                "description": _weighting_note(fpc_source),
             },
             "ranking": {
                 "node": "overall",

@@ -21,11 +21,13 @@ from survey.models import (
     Dossier,
     Draw,
     Frame,
+    Invitation,
     Response,
     SampleUnit,
     utcnow,
 )
 from survey.questionnaires import criterion_codes, ensure_builtin_questionnaires
+from survey.tokens import hash_token
 
 # stratum -> (agency, province, N_h frame count, S_h sampled, r_h respondents)
 STRATA: dict[str, tuple[str, str, int, int, int]] = {
@@ -160,6 +162,30 @@ def build_release_campaign(
     session.add_all(units)
     session.flush()
 
+    # Each response answers an invitation of one of its stratum's sampled (non-reserve) units.
+    sampled_units: dict[str, list[SampleUnit]] = {}
+    for unit in units:
+        if not unit.is_reserve:
+            sampled_units.setdefault(unit.stratum, []).append(unit)
+    invitations: list[Invitation] = []
+    for stratum, (_, _, _, _, respondents) in spec.items():
+        for k in range(respondents + 2):
+            unit = sampled_units[stratum][k]
+            assert unit.id is not None
+            invitations.append(
+                Invitation(
+                    campaign_id=campaign.id,
+                    sample_unit_id=unit.id,
+                    token_hash=hash_token(f"{campaign.id}-{stratum}-{k}"),
+                    token_salt=f"salt-{stratum}-{k}",
+                    channel="sms",
+                    expires_at=now + timedelta(days=10),
+                )
+            )
+    session.add_all(invitations)
+    session.flush()
+    next_invitation = iter(invitations)
+
     responses: list[Response] = []
     strata: list[str] = []
     agencies: list[str] = []
@@ -173,6 +199,7 @@ def build_release_campaign(
             responses.append(
                 Response(
                     campaign_id=campaign.id,
+                    invitation_id=next(next_invitation).id,
                     questionnaire_id=questionnaire.id,
                     answers=answers,
                     status="completed" if completed else "in_progress",

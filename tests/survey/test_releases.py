@@ -24,11 +24,11 @@ import pytest
 from numpy.typing import NDArray
 from scipy import stats
 from scipy.special import expit, logit
-from sqlalchemy import update
+from sqlalchemy import String, cast, literal, select, update
 from sqlmodel import Session, col
 
 from survey.errors import Conflict, InvalidInput
-from survey.models import IndexRelease, Response
+from survey.models import Campaign, Dossier, Draw, IndexRelease, Invitation, Response, SampleUnit
 from survey.releases import (
     compute_release,
     get_release,
@@ -140,6 +140,62 @@ def test_release_matches_hand_computation(session: Session) -> None:
     )
     assert overall["se"] == pytest.approx(_stratified_se(rc, z_overall), rel=1e-9)
     assert overall["n_respondents"] == n
+
+
+def test_two_stage_design_uses_ultimate_clusters(session: Session) -> None:
+    """For a PPS draw the SE comes from first-stage units (communes) within strata, with
+    replacement: V = sum_h m_h / (m_h - 1) sum_j (Z_hj - Zbar_h)^2 over commune totals Z_hj of
+    the linearised scores (Lohr 2021, sec. 6.x ultimate-cluster estimator), not from
+    respondents as if they were drawn one by one."""
+    rc = build_release_campaign(session)
+    campaign = session.get(Campaign, rc.campaign_id)
+    assert campaign is not None
+    draw = session.get(Draw, campaign.draw_id)
+    assert draw is not None
+    draw.design_snapshot = {
+        **draw.design_snapshot,
+        "design": {
+            "selection": "pps",
+            "stratify_by": ["agency_code"],
+            "psu_column": "commune_code",
+        },
+    }
+    session.add(draw)
+    # Four communes per stratum, by dossier id.
+    session.execute(
+        update(Dossier).values(commune_code=literal("X") + cast(Dossier.id % 4, String))
+    )
+    session.commit()
+    communes = [
+        str(c)
+        for (c,) in session.execute(
+            select(Dossier.commune_code)
+            .join(SampleUnit, col(SampleUnit.dossier_id) == col(Dossier.id))
+            .join(Invitation, col(Invitation.sample_unit_id) == col(SampleUnit.id))
+            .join(Response, col(Response.invitation_id) == col(Invitation.id))
+            .where(col(Response.status) == "completed")
+            .order_by(col(Response.id))
+        ).all()
+    ]
+    release = compute_release(
+        session=session, campaign_id=rc.campaign_id, name="pps", by=[], min_respondents=5
+    )
+    assert release.parameters["variance"]["first_stage_units"] == "commune_code"
+    strata = np.asarray(rc.strata)
+    psu = np.char.add(np.char.add(strata, "/"), np.asarray(communes))
+    for criterion in ("access_q15", "results_q30"):
+        share, z = _score(rc, criterion, np.ones(len(rc.strata), dtype=bool))
+        variance = 0.0
+        for stratum in STRATA:
+            in_h = strata == stratum
+            labels, inverse = np.unique(psu[in_h], return_inverse=True)
+            totals = np.bincount(inverse, weights=z[in_h])
+            m_h = labels.size
+            variance += m_h / (m_h - 1) * ((totals - totals.mean()) ** 2).sum()
+        row = _row(release, criterion)
+        assert row["estimate"] == pytest.approx(share, rel=1e-12)
+        assert row["se"] == pytest.approx(np.sqrt(variance), rel=1e-9)
+        assert row["df"] == 3 * 4 - 3  # clusters minus strata
 
 
 def test_summary_and_parameters(session: Session) -> None:
