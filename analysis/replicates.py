@@ -21,6 +21,9 @@ from scipy.linalg import hadamard as sylvester_hadamard
 
 from analysis.design import DesignError, SurveyDesign
 
+RAKE_MAX_CYCLES = 200
+RAKE_TOLERANCE = 1e-10
+
 ReplicateType = Literal["JK1", "JKn", "bootstrap", "BRR", "Fay", "other"]
 
 
@@ -133,6 +136,36 @@ def from_multipliers(
     )
 
 
+def recalibrate(
+    design: SurveyDesign, replicate_weights: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Calibrate every replicate again, to the totals the full-sample calibration reached.
+
+    A calibrated design's replicates must be calibrated themselves, or the variance treats the
+    calibration as fixed (R's ``postStratify``/``rake`` on a replicate design do the same;
+    Lumley 2010, sec. 7.5). Post-stratification scales each replicate's post-strata to N_g;
+    raking cycles over the margins (iterative proportional fitting) until every replicate's
+    margins match within 1e-10. Since both adjustments are multiplicative by cell, starting from
+    the calibrated weights or from the base weights gives the same replicate weights.
+    """
+    w = replicate_weights
+    for step in design.calibration:
+        targets = [np.bincount(codes, weights=step.weights) for codes in step.groups]
+        cycles = 1 if step.kind == "poststratify" else RAKE_MAX_CYCLES
+        for _ in range(cycles):
+            change = 0.0
+            for codes, target in zip(step.groups, targets, strict=True):
+                sums = np.zeros((target.shape[0], w.shape[1]))
+                np.add.at(sums, codes, w)
+                # A cell that a replicate empties has nothing to scale: its factor stays 1.
+                factor = np.divide(target[:, None], sums, out=np.ones_like(sums), where=sums > 0)
+                w = w * factor[codes]
+                change = max(change, float(np.abs(factor - 1.0).max()))
+            if change < RAKE_TOLERANCE:
+                break
+    return w
+
+
 def _psu_structure(
     design: SurveyDesign,
 ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]:
@@ -161,7 +194,7 @@ def jk1(design: SurveyDesign, *, mse: bool = False) -> ReplicateDesign:
     f = float(psu_fpc[0])
     return ReplicateDesign(
         weights=design.weights,
-        replicate_weights=mult[psu_index] * design.weights[:, None],
+        replicate_weights=recalibrate(design, mult[psu_index] * design.weights[:, None]),
         scale=(1.0 - f) * (n_psu - 1.0) / n_psu,
         rscales=np.ones(n_psu),
         mse=mse,
@@ -190,7 +223,7 @@ def jkn(design: SurveyDesign, *, mse: bool = False) -> ReplicateDesign:
     np.fill_diagonal(mult, 0.0)
     return ReplicateDesign(
         weights=design.weights,
-        replicate_weights=mult[psu_index] * design.weights[:, None],
+        replicate_weights=recalibrate(design, mult[psu_index] * design.weights[:, None]),
         scale=1.0,
         rscales=(1.0 - psu_fpc) * (n_h - 1.0) / n_h,
         mse=mse,
@@ -247,7 +280,7 @@ def bootstrap(
     mult = (1.0 - a) + a * counts * (n_h / (n_h - 1.0))  # (R, P)
     return ReplicateDesign(
         weights=design.weights,
-        replicate_weights=mult.T[psu_index] * design.weights[:, None],
+        replicate_weights=recalibrate(design, mult.T[psu_index] * design.weights[:, None]),
         scale=1.0 / (replicates - 1.0),
         rscales=np.ones(replicates),
         mse=mse,
@@ -335,7 +368,7 @@ def fay(design: SurveyDesign, *, rho: float = 0.5, mse: bool = False) -> Replica
     mult = 1.0 + (1.0 - rho) * signs
     return ReplicateDesign(
         weights=design.weights,
-        replicate_weights=mult * design.weights[:, None],
+        replicate_weights=recalibrate(design, mult * design.weights[:, None]),
         scale=1.0 / (n_rep * (1.0 - rho) ** 2),
         rscales=np.ones(n_rep),
         mse=mse,
