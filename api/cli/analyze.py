@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from analysis.consistency import element_alphas
 from analysis.design import DesignError, SurveyDesign
 from analysis.indices import CI_METHODS, INDEX_RULES, IndexTable, estimate_indices
 from analysis.questionnaire_tree import (
@@ -440,5 +441,15 @@ def _report(
         lines.append(
             f"  {node}: {whole.estimate[0, j]:.4f} (se {whole.se[0, j]:.4f}, "
             f"{args.level:.0%} CI {whole.ci_lower[0, j]:.4f}-{whole.ci_upper[0, j]:.4f})"
+        )
+    lines += [
+        "",
+        "Internal consistency (Cronbach's alpha, weighted; respondents complete on the element)",
+    ]
+    for alpha in element_alphas(data.answers, tree, design.weights):
+        value = "n/a" if not np.isfinite(alpha.alpha) else f"{alpha.alpha:.3f}"
+        lines.append(
+            f"  {alpha.element}: {value} ({alpha.n_criteria} criteria, "
+            f"{alpha.n_complete} complete respondents)"
         )
     return "\n".join(lines) + "\n"

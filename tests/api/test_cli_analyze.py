@@ -113,6 +113,8 @@ def test_analyze_writes_indices_and_report(tmp_path: Path) -> None:
     assert "population counts N_h" in report
     assert "N_h / respondents in the stratum" in report
     assert "criteria-mean" in report and "logit" in report and "suppressed" in report
+    alpha_lines = [line for line in report.splitlines() if line.startswith("  access: ")]
+    assert alpha_lines and "complete respondents" in alpha_lines[-1]
 
 
 def test_weight_column_equal_to_n_over_respondents_gives_the_same_result(tmp_path: Path) -> None:
