@@ -69,6 +69,12 @@ class Run:
         )
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux ``/proc/PID/stat`` fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def bench_database_url() -> str:
     """The bench's own database on the ``scripts/pg-start`` server (created when missing)."""
     result = subprocess.run(
@@ -246,7 +252,9 @@ def main() -> int:
         def ceiling(client: httpx.Client, _job: int) -> bool:
             return client.post(f"{base}/bench/insert").status_code == 204
 
+        cpu_start = process_cpu_seconds(process.pid)
         submissions = load("answer submissions", pairs, submit, args.concurrency, args.max_seconds)
+        cpu_between = process_cpu_seconds(process.pid)
         bare = load(
             "ceiling: one-row insert",
             list(range(submissions.ok + submissions.failed)),
@@ -254,6 +262,7 @@ def main() -> int:
             args.concurrency,
             args.max_seconds,
         )
+        cpu_end = process_cpu_seconds(process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -274,6 +283,12 @@ def main() -> int:
     print(
         f"submissions at {submissions.ok / submissions.seconds / (bare.ok / bare.seconds):.0%}"
         " of the ceiling's rate"
+    )
+    submit_cpu = (cpu_between - cpu_start) / max(submissions.ok, 1) * 1000
+    bare_cpu = (cpu_end - cpu_between) / max(bare.ok, 1) * 1000
+    print(
+        f"uvicorn CPU per request: submission {submit_cpu:.2f} ms, ceiling {bare_cpu:.2f} ms "
+        "(the rest of each core goes to PostgreSQL and the load generator)"
     )
     print(f"completed responses in the database: {completed} (accepted: {submissions.ok})")
     return 0 if completed == submissions.ok and submissions.failed == 0 else 1
