@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, update
+from sqlalchemy import Table, bindparam, exists, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -130,6 +130,24 @@ _COMPLETE_INVITATION = (
             _INVITATIONS.c.started_at, bindparam("now", type_=_INVITATIONS.c.started_at.type)
         ),
     )
+)
+# PostgreSQL runs both completions in one round trip: data-modifying CTEs execute whether or
+# not the outer SELECT reads them, and the invitation's only fires when the response's did.
+_DONE = _COMPLETE_RESPONSE.cte("done")
+_COMPLETE_BOTH = select(_DONE.c.id).add_cte(
+    update(_INVITATIONS)
+    .where(
+        _INVITATIONS.c.id == bindparam("invitation"),
+        _INVITATIONS.c.completed_at.is_(None),
+        exists(select(_DONE.c.id)),
+    )
+    .values(
+        completed_at=bindparam("now", type_=_INVITATIONS.c.completed_at.type),
+        started_at=func.coalesce(
+            _INVITATIONS.c.started_at, bindparam("now", type_=_INVITATIONS.c.started_at.type)
+        ),
+    )
+    .cte("invited")
 )
 
 
@@ -391,8 +409,9 @@ def submit_response(
     # One round trip decides the winner; RETURNING saves reading the row back. Core statements
     # on the tables skip the ORM's bulk-update machinery; the commit below expires whatever the
     # session had loaded, so nothing stale outlives this call.
+    both = session.get_bind().dialect.name == "postgresql"
     won = session.execute(
-        _COMPLETE_RESPONSE,
+        _COMPLETE_BOTH if both else _COMPLETE_RESPONSE,
         {
             "invitation": invitation.id,
             "answers": final,
@@ -403,6 +422,8 @@ def submit_response(
     ).first()
     if won is not None:
         response_id: int = won[0]
+        if not both:
+            session.execute(_COMPLETE_INVITATION, {"invitation": invitation.id, "now": now})
     else:
         session.rollback()
         response = _find_response(session, invitation)
@@ -429,7 +450,7 @@ def submit_response(
             return _result(response, created=False)
         assert response.id is not None
         response_id = response.id
-    session.execute(_COMPLETE_INVITATION, {"invitation": invitation.id, "now": now})
+        session.execute(_COMPLETE_INVITATION, {"invitation": invitation.id, "now": now})
     session.commit()
     return SubmitResult(
         response_id=response_id, submission_hash=digest, completed_at=now, created=True
