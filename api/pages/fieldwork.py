@@ -203,6 +203,9 @@ LABELS: dict[str, dict[str, str]] = {
         "dossier_channel": "Kênh nộp hồ sơ",
         "invitation": "Mời",
         "reminder": "Nhắc lại",
+        "draft": "Bản nháp",
+        "active": "Đang khảo sát",
+        "closed": "Đã kết thúc",
     },
     "en": {
         "duplicate": "Duplicate phone",
@@ -229,6 +232,9 @@ LABELS: dict[str, dict[str, str]] = {
         "dossier_channel": "Filing channel",
         "invitation": "Invitation",
         "reminder": "Reminder",
+        "draft": "Draft",
+        "active": "In the field",
+        "closed": "Closed",
     },
 }
 
@@ -261,6 +267,7 @@ def campaigns_page(
         "fieldwork/campaigns.html",
         {
             "w": _words(request),
+            "labels": LABELS[choose_language(request)],
             "campaigns": list_campaigns(session=session),
             **_form_context(session, {"reminder_days": "3, 7"}),
         },
@@ -317,6 +324,7 @@ def campaign_submit(
             "fieldwork/campaigns.html",
             {
                 "w": _words(request),
+                "labels": LABELS[choose_language(request)],
                 "campaigns": list_campaigns(session=session),
                 **_form_context(session, values),
                 "errors": errors,

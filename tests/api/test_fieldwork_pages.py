@@ -158,6 +158,9 @@ def test_outbox_pages_reach_every_message_and_link(settings: Settings, session: 
         assert '<option value="delivered" selected>' in delivered.text
         queued_page = client.get(f"/staff/campaigns/{fw.campaign_id}?lang=vi&status=queued&page=2")
         assert "Tin 101–190 trong 190" in queued_page.text
+        # Dispositions and message states are named in the page's language, not as codes.
+        assert '<option value="queued" selected>Chờ gửi</option>' in queued_page.text
+        assert ">Hoàn thành</th>" in queued_page.text and ">Completed</th>" in first.text
         back = re.search(r'<a href="([^"]+)" rel="prev">', queued_page.text)
         assert back is not None and "status=queued" in html.unescape(back.group(1))
         assert "page=1" in html.unescape(back.group(1))
