@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from survey.errors import SipasError
+from survey.errors import SipasError, TooManyRequests
 
 
 def _problem_response(status: int, problems: list[dict[str, object]]) -> JSONResponse:
@@ -19,6 +19,8 @@ async def _sipas_error(_request: Request, exc: Exception) -> JSONResponse:
     response = _problem_response(exc.status_code, [p.as_dict() for p in exc.problems])
     if headers:
         response.headers.update(headers)
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -9,6 +9,8 @@ layer translates the tree to HTTP in one place (``api.errors``); the CLI prints 
 - ``PermissionDenied``  -> 403: the caller is known but their role or scope does not allow this.
 - ``NotAuthenticated``  -> 401: no or bad credentials.
 - ``Conflict``          -> 409: the request contradicts the current state (duplicate, used link).
+- ``TooManyRequests``   -> 429: a rate limit or a busy password checker; ``retry_after`` seconds
+  go out as the ``Retry-After`` header.
 """
 
 from __future__ import annotations
@@ -59,3 +61,13 @@ class NotAuthenticated(SipasError):
 
 class Conflict(SipasError):
     status_code = 409
+
+
+class TooManyRequests(SipasError):
+    status_code = 429
+
+    def __init__(
+        self, msg: str, *, retry_after: int, problems: Sequence[Problem] | None = None
+    ) -> None:
+        super().__init__(msg, problems)
+        self.retry_after = max(1, int(retry_after))
