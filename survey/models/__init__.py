@@ -16,6 +16,7 @@ from survey.models.fieldwork import (
 )
 from survey.models.frames import Dossier, DossierContact, Frame, FrameImportProblem, GeoMapping
 from survey.models.questionnaires import Questionnaire
+from survey.models.rate_limits import RateLimitCounter
 from survey.models.releases import IndexRelease
 from survey.models.users import ApiToken, Role, StaffUser, UserScope
 
@@ -33,6 +34,7 @@ __all__ = [
     "IndexRelease",
     "Invitation",
     "Questionnaire",
+    "RateLimitCounter",
     "Response",
     "Role",
     "SampleUnit",

@@ -34,7 +34,7 @@ class StaffUser(StaffUserBase, table=True):
 
 
 class StaffUserCreate(StaffUserBase):
-    password: str = Field(min_length=10, max_length=200)
+    password: str = Field(min_length=12, max_length=200)
 
 
 class StaffUserPublic(StaffUserBase):
@@ -53,17 +53,51 @@ class UserScope(SQLModel, table=True):
     code: str = Field(max_length=32)
 
 
+class TokenKind(StrEnum):
+    """A web sign-in (cookie, idle and absolute expiry) or a token for scripts (lifetime)."""
+
+    SESSION = "session"
+    API = "api"
+
+
 class ApiToken(SQLModel, table=True):
-    """A token for scripts; only its SHA-256 is stored, the token itself is shown once."""
+    """A bearer token: only its SHA-256 is stored, the token itself is shown once.
+
+    Expiry is enforced by the server: ``expires_at`` is the absolute end (sign-in + 12 h for a
+    session, creation + 90 days or an earlier explicit date for a script's token) and a session
+    also ends after ``last_used_at`` + the idle time of the settings.
+    """
 
     __tablename__ = "api_token"
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="staff_user.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=100)
+    kind: str = Field(default=TokenKind.API, max_length=16)  # a TokenKind value
     token_hash: str = Field(max_length=64, unique=True, index=True)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
+    expires_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    last_used_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
     revoked_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+
+
+class ApiTokenPublic(SQLModel):
+    """A token as its owner and admins see it: never the token or its hash."""
+
+    id: int
+    user_id: int
+    username: str
+    name: str
+    kind: str
+    state: str  # "active", "expired" or "revoked"
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
