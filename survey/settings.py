@@ -39,6 +39,20 @@ class Settings:
     quiet_hours_end: str = "07:00"
     timezone: str = "Asia/Ho_Chi_Minh"
     sql_echo: bool = False
+    # Sessions and tokens (survey.users): a web session ends after this much idle time or this
+    # long after sign-in, whichever comes first; a script's token after its lifetime.
+    session_idle_minutes: int = 8 * 60
+    session_max_hours: int = 12
+    api_token_days: int = 90
+    # Rate limits (survey.rate_limits) in the `limits` notation: "COUNT/[N] second|minute|hour".
+    login_limit_per_account: str = "10/15 minutes"
+    login_limit_per_address: str = "30/15 minutes"
+    citizen_limit_per_address: str = "120/minute"
+    callback_limit_per_address: str = "600/minute"
+    # Concurrent Argon2 verifications per process (0: one less than the cores, at least 1) and
+    # how many sign-ins may wait for one; the rest are refused at once with 429.
+    password_checks: int = 0
+    password_check_queue: int = 4
 
     @property
     def is_sqlite(self) -> bool:
@@ -62,4 +76,17 @@ def load_settings() -> Settings:
         quiet_hours_end=_env("QUIET_HOURS_END", defaults.quiet_hours_end),
         timezone=_env("TIMEZONE", defaults.timezone),
         sql_echo=_env("SQL_ECHO", "0") in {"1", "true", "yes"},
+        session_idle_minutes=int(_env("SESSION_IDLE_MINUTES", str(defaults.session_idle_minutes))),
+        session_max_hours=int(_env("SESSION_MAX_HOURS", str(defaults.session_max_hours))),
+        api_token_days=int(_env("API_TOKEN_DAYS", str(defaults.api_token_days))),
+        login_limit_per_account=_env("LOGIN_LIMIT_PER_ACCOUNT", defaults.login_limit_per_account),
+        login_limit_per_address=_env("LOGIN_LIMIT_PER_ADDRESS", defaults.login_limit_per_address),
+        citizen_limit_per_address=_env(
+            "CITIZEN_LIMIT_PER_ADDRESS", defaults.citizen_limit_per_address
+        ),
+        callback_limit_per_address=_env(
+            "CALLBACK_LIMIT_PER_ADDRESS", defaults.callback_limit_per_address
+        ),
+        password_checks=int(_env("PASSWORD_CHECKS", str(defaults.password_checks))),
+        password_check_queue=int(_env("PASSWORD_CHECK_QUEUE", str(defaults.password_check_queue))),
     )
