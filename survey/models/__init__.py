@@ -5,6 +5,7 @@ on it). Phone numbers live only in :class:`DossierContact` (and, for fieldwork, 
 tables): no ``*Public`` schema an analyst receives has a phone field.
 """
 
+from survey.models.audit import AuditEvent, AuditHead
 from survey.models.base import NAMING_CONVENTION, utcnow
 from survey.models.designs import Design, Draw, SampleUnit
 from survey.models.fieldwork import (
@@ -23,6 +24,8 @@ from survey.models.users import ApiToken, Role, StaffUser, UserScope
 __all__ = [
     "NAMING_CONVENTION",
     "ApiToken",
+    "AuditEvent",
+    "AuditHead",
     "Campaign",
     "Design",
     "Dossier",
