@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from survey.db import make_engine
-from survey.settings import Settings, load_settings
+from survey.settings import Settings, check_secret_key, load_settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -36,6 +36,7 @@ ROUTER_MODULES = [
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service for ``settings`` (default: from ``SIPAS_*`` environment variables)."""
     settings = settings or load_settings()
+    check_secret_key(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

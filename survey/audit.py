@@ -22,8 +22,9 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -277,6 +278,16 @@ def verify_audit_chain(*, session: Session, batch_size: int = 1000) -> AuditVeri
             "entries after it were removed",
         )
     return AuditVerification(True, count, None, "")
+
+
+def day_start(day: date, timezone: str, *, days_later: int = 0) -> datetime:
+    """The first instant of ``day`` (plus ``days_later``) in the platform's time zone, as UTC.
+
+    Filters given as dates mean whole local days: ``since`` is the day's start and ``until`` the
+    start of the day after, so "until 2026-12-01" includes all of the 1st in Hà Nội time.
+    """
+    local = datetime.combine(day + timedelta(days=days_later), time(), ZoneInfo(timezone))
+    return local.astimezone(UTC)
 
 
 def _page_problems(limit: int, offset: int) -> list[Problem]:

@@ -80,9 +80,19 @@ def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Se
         template: Path = request.getfixturevalue("sqlite_template")
         path = tmp_path / "sipas.db"
         shutil.copyfile(template, path)
-        return Settings(database_url=f"sqlite:///{path}")
+        return Settings(database_url=f"sqlite:///{path}", development=True)
     url: str = request.getfixturevalue("postgres_migrated_url")
-    return Settings(database_url=url)
+    return Settings(database_url=url, development=True)
+
+
+# The command line reads SIPAS_SECRET_KEY as production does (load_settings refuses to run
+# without one); tests get a key of their own, never a developer's real one from the shell.
+TEST_SECRET_KEY = "test-only-key-" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6"
+
+
+@pytest.fixture(autouse=True)
+def _test_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIPAS_SECRET_KEY", TEST_SECRET_KEY)
 
 
 def _truncate_all(engine: Engine) -> None:

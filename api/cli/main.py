@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "api.cli.questionnaire",
     "api.cli.analyze",
     "api.cli.worker",
+    "api.cli.audit",
 ]
 
 

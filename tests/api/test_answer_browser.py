@@ -62,7 +62,7 @@ def _free_port() -> int:
 def served(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, Settings, Fieldwork]]:
     path = tmp_path / "browser.db"
     shutil.copyfile(sqlite_template, path)
-    settings = Settings(database_url=f"sqlite:///{path}")
+    settings = Settings(database_url=f"sqlite:///{path}", development=True)
     engine = make_engine(settings)
     with Session(engine) as session:
         fieldwork = build_fieldwork(session, settings.secret_key, n=2)
