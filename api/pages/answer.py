@@ -26,6 +26,7 @@ from starlette.datastructures import FormData
 from api.deps import SessionDep, SettingsDep
 from survey.errors import Conflict, InvalidInput, Problem
 from survey.invitations import record_first_open
+from survey.keys import derive_keys
 from survey.models import Invitation
 from survey.optouts import opt_out_invitation
 from survey.questionnaires import AnswerPage, answer_pages
@@ -168,9 +169,12 @@ router = APIRouter(prefix="/r", include_in_schema=False)
 
 
 def csrf_token(secret_key: str, invitation: Invitation) -> str:
-    """Per-invitation form token: HMAC-SHA256(secret, "answer-form:" + salt) (RFC 2104)."""
+    """Per-invitation form token: HMAC-SHA256(answer-form key, "answer-form:" + salt) (RFC 2104).
+
+    The key is derived from ``secret_key`` for this purpose only (:mod:`survey.keys`).
+    """
     message = f"answer-form:{invitation.token_salt}".encode()
-    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.new(derive_keys(secret_key).answer_form, message, hashlib.sha256).hexdigest()
 
 
 def _language(request: Request) -> tuple[str, bool]:

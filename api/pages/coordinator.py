@@ -102,9 +102,9 @@ class SignInRequired(Exception):
 
 
 def csrf_token(settings: Settings, session_token: str) -> str:
-    """Per-session form token: HMAC-SHA256 of the session token with the secret key."""
+    """Per-session form token: HMAC-SHA256 of the session token under the staff CSRF key."""
     message = ("staff-csrf:" + session_token).encode()
-    return hmac.new(settings.secret_key.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.new(settings.keys.staff_csrf, message, hashlib.sha256).hexdigest()
 
 
 async def form_data(request: Request) -> FormData:
