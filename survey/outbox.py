@@ -14,8 +14,6 @@ message: never resent automatically, see :mod:`survey.worker`).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -341,23 +339,23 @@ def list_messages(
     return list(session.exec(query).all())
 
 
-def callback_key(settings: Settings) -> str:
-    """The shared secret the SMS gateway's callbacks must carry (``?key=...``).
-
-    Derived from the secret key (HMAC-SHA256 with a fixed label) so there is no extra setting to
-    manage, and rotating the secret key rotates it.
-    """
-    return hmac.new(settings.secret_key.encode(), b"sms-callback", hashlib.sha256).hexdigest()[:32]
-
-
 def delivery_report_url(settings: Settings) -> str:
-    """Where the gateway sends delivery reports, key included."""
-    return f"{settings.public_base_url.rstrip('/')}/sms/kannel/dlr?key={callback_key(settings)}"
+    """Where the gateway sends delivery reports; each message's URL adds its own signature.
+
+    No key travels here: :class:`survey.sms.kannel.KannelGateway` appends ``sig``, an HMAC of the
+    message id under ``settings.keys.sms_delivery_report``, to every dlr-url it hands Kannel.
+    """
+    return f"{settings.public_base_url.rstrip('/')}/sms/kannel/dlr"
 
 
 def inbound_url(settings: Settings) -> str:
-    """Where the gateway forwards replies (Kannel's ``get-url`` base; it appends the query)."""
-    return f"{settings.public_base_url.rstrip('/')}/sms/kannel/inbound/{callback_key(settings)}"
+    """Where the gateway forwards replies (Kannel's ``get-url`` base; it appends the query).
+
+    The last path segment is the inbound credential (``settings.keys.sms_inbound``, good for
+    nothing else); the platform's access log shows it as ``[redacted]``.
+    """
+    base = settings.public_base_url.rstrip("/")
+    return f"{base}/sms/kannel/inbound/{settings.keys.sms_inbound_credential}"
 
 
 def apply_delivery_report(

@@ -464,6 +464,7 @@ def make_gateway(settings: Settings) -> SmsGateway:
                 password=settings.kannel_password,
                 sender=settings.sms_sender,
                 dlr_url=delivery_report_url(settings),
+                dlr_signing_key=settings.keys.sms_delivery_report,
             )
         )
     raise InvalidInput(

@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 from sqlmodel import Session
 
+from api.access_log import redact_path
 from survey.db import make_engine
 from survey.invitations import create_invitations
 from survey.outbox import delivery_report_url, inbound_url, queue_invitation_sms
@@ -25,6 +26,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     worker.add_argument("--once", action="store_true", help="process one batch and exit")
     worker.add_argument("--batch", type=int, default=50, help="messages claimed per pass")
     worker.add_argument("--idle", type=float, default=5.0, help="seconds to wait when idle")
+    worker.add_argument(
+        "--print-inbound-url",
+        action="store_true",
+        help="print the reply (MO) URL for Kannel's get-url, key included, and exit; keep the "
+        "output out of logs",
+    )
     worker.set_defaults(handler=_worker)
 
     campaign = subparsers.add_parser("campaign", help="fieldwork steps of a campaign")
@@ -41,10 +48,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _worker(args: argparse.Namespace) -> int:
     settings = load_settings()
+    if args.print_inbound_url:
+        print(inbound_url(settings))
+        return 0
     gateway = make_gateway(settings)
     if settings.sms_gateway == "kannel":
-        print(f"delivery reports expected at {delivery_report_url(settings)}")
-        print(f"replies (Kannel KANNEL_INBOUND_URL / get-url) at {inbound_url(settings)}")
+        # The console is often a log: name the endpoints, never the inbound key.
+        print(f"delivery reports expected at {delivery_report_url(settings)} (signed per message)")
+        print(
+            f"replies (Kannel get-url) at {redact_path(inbound_url(settings))}; "
+            "`sipas worker --print-inbound-url` prints the URL with its key"
+        )
     with Session(make_engine(settings)) as session:
         report = run_worker(
             session=session,

@@ -6,7 +6,9 @@ sent as UTF-8 with ``charset=UTF-8`` and ``coding=2`` so that Kannel converts it
 asks for every delivery report (delivered 1, undelivered 2, buffered 4, SMSC accepted 8, SMSC
 rejected 16) at ``dlr-url``, which carries our message id and Kannel's escapes ``%d`` (status),
 ``%A`` (SMSC reply), ``%I`` (Kannel's id), ``%T`` (time); :func:`survey.sms.gateway.
-parse_delivery_report` reads them back.
+parse_delivery_report` reads them back. Each dlr-url also carries ``sig``, an HMAC of the message
+id under a key only the platform holds (:func:`dlr_signature`): Kannel stores and logs these
+URLs, so they hold no reusable secret, and a report for another message cannot be forged from one.
 
 Kannel answers ``202 0: Accepted for delivery`` or ``202 3: Queued for later delivery`` (older
 versions ``200 Sent.``). Its sendsms answer carries no message id, so delivery reports are
@@ -15,8 +17,10 @@ matched on our own id and that id is the gateway reference.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import quote
@@ -26,7 +30,7 @@ import httpx
 from survey.sms.encoding import SmsEncoding, detect_encoding
 from survey.sms.gateway import SendOutcome, SendResult, validate_e164
 
-__all__ = ["KannelGateway", "KannelSettings", "build_dlr_url"]
+__all__ = ["KannelGateway", "KannelSettings", "build_dlr_url", "dlr_signature"]
 
 # Kannel expands %-escapes in the dlr-url, so our id must not contain '%' or other characters
 # that would need percent-encoding.
@@ -49,6 +53,9 @@ class KannelSettings:
         Registered brandname (``from``).
     dlr_url
         Our delivery-report endpoint (no query string needed); ``None`` requests no reports.
+    dlr_signing_key
+        Key of the per-message ``sig`` parameter of each dlr-url (:func:`dlr_signature`);
+        ``None`` sends unsigned URLs, which the platform's endpoint refuses.
     dlr_mask
         Kannel DLR mask; 31 asks for all five kinds of report.
     smsc
@@ -62,6 +69,7 @@ class KannelSettings:
     password: str
     sender: str
     dlr_url: str | None = None
+    dlr_signing_key: bytes | None = field(default=None, repr=False)
     dlr_mask: int = ALL_DELIVERY_REPORTS
     smsc: str | None = None
     timeout: float = 10.0
@@ -75,7 +83,12 @@ class KannelSettings:
 
     @classmethod
     def from_state_file(
-        cls, path: str | Path, *, dlr_url: str | None = None, timeout: float = 10.0
+        cls,
+        path: str | Path,
+        *,
+        dlr_url: str | None = None,
+        dlr_signing_key: bytes | None = None,
+        timeout: float = 10.0,
     ) -> KannelSettings:
         """Read the settings written by ``scripts/kannel-start``.
 
@@ -85,6 +98,8 @@ class KannelSettings:
             The state file (``KEY=value`` lines).
         dlr_url
             Our delivery-report endpoint.
+        dlr_signing_key
+            Key that signs each message's dlr-url.
         timeout
             Seconds for each request.
 
@@ -101,6 +116,7 @@ class KannelSettings:
                 password=state["SENDSMS_PASSWORD"],
                 sender=state.get("BRANDNAME", "SIPAS"),
                 dlr_url=dlr_url,
+                dlr_signing_key=dlr_signing_key,
                 timeout=timeout,
             )
         except KeyError as error:
@@ -119,7 +135,17 @@ def read_state_file(path: str | Path) -> dict[str, str]:
     return state
 
 
-def build_dlr_url(base: str, message_id: str) -> str:
+def dlr_signature(key: bytes, message_id: str) -> str:
+    """The ``sig`` of a message's dlr-url: hex HMAC-SHA256(key, "dlr:" + id), 128 bits.
+
+    Hex has no ``%``, so Kannel leaves it as it is. Only the message id is signed: the other
+    parameters are filled in by Kannel (``%d`` ...) when it calls back.
+    """
+    digest = hmac.new(key, f"dlr:{message_id}".encode(), hashlib.sha256).hexdigest()
+    return digest[:32]
+
+
+def build_dlr_url(base: str, message_id: str, *, signing_key: bytes | None = None) -> str:
     """Build the dlr-url Kannel will call for ``message_id``.
 
     Parameters
@@ -129,12 +155,14 @@ def build_dlr_url(base: str, message_id: str) -> str:
     message_id
         Our id; letters, digits and ``._~-`` only, because Kannel expands ``%`` escapes in
         the URL.
+    signing_key
+        When given, ``&sig=`` :func:`dlr_signature` follows the id.
 
     Returns
     -------
     str
-        ``base?message_id=ID&status=%d&reply=%A&gateway_id=%I&time=%T`` (Kannel user guide,
-        escape codes of ``dlr-url``).
+        ``base?message_id=ID[&sig=S]&status=%d&reply=%A&gateway_id=%I&time=%T`` (Kannel user
+        guide, escape codes of ``dlr-url``).
 
     Raises
     ------
@@ -147,7 +175,11 @@ def build_dlr_url(base: str, message_id: str) -> str:
             "digits or '._~-' (a UUID or an integer id is fine)"
         )
     joiner = "&" if "?" in base else "?"
-    return f"{base}{joiner}message_id={quote(message_id)}&status=%d&reply=%A&gateway_id=%I&time=%T"
+    signed = "" if signing_key is None else f"&sig={dlr_signature(signing_key, message_id)}"
+    return (
+        f"{base}{joiner}message_id={quote(message_id)}{signed}"
+        "&status=%d&reply=%A&gateway_id=%I&time=%T"
+    )
 
 
 class KannelGateway:
@@ -210,7 +242,7 @@ class KannelGateway:
         }
         if s.dlr_url is not None:
             params["dlr-mask"] = str(s.dlr_mask)
-            params["dlr-url"] = build_dlr_url(s.dlr_url, message_id)
+            params["dlr-url"] = build_dlr_url(s.dlr_url, message_id, signing_key=s.dlr_signing_key)
         if s.smsc is not None:
             params["smsc"] = s.smsc
         return params

@@ -1,6 +1,10 @@
-"""Kannel's callbacks: the shared key, delivery reports, opt-out replies, garbage never a 500."""
+"""Kannel's callbacks: signed delivery reports, the inbound key, the address allow-list, forged
+callbacks refused with 403 and no change, garbage never a 500."""
 
 from __future__ import annotations
+
+from dataclasses import replace
+from ipaddress import ip_network
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
@@ -8,8 +12,9 @@ from sqlmodel import Session, col, select
 from api.app import create_app
 from survey.invitations import create_invitations
 from survey.models import Invitation, SmsMessage, SmsOptOut
-from survey.outbox import callback_key, queue_invitation_sms
+from survey.outbox import queue_invitation_sms
 from survey.settings import Settings
+from survey.sms.kannel import dlr_signature
 from survey.worker import process_batch
 from tests.survey.campaign_factory import NOW, build_fieldwork
 from tests.survey.fake_sms import FakeClock, RecordingGateway
@@ -26,46 +31,60 @@ def _sent(session: Session, settings: Settings) -> list[SmsMessage]:
     return list(session.exec(select(SmsMessage).order_by(col(SmsMessage.id))))
 
 
-def test_delivery_reports(settings: Settings, session: Session) -> None:
-    messages = _sent(session, settings)
-    key = callback_key(settings)
-    with TestClient(create_app(settings)) as client:
-        ok = client.get(
-            f"/sms/kannel/dlr?key={key}&message_id={messages[0].id}&status=1&reply=DELIVRD"
-            "&gateway_id=7&time=1772420400"
-        )
-        assert ok.json() == {"status": "recorded"}
-        failed = client.get(f"/sms/kannel/dlr?key={key}&message_id={messages[1].id}&status=16")
-        assert failed.status_code == 200
-        buffered = client.get(f"/sms/kannel/dlr?key={key}&message_id={messages[2].id}&status=4")
-        assert buffered.status_code == 200
-        unknown = client.get(f"/sms/kannel/dlr?key={key}&message_id=999999&status=1")
-        assert unknown.json() == {"status": "ignored"}
+def _dlr(settings: Settings, message_id: object, status: int, extra: str = "") -> str:
+    sig = dlr_signature(settings.keys.sms_delivery_report, str(message_id))
+    return f"/sms/kannel/dlr?message_id={message_id}&sig={sig}&status={status}{extra}"
+
+
+def _statuses(session: Session) -> list[str]:
     session.expire_all()
-    statuses = [m.status for m in session.exec(select(SmsMessage).order_by(col(SmsMessage.id)))]
-    assert statuses == ["delivered", "failed", "sent"]
+    return [m.status for m in session.exec(select(SmsMessage).order_by(col(SmsMessage.id)))]
+
+
+def test_signed_delivery_reports_are_recorded(settings: Settings, session: Session) -> None:
+    messages = _sent(session, settings)
+    with TestClient(create_app(settings)) as client:
+        ok = client.get(_dlr(settings, messages[0].id, 1, "&reply=DELIVRD&gateway_id=7&time=1"))
+        assert ok.json() == {"status": "recorded"}
+        assert client.get(_dlr(settings, messages[1].id, 16)).status_code == 200
+        assert client.get(_dlr(settings, messages[2].id, 4)).status_code == 200
+        assert client.get(_dlr(settings, 999999, 1)).json() == {"status": "ignored"}
+    assert _statuses(session) == ["delivered", "failed", "sent"]
     invitations = session.exec(select(Invitation).order_by(col(Invitation.id))).all()
     assert [i.sms_status for i in invitations] == ["delivered", "failed", "sent"]
 
 
-def test_key_is_required(settings: Settings, session: Session) -> None:
+def test_forged_delivery_reports_are_refused_and_change_nothing(
+    settings: Settings, session: Session
+) -> None:
     messages = _sent(session, settings)
+    first, second = messages[0].id, messages[1].id
+    other_key = replace(settings, secret_key="another-secret-key-0123456789-abcdefgh")
+    # A signature copied from one message's URL (say from Kannel's log) used for another.
+    copied = dlr_signature(settings.keys.sms_delivery_report, str(first))
+    legacy_key = "0123456789abcdef0123456789abcdef"
     with TestClient(create_app(settings)) as client:
         for url in (
-            f"/sms/kannel/dlr?message_id={messages[0].id}&status=1",
-            f"/sms/kannel/dlr?key=wrong&message_id={messages[0].id}&status=1",
-            "/sms/kannel/inbound?sender=0912340000&text=STOP",
-            "/sms/kannel/inbound/wrong?sender=0912340000&text=STOP",
+            f"/sms/kannel/dlr?message_id={first}&status=2",
+            f"/sms/kannel/dlr?message_id={first}&sig=&status=2",
+            f"/sms/kannel/dlr?message_id={first}&sig=wrong&status=2",
+            f"/sms/kannel/dlr?message_id={second}&sig={copied}&status=2",
+            # Our parser acts on the last message_id: the signature must be for that one.
+            f"/sms/kannel/dlr?message_id={first}&sig={copied}&message_id={second}&status=2",
+            f"/sms/kannel/dlr?key={legacy_key}&message_id={first}&status=2",
+            _dlr(other_key, first, 2),
+            f"/sms/kannel/dlr?message_id={first}&sig=wrong&status=banana",
+            "/sms/kannel/dlr",
         ):
-            assert client.get(url).status_code == 403, url
-    session.expire_all()
-    assert session.exec(select(SmsOptOut)).all() == []
-    assert {m.status for m in session.exec(select(SmsMessage))} == {"sent"}
+            response = client.get(url)
+            assert response.status_code == 403, url
+            assert response.json()["detail"][0]["loc"] == ["query", "sig"], url
+    assert _statuses(session) == ["sent", "sent", "sent"]
 
 
 def test_inbound_opt_out_with_key_in_path_or_query(settings: Settings, session: Session) -> None:
     _sent(session, settings)
-    key = callback_key(settings)
+    key = settings.keys.sms_inbound_credential
     with TestClient(create_app(settings)) as client:
         hello = client.get(f"/sms/kannel/inbound?key={key}&sender=%2B84912340000&text=xin+chao")
         assert hello.json() == {"status": "ignored"}
@@ -86,19 +105,69 @@ def test_inbound_opt_out_with_key_in_path_or_query(settings: Settings, session: 
     assert opted == [False, True, True]
 
 
+def test_forged_opt_outs_are_refused_and_change_nothing(
+    settings: Settings, session: Session
+) -> None:
+    _sent(session, settings)
+    # Neither the delivery-report key nor the old shared key opens the inbound endpoint.
+    dlr_key = settings.keys.sms_delivery_report.hex()
+    other = replace(settings, secret_key="another-secret-key-0123456789-abcdefgh")
+    with TestClient(create_app(settings)) as client:
+        for url in (
+            "/sms/kannel/inbound?sender=0912340000&text=STOP",
+            "/sms/kannel/inbound?key=&sender=0912340000&text=STOP",
+            "/sms/kannel/inbound/wrong?sender=0912340000&text=STOP",
+            f"/sms/kannel/inbound/{dlr_key}?sender=0912340000&text=STOP",
+            f"/sms/kannel/inbound/{other.keys.sms_inbound_credential}?sender=0912340000&text=STOP",
+        ):
+            assert client.get(url).status_code == 403, url
+    session.expire_all()
+    assert session.exec(select(SmsOptOut)).all() == []
+    assert all(i.opted_out_at is None for i in session.exec(select(Invitation)))
+
+
+def test_allowed_addresses(settings: Settings, session: Session) -> None:
+    messages = _sent(session, settings)
+    key = settings.keys.sms_inbound_credential
+    # TestClient's requests come from the address "testclient": not an address at all.
+    elsewhere = replace(settings, kannel_allowed_addresses=(ip_network("10.9.8.7/32"),))
+    with TestClient(create_app(elsewhere)) as client:
+        denied = client.get(_dlr(elsewhere, messages[0].id, 1))
+        assert denied.status_code == 403
+        assert denied.json()["detail"][0]["loc"] == ["client"]
+        stop = client.get(f"/sms/kannel/inbound/{key}?sender=0912340001&text=Huy")
+        assert stop.status_code == 403
+    assert _statuses(session) == ["sent", "sent", "sent"]
+    gateway = replace(settings, kannel_allowed_addresses=(ip_network("10.9.8.0/24"),))
+    with TestClient(create_app(gateway), client=("10.9.8.7", 50000)) as client:
+        assert client.get(_dlr(gateway, messages[0].id, 1)).json() == {"status": "recorded"}
+    assert _statuses(session) == ["delivered", "sent", "sent"]
+    with TestClient(create_app(gateway), client=("10.9.9.1", 50000)) as client:
+        assert client.get(_dlr(gateway, messages[1].id, 1)).status_code == 403
+    assert _statuses(session) == ["delivered", "sent", "sent"]
+
+
 def test_garbage_is_a_400_never_a_500(settings: Settings, session: Session) -> None:
-    key = callback_key(settings)
+    key = settings.keys.sms_inbound_credential
+
+    def signed(message_id: str, rest: str) -> str:
+        sig = dlr_signature(settings.keys.sms_delivery_report, message_id)
+        return f"message_id={message_id}&sig={sig}{rest}"
+
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         for query in (
-            f"key={key}",
-            f"key={key}&message_id=1",
-            f"key={key}&message_id=1&status=banana",
-            f"key={key}&message_id=1&status=3",
-            f"key={key}&message_id=%FF%FE&status=1&time=notatime",
-            f"key={key}&message_id=-1&status=1&time=99999999999999999999",
+            signed("1", ""),
+            signed("1", "&status=banana"),
+            signed("1", "&status=3"),
+            signed("1", "&status=1&time=notatime"),
+            signed("-1", "&status=1&time=99999999999999999999"),
+            "message_id=%FF%FE&sig=x&status=1",
         ):
             response = client.get(f"/sms/kannel/dlr?{query}")
-            assert response.status_code in (200, 400, 422), (query, response.status_code)
+            assert response.status_code in (200, 400, 403, 422), (query, response.status_code)
+        bad_status = client.get(f"/sms/kannel/dlr?{signed('1', '&status=banana')}")
+        assert bad_status.status_code in (400, 422)
+        assert bad_status.json()["detail"][0]["loc"] == ["query", "status"]
         for query in (
             f"key={key}",
             f"key={key}&sender=&text=STOP",

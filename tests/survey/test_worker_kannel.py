@@ -51,7 +51,7 @@ def kannel_state(app_port: int, tmp_path_factory: pytest.TempPathFactory) -> Ite
     if os.environ.get("SIPAS_TEST_SKIP_KANNEL") == "1":
         pytest.skip("SIPAS_TEST_SKIP_KANNEL=1")
     state_file = tmp_path_factory.mktemp("kannel-e2e") / "kannel.state"
-    live = Settings(public_base_url=f"http://127.0.0.1:{app_port}")
+    live = Settings(public_base_url=f"http://127.0.0.1:{app_port}", development=True)
     env = {**os.environ, "PYTHON": sys.executable, "KANNEL_INBOUND_URL": inbound_url(live)}
     started = subprocess.run(
         [str(REPO / "scripts" / "kannel-start"), str(state_file)],
@@ -122,7 +122,11 @@ def test_worker_kannel_dlr_and_opt_out(
     create_invitations(session=session, settings=served, campaign_id=fw.campaign.id)
     queue_invitation_sms(session=session, settings=served, campaign_id=fw.campaign.id)
     gateway = KannelGateway(
-        KannelSettings.from_state_file(kannel_state, dlr_url=delivery_report_url(served))
+        KannelSettings.from_state_file(
+            kannel_state,
+            dlr_url=delivery_report_url(served),
+            dlr_signing_key=served.keys.sms_delivery_report,
+        )
     )
     before = len(_mt_lines(state))
     with gateway:

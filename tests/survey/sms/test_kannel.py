@@ -11,7 +11,13 @@ import httpx
 import pytest
 
 from survey.sms.gateway import SendOutcome, parse_delivery_report
-from survey.sms.kannel import KannelGateway, KannelSettings, build_dlr_url, read_state_file
+from survey.sms.kannel import (
+    KannelGateway,
+    KannelSettings,
+    build_dlr_url,
+    dlr_signature,
+    read_state_file,
+)
 
 SETTINGS = KannelSettings(
     sendsms_url="http://127.0.0.1:13013/cgi-bin/sendsms",
@@ -172,3 +178,21 @@ def test_settings_from_state_file(tmp_path: Path) -> None:
 def test_dlr_url_with_percent_is_refused() -> None:
     with pytest.raises(ValueError, match="dlr_url"):
         KannelSettings("http://k/cgi-bin/sendsms", "u", "p", "S", dlr_url="http://h/dlr?k=a%20b")
+
+
+def test_signed_dlr_url_carries_a_per_message_signature() -> None:
+    key = bytes(range(32))
+    url = build_dlr_url("http://h/sms/kannel/dlr", "42", signing_key=key)
+    assert url.startswith(f"http://h/sms/kannel/dlr?message_id=42&sig={dlr_signature(key, '42')}&")
+    assert url.endswith("&status=%d&reply=%A&gateway_id=%I&time=%T")
+    signature = dlr_signature(key, "42")
+    assert len(signature) == 32 and set(signature) <= set("0123456789abcdef")
+    assert dlr_signature(key, "43") != signature
+    assert dlr_signature(bytes(32), "42") != signature
+    settings = KannelSettings(
+        "http://k/cgi-bin/sendsms", "u", "p", "S", dlr_url="http://h/dlr", dlr_signing_key=key
+    )
+    assert key.hex() not in repr(settings) and str(key) not in repr(settings)
+    with KannelGateway(settings) as gateway:
+        params = gateway.request_params("7", "+8491", "x")
+    assert f"sig={dlr_signature(key, '7')}" in params["dlr-url"]
