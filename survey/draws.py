@@ -44,6 +44,7 @@ from sampling.draws import draw_stratified, draw_systematic
 from sampling.errors import SamplingError
 from sampling.pps import draw_two_stage
 from sampling.reproducibility import DrawRecord, library_version, resolve_seed, stream
+from survey.audit import SYSTEM_ACTOR, record_event
 from survey.designs import (
     Allocation,
     FrameArrays,
@@ -520,6 +521,7 @@ def export_sample(
     fmt: ExportFormat = "csv",
     include_phones: bool = False,
     viewer: StaffUser | None = None,
+    address: str | None = None,
 ) -> SampleExport:
     """The sample of a draw as a CSV or XLSX file, streamed in chunks.
 
@@ -556,6 +558,21 @@ def export_sample(
                 "sample without phones"
             )
         scope = user_scope(session=session, user=viewer)
+    # On file (committed) before the first row streams; ``address`` is the caller's IP.
+    record_event(
+        session=session,
+        action="export.sample",
+        actor=viewer,
+        actor_name="" if viewer is not None else SYSTEM_ACTOR,
+        target=f"draw:{draw_id}",
+        details={
+            "phones_included": include_phones,
+            "format": fmt,
+            "scoped": scope.agencies is not None or scope.provinces is not None,
+        },
+        address=address,
+    )
+    session.commit()
     columns = EXPORT_COLUMNS + ((PHONE_COLUMN,) if include_phones else ())
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine

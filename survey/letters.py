@@ -15,9 +15,10 @@ import segno
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from survey.audit import SYSTEM_ACTOR, record_event
 from survey.campaigns import get_campaign
 from survey.invitations import invitation_link
-from survey.models import Dossier, Invitation, SampleUnit
+from survey.models import Dossier, Invitation, SampleUnit, StaffUser
 from survey.outbox import deadline_text
 from survey.settings import Settings
 from survey.tokens import make_token
@@ -64,6 +65,8 @@ def render_letters(
     campaign_id: int,
     channel: str | None = "letter",
     invitation_ids: Sequence[int] | None = None,
+    actor: StaffUser | None = None,
+    address: str | None = None,
 ) -> str:
     """A printable HTML document with one letter per invitation.
 
@@ -73,6 +76,8 @@ def render_letters(
         ``"letter"`` (default: invitations without a phone), ``"sms"`` or ``None`` for all.
     invitation_ids
         Only these invitations.
+    actor, address
+        Who prints (recorded in the audit log, with the count, never the links).
 
     Completed, opted-out and revoked invitations get no letter.
     """
@@ -107,6 +112,17 @@ def render_letters(
         )
         for salt, agency, procedure in session.exec(query)
     ]
+    # Letters carry personal links: printing them is recorded, whoever asks.
+    record_event(
+        session=session,
+        action="letters.printed",
+        actor=actor,
+        actor_name="" if actor is not None else SYSTEM_ACTOR,
+        target=f"campaign:{campaign_id}",
+        details={"letters": len(letters), "channel": channel or "all"},
+        address=address,
+    )
+    session.commit()
     body = "\n".join(letters) or '<p class="no-print">Không có thư nào cần in.</p>'
     return f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8">

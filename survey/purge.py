@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from survey.audit import SYSTEM_ACTOR, record_event
 from survey.campaigns import get_campaign
 from survey.errors import Conflict, Problem
 from survey.models import (
@@ -24,6 +25,7 @@ from survey.models import (
     Draw,
     Invitation,
     SmsMessage,
+    StaffUser,
     utcnow,
 )
 
@@ -49,9 +51,14 @@ def _frame_id(session: Session, draw_id: int) -> int:
 
 
 def purge_contacts(
-    *, session: Session, campaign_id: int, now: datetime | None = None
+    *,
+    session: Session,
+    campaign_id: int,
+    now: datetime | None = None,
+    actor: StaffUser | None = None,
+    address: str | None = None,
 ) -> PurgeReport:
-    """Delete the campaign's phone numbers once fieldwork is over.
+    """Delete the campaign's phone numbers once fieldwork is over (recorded in the audit log).
 
     Raises
     ------
@@ -104,6 +111,19 @@ def purge_contacts(
                 select(Dossier.id).where(col(Dossier.frame_id) == frame_id)
             )
         )
+    )
+    record_event(
+        session=session,
+        action="campaign.purged",
+        actor=actor,
+        actor_name="" if actor is not None else SYSTEM_ACTOR,
+        target=f"campaign:{campaign_id}",
+        details={
+            "invitations": int(getattr(invitations, "rowcount", 0)),
+            "messages": int(getattr(messages, "rowcount", 0)),
+            "contacts": int(getattr(contacts, "rowcount", 0)),
+        },
+        address=address,
     )
     campaign.contact_purged_at = now
     session.add(campaign)

@@ -18,8 +18,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from survey.audit import SYSTEM_ACTOR, record_event
 from survey.errors import Conflict, InvalidInput, NotFound, Problem
-from survey.models import Questionnaire, utcnow
+from survey.models import Questionnaire, StaffUser, utcnow
 
 NOT_APPLICABLE = 0
 BUILTIN_FILES = ("sipas-service-v1.json",)
@@ -238,13 +239,28 @@ def update_draft(
     return row
 
 
-def publish_questionnaire(*, session: Session, questionnaire_id: int) -> Questionnaire:
-    """Freeze a draft; publishing twice is a no-op."""
+def publish_questionnaire(
+    *,
+    session: Session,
+    questionnaire_id: int,
+    actor: StaffUser | None = None,
+    address: str | None = None,
+) -> Questionnaire:
+    """Freeze a draft (recorded in the audit log); publishing twice is a no-op."""
     row = get_questionnaire(session=session, questionnaire_id=questionnaire_id)
     if row.status != "published":
         row.status = "published"
         row.published_at = utcnow()
         session.add(row)
+        record_event(
+            session=session,
+            action="questionnaire.published",
+            actor=actor,
+            actor_name="" if actor is not None else SYSTEM_ACTOR,
+            target=f"questionnaire:{questionnaire_id}",
+            details={"code": row.code, "version": row.version},
+            address=address,
+        )
         session.commit()
         session.refresh(row)
     return row

@@ -64,6 +64,7 @@ from analysis.questionnaire_tree import QuestionnaireTreeError, parse_questionna
 from analysis.reliability import ReliabilityRule, flag_cells
 from analysis.variance import LonelyPsuError
 from analysis.weights import adjust_nonresponse
+from survey.audit import SYSTEM_ACTOR, record_event
 from survey.designs import PSU_COLUMNS
 from survey.draws import population_by_stratum
 from survey.errors import Conflict, InvalidInput, NotFound, Problem
@@ -82,6 +83,7 @@ from survey.models import (
     Questionnaire,
     Response,
     SampleUnit,
+    StaffUser,
     utcnow,
 )
 from survey.models.releases import ReleaseStatus
@@ -711,8 +713,14 @@ def list_releases(
     return list(session.exec(stmt).all())
 
 
-def publish_release(*, session: Session, release_id: int) -> IndexRelease:
-    """Publish a draft release (its figures never change afterwards); commits.
+def publish_release(
+    *,
+    session: Session,
+    release_id: int,
+    actor: StaffUser | None = None,
+    address: str | None = None,
+) -> IndexRelease:
+    """Publish a draft release (its figures never change afterwards); recorded and committed.
 
     Raises
     ------
@@ -728,6 +736,15 @@ def publish_release(*, session: Session, release_id: int) -> IndexRelease:
     release.status = ReleaseStatus.PUBLISHED.value
     release.published_at = utcnow()
     session.add(release)
+    record_event(
+        session=session,
+        action="release.published",
+        actor=actor,
+        actor_name="" if actor is not None else SYSTEM_ACTOR,
+        target=f"release:{release_id}",
+        details={"campaign_id": release.campaign_id, "name": release.name[:100]},
+        address=address,
+    )
     session.commit()
     session.refresh(release)
     return release
