@@ -8,6 +8,18 @@ column, so a 5-million-row file is read with constant memory.
   "Unicode text"); the delimiter is ``,``, ``;`` (Excel with a Vietnamese or European locale) or a
   tab, chosen from the header line, where it cannot be part of a value.
 - XLSX: the first worksheet, read with ``openpyxl`` in read-only mode; date cells arrive as dates.
+  A workbook is a zip of XML files, so it is checked before ``openpyxl`` opens it: the zip's
+  directory must be readable, the members must not decompress to more than
+  :attr:`XlsxLimits.max_total_bytes` in all, nor any large member at more than
+  :attr:`XlsxLimits.max_ratio` times its compressed size (a "zip bomb"), and the shared strings,
+  which ``openpyxl`` keeps in memory, must stay under :attr:`XlsxLimits.max_shared_strings_bytes`.
+  In the worksheets no stretch of XML between two rows may pass :attr:`XlsxLimits.max_row_bytes`,
+  nor may they have more rows than Excel allows (checked on the decompressed bytes before
+  ``openpyxl`` parses them), so one giant row or a flood of empty ones cannot fill the memory
+  either. The XML is parsed by ``defusedxml`` (``openpyxl`` uses it when it is installed, and
+  the reader refuses to run without it): entity declarations are refused. A damaged, truncated
+  or hostile workbook is an :class:`~survey.errors.InvalidInput` naming the file, never a
+  traceback.
 
 Row numbers are those the coordinator sees in Excel: the header is row 1, the first data row is 2.
 Entirely blank rows are skipped (spreadsheets often end with some) but keep their numbers.
@@ -19,6 +31,7 @@ import codecs
 import csv
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
@@ -26,7 +39,7 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import IO, Any
 
-from survey.errors import InvalidInput, Problem
+from survey.errors import InvalidInput, Problem, SipasError
 
 FIELDS: tuple[str, ...] = (
     "dossier_code",
@@ -94,6 +107,26 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _QUOTED = re.compile(r'"[^"]*"')
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
+_SHARED_STRINGS = re.compile(r"(^|/)sharedStrings\.xml$", re.IGNORECASE)
+_WORKSHEET = re.compile(r"(^|/)worksheets/[^/]+\.xml$", re.IGNORECASE)
+_ROW_TAG = re.compile(rb"</?(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+MAX_WORKSHEET_ROWS = 1_048_576  # Excel's limit; openpyxl would pad a gap in row numbers forever
+
+
+@dataclass(frozen=True)
+class XlsxLimits:
+    """Bounds on what a workbook may decompress to (see the module docstring).
+
+    The defaults let through the largest sheet Excel can save (1,048,576 rows of a frame's
+    13 columns decompress to well under 1 GB, at 5-20 times their compressed size) and stop zip
+    bombs, whose members decompress at hundreds or thousands of times their size.
+    """
+
+    max_total_bytes: int = 1 << 30
+    max_ratio: float = 100.0
+    ratio_applies_above: int = 1 << 20  # small members (styles, themes) may compress better
+    max_shared_strings_bytes: int = 256 << 20
+    max_row_bytes: int = 1 << 20  # a frame's row is a few kilobytes of XML
 
 
 def normalise_header(text: object) -> str:
@@ -229,8 +262,18 @@ class FrameReader:
         The CSV delimiter detected (empty for XLSX).
     """
 
-    def __init__(self, path: Path | str, column_map: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        column_map: Mapping[str, str] | None = None,
+        *,
+        display_name: str | None = None,
+        xlsx_limits: XlsxLimits | None = None,
+    ) -> None:
         self.path = Path(path)
+        # Messages name the file as the coordinator knows it, not the server's temporary copy.
+        self.display_name = display_name or self.path.name
+        self.xlsx_limits = xlsx_limits or XlsxLimits()
         self.delimiter = ""
         self._handle: IO[Any] | None = None
         self._workbook: Any = None
@@ -241,7 +284,7 @@ class FrameReader:
         except OSError as exc:
             raise InvalidInput(
                 f"cannot read {self.path}: {exc.strerror}",
-                [Problem(("file",), f"cannot read {self.path.name}: check the path")],
+                [Problem(("file",), f"cannot read {self.display_name}: check the path")],
             ) from exc
         if magic.startswith(_OLE_MAGIC):
             raise InvalidInput(
@@ -268,20 +311,133 @@ class FrameReader:
             raise
 
     def _open_xlsx(self) -> list[Any] | None:
+        self._check_zip()
         import openpyxl  # the import costs ~0.3 s; CSV imports do not pay it
-        from openpyxl.utils.exceptions import InvalidFileException
 
+        if not openpyxl.DEFUSEDXML:
+            # openpyxl falls back to the standard library's XML parser, which expands entities.
+            raise InvalidInput(
+                "XLSX files cannot be read safely on this server",
+                [
+                    Problem(
+                        ("file",),
+                        f"{self.display_name}: this server reads .xlsx only with defusedxml "
+                        "(installed, and OPENPYXL_DEFUSEDXML not set to False); upload the file "
+                        "as CSV UTF-8 meanwhile",
+                    )
+                ],
+            )
         try:
             self._workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
-        except (InvalidFileException, KeyError, OSError, ValueError) as exc:
-            raise InvalidInput(
-                "the workbook cannot be opened",
-                [Problem(("file",), f"the .xlsx file is damaged or not a workbook ({exc})")],
-            ) from exc
-        sheet = self._workbook.worksheets[0]
-        self._rows = sheet.iter_rows(values_only=True)
-        first = next(self._rows, None)
+            if not self._workbook.worksheets:
+                raise ValueError("the workbook has no worksheet")
+            sheet = self._workbook.worksheets[0]
+            self._rows = self._guarded(sheet.iter_rows(values_only=True))
+        except SipasError:
+            self.close()
+            raise
+        except Exception as exc:  # openpyxl raises anything on a damaged workbook
+            self.close()
+            raise self._damaged(exc) from exc
+        try:
+            first = next(self._rows, None)
+        except SipasError:
+            self.close()
+            raise
         return None if first is None else list(first)
+
+    def _damaged(self, exc: BaseException) -> InvalidInput:
+        return InvalidInput(
+            f"the workbook {self.display_name} cannot be read",
+            [
+                Problem(
+                    ("file",),
+                    f"{self.display_name} is damaged, truncated or not a workbook "
+                    f"({self._reason(exc)}): open it in Excel and save it again as .xlsx, or "
+                    "save it as CSV UTF-8",
+                )
+            ],
+        )
+
+    def _reason(self, exc: BaseException) -> str:
+        # openpyxl wraps the first error in its own; the innermost one says what is wrong.
+        root = exc
+        while (inner := root.__cause__ or root.__context__) is not None and inner is not root:
+            root = inner
+        if type(root).__module__.startswith("defusedxml"):
+            return "it declares XML entities, which no spreadsheet program writes"
+        text = str(root).strip().splitlines()[0] if str(root).strip() else type(root).__name__
+        # Never show the server's temporary path.
+        return text.replace(str(self.path), self.display_name)[:200]
+
+    def _too_big(self, what: str) -> InvalidInput:
+        return InvalidInput(
+            f"the workbook {self.display_name} is too large to read",
+            [
+                Problem(
+                    ("file",),
+                    f"{self.display_name} {what}: this is either not a real workbook (a "
+                    '"zip bomb") or too large; split the list into several files, or save it '
+                    "as CSV UTF-8",
+                )
+            ],
+        )
+
+    def _check_zip(self) -> None:
+        """Bound what the workbook decompresses to, reading only the zip's directory."""
+        limits = self.xlsx_limits
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                members = archive.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+            raise self._damaged(exc) from exc
+        total = 0
+        for member in members:
+            total += member.file_size
+            if total > limits.max_total_bytes:
+                raise self._too_big(
+                    f"would decompress to more than {limits.max_total_bytes:,} bytes"
+                )
+            ratio = member.file_size / max(member.compress_size, 1)
+            if member.file_size > limits.ratio_applies_above and ratio > limits.max_ratio:
+                raise self._too_big(
+                    f"has a part ({member.filename}) that decompresses to {ratio:,.0f} times its "
+                    f"size (at most {limits.max_ratio:,.0f} times is accepted)"
+                )
+            if (
+                _SHARED_STRINGS.search(member.filename)
+                and member.file_size > limits.max_shared_strings_bytes
+            ):
+                raise self._too_big(
+                    f"has more shared text than {limits.max_shared_strings_bytes:,} bytes"
+                )
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                for member in members:
+                    if not _WORKSHEET.search(member.filename):
+                        continue
+                    with archive.open(member) as stream:
+                        problem = _scan_worksheet(stream, limits.max_row_bytes)
+                    if problem is not None:
+                        raise self._too_big(problem)
+        except SipasError:
+            raise
+        except Exception as exc:  # bad CRC, truncated deflate data, encrypted member...
+            raise self._damaged(exc) from exc
+
+    def _guarded(self, rows: Iterator[Any]) -> Iterator[Any]:
+        """The sheet's rows, with openpyxl's errors on damaged data turned into InvalidInput."""
+        count = 0
+        try:
+            for row in rows:
+                count += 1
+                if count > MAX_WORKSHEET_ROWS:
+                    raise self._too_big(f"has more than {MAX_WORKSHEET_ROWS:,} rows")
+                yield row
+        except SipasError:
+            raise
+        except Exception as exc:
+            raise self._damaged(exc) from exc
 
     def _open_csv(self, magic: bytes) -> list[str] | None:
         lines: Iterator[str]
@@ -424,9 +580,48 @@ def _not_utf8(row_number: int) -> InvalidInput:
     )
 
 
-def open_frame_file(path: Path | str, column_map: Mapping[str, str] | None = None) -> FrameReader:
-    """Open a CSV or XLSX frame file for streaming (see :class:`FrameReader`)."""
-    return FrameReader(path, column_map)
+def _scan_worksheet(stream: IO[bytes], max_row_bytes: int) -> str | None:
+    """Why a worksheet's XML is unsafe to hand to openpyxl, or ``None``.
+
+    openpyxl builds each row whole in memory (and, for a sheet without a ``<dimension>``, keeps
+    one emptied element per row while it looks for one), so the row count and the longest
+    stretch of XML without a row tag are bounded here, on the decompressed bytes, without
+    parsing them.
+    """
+    rows = 0
+    since_tag = 0  # bytes since the last <row ...> or </row> began
+    tail = b""  # the end of the previous chunk: a tag may straddle two chunks
+    while chunk := stream.read(1 << 20):
+        window = tail + chunk
+        last_start = -1
+        for match in _ROW_TAG.finditer(window):
+            if match.end() <= len(tail):
+                continue  # wholly in the previous chunk: already counted
+            last_start = match.start()
+            if window[match.start() + 1 : match.start() + 2] != b"/":
+                rows += 1
+        since_tag = len(window) - last_start if last_start >= 0 else since_tag + len(chunk)
+        if rows > MAX_WORKSHEET_ROWS:
+            return f"has more than {MAX_WORKSHEET_ROWS:,} rows"
+        if since_tag > max_row_bytes:
+            return f"has a row longer than {max_row_bytes:,} bytes of XML"
+        tail = window[-32:]
+    return None
+
+
+def open_frame_file(
+    path: Path | str,
+    column_map: Mapping[str, str] | None = None,
+    *,
+    display_name: str | None = None,
+    xlsx_limits: XlsxLimits | None = None,
+) -> FrameReader:
+    """Open a CSV or XLSX frame file for streaming (see :class:`FrameReader`).
+
+    ``display_name`` is the file's name as its sender knows it (an upload's name; the server's
+    copy has a name of its own), used in every message.
+    """
+    return FrameReader(path, column_map, display_name=display_name, xlsx_limits=xlsx_limits)
 
 
 __all__ = [
@@ -435,6 +630,7 @@ __all__ = [
     "REQUIRED_FIELDS",
     "FrameReader",
     "RowBatch",
+    "XlsxLimits",
     "normalise_header",
     "open_frame_file",
     "resolve_columns",
