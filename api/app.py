@@ -10,7 +10,10 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api.access_log import install_access_log_redaction
+from api.api_docs import STATIC_PACKAGES, install_docs
 from api.errors import install_error_handlers
+from api.security_headers import SecurityHeaders
 from survey.db import make_engine
 from survey.settings import Settings, check_secret_key, load_settings
 
@@ -48,11 +51,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Sample surveys of citizens' satisfaction with public administrative services",
         version="0.1.0",
         lifespan=lifespan,
+        # /docs is served offline under the site's CSP by api.api_docs; no CDN, no ReDoc.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     install_error_handlers(app)
     for module_name in ROUTER_MODULES:
         app.include_router(import_module(module_name).router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(
+        "/static", StaticFiles(directory=STATIC_DIR, packages=STATIC_PACKAGES), name="static"
+    )
+    install_docs(app)
+    # Added last, so it wraps every other middleware: their responses get the headers too.
+    app.add_middleware(SecurityHeaders)
+    install_access_log_redaction()
     return app

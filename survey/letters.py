@@ -23,18 +23,6 @@ from survey.outbox import deadline_text
 from survey.settings import Settings
 from survey.tokens import make_token
 
-_STYLE = """
-body { font-family: "Times New Roman", serif; margin: 0; }
-.letter { width: 170mm; min-height: 250mm; margin: 0 auto; padding: 20mm 0;
-          page-break-after: always; break-after: page; }
-.letter:last-child { page-break-after: auto; break-after: auto; }
-h1 { font-size: 16pt; text-align: center; }
-.link { font-family: monospace; font-size: 11pt; word-break: break-all; }
-.qr svg { width: 45mm; height: 45mm; }
-@media print { .no-print { display: none; } }
-"""
-
-
 def qr_svg(link: str) -> str:
     """The link as an inline SVG QR code (error correction M, survives a creased letter)."""
     return str(segno.make(link, error="m", micro=False).svg_inline(scale=4, border=2))
@@ -127,7 +115,7 @@ def render_letters(
     return f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8">
 <title>Thư mời — {escape(campaign.name)}</title>
-<style>{_STYLE}</style></head>
+<link rel="stylesheet" href="/static/letters.css"></head>
 <body>
 {body}
 </body></html>"""

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import uvicorn
 
+from api.access_log import uvicorn_log_config
 from api.app import create_app
 from survey.db import make_engine, upgrade_database
 from survey.demo import DemoFieldwork, DemoSummary, build_demo
@@ -111,5 +112,11 @@ def _demo(args: argparse.Namespace) -> int:
     print_summary(summary, args, settings)
     if args.no_serve:
         return 0
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        log_config=uvicorn_log_config(),
+    )
     return 0

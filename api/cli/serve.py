@@ -6,6 +6,7 @@ import argparse
 
 import uvicorn
 
+from api.access_log import uvicorn_log_config
 from api.app import create_app
 from survey.db import upgrade_database
 from survey.settings import load_settings
@@ -21,5 +22,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _serve(args: argparse.Namespace) -> int:
     settings = load_settings()
     upgrade_database(settings.database_url)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        # The access log names every request path: tokens and keys are redacted first.
+        log_config=uvicorn_log_config(),
+    )
     return 0
