@@ -43,7 +43,7 @@ from api.app import create_app  # noqa: E402
 from api.deps import SessionDep  # noqa: E402
 from api.pages.answer import csrf_token  # noqa: E402
 from survey.db import make_engine, upgrade_database  # noqa: E402
-from survey.models import Invitation, Response, SampleUnit, utcnow  # noqa: E402
+from survey.models import Invitation, Response, SampleUnit  # noqa: E402
 from survey.settings import Settings  # noqa: E402
 from tests.survey.responses_fixtures import build_fieldwork, full_answers  # noqa: E402
 
@@ -112,7 +112,6 @@ def prepare(url: str, k: int) -> list[tuple[str, str]]:
             .join(SampleUnit, col(SampleUnit.id) == col(Invitation.sample_unit_id))
             .order_by(col(Invitation.id))
         ).all()
-        now = utcnow()
         drafts = [
             {
                 "campaign_id": fieldwork.campaign_id,
@@ -130,7 +129,6 @@ def prepare(url: str, k: int) -> list[tuple[str, str]]:
                 "level": "commune",
                 "procedure_field": "Hộ tịch",
                 "channel": "direct",
-                "started_at": now,
             }
             for invitation, unit in rows
         ]

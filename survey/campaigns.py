@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from survey.errors import Conflict, InvalidInput, NotFound, Problem
-from survey.models import Campaign, Draw, Questionnaire, SmsMessage, utcnow
+from survey.models import Campaign, Draw, Questionnaire, Response, SmsMessage, utcnow
 from survey.sms.templates import SmsTemplate, TemplateError
 
 # Variables a campaign's templates may use; the outbox supplies exactly these.
@@ -223,3 +223,10 @@ def close_campaign(*, session: Session, campaign_id: int) -> Campaign:
     session.commit()
     session.refresh(campaign)
     return campaign
+    # Drafts left unsubmitted lose their link to the invitation too (docs/privacy.md): no one
+    # can resume them any more, and analysts may still use them as partial answers.
+    session.execute(
+        update(Response)
+        .where(col(Response.campaign_id) == campaign_id, col(Response.invitation_id).is_not(None))
+        .values(invitation_id=None)
+    )

@@ -8,8 +8,8 @@ disposition        meaning                                                     A
 ================== =========================================================== ===== ========
 duplicate          another sampled dossier has the same phone (not invited)    NE    4.81
 not_invited        no invitation created yet                                   UO    3.11
-completed          questionnaire submitted                                     I     1.1
-partial            started, not submitted                                      P     1.2
+completed          questionnaire submitted (marked on the invitation)          I     1.1
+partial            started, not submitted (marked on the invitation)           P     1.2
 opted_out          replied STOP/HUY/TU CHOI or pressed "do not contact me"     R     2.111
 opened             opened the link, answered nothing                           R     2.1121
 not_contactable    the SMS failed (bad or dead number)                         NC    2.20
@@ -56,7 +56,7 @@ from sqlmodel import Session, col, select
 
 from survey.campaigns import as_utc, get_campaign
 from survey.errors import InvalidInput, Problem
-from survey.models import Dossier, Invitation, Response, SampleUnit, utcnow
+from survey.models import Dossier, Invitation, SampleUnit, utcnow
 
 DISPOSITIONS: tuple[str, ...] = (
     "duplicate",
@@ -202,11 +202,9 @@ def campaign_dispositions(
     disposition = case(
         (col(SampleUnit.contact_status) != "invite", "duplicate"),
         (col(Invitation.id).is_(None), "not_invited"),
-        (
-            or_(col(Invitation.completed_at).is_not(None), col(Response.status) == "completed"),
-            "completed",
-        ),
-        (or_(col(Invitation.started_at).is_not(None), col(Response.id).is_not(None)), "partial"),
+        # The invitation's own marks: a submitted response no longer links to its invitation.
+        (col(Invitation.completed_at).is_not(None), "completed"),
+        (col(Invitation.started_at).is_not(None), "partial"),
         (col(Invitation.opted_out_at).is_not(None), "opted_out"),
         (col(Invitation.first_opened_at).is_not(None), "opened"),
         (col(Invitation.sms_status) == "failed", "not_contactable"),
@@ -234,7 +232,6 @@ def campaign_dispositions(
                 col(Invitation.campaign_id) == campaign_id,
             ),
         )
-        .outerjoin(Response, col(Response.invitation_id) == col(Invitation.id))
         .where(
             col(SampleUnit.draw_id) == campaign.draw_id,
             or_(col(SampleUnit.is_reserve).is_(False), col(Invitation.id).is_not(None)),

@@ -58,6 +58,7 @@ from survey.designs import (
 from survey.errors import InvalidInput, NotFound, PermissionDenied, Problem
 from survey.models import Dossier, DossierContact, Draw, Frame, SampleUnit, StaffUser
 from survey.models.frames import FrameStatus
+from survey.spreadsheet_cells import safe_cell
 from survey.users import Scope, user_scope
 
 # The roles that may receive applicants' phone numbers; analysts never do.
@@ -481,7 +482,8 @@ def _cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return int(value)
-    return value
+    # Imported values (names, codes, phones "+84...") must not run as formulas in Excel.
+    return safe_cell(value)
 
 
 def _csv_chunks(columns: tuple[str, ...], rows: Iterator[tuple[Any, ...]]) -> Iterator[bytes]:

@@ -2,12 +2,19 @@
 
 The responses file carries what analysis needs (stratum, inclusion probability, weight, agency,
 province, level, procedure field, filing channel, answers) and nothing that leads back to a
-person: no phone, no invitation id, no dossier code, no response id, and the completion *date*
-only (a time of day could be matched against an agency's own records of who was called when).
+person: no phone, no invitation id, no dossier code, no response id, and the completion *month*
+only. It passes the disclosure rule (:mod:`survey.disclosure`, k = 5): its columns shared with
+the sample export are shown only in combinations that hold at least five respondents; otherwise
+``completed_month``, then ``procedure_field``, ``channel`` and ``level`` read ``*`` for the whole
+group, and rows of a stratum/weight/agency/province group of fewer than five are left out. The
+XLSX file has a ``notes`` sheet saying how many rows were generalised or left out.
 Rows are ordered by stratum, agency and a keyed hash of the response id, not in completion order.
 ``stratum_population`` is the stratum's frame count N_h recorded at the draw, so the file is ready
 for ``sipas analyze FILE -q sipas-service --strata stratum --fpc stratum_population --by
 agency_code`` (weights N_h / respondents: the within-stratum non-response adjustment).
+
+Every cell goes through :func:`survey.spreadsheet_cells.safe_cell`, so a free-text answer or an
+imported value cannot run as a formula in a spreadsheet.
 """
 
 from __future__ import annotations
@@ -17,16 +24,19 @@ import hashlib
 import hmac
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook
 from sqlmodel import Session, col, select
 
-from survey.campaigns import as_utc, get_campaign
+from survey.campaigns import get_campaign
+from survey.disclosure import GENERALISED, K, k_anonymise
 from survey.dispositions import DISPOSITIONS, campaign_dispositions
 from survey.draws import population_by_stratum
 from survey.models import Draw, Questionnaire, Response
 from survey.settings import Settings
+from survey.spreadsheet_cells import safe_row
 
 RESPONSE_COLUMNS = (
     "stratum",
@@ -39,12 +49,25 @@ RESPONSE_COLUMNS = (
     "procedure_field",
     "channel",
     "language",
-    "completed_date",
+    "completed_month",
+)
+# Quasi-identifiers: the responses file's columns another role can also download (the sample
+# export has the design and dossier columns; coordinators know who responded and roughly when).
+# The base columns are kept as they are (estimation and the releases' domains need them);
+# the others are refined in this order, so the last one is the first to read "*".
+QUASI_IDENTIFIER_BASE = (
+    "status",
+    "stratum",
+    "inclusion_prob",
+    "weight",
+    "agency_code",
+    "province_code",
 )
 
 RATE_COLUMNS = ("rr1", "rr2", "rr3", "rr4", "coop1", "coop2", "ref1", "con1")
 
 
+QUASI_IDENTIFIER_REFINE = ("level", "channel", "procedure_field", "completed_month")
 def _answer_codes(definition: dict[str, Any], responses: Sequence[Response]) -> list[str]:
     # Definition order first (criteria by element, then extra questions); stray keys after.
     codes = [
@@ -63,10 +86,53 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def response_table(
-    *, session: Session, settings: Settings, campaign_id: int, include_partial: bool = False
-) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of the anonymous responses file (see the module docstring)."""
+@dataclass(frozen=True)
+class ResponseExport:
+    """The anonymous responses file: header, rows and what the disclosure rule did."""
+
+    header: list[str]
+    rows: list[list[Any]]
+    respondents: int
+    suppressed: int
+    generalised: dict[str, int] = field(default_factory=dict)
+    k: int = K
+
+    def notes(self) -> list[list[str]]:
+        """Lines of the ``notes`` sheet, Vietnamese then English."""
+        hidden = ", ".join(f"{c} ({n})" for c, n in self.generalised.items()) or "-"
+        return [
+            ["vi", "en"],
+            [
+                f"Quy tắc công bố: mỗi tổ hợp cột cũng có trong file mẫu ứng với ít nhất "
+                f"{self.k} người trả lời.",
+                f"Disclosure rule: every combination of the columns also found in the sample "
+                f"export matches at least {self.k} respondents.",
+            ],
+            [
+                f"Số dòng bị lược bỏ (nhóm dưới {self.k} người): {self.suppressed} trên "
+                f"{self.respondents}.",
+                f"Rows left out (groups of fewer than {self.k}): {self.suppressed} of "
+                f"{self.respondents}.",
+            ],
+            [
+                f"Cột được thay bằng “{GENERALISED}” (số dòng): {hidden}.",
+                f"Columns shown as “{GENERALISED}” (rows): {hidden}.",
+            ],
+        ]
+
+
+def _month_text(response: Response) -> str:
+    return response.completed_month.strftime("%Y-%m") if response.completed_month else ""
+
+
+def response_export(
+    *,
+    session: Session,
+    settings: Settings,
+    campaign_id: int,
+    include_partial: bool = False,
+) -> ResponseExport:
+    """The anonymous responses file after the disclosure rule (see the module docstring)."""
     campaign = get_campaign(session=session, campaign_id=campaign_id)
     query = select(Response).where(col(Response.campaign_id) == campaign_id)
     if not include_partial:
@@ -84,26 +150,67 @@ def response_table(
         ).hexdigest()
         return (response.stratum, response.agency_code, digest)
 
-    header = [*RESPONSE_COLUMNS, "status", *codes]
-    rows = [
-        [
-            r.stratum,
-            population.get(r.stratum, ""),
-            r.inclusion_prob,
-            r.weight,
-            r.agency_code,
-            r.province_code,
-            r.level,
-            r.procedure_field,
-            r.channel,
-            r.language,
-            as_utc(r.completed_at).date().isoformat() if r.completed_at else "",
-            r.status,
-            *(_cell(r.answers.get(code, "")) for code in codes),
-        ]
-        for r in sorted(responses, key=order)
+    ordered = sorted(responses, key=order)
+    quasi = [
+        {
+            "status": r.status,
+            "stratum": r.stratum,
+            "inclusion_prob": r.inclusion_prob,
+            "weight": r.weight,
+            "agency_code": r.agency_code,
+            "province_code": r.province_code,
+            "level": r.level,
+            "channel": r.channel,
+            "procedure_field": r.procedure_field,
+            "completed_month": _month_text(r),
+        }
+        for r in ordered
     ]
-    return header, rows
+    rule = k_anonymise(quasi, base=QUASI_IDENTIFIER_BASE, refine=QUASI_IDENTIFIER_REFINE)
+    header = [*RESPONSE_COLUMNS, "status", *codes]
+    rows: list[list[Any]] = []
+    for r, values, hidden in zip(ordered, quasi, rule.hidden, strict=True):
+        if hidden is None:
+            continue
+        shown = {c: GENERALISED if c in hidden else v for c, v in values.items()}
+        rows.append(
+            [
+                r.stratum,
+                population.get(r.stratum, ""),
+                r.inclusion_prob,
+                r.weight,
+                r.agency_code,
+                r.province_code,
+                shown["level"],
+                shown["procedure_field"],
+                shown["channel"],
+                r.language,
+                shown["completed_month"],
+                r.status,
+                *(_cell(r.answers.get(code, "")) for code in codes),
+            ]
+        )
+    return ResponseExport(
+        header=header,
+        rows=rows,
+        respondents=len(ordered),
+        suppressed=rule.suppressed,
+        generalised=rule.generalised,
+        k=rule.k,
+    )
+
+
+def response_table(
+    *, session: Session, settings: Settings, campaign_id: int, include_partial: bool = False
+) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of the anonymous responses file (:func:`response_export`)."""
+    export = response_export(
+        session=session,
+        settings=settings,
+        campaign_id=campaign_id,
+        include_partial=include_partial,
+    )
+    return export.header, export.rows
 
 
 def disposition_table(
@@ -125,24 +232,36 @@ def disposition_table(
 
 
 def to_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """CSV text (RFC 4180, UTF-8 with a byte-order mark so Excel shows Vietnamese correctly)."""
+    """CSV text (RFC 4180, UTF-8 with a byte-order mark so Excel shows Vietnamese correctly);
+    formula-like text is neutralised (:mod:`survey.spreadsheet_cells`)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    writer.writerow(safe_row(header))
+    writer.writerows(safe_row("" if v is None else v for v in row) for row in rows)
     return buffer.getvalue()
 
 
-def to_xlsx(header: Sequence[str], rows: Sequence[Sequence[Any]], *, sheet: str) -> bytes:
-    """An XLSX workbook with one sheet."""
+def to_xlsx(
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    sheet: str,
+    notes: Sequence[Sequence[str]] = (),
+) -> bytes:
+    """An XLSX workbook with one sheet (plus a ``notes`` sheet when ``notes`` are given);
+    formula-like text is written as text cells, never as formulas."""
     workbook = Workbook()
     worksheet = workbook.active
     assert worksheet is not None
     worksheet.title = sheet[:31]
-    worksheet.append(list(header))
+    worksheet.append(safe_row(header))
     for row in rows:
-        worksheet.append(list(row))
+        worksheet.append(safe_row(row))
+    if notes:
+        notes_sheet = workbook.create_sheet("notes")
+        for line in notes:
+            notes_sheet.append(safe_row(line))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -4,6 +4,12 @@ when that purpose ends).
 :func:`purge_contacts` deletes every phone number the campaign holds: ``Invitation.phone_e164``,
 ``SmsMessage.to_e164`` and the ``DossierContact`` rows of the campaign's frame. Answers are not
 touched. Opt-outs survive as keyed hashes (:mod:`survey.optouts`).
+
+It also leaves no path from a response to a dossier (docs/privacy.md): submitted responses were
+unlinked when submitted and drafts when the campaign closed; any draft still linked is unlinked
+here. Every invitation and response row of the campaign is then rewritten in this one
+transaction, so PostgreSQL's row versions (``xmin``, the id of the transaction that last wrote a
+row, which the submission gave the invitation and its response alike) no longer pair them.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from survey.models import (
     DossierContact,
     Draw,
     Invitation,
+    Response,
     SmsMessage,
     StaffUser,
     utcnow,
@@ -38,6 +45,7 @@ class PurgeReport:
     messages: int
     contacts: int
     purged_at: datetime
+    unlinked_responses: int = 0
 
 
 def _frame_id(session: Session, draw_id: int) -> int:
@@ -112,6 +120,22 @@ def purge_contacts(
             )
         )
     )
+    unlinked = session.execute(
+        update(Response)
+        .where(col(Response.campaign_id) == campaign_id, col(Response.invitation_id).is_not(None))
+        .values(invitation_id=None)
+    )
+    # Rewrite every row (same values): all of them now carry this transaction's row version.
+    session.execute(
+        update(Invitation)
+        .where(col(Invitation.campaign_id) == campaign_id)
+        .values(sms_status=col(Invitation.sms_status))
+    )
+    session.execute(
+        update(Response)
+        .where(col(Response.campaign_id) == campaign_id)
+        .values(status=col(Response.status))
+    )
     record_event(
         session=session,
         action="campaign.purged",
@@ -133,4 +157,5 @@ def purge_contacts(
         messages=int(getattr(messages, "rowcount", 0)),
         contacts=int(getattr(contacts, "rowcount", 0)),
         purged_at=now,
+        unlinked_responses=int(getattr(unlinked, "rowcount", 0)),
     )

@@ -19,15 +19,18 @@ How a release is computed (:func:`compute_release`):
    stratum's frame count recorded in the draw's design snapshot (``allocation.population``, the
    count of frame dossiers per stratum at the time of the draw). Without that record the variance
    is computed with replacement (no fpc), which the parameters state. For two-stage (PPS)
-   designs the first-stage unit of each respondent is read through its invitation (it is not
-   stored on the response) and the variance is the ultimate-cluster one, with replacement.
+   designs the first-stage unit of each respondent is ``Response.psu`` (copied from the dossier
+   when the response started; a submitted response has no link to its invitation) and the
+   variance is the ultimate-cluster one, with replacement.
 5. **Indices.** :func:`analysis.indices.estimate_indices` for the whole campaign and for the
    requested domains (Taylor linearisation of ratio estimators; Woodruff 1971, Lumley 2010),
    intervals by :func:`analysis.intervals.proportion_interval_bounds` (R ``svyciprop``) on the
    domain's degrees of freedom; reliability flags by :func:`analysis.reliability.flag_cells`;
    agencies ranked on the overall index with simulated rank intervals and tiers
    (:func:`analysis.comparisons.rank_domains`). Suppressed cells keep no estimate in the stored
-   results, so a small agency's answers cannot be read back from a release.
+   results, so a small agency's answers cannot be read back from a release; whatever the
+   reliability rule, a cell of fewer than k = 5 respondents is suppressed (the disclosure rule,
+   :func:`survey.disclosure.suppress_small_cells`).
 
 Province domains: responses copy the dossier's province code as the agency wrote it, which for
 fieldwork around 1 July 2025 mixes the 63 old codes with the 34 new ones. ``geo_mapping`` (e.g.
@@ -66,6 +69,8 @@ from analysis.variance import LonelyPsuError
 from analysis.weights import adjust_nonresponse
 from survey.audit import SYSTEM_ACTOR, record_event
 from survey.designs import PSU_COLUMNS
+from survey.disclosure import K as DISCLOSURE_K
+from survey.disclosure import suppress_small_cells
 from survey.draws import population_by_stratum
 from survey.errors import Conflict, InvalidInput, NotFound, Problem
 from survey.geography import (
@@ -76,10 +81,8 @@ from survey.geography import (
 )
 from survey.models import (
     Campaign,
-    Dossier,
     Draw,
     IndexRelease,
-    Invitation,
     Questionnaire,
     Response,
     SampleUnit,
@@ -88,6 +91,7 @@ from survey.models import (
 )
 from survey.models.releases import ReleaseStatus
 from survey.questionnaires import element_tree
+from survey.spreadsheet_cells import safe_cell
 
 # Response columns a release may be broken down by (never anything identifying a person).
 BY_COLUMNS: tuple[str, ...] = (
@@ -196,15 +200,11 @@ def _load_responses(
     return strata, weights, domain_columns, list(columns[-1])
 
 
-def _load_psus(session: Session, campaign_id: int, psu_column: str) -> NDArray[np.str_]:
-    """First-stage unit (the dossier's ``psu_column``) of each completed response, in the order
-    of :func:`_load_responses`; read through the invitation, never stored on the response."""
+def _load_psus(session: Session, campaign_id: int) -> NDArray[np.str_]:
+    """First-stage unit (``Response.psu``) of each completed response, in the order of
+    :func:`_load_responses`; an empty value means the response does not know it."""
     stmt = (
-        sa_select(getattr(Dossier, psu_column))
-        .select_from(Response)
-        .join(Invitation, col(Invitation.id) == col(Response.invitation_id))
-        .join(SampleUnit, col(SampleUnit.id) == col(Invitation.sample_unit_id))
-        .join(Dossier, col(Dossier.id) == col(SampleUnit.dossier_id))
+        sa_select(col(Response.psu))
         .where(col(Response.campaign_id) == campaign_id, col(Response.status) == "completed")
         .order_by(col(Response.id))
     )
@@ -314,11 +314,12 @@ def _ranking_by_domain(ranking: Ranking) -> dict[str, dict[str, int | float | No
 
 
 def _flags(table: IndexTable, rule: ReliabilityRule) -> NDArray[np.str_]:
-    return flag_cells(
+    flags = flag_cells(
         table.n_respondents, table.estimate, table.se, table.ci_lower, table.ci_upper, rule
     )
 
 
+    return suppress_small_cells(table.n_respondents, flags)
 def _map_provinces(session: Session, mapping: str, codes: NDArray[np.str_]) -> NDArray[np.str_]:
     """Each response's ``province_code`` mapped through ``mapping``; errors name ``geo_mapping``."""
     if mapping in builtin_mappings():
@@ -520,15 +521,16 @@ def compute_release(
     if selection == "pps" and psu_column in PSU_COLUMNS:
         # Ultimate clusters: first-stage units within strata, treated as drawn with replacement
         # (no fpc), the usual conservative approximation for a PPS first stage.
-        first_stage = _load_psus(session, campaign_id, psu_column)
-        if first_stage.shape[0] != n:
+        first_stage = _load_psus(session, campaign_id)
+        unknown = int((first_stage == "").sum())
+        if unknown:
             raise InvalidInput(
                 "some responses cannot be placed in their first-stage unit",
                 [
                     Problem(
                         ("campaign_id",),
-                        f"{n - first_stage.shape[0]} completed responses have no invitation, so "
-                        "their commune is unknown; a two-stage release needs every one",
+                        f"{unknown} completed responses do not record their {psu_column}; a "
+                        "two-stage release needs every one",
                     )
                 ],
             )
@@ -640,6 +642,11 @@ def compute_release(
             },
             "variance": {
                 "method": "taylor",
+            "disclosure": {
+                "k": DISCLOSURE_K,
+                "description": f"cells of fewer than {DISCLOSURE_K} respondents are suppressed "
+                "whatever the reliability rule (docs/privacy.md)",
+            },
                 "design": "stratified, respondents as each stratum's sample",
                 "lonely_psu": lonely_psu,
                 "fpc_source": fpc_source,
@@ -750,18 +757,20 @@ def publish_release(
     return release
 
 
-def _csv_value(value: Any) -> str:
+def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:.6f}"
-    return str(value)
+    return safe_cell(value)
 
 
 def release_csv(release: IndexRelease) -> str:
     """The release's rows as CSV (UTF-8 text): domain columns, node, figures, flag and rank.
 
-    Shares are in [0, 1] (1-5 for the mean-score rule); suppressed cells are blank.
+    Shares are in [0, 1] (1-5 for the mean-score rule); suppressed cells are blank. Domain
+    values come from imported dossiers, so formula-like text is neutralised
+    (:mod:`survey.spreadsheet_cells`); figures stay numbers.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -770,9 +779,9 @@ def release_csv(release: IndexRelease) -> str:
         domain = row.get("domain", {})
         writer.writerow(
             [
-                *(domain.get(c, "") for c in BY_COLUMNS),
-                row["node"],
-                row["level"],
+                *(safe_cell(domain.get(c, "")) for c in BY_COLUMNS),
+                safe_cell(row["node"]),
+                safe_cell(row["level"]),
                 *(
                     _csv_value(row.get(k))
                     for k in (

@@ -1,22 +1,28 @@
-"""Responses: a citizen's answers, saved page by page and submitted exactly once.
+"""Responses: a citizen's answers, saved page by page and submitted exactly once, then unlinked.
 
 The life of a response::
 
     link opened (GET)  -> nothing but ``Invitation.first_opened_at`` changes (survey.invitations)
-    start_or_resume    -> one ``in_progress`` row per invitation (``response.invitation_id`` UNIQUE)
+    start_or_resume    -> one ``in_progress`` draft per invitation (``response.invitation_id``
+                          UNIQUE), after marking the invitation started
     save_page          -> answers merged as the citizen goes, so a closed browser resumes later
-    submit_response    -> ``UPDATE ... WHERE status = 'in_progress'``: exactly one caller completes
+    submit_response    -> the invitation is marked completed and the draft completed *and
+                          unlinked* (``invitation_id = NULL``) in the same transaction
 
-Idempotency: the submission hash is the SHA-256 of the questionnaire id and the canonical JSON of
-the final answers. A retried submission with the same answers returns the same result (no second
-row, no error); different answers for a completed response raise :class:`Conflict`. Both rules
-hold under concurrency because the database decides: the unique constraint on ``invitation_id``
-and the conditional update let only one transaction win, the losers read the winner's row.
+Exactly once: the database decides. ``UPDATE invitation ... WHERE completed_at IS NULL`` lets one
+transaction complete an invitation; a draft can only be created after ``UPDATE invitation ...
+WHERE completed_at IS NULL`` too, so it cannot slip in beside a completion; the unique
+``invitation_id`` keeps one draft per invitation. Every other submission of a completed link
+answers "already submitted" (``created=False``, no response id): nothing leads from the
+invitation to its response any more, so the answers of a retry cannot be compared with the
+stored ones, and an answer page cannot tell a double click from a second attempt.
 
-Privacy: a response copies what analysis needs from the sampled unit and its dossier (stratum,
-inclusion probability, weight, agency, province, level, procedure field, channel) and nothing
-else; no phone, no dossier code, no link back to the contact other than ``invitation_id``, which
-the purge after fieldwork leaves pointing at an invitation without a phone.
+Privacy (docs/privacy.md): a response copies what estimation needs from the sampled unit and its
+dossier (stratum, inclusion probability, weight, agency, province, level, procedure field,
+channel, and the first-stage unit of two-stage draws) and nothing else: no phone, no dossier
+code, no time of day (only the completion month), an id drawn at random rather than in the order
+of starting, and, once submitted, no invitation. The invitation keeps the day it was started and
+completed, which the dispositions need and nothing on the response can be matched with.
 """
 
 from __future__ import annotations
@@ -24,20 +30,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, exists, func, update
+from sqlalchemy import Table, bindparam, exists, func, null, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
+from survey.designs import PSU_COLUMNS
 from survey.errors import Conflict, InvalidInput, NotFound, Problem
 from survey.invitations import LinkState, link_state
 from survey.models import (
     Campaign,
     Dossier,
+    Draw,
     Invitation,
     Questionnaire,
     Response,
@@ -49,6 +58,9 @@ from survey.tokens import hash_token, make_token
 
 # A salt no invitation has (salts are 32 hex digits): unknown links still pay for one HMAC.
 _UNKNOWN_SALT = "-" * 32
+# Response ids are drawn at random in [1, 2^62]: sequential ids would keep the order in which
+# citizens started, which SMS send times could be lined up against.
+_ID_SPAN = 1 << 62
 
 
 @dataclass(frozen=True)
@@ -82,12 +94,16 @@ class RatedService:
 
 @dataclass(frozen=True)
 class SubmitResult:
-    """The outcome of a submission; a retried identical submission returns an equal result."""
+    """The outcome of a submission.
 
-    response_id: int
-    submission_hash: str
-    completed_at: datetime
+    ``created`` is False when the link was already submitted; ``response_id`` is then ``None``,
+    since nothing leads from an invitation to its response once submitted. ``submission_hash``
+    is the hash of the answers this call sent (:func:`submission_hash`); it is not stored.
+    """
+
     created: bool
+    response_id: int | None
+    submission_hash: str
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -105,49 +121,54 @@ _LINK_QUERY = (
     .where(col(Invitation.token_hash) == bindparam("token_hash"))
 )
 _RESPONSES = _table(Response)
+_INVITATIONS = _table(Invitation)
+# Marks the invitation completed, once: the row lock and the re-checked WHERE make every other
+# transaction find it completed. Day only (see the module docstring).
+_COMPLETE_INVITATION = (
+    update(_INVITATIONS)
+    .where(_INVITATIONS.c.id == bindparam("invitation"), _INVITATIONS.c.completed_at.is_(None))
+    .values(
+        completed_at=bindparam("day", type_=_INVITATIONS.c.completed_at.type),
+        started_at=func.coalesce(
+            _INVITATIONS.c.started_at, bindparam("day", type_=_INVITATIONS.c.started_at.type)
+        ),
+    )
+)
+_RESPONSE_VALUES = {
+    "status": "completed",
+    "invitation_id": null(),
+    "answers": bindparam("answers", type_=_RESPONSES.c.answers.type),
+    "completed_month": bindparam("month", type_=_RESPONSES.c.completed_month.type),
+    "current_page": bindparam("pages"),
+}
+# Completes and unlinks the invitation's draft.
 _COMPLETE_RESPONSE = (
     update(_RESPONSES)
     .where(
         _RESPONSES.c.invitation_id == bindparam("invitation"),
         _RESPONSES.c.status == "in_progress",
     )
-    .values(
-        status="completed",
-        answers=bindparam("answers", type_=_RESPONSES.c.answers.type),
-        submission_hash=bindparam("digest"),
-        completed_at=bindparam("now", type_=_RESPONSES.c.completed_at.type),
-        current_page=bindparam("pages"),
-    )
+    .values(**_RESPONSE_VALUES)
     .returning(_RESPONSES.c.id)
 )
-_INVITATIONS = _table(Invitation)
-_COMPLETE_INVITATION = (
-    update(_INVITATIONS)
-    .where(_INVITATIONS.c.id == bindparam("invitation"), _INVITATIONS.c.completed_at.is_(None))
-    .values(
-        completed_at=bindparam("now", type_=_INVITATIONS.c.completed_at.type),
-        started_at=func.coalesce(
-            _INVITATIONS.c.started_at, bindparam("now", type_=_INVITATIONS.c.started_at.type)
-        ),
-    )
-)
-# PostgreSQL runs both completions in one round trip: data-modifying CTEs execute whether or
-# not the outer SELECT reads them, and the invitation's only fires when the response's did.
-_DONE = _COMPLETE_RESPONSE.cte("done")
-_COMPLETE_BOTH = select(_DONE.c.id).add_cte(
-    update(_INVITATIONS)
+# PostgreSQL runs both in one round trip: data-modifying CTEs execute whether or not the outer
+# SELECT reads them, and the draft's update reads the invitation's RETURNING, so it only fires
+# when this transaction completed the invitation.
+_INVITED = _COMPLETE_INVITATION.returning(_INVITATIONS.c.id).cte("invited")
+_DONE = (
+    update(_RESPONSES)
     .where(
-        _INVITATIONS.c.id == bindparam("invitation"),
-        _INVITATIONS.c.completed_at.is_(None),
-        exists(select(_DONE.c.id)),
+        _RESPONSES.c.invitation_id == bindparam("invitation"),
+        _RESPONSES.c.status == "in_progress",
+        exists(select(_INVITED.c.id)),
     )
-    .values(
-        completed_at=bindparam("now", type_=_INVITATIONS.c.completed_at.type),
-        started_at=func.coalesce(
-            _INVITATIONS.c.started_at, bindparam("now", type_=_INVITATIONS.c.started_at.type)
-        ),
-    )
-    .cte("invited")
+    .values(**_RESPONSE_VALUES)
+    .returning(_RESPONSES.c.id)
+    .cte("done")
+)
+_COMPLETE_BOTH = select(
+    select(func.count()).select_from(_INVITED).scalar_subquery().label("invited"),
+    select(_DONE.c.id).scalar_subquery().label("response_id"),
 )
 
 
@@ -174,9 +195,8 @@ def resolve_link(
     genuine = hmac.compare_digest(expected, token.encode("utf-8", "replace"))
     if invitation is None or campaign is None or not genuine:
         return AnswerLink(LinkState.UNKNOWN.value, None, None, None)
+    # A completed invitation has no response any more: link_state says "completed".
     state = link_state(invitation, campaign, now)
-    if response is not None and response.status == "completed":
-        state = LinkState.COMPLETED
     return AnswerLink(state.value, invitation, campaign, response, questionnaire)
 
 
@@ -215,16 +235,30 @@ def _find_response(session: Session, invitation: Invitation) -> Response | None:
     ).first()
 
 
-def _new_response(session: Session, invitation: Invitation, **values: Any) -> Response:
-    unit, dossier, campaign = session.exec(
-        select(SampleUnit, Dossier, Campaign)
+def _first_stage_unit(snapshot: Mapping[str, Any] | None, dossier: Dossier) -> str:
+    design = (snapshot or {}).get("design") or {}
+    column = design.get("psu_column")
+    if design.get("selection") != "pps" or column not in PSU_COLUMNS:
+        return ""
+    return str(getattr(dossier, column))
+
+
+def _new_response(
+    session: Session, invitation: Invitation, *, linked: bool = True, **values: Any
+) -> Response:
+    """A response carrying the sampled unit's design and domain values; ``linked`` drafts
+    point at their invitation, completed rows never do."""
+    unit, dossier, campaign, snapshot = session.exec(
+        select(SampleUnit, Dossier, Campaign, Draw.design_snapshot)
         .join(Dossier, col(Dossier.id) == col(SampleUnit.dossier_id))
         .join(Campaign, col(Campaign.id) == invitation.campaign_id)
+        .join(Draw, col(Draw.id) == col(Campaign.draw_id))
         .where(col(SampleUnit.id) == invitation.sample_unit_id)
     ).one()
     return Response(
+        id=secrets.randbelow(_ID_SPAN) + 1,
         campaign_id=invitation.campaign_id,
-        invitation_id=invitation.id,
+        invitation_id=invitation.id if linked else None,
         questionnaire_id=campaign.questionnaire_id,
         stratum=unit.stratum,
         inclusion_prob=unit.inclusion_prob,
@@ -234,46 +268,73 @@ def _new_response(session: Session, invitation: Invitation, **values: Any) -> Re
         level=dossier.level,
         procedure_field=dossier.procedure_field,
         channel=dossier.channel,
+        psu=_first_stage_unit(snapshot, dossier),
         **values,
     )
 
 
-def _insert_or_existing(session: Session, row: Response, invitation: Invitation) -> Response:
-    """Insert ``row``; when another transaction inserted first, return that one instead."""
+def _insert_or_existing(
+    session: Session, row: Response, invitation: Invitation
+) -> Response | None:
+    """Insert the draft ``row``; when another transaction inserted first, return that one, or
+    ``None`` when that draft was submitted (and so unlinked) in the meantime."""
     session.add(row)
     try:
         session.flush()
     except IntegrityError:
         # The unique constraint on invitation_id chose the winner; read its row.
         session.rollback()
-        existing = _find_response(session, invitation)
-        if existing is None:
-            raise
-        return existing
+        return _find_response(session, invitation)
     return row
 
 
-def _mark_started(session: Session, invitation: Invitation, now: datetime) -> None:
-    session.exec(
-        update(Invitation)
-        .where(col(Invitation.id) == invitation.id, col(Invitation.started_at).is_(None))
-        .values(started_at=now)
+def _day(moment: datetime) -> datetime:
+    """Midnight UTC of ``moment``: what the invitation keeps of when it was started/completed."""
+    moment = _aware(moment).astimezone(UTC)
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _month(moment: datetime) -> date:
+    """The first day of ``moment``'s UTC month: all a response keeps of when it was submitted."""
+    return _aware(moment).astimezone(UTC).date().replace(day=1)
+
+
+def _mark_started(session: Session, invitation: Invitation, now: datetime) -> bool:
+    """Mark the invitation started unless completed; False when it is completed.
+
+    The update also takes the invitation's row lock, so a draft and a completion of the same
+    invitation are never decided side by side.
+    """
+    result = session.execute(
+        update(_INVITATIONS)
+        .where(_INVITATIONS.c.id == invitation.id, _INVITATIONS.c.completed_at.is_(None))
+        .values(started_at=func.coalesce(_INVITATIONS.c.started_at, _day(now)))
     )
+    return int(getattr(result, "rowcount", 0)) == 1
 
 
 def start_or_resume(*, session: Session, invitation: Invitation, language: str = "vi") -> Response:
-    """The invitation's response, created ``in_progress`` on first use.
+    """The invitation's draft response, created ``in_progress`` on first use.
 
     Safe to call twice or concurrently: the unique ``invitation_id`` lets one insert win and the
     others read it.
+
+    Raises
+    ------
+    Conflict
+        When the invitation was already submitted (its response is no longer linked to it).
     """
     existing = _find_response(session, invitation)
     if existing is not None:
         return existing
-    now = utcnow()
-    row = _new_response(session, invitation, language=language, started_at=now)
+    if not _mark_started(session, invitation, utcnow()):
+        session.rollback()
+        raise _completed_conflict()
+    row = _new_response(session, invitation, language=language)
     response = _insert_or_existing(session, row, invitation)
-    _mark_started(session, invitation, now)
+    if response is None:
+        # The draft that won was submitted meanwhile: start again, to be told it is done.
+        return start_or_resume(session=session, invitation=invitation, language=language)
     session.commit()
     session.refresh(response)
     return response
@@ -372,28 +433,17 @@ def submission_hash(questionnaire_id: int, answers: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _result(response: Response, created: bool) -> SubmitResult:
-    assert response.id is not None
-    assert response.submission_hash is not None
-    assert response.completed_at is not None
-    return SubmitResult(
-        response_id=response.id,
-        submission_hash=response.submission_hash,
-        completed_at=_aware(response.completed_at),
-        created=created,
-    )
-
-
 def submit_response(
     *, session: Session, invitation: Invitation, answers: Mapping[str, Any]
 ) -> SubmitResult:
-    """Complete the invitation's response with ``answers``, exactly once.
+    """Complete the invitation and its response with ``answers``, exactly once, and unlink them.
 
-    The completion is ``UPDATE response ... WHERE invitation_id = :id AND status =
-    'in_progress'`` (or, with no draft yet, an INSERT guarded by the unique ``invitation_id``).
-    The one transaction that changes a row wins; every other caller reads the completed row and
-    gets the same :class:`SubmitResult` when its submission hash matches, or a :class:`Conflict`
-    when it tried to submit different answers.
+    In one transaction: ``UPDATE invitation SET completed_at = <day> WHERE id = :id AND
+    completed_at IS NULL``; when that changed the row, the draft is completed with
+    ``invitation_id = NULL`` (or, with no draft, a completed response is inserted with no link).
+    On PostgreSQL the two updates are one statement (data-modifying CTEs). When the invitation
+    was already completed, by an earlier or a concurrent call, nothing changes and the result
+    says "already submitted" (``created=False``).
     """
     questionnaire = questionnaire_for(session=session, invitation=invitation)
     assert questionnaire.id is not None
@@ -406,52 +456,54 @@ def submit_response(
         raise InvalidInput("some answers are missing or not valid", problems)
     digest = submission_hash(questionnaire.id, final)
     now = utcnow()
-    # One round trip decides the winner; RETURNING saves reading the row back. Core statements
-    # on the tables skip the ORM's bulk-update machinery; the commit below expires whatever the
-    # session had loaded, so nothing stale outlives this call.
-    both = session.get_bind().dialect.name == "postgresql"
-    won = session.execute(
-        _COMPLETE_BOTH if both else _COMPLETE_RESPONSE,
-        {
-            "invitation": invitation.id,
-            "answers": final,
-            "digest": digest,
-            "now": now,
-            "pages": len(pages),
-        },
-    ).first()
-    if won is not None:
-        response_id: int = won[0]
-        if not both:
-            session.execute(_COMPLETE_INVITATION, {"invitation": invitation.id, "now": now})
+    params = {
+        "invitation": invitation.id,
+        "answers": final,
+        "day": _day(now),
+        "month": _month(now),
+        "pages": len(pages),
+    }
+    # Core statements on the tables skip the ORM's bulk-update machinery; the commit below
+    # expires whatever the session had loaded, so nothing stale outlives this call.
+    response_id: int | None = None
+    if session.get_bind().dialect.name == "postgresql":
+        invited, response_id = session.execute(_COMPLETE_BOTH, params).one()
+        won = bool(invited)
     else:
+        won = int(getattr(session.execute(_COMPLETE_INVITATION, params), "rowcount", 0)) == 1
+    if not won:
         session.rollback()
-        response = _find_response(session, invitation)
-        row: Response | None = None
-        if response is None:
-            row = _new_response(
-                session,
-                invitation,
-                answers=final,
-                status="completed",
-                submission_hash=digest,
-                started_at=now,
-                completed_at=now,
-                current_page=len(pages),
-            )
-            response = _insert_or_existing(session, row, invitation)
-        if response is not row:
-            session.rollback()
-            if response.status != "completed":
-                # An in-progress row appeared between our update and our read: try again.
-                return submit_response(session=session, invitation=invitation, answers=answers)
-            if response.submission_hash != digest:
-                raise _completed_conflict()
-            return _result(response, created=False)
-        assert response.id is not None
-        response_id = response.id
-        session.execute(_COMPLETE_INVITATION, {"invitation": invitation.id, "now": now})
+        return SubmitResult(created=False, response_id=None, submission_hash=digest)
+    if response_id is None:
+        # A fresh statement sees a draft committed while this one waited for the invitation.
+        done = session.execute(_COMPLETE_RESPONSE, params).first()
+        response_id = int(done[0]) if done is not None else None
+    if response_id is None:
+        row = _new_response(
+            session,
+            invitation,
+            linked=False,
+            answers=final,
+            status="completed",
+            completed_month=params["month"],
+            current_page=len(pages),
+        )
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        response_id = row.id
     session.commit()
-    return SubmitResult(
-        response_id=response_id, submission_hash=digest, completed_at=now, created=True
+    return SubmitResult(created=True, response_id=response_id, submission_hash=digest)
+
+
+def unlink_responses(*, session: Session, campaign_id: int) -> int:
+    """Clear the invitation link of the campaign's drafts (after fieldwork); does not commit.
+
+    Returns the number of drafts unlinked. Completed responses have no link already.
+    """
+    result = session.execute(
+        update(_RESPONSES)
+        .where(_RESPONSES.c.campaign_id == campaign_id, _RESPONSES.c.invitation_id.is_not(None))
+        .values(invitation_id=None)
     )
+    return int(getattr(result, "rowcount", 0))

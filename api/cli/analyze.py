@@ -34,6 +34,7 @@ from analysis.reliability import FLAGS, ReliabilityRule, flag_cells
 from analysis.responses_file import ResponsesData, read_responses
 from analysis.variance import LonelyPsuError
 from survey.questionnaires import builtin_definition
+from survey.spreadsheet_cells import safe_cell
 
 EXIT_OK = 0
 EXIT_INPUT_ERROR = 2
@@ -352,9 +353,10 @@ def analyze(args: argparse.Namespace) -> str:
     ]
     with (out / "indices.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
-        writer.writeheader()
+        # Domain values come from the analysed file: they must not run as formulas in Excel.
+        writer.writerow({f: safe_cell(f) for f in fields})
         for row in rows:
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+            writer.writerow({k: "" if v is None else safe_cell(v) for k, v in row.items()})
     meta = {
         "questionnaire": tree.code,
         "rule": args.rule,

@@ -1,16 +1,27 @@
-"""Fieldwork: campaigns, invitations (the only link between a phone and a response), SMS outbox,
-opt-outs and responses.
+"""Fieldwork: campaigns, invitations, SMS outbox, opt-outs and responses.
 
-Privacy by structure: ``Response`` has no contact data; phones appear only in ``Invitation`` and
-``SmsMessage`` (both purged after fieldwork) and opt-outs keep only a keyed hash of the number.
+Privacy by structure (docs/privacy.md): ``Response`` has no contact data and, once submitted, no
+link to its invitation either (``invitation_id`` is cleared in the submitting transaction and a
+CHECK constraint refuses a completed response that keeps one); it holds no time of day, only the
+completion month. Phones appear only in ``Invitation`` and ``SmsMessage`` (both purged after
+fieldwork) and opt-outs keep only a keyed hash of the number.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from survey.models.base import BigIntKey, utcnow
@@ -63,6 +74,8 @@ class Invitation(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     revoked_at: datetime | None = _timestamp()
     first_opened_at: datetime | None = _timestamp()
+    # Day only (midnight UTC), written by survey.responses: a response holds no time that these
+    # could be matched with, and dispositions only need "started" / "completed".
     started_at: datetime | None = _timestamp()
     completed_at: datetime | None = _timestamp()
     opted_out_at: datetime | None = _timestamp()
@@ -114,23 +127,31 @@ class SmsOptOut(SQLModel, table=True):
 
 
 class Response(SQLModel, table=True):
-    """A citizen's answers with what analysis needs, and no contact data."""
+    """A citizen's answers with what estimation needs, no contact data and no way back.
+
+    ``invitation_id`` links an *in-progress* draft to its invitation (unique: one draft per
+    invitation) so a citizen can resume; the submission clears it, and closing the campaign
+    clears it on the drafts left. ``psu`` is the first-stage unit of two-stage (PPS) draws,
+    copied when the response starts so releases never need the invitation.
+    """
 
     __tablename__ = "response"
+    __table_args__ = (
+        CheckConstraint("status = 'in_progress' OR invitation_id IS NULL", name="unlinked"),
+    )
     id: int | None = Field(default=None, sa_column=Column(BigIntKey, primary_key=True))
     campaign_id: int = Field(
         sa_column=Column(ForeignKey("campaign.id", ondelete="CASCADE"), nullable=False, index=True)
     )
-    # Unique: one response per invitation, enforced by the database.
     invitation_id: int | None = Field(
         default=None, sa_column=Column(BigInteger, ForeignKey("invitation.id"), unique=True)
     )
     questionnaire_id: int = Field(foreign_key="questionnaire.id")
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     language: str = Field(default="vi", max_length=8)
+    mode: str = Field(default="web", max_length=16)  # web; paper, phone interview later
     current_page: int = 0
     status: str = Field(default="in_progress", max_length=16)  # in_progress | completed
-    submission_hash: str | None = Field(default=None, max_length=64)
     stratum: str = Field(max_length=128)
     inclusion_prob: float
     weight: float
@@ -139,7 +160,6 @@ class Response(SQLModel, table=True):
     level: str = Field(max_length=16)
     procedure_field: str = Field(default="", max_length=128)
     channel: str = Field(max_length=16)
-    started_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
-    completed_at: datetime | None = _timestamp()
+    psu: str = Field(default="", max_length=32)
+    # The first day of the (UTC) month of submission: no day, no time of day.
+    completed_month: date | None = Field(default=None, sa_column=Column(Date, nullable=True))

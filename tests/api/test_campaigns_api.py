@@ -24,7 +24,6 @@ def _add_response(session: Session, campaign_id: int, questionnaire_id: int) -> 
     session.add(
         Response(
             campaign_id=campaign_id,
-            invitation_id=invitation.id,
             questionnaire_id=questionnaire_id,
             answers={"access_q15": 5, "channels": ["online", "direct"]},
             status="completed",
@@ -35,7 +34,7 @@ def _add_response(session: Session, campaign_id: int, questionnaire_id: int) -> 
             province_code="01",
             level="commune",
             channel="direct",
-            completed_at=invitation.created_at,
+            completed_month=invitation.created_at.date().replace(day=1),
         )
     )
     invitation.completed_at = invitation.created_at

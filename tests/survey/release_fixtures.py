@@ -8,7 +8,7 @@ in-progress responses must be ignored. Shared by the survey, API and page tests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -48,6 +48,8 @@ class ReleaseCampaign:
     agencies: list[str]
     channels: list[str]
     answers: list[dict[str, Any]]
+    response_ids: list[int] = field(default_factory=list)
+    dossier_ids: list[int] = field(default_factory=list)  # the dossier each response is about
 
 
 def _answers(rng: np.random.Generator, criteria: list[str], stratum: str) -> dict[str, Any]:
@@ -185,21 +187,28 @@ def build_release_campaign(
     session.add_all(invitations)
     session.flush()
     next_invitation = iter(invitations)
+    dossier_of_unit = {unit.id: unit.dossier_id for unit in units}
 
+    # As survey.responses leaves them: a completed response has no invitation (its invitation is
+    # marked completed), a draft keeps its link and marks its invitation started.
     responses: list[Response] = []
     strata: list[str] = []
     agencies: list[str] = []
     channels: list[str] = []
     answers_list: list[dict[str, Any]] = []
+    dossier_ids: list[int] = []
     for stratum, (agency, province, population, sampled, respondents) in spec.items():
         for k in range(respondents + 2):
             answers = _answers(rng, criteria, stratum)
             completed = k < respondents
             channel = "direct" if k % 2 == 0 else "online"
+            invitation = next(next_invitation)
+            invitation.started_at = now
+            invitation.completed_at = now if completed else None
             responses.append(
                 Response(
                     campaign_id=campaign.id,
-                    invitation_id=next(next_invitation).id,
+                    invitation_id=None if completed else invitation.id,
                     questionnaire_id=questionnaire.id,
                     answers=answers,
                     status="completed" if completed else "in_progress",
@@ -211,7 +220,7 @@ def build_release_campaign(
                     level="commune",
                     procedure_field="Hộ tịch",
                     channel=channel,
-                    completed_at=now if completed else None,
+                    completed_month=now.date().replace(day=1) if completed else None,
                 )
             )
             if completed:
@@ -219,6 +228,8 @@ def build_release_campaign(
                 agencies.append(agency)
                 channels.append(channel)
                 answers_list.append(answers)
+                dossier_ids.append(dossier_of_unit[invitation.sample_unit_id])
+    session.add_all(invitations)
     session.add_all(responses)
     session.commit()
     return ReleaseCampaign(
@@ -228,4 +239,6 @@ def build_release_campaign(
         agencies=agencies,
         channels=channels,
         answers=answers_list,
+        response_ids=[r.id for r in responses if r.status == "completed" and r.id is not None],
+        dossier_ids=dossier_ids,
     )

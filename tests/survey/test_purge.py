@@ -1,4 +1,5 @@
-"""The contact purge deletes every phone and leaves the answers byte-identical."""
+"""The contact purge deletes every phone, leaves the answers byte-identical and no response
+linked to an invitation."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from survey.campaigns import close_campaign
 from survey.errors import Conflict
@@ -38,7 +39,6 @@ def test_purge_removes_phones_and_keeps_answers(session: Session, settings: Sett
     session.add(
         Response(
             campaign_id=fw.campaign.id,
-            invitation_id=invitation.id,
             questionnaire_id=fw.campaign.questionnaire_id,
             answers={"access_q15": 4, "harassment": "none", "comment": "Cán bộ tận tình"},
             status="completed",
@@ -49,7 +49,25 @@ def test_purge_removes_phones_and_keeps_answers(session: Session, settings: Sett
             province_code="01",
             level="commune",
             channel="direct",
-            completed_at=NOW,
+            completed_month=NOW.date().replace(day=1),
+        )
+    )
+    # A draft never submitted: linked to its invitation while fieldwork runs.
+    draft_of = session.exec(select(Invitation).where(Invitation.id != invitation.id)).first()
+    assert draft_of is not None
+    session.add(
+        Response(
+            campaign_id=fw.campaign.id,
+            invitation_id=draft_of.id,
+            questionnaire_id=fw.campaign.questionnaire_id,
+            answers={"access_q15": 2},
+            stratum="B",
+            inclusion_prob=0.5,
+            weight=2.0,
+            agency_code="AGB",
+            province_code="01",
+            level="commune",
+            channel="online",
         )
     )
     session.commit()
@@ -57,7 +75,16 @@ def test_purge_removes_phones_and_keeps_answers(session: Session, settings: Sett
     with pytest.raises(Conflict, match="close"):
         purge_contacts(session=session, campaign_id=fw.campaign.id)
     close_campaign(session=session, campaign_id=fw.campaign.id)
+    # Closing unlinked the draft; nothing else in the answers changed.
+    before = before.replace(f'"invitation_id": {draft_of.id}'.encode(), b'"invitation_id": null')
+    assert _responses_bytes(session) == before
+    session.execute(
+        text("UPDATE response SET invitation_id = :i WHERE status = 'in_progress'"),
+        {"i": draft_of.id},
+    )  # as if closed before this rule existed
+    session.commit()
     report = purge_contacts(session=session, campaign_id=fw.campaign.id, now=NOW)
+    assert report.unlinked_responses == 1
     assert (report.invitations, report.messages, report.contacts) == (4, 4, 4)
     session.expire_all()
     assert all(i.phone_e164 is None for i in session.exec(select(Invitation)))
@@ -72,6 +99,9 @@ def test_purge_removes_phones_and_keeps_answers(session: Session, settings: Sett
             )
             assert phone not in dump and phone[3:] not in dump
     assert _responses_bytes(session) == before
+    # No path from any response to an invitation (and so to a dossier) is left.
+    linked = select(Response).where(col(Response.invitation_id).is_not(None))
+    assert session.exec(linked).all() == []
     assert len(session.exec(select(SmsOptOut)).all()) == 1  # the keyed hash survives
     again = purge_contacts(session=session, campaign_id=fw.campaign.id, now=NOW)
     assert (again.invitations, again.messages, again.contacts) == (0, 0, 0)

