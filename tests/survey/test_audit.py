@@ -21,7 +21,7 @@ from survey.audit import (
 )
 from survey.errors import InvalidInput
 from survey.models import AuditEvent, AuditHead, Role
-from survey.users import create_user
+from tests.api.fast_users import make_user
 
 
 def _append(session: Session, n: int, action: str = "export.responses") -> None:
@@ -39,7 +39,8 @@ def _append(session: Session, n: int, action: str = "export.responses") -> None:
 def test_first_entry_chains_from_genesis_and_each_next_from_the_previous(
     session: Session,
 ) -> None:
-    admin = create_user(session=session, username="an", password="mat-khau-dai-du", role=Role.ADMIN)
+    # A user made without a use case, so these are the log's first two entries.
+    admin = make_user(session, Role.ADMIN, "an")
     record_event(session=session, action="auth.login", actor=admin, address="10.0.0.7")
     record_event(
         session=session,
