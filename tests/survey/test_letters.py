@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from sqlmodel import Session, col, select
 
@@ -12,6 +13,8 @@ from survey.models import Invitation
 from survey.settings import Settings
 from tests.survey.campaign_factory import NOW, build_fieldwork
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def test_one_letter_per_phoneless_invitation(session: Session, settings: Settings) -> None:
     fw = build_fieldwork(session, n=5, without_phone=(1, 3))
@@ -19,7 +22,10 @@ def test_one_letter_per_phoneless_invitation(session: Session, settings: Setting
     create_invitations(session=session, settings=settings, campaign_id=fw.campaign.id, now=NOW)
     html = render_letters(session=session, settings=settings, campaign_id=fw.campaign.id)
     assert html.count('<section class="letter">') == 2
-    assert "page-break-after: always" in html and html.count("<svg") == 2
+    # One letter per printed page; the rule lives in a stylesheet (no inline style under CSP).
+    assert '<link rel="stylesheet" href="/static/letters.css">' in html
+    assert "page-break-after: always" in (ROOT / "api" / "static" / "letters.css").read_text()
+    assert html.count("<svg") == 2
     letters = session.exec(
         select(Invitation).where(col(Invitation.channel) == "letter").order_by(col(Invitation.id))
     ).all()
