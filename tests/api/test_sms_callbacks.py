@@ -6,14 +6,16 @@ from __future__ import annotations
 from dataclasses import replace
 from ipaddress import ip_network
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from api.app import create_app
+from api.cli.main import main
 from survey.invitations import create_invitations
 from survey.models import Invitation, SmsMessage, SmsOptOut
 from survey.outbox import queue_invitation_sms
-from survey.settings import Settings
+from survey.settings import Settings, load_settings
 from survey.sms.kannel import dlr_signature
 from survey.worker import process_batch
 from tests.survey.campaign_factory import NOW, build_fieldwork
@@ -176,3 +178,26 @@ def test_garbage_is_a_400_never_a_500(settings: Settings, session: Session) -> N
         ):
             response = client.get(f"/sms/kannel/inbound?{query}")
             assert response.status_code in (200, 400, 422), (query, response.status_code)
+
+
+def test_worker_prints_the_inbound_url_only_when_asked(
+    settings: Settings,
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SIPAS_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SIPAS_SMS_GATEWAY", "kannel")
+    monkeypatch.setenv("SIPAS_KANNEL_SENDSMS_URL", "http://127.0.0.1:9/cgi-bin/sendsms")
+    env_settings = load_settings()
+    key = env_settings.keys.sms_inbound_credential
+    assert main(["worker", "--print-inbound-url"]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == f"{env_settings.public_base_url}/sms/kannel/inbound/{key}"
+    assert main(["worker", "--once"]) == 0
+    banner = capsys.readouterr().out
+    assert "/sms/kannel/inbound/[redacted]" in banner and key not in banner
+    # The printed URL is the one the endpoint accepts.
+    with TestClient(create_app(env_settings)) as client:
+        path = printed.removeprefix(env_settings.public_base_url)
+        assert client.get(f"{path}?sender=0912340001&text=xin+chao").status_code == 200
