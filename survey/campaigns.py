@@ -219,10 +219,6 @@ def close_campaign(*, session: Session, campaign_id: int) -> Campaign:
         )
         .values(status="cancelled", last_error="campaign closed")
     )
-    session.add(campaign)
-    session.commit()
-    session.refresh(campaign)
-    return campaign
     # Drafts left unsubmitted lose their link to the invitation too (docs/privacy.md): no one
     # can resume them any more, and analysts may still use them as partial answers.
     session.execute(
@@ -230,3 +226,7 @@ def close_campaign(*, session: Session, campaign_id: int) -> Campaign:
         .where(col(Response.campaign_id) == campaign_id, col(Response.invitation_id).is_not(None))
         .values(invitation_id=None)
     )
+    session.add(campaign)
+    session.commit()
+    session.refresh(campaign)
+    return campaign

@@ -63,11 +63,11 @@ QUASI_IDENTIFIER_BASE = (
     "agency_code",
     "province_code",
 )
+QUASI_IDENTIFIER_REFINE = ("level", "channel", "procedure_field", "completed_month")
 
 RATE_COLUMNS = ("rr1", "rr2", "rr3", "rr4", "coop1", "coop2", "ref1", "con1")
 
 
-QUASI_IDENTIFIER_REFINE = ("level", "channel", "procedure_field", "completed_month")
 def _answer_codes(definition: dict[str, Any], responses: Sequence[Response]) -> list[str]:
     # Definition order first (criteria by element, then extra questions); stray keys after.
     codes = [

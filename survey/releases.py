@@ -317,9 +317,9 @@ def _flags(table: IndexTable, rule: ReliabilityRule) -> NDArray[np.str_]:
     flags = flag_cells(
         table.n_respondents, table.estimate, table.se, table.ci_lower, table.ci_upper, rule
     )
-
-
     return suppress_small_cells(table.n_respondents, flags)
+
+
 def _map_provinces(session: Session, mapping: str, codes: NDArray[np.str_]) -> NDArray[np.str_]:
     """Each response's ``province_code`` mapped through ``mapping``; errors name ``geo_mapping``."""
     if mapping in builtin_mappings():
@@ -640,13 +640,13 @@ def compute_release(
                 "max_ci_width": reliability.max_ci_width,
                 "description": reliability.describe(),
             },
-            "variance": {
-                "method": "taylor",
             "disclosure": {
                 "k": DISCLOSURE_K,
                 "description": f"cells of fewer than {DISCLOSURE_K} respondents are suppressed "
                 "whatever the reliability rule (docs/privacy.md)",
             },
+            "variance": {
+                "method": "taylor",
                 "design": "stratified, respondents as each stratum's sample",
                 "lonely_psu": lonely_psu,
                 "fpc_source": fpc_source,
