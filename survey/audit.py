@@ -27,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -142,18 +143,18 @@ def compute_entry_hash(
     return hashlib.sha256(_canonical_json(payload).encode()).hexdigest()
 
 
-def _hash_of(entry: AuditEvent) -> str:
-    return compute_entry_hash(
-        id=entry.id,
-        occurred_at=entry.occurred_at,
-        actor_id=entry.actor_id,
-        actor_name=entry.actor_name,
-        action=entry.action,
-        target=entry.target,
-        details=entry.details or {},
-        address=entry.address,
-        prev_hash=entry.prev_hash,
-    )
+_ENTRY_FIELDS = (
+    "id",
+    "occurred_at",
+    "actor_id",
+    "actor_name",
+    "action",
+    "target",
+    "details",
+    "address",
+    "prev_hash",
+    "entry_hash",
+)
 
 
 def _clean_details(details: Mapping[str, object] | None) -> dict[str, Any]:
@@ -255,51 +256,77 @@ def record_event(
 
 
 def verify_audit_chain(*, session: Session, batch_size: int = 1000) -> AuditVerification:
-    """Recompute every entry's hash in id order and check the links, ids and the head."""
+    """Recompute every entry's hash in id order and check the links, ids and the head.
+
+    Rows are read as plain tuples in batches, so a long log costs bounded memory and the
+    caller's session holds no audit objects afterwards.
+    """
     expected_id = 1
     prev_hash = GENESIS_HASH
     count = 0
-    statement = select(AuditEvent).order_by(col(AuditEvent.id))
-    for entry in session.exec(statement.execution_options(yield_per=batch_size)):
+    columns = [col(getattr(AuditEvent, name)) for name in _ENTRY_FIELDS]
+    statement = sa_select(*columns).order_by(col(AuditEvent.id))
+    for row in session.execute(statement.execution_options(yield_per=batch_size)):
+        entry = dict(zip(_ENTRY_FIELDS, row, strict=True))
+        entry_id = int(entry["id"])
         count += 1
-        if entry.id != expected_id:
+        if entry_id != expected_id:
             reason = (
-                f"entry {entry.id} follows entry {expected_id - 1}: "
-                f"entries {expected_id}..{entry.id - 1} are missing"
-                if entry.id > expected_id
-                else f"entry {entry.id} is out of order after entry {expected_id - 1}"
+                f"entry {entry_id} follows entry {expected_id - 1}: "
+                f"entries {expected_id}..{entry_id - 1} are missing"
+                if entry_id > expected_id
+                else f"entry {entry_id} is out of order after entry {expected_id - 1}"
             )
-            return AuditVerification(False, count, entry.id, reason)
-        if entry.prev_hash != prev_hash:
+            return AuditVerification(False, count, entry_id, reason)
+        if entry["prev_hash"] != prev_hash:
             return AuditVerification(
                 False,
                 count,
-                entry.id,
-                f"entry {entry.id} does not chain to entry {entry.id - 1} (prev_hash differs)",
+                entry_id,
+                f"entry {entry_id} does not chain to entry {entry_id - 1} (prev_hash differs)",
             )
-        if _hash_of(entry) != entry.entry_hash:
+        stored_hash = entry.pop("entry_hash")
+        entry["details"] = entry["details"] or {}
+        if compute_entry_hash(**entry) != stored_hash:
             return AuditVerification(
                 False,
                 count,
-                entry.id,
-                f"entry {entry.id} was changed after it was written (its hash does not match)",
+                entry_id,
+                f"entry {entry_id} was changed after it was written (its hash does not match)",
             )
-        prev_hash = entry.entry_hash
+        prev_hash = stored_hash
         expected_id += 1
-    session.expunge_all()
-    head = session.exec(select(AuditHead).where(col(AuditHead.id) == 1)).first()
     last_id = expected_id - 1
+    head = session.execute(
+        sa_select(col(AuditHead.last_id), col(AuditHead.last_hash)).where(col(AuditHead.id) == 1)
+    ).first()
     if head is None:
         if count == 0:
             return AuditVerification(True, 0, None, "")
         return AuditVerification(False, count, None, "the chain's head row (audit_head) is missing")
-    if head.last_id != last_id or head.last_hash != prev_hash:
+    head_id, head_hash = int(head[0]), str(head[1])
+    if head_id > last_id:
         return AuditVerification(
             False,
             count,
             last_id + 1,
-            f"the head says the log ends at entry {head.last_id} but it ends at entry {last_id}: "
+            f"the head says the log ends at entry {head_id} but it ends at entry {last_id}: "
             "entries after it were removed",
+        )
+    if head_id < last_id:
+        return AuditVerification(
+            False,
+            count,
+            head_id + 1,
+            f"entries {head_id + 1}..{last_id} were added outside the chain (the head ends at "
+            f"entry {head_id})",
+        )
+    if head_hash != prev_hash:
+        return AuditVerification(
+            False,
+            count,
+            last_id,
+            f"entry {last_id} was rewritten (the head holds another hash for it)",
         )
     return AuditVerification(True, count, None, "")
 

@@ -208,37 +208,74 @@ def test_verify_finds_a_tampered_chain(
     assert reason in result.reason
 
 
-def test_a_rewritten_entry_with_a_fresh_hash_breaks_the_next_link(
-    engine: Engine, backend: str
+@pytest.mark.parametrize(
+    ("rewritten", "bad_id", "reason"),
+    [(2, 3, "does not chain to entry 2"), (3, 3, "entry 3 was rewritten")],
+)
+def test_a_rewritten_entry_with_a_fresh_hash_is_found(
+    engine: Engine, backend: str, rewritten: int, bad_id: int, reason: str
 ) -> None:
+    # The forger recomputes the entry's own hash: the next entry's link (or, for the last
+    # entry, the head) still holds the old one.
     with Session(engine) as session:
         _append(session, 3)
-        second = session.get(AuditEvent, 2)
-        assert second is not None
+        entry = session.get(AuditEvent, rewritten)
+        assert entry is not None
         forged = compute_entry_hash(
-            id=2,
-            occurred_at=second.occurred_at,
+            id=rewritten,
+            occurred_at=entry.occurred_at,
             actor_id=None,
             actor_name="nobody",
-            action=second.action,
-            target=second.target,
-            details=second.details,
+            action=entry.action,
+            target=entry.target,
+            details=entry.details,
             address=None,
-            prev_hash=second.prev_hash,
+            prev_hash=entry.prev_hash,
         )
     _drop_triggers(engine, backend)
     try:
         with engine.begin() as connection:
             connection.execute(
-                text("UPDATE audit_event SET actor_name = 'nobody', entry_hash = :h WHERE id = 2"),
-                {"h": forged},
+                text("UPDATE audit_event SET actor_name = 'nobody', entry_hash = :h WHERE id = :i"),
+                {"h": forged, "i": rewritten},
             )
         with Session(engine) as session:
             result = verify_audit_chain(session=session)
     finally:
         _restore_triggers(engine, backend)
+    assert (result.ok, result.first_bad_id) == (False, bad_id)
+    assert reason in result.reason
+
+
+def test_entries_appended_around_the_head_are_found(engine: Engine) -> None:
+    with Session(engine) as session:
+        _append(session, 2)
+        last = session.get(AuditEvent, 2)
+        assert last is not None
+        forged = compute_entry_hash(
+            id=3,
+            occurred_at=last.occurred_at,
+            actor_id=None,
+            actor_name="",
+            action="auth.login",
+            target="",
+            details={},
+            address=None,
+            prev_hash=last.entry_hash,
+        )
+    with engine.begin() as connection:
+        # Inserting is allowed; bypassing record_event leaves the head behind.
+        connection.execute(
+            text(
+                "INSERT INTO audit_event (id, occurred_at, actor_name, action, target, details,"
+                " prev_hash, entry_hash) VALUES (3, :t, '', 'auth.login', '', '{}', :p, :h)"
+            ),
+            {"t": last.occurred_at, "p": last.entry_hash, "h": forged},
+        )
+    with Session(engine) as session:
+        result = verify_audit_chain(session=session)
     assert (result.ok, result.first_bad_id) == (False, 3)
-    assert "does not chain" in result.reason
+    assert "outside the chain" in result.reason
 
 
 def test_concurrent_appends_from_threads_stay_one_chain(engine: Engine) -> None:
