@@ -9,13 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from survey.errors import Conflict, InvalidInput, NotFound, Problem
-from survey.models import Campaign, Draw, Questionnaire, Response, SmsMessage, utcnow
+from survey.models import (
+    Campaign,
+    Dossier,
+    Draw,
+    Questionnaire,
+    Response,
+    SampleUnit,
+    SmsMessage,
+    utcnow,
+)
 from survey.sms.templates import SmsTemplate, TemplateError
+from survey.users import UNLIMITED, Scope
 
 # Variables a campaign's templates may use; the outbox supplies exactly these.
 TEMPLATE_VARIABLES = ("agency", "link", "deadline")
@@ -152,9 +163,24 @@ def create_campaign(
     return campaign
 
 
-def get_campaign(*, session: Session, campaign_id: int) -> Campaign:
-    """The campaign, or :class:`NotFound`."""
-    campaign = session.get(Campaign, campaign_id)
+def _in_scope(scope: Scope) -> Any:
+    """Campaigns whose draw holds a sampled dossier the scope may see (an EXISTS in SQL)."""
+    return (
+        select(SampleUnit.id)
+        .join(Dossier, col(Dossier.id) == col(SampleUnit.dossier_id))
+        .where(col(SampleUnit.draw_id) == col(Campaign.draw_id))
+        .where(*scope.where(Dossier.agency_code, Dossier.province_code))
+        .exists()
+    )
+
+
+def get_campaign(*, session: Session, campaign_id: int, scope: Scope = UNLIMITED) -> Campaign:
+    """The campaign, or :class:`NotFound` (also when none of its cases is in ``scope``)."""
+    if scope.limited:
+        stmt = select(Campaign).where(col(Campaign.id) == campaign_id, _in_scope(scope))
+        campaign = session.exec(stmt).first()
+    else:
+        campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         raise NotFound(
             f"campaign {campaign_id} does not exist", [Problem(("campaign_id",), "no such id")]
@@ -162,9 +188,12 @@ def get_campaign(*, session: Session, campaign_id: int) -> Campaign:
     return campaign
 
 
-def list_campaigns(*, session: Session) -> list[Campaign]:
-    """All campaigns, newest first."""
-    return list(session.exec(select(Campaign).order_by(col(Campaign.id).desc())).all())
+def list_campaigns(*, session: Session, scope: Scope = UNLIMITED) -> list[Campaign]:
+    """Campaigns, newest first; a scoped caller gets those sampling their agencies only."""
+    stmt = select(Campaign).order_by(col(Campaign.id).desc())
+    if scope.limited:
+        stmt = stmt.where(_in_scope(scope))
+    return list(session.exec(stmt).all())
 
 
 def activate_campaign(

@@ -28,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import and_, case, func, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -45,7 +46,7 @@ from survey.errors import InvalidInput, NotFound, PermissionDenied, Problem
 from survey.geography import map_codes
 from survey.models import Design, Dossier, DossierContact, Frame, GeoMapping
 from survey.models.frames import DossierPublic, FrameStatus
-from survey.users import Scope
+from survey.users import UNLIMITED, Scope
 
 # Frame columns a design may stratify on, sort by (systematic) or use as domains / PSUs.
 STRATIFIABLE = (
@@ -434,11 +435,13 @@ def _domain_rows(
         )
         dom_pop = np.bincount(cell_d, weights=cell_pop, minlength=d_labels.size)
         dom_n = np.bincount(cell_d, weights=cell_n, minlength=d_labels.size)
-        # A scoped user sees the domains holding at least one unit of their scope.
+        # A scoped user sees only domains all of whose units are theirs: a domain shared with
+        # other agencies would tell them those agencies' counts.
         visible = (
             np.ones(d_labels.size, dtype=bool)
             if in_scope is None
-            else np.bincount(d_code[in_scope], minlength=d_labels.size) > 0
+            else np.bincount(d_code[in_scope], minlength=d_labels.size)
+            == np.bincount(d_code, minlength=d_labels.size)
         )
         for k, d in enumerate(precision.domain.tolist()):
             label = str(d_labels[d])
@@ -485,8 +488,9 @@ def preview_design(
     domains
         Frame columns whose values are reported as domains (e.g. agency and province).
     scope
-        When given (a scoped coordinator), only strata holding units the user may see and
-        domains in the scope are listed; the allocation itself is that of the whole frame.
+        For a scoped coordinator only the strata and domains all of whose units are in the
+        scope are listed, and the total is theirs (without a standard error); the allocation
+        itself is that of the whole frame.
 
     Returns
     -------
@@ -526,9 +530,9 @@ def preview_design(
     )
     visible = np.ones(labels.size, dtype=bool)
     in_scope = None
-    if scope is not None and (scope.agencies is not None or scope.provinces is not None):
+    if scope is not None and scope.limited:
         in_scope = scope_mask(arrays, scope)
-        visible = np.bincount(code[in_scope], minlength=labels.size) > 0
+        visible = np.bincount(code[in_scope], minlength=labels.size) == population
     strata = tuple(
         StratumRow(
             stratum=str(labels[h]),
@@ -543,12 +547,13 @@ def preview_design(
     )
     total = StratumRow(
         stratum="total",
-        population=int(population.sum()),
-        n=int(allocation.n.sum()),
-        take_all=bool(allocation.take_all.all()),
-        expected_respondents=round(float(allocation.n.sum() * alloc.response_rate), 1),
-        se=_finite(precision.overall_se),
-        margin=_finite(precision.overall_margin),
+        population=int(population[visible].sum()),
+        n=int(allocation.n[visible].sum()),
+        take_all=bool(allocation.take_all[visible].all()),
+        expected_respondents=round(float(allocation.n[visible].sum() * alloc.response_rate), 1),
+        # The whole design's precision is a fact about every stratum: not for a scoped user.
+        se=None if in_scope is not None else _finite(precision.overall_se),
+        margin=None if in_scope is not None else _finite(precision.overall_margin),
     )
     domain_rows = _domain_rows(arrays, code, allocation, alloc, domains, in_scope)
     return AllocationPreview(
@@ -569,6 +574,58 @@ def allocation_table(preview: AllocationPreview) -> list[dict[str, Any]]:
         }
         for row in preview.strata
     ]
+
+
+def visible_strata(
+    *,
+    session: Session,
+    frame_id: int,
+    stratify_by: Sequence[str],
+    geo_mapping: str | None,
+    scope: Scope,
+) -> frozenset[str]:
+    """Labels of the strata all of whose units ``scope`` may see (one GROUP BY in SQL).
+
+    Built as :func:`stratum_labels` builds them (province codes mapped through ``geo_mapping``),
+    so they match a design's allocation table and a draw's ``stratum`` column.
+    """
+    columns = list(dict.fromkeys(stratify_by))
+    attrs: list[Any] = [col(getattr(Dossier, name)) for name in columns]
+    conditions = scope.where(Dossier.agency_code, Dossier.province_code)
+    allowed = and_(*conditions) if conditions else true()
+    rows = session.execute(
+        sa_select(*attrs, func.min(case((allowed, 1), else_=0)))
+        .where(col(Dossier.frame_id) == frame_id)
+        .group_by(*attrs)
+    ).all()
+    values = [["" if v is None else str(v) for v in row[:-1]] for row in rows]
+    if geo_mapping is not None and "province_code" in columns and values:
+        at = columns.index("province_code")
+        mapped = map_codes(session, geo_mapping, [v[at] for v in values])
+        for row_values, code in zip(values, mapped, strict=True):
+            row_values[at] = str(code)
+    visible: dict[str, bool] = {}
+    for row_values, row in zip(values, rows, strict=True):
+        label = LABEL_SEPARATOR.join(row_values)
+        visible[label] = visible.get(label, True) and bool(row[-1])
+    return frozenset(label for label, ok in visible.items() if ok)
+
+
+def _scoped_design(session: Session, design: Design, scope: Scope) -> Design:
+    """A detached copy of ``design`` whose allocation table keeps the scope's strata only."""
+    if not scope.limited:
+        return design
+    strata = visible_strata(
+        session=session,
+        frame_id=design.frame_id,
+        stratify_by=design.stratify_by,
+        geo_mapping=design.geo_mapping,
+        scope=scope,
+    )
+    data = design.model_dump()
+    data["allocation_table"] = [r for r in design.allocation_table if r.get("stratum") in strata]
+    # model_validate builds a new object outside the session: the stored design never changes.
+    return Design.model_validate(data)
 
 
 def require_unscoped(scope: Scope, action: str) -> None:
@@ -623,20 +680,22 @@ def design_spec(design: Design) -> DesignCreate:
     )
 
 
-def list_designs(*, session: Session, frame_id: int | None = None) -> list[Design]:
-    """Designs, newest first, optionally of one frame."""
+def list_designs(
+    *, session: Session, frame_id: int | None = None, scope: Scope = UNLIMITED
+) -> list[Design]:
+    """Designs, newest first, optionally of one frame; a scoped caller gets their strata only."""
     stmt = select(Design).order_by(col(Design.id).desc())
     if frame_id is not None:
         stmt = stmt.where(Design.frame_id == frame_id)
-    return list(session.exec(stmt).all())
+    return [_scoped_design(session, d, scope) for d in session.exec(stmt).all()]
 
 
-def get_design(*, session: Session, design_id: int) -> Design:
-    """One design, or :class:`NotFound`."""
+def get_design(*, session: Session, design_id: int, scope: Scope = UNLIMITED) -> Design:
+    """One design (as for :func:`list_designs`), or :class:`NotFound`."""
     design = session.get(Design, design_id)
     if design is None:
         raise NotFound(f"no design with id {design_id}")
-    return design
+    return _scoped_design(session, design, scope)
 
 
 def list_frame_dossiers(
@@ -645,10 +704,8 @@ def list_frame_dossiers(
     """A page of a frame's dossiers that a user with ``scope`` may see (never phones)."""
     if session.get(Frame, frame_id) is None:
         raise NotFound(f"no frame with id {frame_id}")
-    stmt = select(Dossier).where(Dossier.frame_id == frame_id)
-    if scope.agencies is not None:
-        stmt = stmt.where(col(Dossier.agency_code).in_(sorted(scope.agencies)))
-    if scope.provinces is not None:
-        stmt = stmt.where(col(Dossier.province_code).in_(sorted(scope.provinces)))
+    stmt = select(Dossier).where(
+        Dossier.frame_id == frame_id, *scope.where(Dossier.agency_code, Dossier.province_code)
+    )
     stmt = stmt.order_by(col(Dossier.row_number)).offset(offset).limit(limit)
     return [DossierPublic.model_validate(d) for d in session.exec(stmt).all()]

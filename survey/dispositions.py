@@ -57,6 +57,7 @@ from sqlmodel import Session, col, select
 from survey.campaigns import as_utc, get_campaign
 from survey.errors import InvalidInput, Problem
 from survey.models import Dossier, Invitation, SampleUnit, utcnow
+from survey.users import UNLIMITED, Scope
 
 DISPOSITIONS: tuple[str, ...] = (
     "duplicate",
@@ -173,7 +174,12 @@ def aapor_rates(counts: Mapping[str, int]) -> AaporRates:
 
 
 def campaign_dispositions(
-    *, session: Session, campaign_id: int, by: str = "all", now: datetime | None = None
+    *,
+    session: Session,
+    campaign_id: int,
+    by: str = "all",
+    now: datetime | None = None,
+    scope: Scope = UNLIMITED,
 ) -> list[DispositionGroup]:
     """Count the final disposition of every sampled case, per group, with AAPOR rates.
 
@@ -185,6 +191,8 @@ def campaign_dispositions(
         filed: direct, online, postal).
     now
         Invitations whose expiry is before ``now`` count as expired.
+    scope
+        Only the cases whose dossier the scope may see are counted (a scoped coordinator).
 
     Raises
     ------
@@ -235,6 +243,7 @@ def campaign_dispositions(
         .where(
             col(SampleUnit.draw_id) == campaign.draw_id,
             or_(col(SampleUnit.is_reserve).is_(False), col(Invitation.id).is_not(None)),
+            *scope.where(Dossier.agency_code, Dossier.province_code),
         )
         .group_by(group_column, disposition)
     ).all()

@@ -54,12 +54,13 @@ from survey.designs import (
     load_frame_arrays,
     sampling_problem,
     stratum_labels,
+    visible_strata,
 )
 from survey.errors import InvalidInput, NotFound, PermissionDenied, Problem
 from survey.models import Dossier, DossierContact, Draw, Frame, SampleUnit, StaffUser
 from survey.models.frames import FrameStatus
 from survey.spreadsheet_cells import safe_cell
-from survey.users import Scope, user_scope
+from survey.users import UNLIMITED, Scope, user_scope
 
 # The roles that may receive applicants' phone numbers; analysts never do.
 PHONE_ROLES = frozenset({"admin", "coordinator"})
@@ -385,20 +386,105 @@ def run_draw(
     return draw
 
 
-def list_draws(*, session: Session, design_id: int | None = None) -> list[Draw]:
-    """Draws, newest first, optionally of one design."""
+def _scoped_units(scope: Scope) -> Any:
+    """The sample units a scope may see, as a SELECT of their ids (joined to the dossier)."""
+    return (
+        sa_select(col(SampleUnit.id))
+        .join(Dossier, col(Dossier.id) == col(SampleUnit.dossier_id))
+        .where(*scope.where(Dossier.agency_code, Dossier.province_code))
+    )
+
+
+def _scoped_snapshot(session: Session, draw: Draw, scope: Scope) -> dict[str, Any]:
+    """The design snapshot with the scope's strata and duplicate cases only.
+
+    The library's sampling record and the whole-draw duplicate counts describe every stratum,
+    so they are left out.
+    """
+    snapshot = dict(draw.design_snapshot or {})
+    design = snapshot.get("design") or {}
+    frame_id = (snapshot.get("frame") or {}).get("id")
+    strata: frozenset[str] = frozenset()
+    if frame_id is not None:
+        strata = visible_strata(
+            session=session,
+            frame_id=int(frame_id),
+            stratify_by=list(design.get("stratify_by") or []),
+            geo_mapping=design.get("geo_mapping"),
+            scope=scope,
+        )
+    allocation = dict(snapshot.get("allocation") or {})
+    labels = list(allocation.get("strata") or [])
+    keep = [i for i, label in enumerate(labels) if label in strata]
+    for key in ("strata", "population", "n"):
+        values = list(allocation.get(key) or [])
+        allocation[key] = [values[i] for i in keep if i < len(values)]
+    codes = set(
+        session.execute(
+            sa_select(col(Dossier.dossier_code))
+            .join(SampleUnit, col(SampleUnit.dossier_id) == col(Dossier.id))
+            .where(col(SampleUnit.draw_id) == draw.id)
+            .where(*scope.where(Dossier.agency_code, Dossier.province_code))
+        ).scalars()
+    )
+    duplicates = dict(snapshot.get("duplicate_contacts") or {})
+    cases = [
+        case
+        for case in duplicates.get("cases") or []
+        if case.get("kept") in codes and all(d in codes for d in case.get("duplicates", []))
+    ]
+    snapshot.pop("sampling_record", None)
+    snapshot["allocation"] = allocation
+    snapshot["duplicate_contacts"] = {
+        "rule": duplicates.get("rule", ""),
+        "n_groups": len(cases),
+        "n_units": sum(len(c.get("duplicates", [])) for c in cases),
+        "cases": cases,
+    }
+    return snapshot
+
+
+def _scoped_draws(session: Session, draws: list[Draw], scope: Scope) -> list[Draw]:
+    """Detached copies of ``draws`` counting the scope's units only (never flushed)."""
+    if not scope.limited or not draws:
+        return draws
+    counts = session.execute(
+        sa_select(col(SampleUnit.draw_id), col(SampleUnit.is_reserve), func.count())
+        .where(col(SampleUnit.draw_id).in_([d.id for d in draws]))
+        .where(col(SampleUnit.id).in_(_scoped_units(scope)))
+        .group_by(col(SampleUnit.draw_id), col(SampleUnit.is_reserve))
+    ).all()
+    by_draw: dict[tuple[int, bool], int] = {
+        (int(draw_id), bool(reserve)): int(n) for draw_id, reserve, n in counts
+    }
+    copies = []
+    for draw in draws:
+        assert draw.id is not None
+        data = draw.model_dump()
+        data["n_sampled"] = by_draw.get((draw.id, False), 0)
+        data["n_reserve"] = by_draw.get((draw.id, True), 0)
+        data["design_snapshot"] = _scoped_snapshot(session, draw, scope)
+        copies.append(Draw.model_validate(data))
+    return copies
+
+
+def list_draws(
+    *, session: Session, design_id: int | None = None, scope: Scope = UNLIMITED
+) -> list[Draw]:
+    """Draws, newest first, optionally of one design; a scoped caller gets their units' counts
+    and snapshot (:func:`_scoped_snapshot`)."""
     stmt = select(Draw).order_by(col(Draw.id).desc())
     if design_id is not None:
         stmt = stmt.where(Draw.design_id == design_id)
-    return list(session.exec(stmt).all())
+    return _scoped_draws(session, list(session.exec(stmt).all()), scope)
 
 
-def get_draw(*, session: Session, draw_id: int) -> Draw:
-    """One draw, or :class:`NotFound`."""
+def get_draw(*, session: Session, draw_id: int, scope: Scope = UNLIMITED) -> Draw:
+    """One draw (as for :func:`list_draws`), or :class:`NotFound`."""
     draw = session.get(Draw, draw_id)
     if draw is None:
         raise NotFound(f"no draw with id {draw_id}")
-    return draw
+    return _scoped_draws(session, [draw], scope)[0]
 
 
 EXPORT_COLUMNS = (
@@ -463,11 +549,7 @@ def _export_rows(
         stmt = stmt.add_columns(col(DossierContact.phone_e164)).outerjoin(
             DossierContact, col(DossierContact.dossier_id) == col(d.id)
         )
-    stmt = stmt.where(col(su.draw_id) == draw_id)
-    if scope.agencies is not None:
-        stmt = stmt.where(col(d.agency_code).in_(sorted(scope.agencies)))
-    if scope.provinces is not None:
-        stmt = stmt.where(col(d.province_code).in_(sorted(scope.provinces)))
+    stmt = stmt.where(col(su.draw_id) == draw_id, *scope.where(d.agency_code, d.province_code))
     stmt = stmt.order_by(
         col(su.is_reserve), col(su.stratum), col(su.reserve_order), col(d.dossier_code)
     )
@@ -595,11 +677,14 @@ def export_sample(
     )
 
 
-def draw_units_summary(*, session: Session, draw_id: int) -> dict[str, int]:
-    """Counts of a draw's units by contact status, e.g. ``{"invite": 380, ...}``."""
-    rows = session.execute(
-        sa_select(col(SampleUnit.contact_status), func.count())
-        .where(col(SampleUnit.draw_id) == draw_id)
-        .group_by(col(SampleUnit.contact_status))
-    ).all()
+def draw_units_summary(
+    *, session: Session, draw_id: int, scope: Scope = UNLIMITED
+) -> dict[str, int]:
+    """Counts of a draw's units (the scope's) by contact status, e.g. ``{"invite": 380}``."""
+    stmt = sa_select(col(SampleUnit.contact_status), func.count()).where(
+        col(SampleUnit.draw_id) == draw_id
+    )
+    if scope.limited:
+        stmt = stmt.where(col(SampleUnit.id).in_(_scoped_units(scope)))
+    rows = session.execute(stmt.group_by(col(SampleUnit.contact_status))).all()
     return {str(status): int(n) for status, n in rows}

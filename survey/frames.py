@@ -57,6 +57,7 @@ from survey.models.frames import (
     Level,
 )
 from survey.phones import PhoneKind, classify_phone
+from survey.users import UNLIMITED, Scope
 
 MAX_STORED_PROBLEMS = 100_000
 DEFAULT_BATCH_SIZE = 20_000
@@ -1093,21 +1094,57 @@ def _record_failure(engine: Engine, frame_id: int, tally: _Tally, exc: BaseExcep
         )
 
 
-def list_frames(session: Session) -> list[FramePublic]:
-    """All frames, newest first."""
+def _scoped_row_counts(
+    session: Session, scope: Scope, frame_id: int | None = None
+) -> dict[int, int]:
+    """Dossiers per frame that ``scope`` may see, counted in SQL."""
+    stmt = select(Dossier.frame_id, func.count()).where(
+        *scope.where(Dossier.agency_code, Dossier.province_code)
+    )
+    if frame_id is not None:
+        stmt = stmt.where(Dossier.frame_id == frame_id)
+    rows = session.exec(stmt.group_by(col(Dossier.frame_id))).all()
+    return {int(frame): int(n) for frame, n in rows}
+
+
+def _frame_public(frame: Frame, scope: Scope, counts: Mapping[int, int]) -> FramePublic:
+    public = FramePublic.model_validate(frame)
+    if not scope.limited:
+        return public
+    # Whole-frame counts would tell a scoped coordinator about other agencies: their rows only.
+    # Rejected rows are not stored, so none of them can be shown as theirs.
+    return public.model_copy(update={"row_count": counts.get(public.id, 0), "rejected_count": 0})
+
+
+def list_frames(session: Session, *, scope: Scope = UNLIMITED) -> list[FramePublic]:
+    """All frames, newest first; a scoped caller gets the counts of their own rows."""
     frames = session.exec(select(Frame).order_by(col(Frame.id).desc())).all()
-    return [FramePublic.model_validate(f) for f in frames]
+    counts = _scoped_row_counts(session, scope) if scope.limited else {}
+    return [_frame_public(f, scope, counts) for f in frames]
 
 
-def get_frame(session: Session, frame_id: int) -> FramePublic:
-    """One frame; raises :class:`NotFound` naming the id."""
+def get_frame(session: Session, frame_id: int, *, scope: Scope = UNLIMITED) -> FramePublic:
+    """One frame (counts as for :func:`list_frames`); raises :class:`NotFound` naming the id."""
     frame = session.get(Frame, frame_id)
     if frame is None:
         raise NotFound(
             f"frame {frame_id} does not exist",
             [Problem(("frame_id",), f"there is no frame {frame_id}: list the frames to find it")],
         )
-    return FramePublic.model_validate(frame)
+    counts = _scoped_row_counts(session, scope, frame_id) if scope.limited else {}
+    return _frame_public(frame, scope, counts)
+
+
+def _problems_in_scope(stmt: Any, scope: Scope) -> Any:
+    """Keep the problems of rows the scope may see: rows imported as dossiers of its agencies
+    or provinces (a rejected row has no dossier, so nothing says whose it was)."""
+    if not scope.limited:
+        return stmt
+    return stmt.join(
+        Dossier,
+        (col(Dossier.frame_id) == col(FrameImportProblem.frame_id))
+        & (col(Dossier.row_number) == col(FrameImportProblem.row_number)),
+    ).where(*scope.where(Dossier.agency_code, Dossier.province_code))
 
 
 def frame_problems(
@@ -1117,10 +1154,12 @@ def frame_problems(
     severity: str | None = None,
     limit: int = 1000,
     offset: int = 0,
+    scope: Scope = UNLIMITED,
 ) -> list[ImportProblem]:
     """The stored problems of a frame's import, by row, optionally of one severity."""
     get_frame(session, frame_id)
     query = select(FrameImportProblem).where(FrameImportProblem.frame_id == frame_id)
+    query = _problems_in_scope(query, scope)
     if severity is not None:
         query = query.where(FrameImportProblem.severity == severity)
     query = (
@@ -1134,11 +1173,14 @@ def frame_problems(
     ]
 
 
-def count_frame_problems(session: Session, frame_id: int) -> dict[str, int]:
+def count_frame_problems(
+    session: Session, frame_id: int, *, scope: Scope = UNLIMITED
+) -> dict[str, int]:
     """Stored problems of a frame by severity, e.g. ``{"error": 3, "warning": 12}``."""
+    query = select(FrameImportProblem.severity, func.count()).where(
+        FrameImportProblem.frame_id == frame_id
+    )
     rows = session.exec(
-        select(FrameImportProblem.severity, func.count())
-        .where(FrameImportProblem.frame_id == frame_id)
-        .group_by(col(FrameImportProblem.severity))
+        _problems_in_scope(query, scope).group_by(col(FrameImportProblem.severity))
     ).all()
     return {severity: int(n) for severity, n in rows}

@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import func
+from sqlalchemy import and_, case, func, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -81,6 +81,7 @@ from survey.geography import (
 )
 from survey.models import (
     Campaign,
+    Dossier,
     Draw,
     IndexRelease,
     Questionnaire,
@@ -92,6 +93,7 @@ from survey.models import (
 from survey.models.releases import ReleaseStatus
 from survey.questionnaires import element_tree
 from survey.spreadsheet_cells import safe_cell
+from survey.users import UNLIMITED, Scope
 
 # Response columns a release may be broken down by (never anything identifying a person).
 BY_COLUMNS: tuple[str, ...] = (
@@ -698,26 +700,83 @@ def compute_release(
     return release
 
 
-def get_release(*, session: Session, release_id: int) -> IndexRelease:
-    """One release, or :class:`NotFound`."""
+def _own_agencies(session: Session, campaign_id: int, scope: Scope) -> frozenset[str]:
+    """Agencies of the campaign's sample all of whose sampled dossiers ``scope`` may see."""
+    conditions = scope.where(Dossier.agency_code, Dossier.province_code)
+    allowed = and_(*conditions) if conditions else true()
+    rows = session.execute(
+        sa_select(col(Dossier.agency_code), func.min(case((allowed, 1), else_=0)))
+        .join(SampleUnit, col(SampleUnit.dossier_id) == col(Dossier.id))
+        .join(Campaign, col(Campaign.draw_id) == col(SampleUnit.draw_id))
+        .where(col(Campaign.id) == campaign_id)
+        .group_by(col(Dossier.agency_code))
+    ).all()
+    return frozenset(str(agency) for agency, ok in rows if ok)
+
+
+def _row_in_scope(domain: dict[str, Any], scope: Scope, agencies: frozenset[str]) -> bool:
+    """A row of figures belongs to a scope when its domain names one of the scope's agencies
+    (or, for a province scope, one of its provinces); overall rows and rows of a channel or
+    level alone are everyone's, so not the scope's."""
+    agency, province = domain.get("agency_code"), domain.get("province_code")
+    if scope.provinces is not None and province is not None and province not in scope.provinces:
+        return False
+    if agency is not None:
+        return agency in agencies
+    return province is not None and scope.agencies is None
+
+
+def _scoped_release(session: Session, release: IndexRelease, scope: Scope) -> IndexRelease:
+    """A detached copy with the scope's rows only; the whole-campaign summary is left out."""
+    if not scope.limited:
+        return release
+    agencies = _own_agencies(session, release.campaign_id, scope)
+    data = release.model_dump()
+    results = dict(data.get("results") or {})
+    results["rows"] = [
+        r
+        for r in results.get("rows") or []
+        if _row_in_scope(r.get("domain") or {}, scope, agencies)
+    ]
+    results["ranking"] = [
+        r for r in results.get("ranking") or [] if _row_in_scope(r, scope, agencies)
+    ]
+    data["results"] = results
+    data["summary"] = {}
+    # model_validate builds a new object outside the session: the stored release never changes.
+    return IndexRelease.model_validate(data)
+
+
+def get_release(*, session: Session, release_id: int, scope: Scope = UNLIMITED) -> IndexRelease:
+    """One release, or :class:`NotFound`; a scoped caller sees published releases only, with
+    their own rows (:func:`_scoped_release`)."""
     release = session.get(IndexRelease, release_id)
-    if release is None:
+    if release is None or (scope.limited and release.status != ReleaseStatus.PUBLISHED.value):
         raise NotFound(
             f"release {release_id} does not exist", [Problem(("release_id",), "no such id")]
         )
-    return release
+    return _scoped_release(session, release, scope)
 
 
 def list_releases(
-    *, session: Session, campaign_id: int | None = None, published_only: bool = False
+    *,
+    session: Session,
+    campaign_id: int | None = None,
+    published_only: bool = False,
+    scope: Scope = UNLIMITED,
 ) -> list[IndexRelease]:
-    """Releases, newest first, optionally of one campaign or only the published ones."""
+    """Releases, newest first, optionally of one campaign or only the published ones (always,
+    for a scoped caller)."""
     stmt = select(IndexRelease).order_by(col(IndexRelease.id).desc())
     if campaign_id is not None:
         stmt = stmt.where(col(IndexRelease.campaign_id) == campaign_id)
-    if published_only:
+    if published_only or scope.limited:
         stmt = stmt.where(col(IndexRelease.status) == ReleaseStatus.PUBLISHED.value)
-    return list(session.exec(stmt).all())
+    releases = list(session.exec(stmt).all())
+    if not scope.limited:
+        return releases
+    # Lists carry no rows; the summary (whole-campaign counts) is what must go.
+    return [IndexRelease.model_validate({**r.model_dump(), "summary": {}}) for r in releases]
 
 
 def publish_release(

@@ -15,8 +15,10 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, delete, select
 
 from survey.audit import record_event
@@ -51,10 +53,34 @@ class Scope:
     agencies: frozenset[str] | None
     provinces: frozenset[str] | None
 
+    @classmethod
+    def everything(cls) -> Scope:
+        """The scope of admins, analysts, national coordinators and the command line."""
+        return cls(agencies=None, provinces=None)
+
+    @property
+    def limited(self) -> bool:
+        """True for a coordinator limited to some agencies or provinces."""
+        return self.agencies is not None or self.provinces is not None
+
     def allows(self, agency_code: str, province_code: str) -> bool:
         if self.agencies is not None and agency_code not in self.agencies:
             return False
         return self.provinces is None or province_code in self.provinces
+
+    def where(self, agency_column: Any, province_column: Any) -> list[ColumnElement[bool]]:
+        """SQL conditions keeping the rows this scope may see (none for an unlimited scope)."""
+        conditions: list[ColumnElement[bool]] = []
+        if self.agencies is not None:
+            conditions.append(col(agency_column).in_(sorted(self.agencies)))
+        if self.provinces is not None:
+            conditions.append(col(province_column).in_(sorted(self.provinces)))
+        return conditions
+
+
+# The default of the query use cases: the command line and the tests see everything; the web
+# routes always pass the caller's scope (tests/api/test_scopes.py checks what leaks).
+UNLIMITED = Scope(agencies=None, provinces=None)
 
 
 class AccountDisabled(NotAuthenticated):
