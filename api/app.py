@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from api.access_log import install_access_log_redaction
 from api.api_docs import STATIC_PACKAGES, install_docs
 from api.errors import install_error_handlers
+from api.policy import install_policies
 from api.security_headers import SecurityHeaders
 from survey.db import make_engine
 from survey.settings import Settings, check_secret_key, load_settings
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "/static", StaticFiles(directory=STATIC_DIR, packages=STATIC_PACKAGES), name="static"
     )
     install_docs(app)
+    install_policies(app)
     # Added last, so it wraps every other middleware: their responses get the headers too.
     app.add_middleware(SecurityHeaders)
     install_access_log_redaction()

@@ -29,6 +29,12 @@ STAFF_TEXT: Mapping[str, Mapping[str, str]] = {
         "nav_campaigns": "Đợt khảo sát",
         "nav_releases": "Công bố chỉ số",
         "sign_out": "Đăng xuất",
+        "citizen_page_refused_title": "Đây là trang trả lời riêng của người dân",
+        "citizen_page_refused_body": "Trình duyệt này đang đăng nhập vào trang cán bộ, nên "
+        "không mở được trang trả lời của người dân: cán bộ không được xem hay sửa câu trả lời. "
+        "Không có gì được ghi lại hay thay đổi.",
+        "citizen_page_refused_how": "Để tự trả lời hoặc thử phiếu hỏi, hãy đăng xuất, hoặc mở "
+        "đường dẫn trong một cửa sổ ẩn danh.",
         "sign_in": "Đăng nhập",
         "sign_in_title": "Đăng nhập cho cán bộ",
         "username": "Tên đăng nhập",
@@ -311,6 +317,12 @@ STAFF_TEXT: Mapping[str, Mapping[str, str]] = {
         "choose_frame": "Choose a ready frame",
         "required": "required",
         "view": "View",
+        "citizen_page_refused_title": "This is a citizen's personal answer page",
+        "citizen_page_refused_body": "This browser is signed in to the staff pages, so it cannot "
+        "open a citizen's answer page: staff may not read or change answers. Nothing was "
+        "recorded or changed.",
+        "citizen_page_refused_how": "To answer yourself or to try the questionnaire, sign out, or "
+        "open the link in a private window.",
         # Audit log page (api/pages/audit.py).
         "audit_title": "Audit log",
         "audit_link": "Audit log: who did what, and when",
