@@ -34,6 +34,8 @@ ROUTER_MODULES = [
     "api.pages.fieldwork",
     "api.routers.releases",
     "api.pages.releases",
+    "api.routers.audit",
+    "api.pages.audit",
 ]
 
 

@@ -30,11 +30,12 @@ from typing import Any
 from openpyxl import Workbook
 from sqlmodel import Session, col, select
 
+from survey.audit import SYSTEM_ACTOR, record_event
 from survey.campaigns import get_campaign
 from survey.disclosure import GENERALISED, K, k_anonymise
 from survey.dispositions import DISPOSITIONS, campaign_dispositions
 from survey.draws import population_by_stratum
-from survey.models import Draw, Questionnaire, Response
+from survey.models import Draw, Questionnaire, Response, StaffUser
 from survey.settings import Settings
 from survey.spreadsheet_cells import safe_row
 
@@ -131,8 +132,13 @@ def response_export(
     settings: Settings,
     campaign_id: int,
     include_partial: bool = False,
+    actor: StaffUser | None = None,
+    address: str | None = None,
 ) -> ResponseExport:
-    """The anonymous responses file after the disclosure rule (see the module docstring)."""
+    """The anonymous responses file after the disclosure rule (see the module docstring).
+
+    The download is recorded in the audit log (who, when, how many rows) and committed.
+    """
     campaign = get_campaign(session=session, campaign_id=campaign_id)
     query = select(Response).where(col(Response.campaign_id) == campaign_id)
     if not include_partial:
@@ -190,6 +196,16 @@ def response_export(
                 *(_cell(r.answers.get(code, "")) for code in codes),
             ]
         )
+    record_event(
+        session=session,
+        action="export.responses",
+        actor=actor,
+        actor_name="" if actor is not None else SYSTEM_ACTOR,
+        target=f"campaign:{campaign_id}",
+        details={"rows": len(rows), "include_partial": include_partial},
+        address=address,
+    )
+    session.commit()
     return ResponseExport(
         header=header,
         rows=rows,
@@ -214,9 +230,15 @@ def response_table(
 
 
 def disposition_table(
-    *, session: Session, campaign_id: int, by: str = "stratum"
+    *,
+    session: Session,
+    campaign_id: int,
+    by: str = "stratum",
+    actor: StaffUser | None = None,
+    address: str | None = None,
 ) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of dispositions and AAPOR rates per group."""
+    """Header and rows of dispositions and AAPOR rates per group; the download is recorded in
+    the audit log and committed."""
     groups = campaign_dispositions(session=session, campaign_id=campaign_id, by=by)
     header = [by, "cases", *DISPOSITIONS, *RATE_COLUMNS]
     rows = [
@@ -228,6 +250,16 @@ def disposition_table(
         ]
         for g in groups
     ]
+    record_event(
+        session=session,
+        action="export.dispositions",
+        actor=actor,
+        actor_name="" if actor is not None else SYSTEM_ACTOR,
+        target=f"campaign:{campaign_id}",
+        details={"by": by, "rows": len(rows)},
+        address=address,
+    )
+    session.commit()
     return header, rows
 
 
