@@ -273,9 +273,7 @@ def _new_response(
     )
 
 
-def _insert_or_existing(
-    session: Session, row: Response, invitation: Invitation
-) -> Response | None:
+def _insert_or_existing(session: Session, row: Response, invitation: Invitation) -> Response | None:
     """Insert the draft ``row``; when another transaction inserted first, return that one, or
     ``None`` when that draft was submitted (and so unlinked) in the meantime."""
     session.add(row)

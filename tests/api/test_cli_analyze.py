@@ -315,3 +315,18 @@ def test_platform_questionnaire_and_library_tree_agree() -> None:
 
     platform = parse_questionnaire_tree(builtin_definition())
     assert platform.elements == SIPAS_STANDARD.elements
+
+
+def test_analyze_output_neutralises_formula_like_domain_values(tmp_path: Path) -> None:
+    # A paper form keyed into a spreadsheet: an agency name that is a formula.
+    rows = [
+        {**r, "agency": '=HYPERLINK("http://x.example","A")'} if r["agency"] == "A" else r
+        for r in make_rows()
+    ]
+    responses = write_csv(tmp_path / "r.csv", rows)
+    out = tmp_path / "out"
+    argv = ["analyze", str(responses), "-q", "sipas-standard", "--strata", "agency", "--fpc", "N"]
+    assert main([*argv, "--by", "agency", "--out", str(out)]) == 0
+    agencies = {r["agency"] for r in read_out(out) if r["agency"]}
+    assert agencies == {'\'=HYPERLINK("http://x.example","A")', "B", "C", "(all)"}
+    assert all(float(r["estimate"]) >= 0 for r in read_out(out) if r["estimate"])
