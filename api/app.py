@@ -12,9 +12,10 @@ from fastapi.staticfiles import StaticFiles
 
 from api.access_log import install_access_log_redaction
 from api.api_docs import STATIC_PACKAGES, install_docs
-from api.errors import install_error_handlers
+from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.policy import install_policies
 from api.security_headers import SecurityHeaders
+from api.upload_limit import UploadLimit
 from survey.db import make_engine
 from survey.settings import Settings, check_secret_key, load_settings
 
@@ -61,11 +62,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     install_error_handlers(app)
+    app.add_middleware(UploadLimit, max_upload_bytes=int(settings.max_upload_mb * 1_000_000))
     for module_name in ROUTER_MODULES:
-        app.include_router(import_module(module_name).router)
-    app.mount(
-        "/static", StaticFiles(directory=STATIC_DIR, packages=STATIC_PACKAGES), name="static"
-    )
+        # Every operation publishes the one error shape the handlers send (api.errors).
+        app.include_router(import_module(module_name).router, responses=ERROR_RESPONSES)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR, packages=STATIC_PACKAGES), name="static")
     install_docs(app)
     install_policies(app)
     # Added last, so it wraps every other middleware: their responses get the headers too.

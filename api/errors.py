@@ -1,39 +1,167 @@
-"""Translate the platform's error tree to HTTP in one place: ``{"detail": [{loc, msg}, ...]}``."""
+"""Translate the platform's error tree to HTTP in one place, in the one published error shape.
+
+Every error answer of the API, whatever raised it, is ``{"detail": [{"loc", "msg", "type"}, ...]}``
+(:class:`ErrorResponse`), and the OpenAPI document publishes exactly that schema for 400, 401, 403,
+404, 409, 413, 422 and 429 (:data:`ERROR_RESPONSES`), so clients and the fuzzer in
+``tests/api/test_openapi_fuzz.py`` can hold the service to it:
+
+- the platform's own tree (:mod:`survey.errors`): ``type`` is the class in snake case
+  (``invalid_input``, ``not_found``, ``permission_denied``, ...);
+- FastAPI's request validation: pydantic's own ``type`` (``int_parsing``, ``string_too_long``...);
+- Starlette's HTTP errors (unknown path, unparsable body): ``http_<status>``;
+- a value the database cannot hold (a number beyond a column's range, a string longer than its
+  column) that slipped past the parameter bounds: 422 ``out_of_range`` instead of a 500.
+"""
 
 from __future__ import annotations
+
+import logging
+import re
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError, StatementError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from survey.errors import SipasError, TooManyRequests
 
+logger = logging.getLogger("sipas.api")
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
-def _problem_response(status: int, problems: list[dict[str, object]]) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"detail": problems})
+
+class ProblemDetail(BaseModel):
+    """One thing wrong with a request: where (``loc``), the fix (``msg``), its kind (``type``)."""
+
+    loc: list[str | int] = Field(description='path to the fault, e.g. ["body", "name"]')
+    msg: str = Field(description="what is wrong and how to fix it")
+    type: str = Field(description="machine-readable kind, e.g. not_found or string_too_long")
+
+
+class ErrorResponse(BaseModel):
+    """The body of every error answer of the API."""
+
+    detail: list[ProblemDetail]
+
+
+_DESCRIPTIONS = {
+    400: "The request cannot be parsed",
+    401: "No or bad credentials",
+    403: "The role or scope of the caller does not allow this",
+    404: "The object does not exist or is hidden from the caller",
+    409: "The request contradicts the current state",
+    413: "The request body is larger than the upload limit",
+    422: "A parameter or field is invalid; each problem names it and the fix",
+    429: "Too many requests; retry after the Retry-After header's seconds",
+}
+# Passed to include_router, so every operation publishes these instead of FastAPI's
+# HTTPValidationError (whose shape the service never sent).
+# The explicit JSON content keeps the errors of routes that answer HTML (letters) JSON too.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "model": ErrorResponse,
+        "description": text,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+    }
+    for status, text in _DESCRIPTIONS.items()
+}
+
+
+def error_type(exc: SipasError) -> str:
+    """``InvalidInput`` -> ``invalid_input``: the class names the kind of error."""
+    return _CAMEL.sub("_", type(exc).__name__).lower()
+
+
+def problem_body(problems: list[dict[str, Any]]) -> dict[str, Any]:
+    """``{"detail": [...]}`` with every entry in the published shape (loc list, msg, type)."""
+    return {
+        "detail": [
+            {
+                "loc": list(p.get("loc") or ()),
+                "msg": str(p.get("msg") or "invalid value"),
+                "type": str(p.get("type") or "error"),
+            }
+            for p in problems
+        ]
+    }
+
+
+def problem_response(
+    status: int, problems: list[dict[str, Any]], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(status_code=status, content=problem_body(problems), headers=headers)
+
+
+def sipas_error_response(exc: SipasError) -> JSONResponse:
+    """The JSON answer for an error of the platform's tree (also used by pages' API twins)."""
+    kind = error_type(exc)
+    headers: dict[str, str] = {}
+    if exc.status_code == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
+    problems = [{**p.as_dict(), "type": kind} for p in exc.problems]
+    return problem_response(exc.status_code, problems, headers or None)
 
 
 async def _sipas_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SipasError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-    response = _problem_response(exc.status_code, [p.as_dict() for p in exc.problems])
-    if headers:
-        response.headers.update(headers)
-    if isinstance(exc, TooManyRequests):
-        response.headers["Retry-After"] = str(exc.retry_after)
-    return response
+    return sipas_error_response(exc)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems: list[dict[str, object]] = [
-        {"loc": list(error.get("loc", ())), "msg": str(error.get("msg", "invalid value"))}
+    problems = [
+        {
+            "loc": [part if isinstance(part, int) else str(part) for part in error.get("loc", ())],
+            "msg": str(error.get("msg", "invalid value")),
+            "type": str(error.get("type", "value_error")),
+        }
         for error in exc.errors()
     ]
-    return _problem_response(422, problems)
+    return problem_response(422, problems)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    problems = [{"loc": [], "msg": str(exc.detail), "type": f"http_{exc.status_code}"}]
+    return problem_response(exc.status_code, problems, dict(exc.headers or {}) or None)
+
+
+def _is_out_of_range(exc: BaseException) -> bool:
+    if isinstance(exc, DataError | OverflowError):
+        return True
+    # SQLite's driver raises OverflowError while binding, which SQLAlchemy wraps.
+    return isinstance(exc, StatementError) and isinstance(exc.orig, OverflowError)
+
+
+async def _out_of_range(_request: Request, exc: Exception) -> JSONResponse:
+    if not _is_out_of_range(exc):
+        raise exc
+    # A parameter bound is missing somewhere: say so in the log (without the values, which may
+    # be personal data) and answer 422, never 500.
+    origin = getattr(exc, "orig", None) or exc
+    logger.warning(
+        "database refused a value (%s): a parameter lacks a bound", type(origin).__name__
+    )
+    problems = [
+        {
+            "loc": ["request"],
+            "msg": "a number is out of range or a text is longer than its field allows: "
+            "send smaller numbers and shorter texts",
+            "type": "out_of_range",
+        }
+    ]
+    return problem_response(422, problems)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers; FastAPI's own validation errors get the same ``{loc, msg}`` shape."""
+    """Register the handlers, so every error leaves in the one published shape."""
     app.add_exception_handler(SipasError, _sipas_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DataError, _out_of_range)
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(StatementError, _out_of_range)

@@ -68,6 +68,9 @@ STAFF_TEXT: Mapping[str, Mapping[str, str]] = {
         "accept_valid_rows": "Nhập các dòng hợp lệ, bỏ qua các dòng có lỗi",
         "upload": "Tải lên",
         "choose_file": "Chọn một tệp CSV hoặc XLSX",
+        "file_too_large": "Tệp lớn hơn giới hạn tải lên {limit}: chia thành các tệp nhỏ hơn, "
+        "hoặc nhờ quản trị viên tăng SIPAS_MAX_UPLOAD_MB",
+        "body_too_large": "Dữ liệu gửi lên lớn hơn {limit}: hãy gửi ít hơn mỗi lần",
         "enter_frame_name": "Nhập tên danh sách",
         "import_report": "Báo cáo nhập dữ liệu",
         "rows_read": "Số dòng đọc",
@@ -237,6 +240,9 @@ STAFF_TEXT: Mapping[str, Mapping[str, str]] = {
         "accept_valid_rows": "Import the valid rows and leave out rows with errors",
         "upload": "Upload",
         "choose_file": "Choose a CSV or XLSX file",
+        "file_too_large": "The file is larger than the upload limit of {limit}: split it into "
+        "smaller files, or ask an administrator to raise SIPAS_MAX_UPLOAD_MB",
+        "body_too_large": "The data sent is larger than {limit}: send less at once",
         "enter_frame_name": "Enter a name for the list",
         "import_report": "Import report",
         "rows_read": "Rows read",

@@ -869,6 +869,7 @@ def import_frame(
     progress: ProgressCallback | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     today: date | None = None,
+    source_filename: str | None = None,
 ) -> ImportReport:
     """Import a CSV or XLSX file of dossiers as a new frame, whole or not at all.
 
@@ -893,6 +894,9 @@ def import_frame(
         Rows per batch (memory is proportional to it).
     today
         The day after which a completion date is "in the future" (defaults to today, UTC+7).
+    source_filename
+        The file's name as the coordinator knows it (an upload's name: the server's copy is
+        named otherwise, since a sent name is never used as a path); defaults to ``source``'s.
 
     Returns
     -------
@@ -909,14 +913,15 @@ def import_frame(
         raise InvalidInput("the frame needs a name", [Problem(("name",), "give the frame a name")])
     started = time.perf_counter()
     source = Path(source)
+    shown_name = (source_filename or source.name)[:255]
     today = today or (datetime.now(UTC) + timedelta(hours=7)).date()
     tally = _Tally()
-    with open_frame_file(source, column_map) as reader:
+    with open_frame_file(source, column_map, display_name=shown_name) as reader:
         with Session(engine) as session:
             frame = Frame(
                 name=name.strip()[:200],
                 status=FrameStatus.IMPORTING.value,
-                source_filename=source.name[:255],
+                source_filename=shown_name,
                 created_by=created_by,
             )
             session.add(frame)
@@ -947,7 +952,7 @@ def import_frame(
         frame_id=frame_id,
         name=name.strip()[:200],
         status=status.value,
-        source_filename=source.name,
+        source_filename=shown_name,
         rows_read=tally.rows_read,
         imported=tally.imported if accepted else 0,
         rejected=tally.rejected,

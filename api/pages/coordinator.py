@@ -30,6 +30,7 @@ from starlette.datastructures import FormData, UploadFile
 from api.deps import SESSION_COOKIE, SessionDep, SettingsDep, get_engine, optional_user
 from api.i18n import choose_language, remember_language, texts
 from api.routers.frames import parse_column_map
+from api.upload_limit import upload_display_name, upload_path
 from survey.designs import (
     DEFAULT_DOMAINS,
     PSU_COLUMNS,
@@ -368,9 +369,9 @@ def upload(
     report = None
     if not problems:
         assert isinstance(upload_file, UploadFile) and upload_file.filename
-        filename = Path(upload_file.filename).name
+        filename = upload_display_name(upload_file.filename)
         with tempfile.TemporaryDirectory(prefix="sipas-upload-") as folder:
-            path = Path(folder) / filename
+            path = upload_path(Path(folder), filename)
             with path.open("wb") as handle:
                 shutil.copyfileobj(upload_file.file, handle)
             try:
@@ -381,6 +382,7 @@ def upload(
                     column_map=mapping,
                     accept_valid_rows=accept,
                     created_by=user.id,
+                    source_filename=filename,
                 )
             except InvalidInput as error:
                 problems.extend(

@@ -11,11 +11,20 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from api.deps import AnalystUser, CoordinatorUser, SessionDep, SettingsDep
+from api.params import (
+    INT32_MAX,
+    XLSX_MEDIA_TYPE,
+    CampaignId,
+    Id32,
+    Name,
+    choice_query,
+    file_responses,
+)
 from survey.campaigns import (
     activate_campaign,
     close_campaign,
@@ -23,7 +32,7 @@ from survey.campaigns import (
     get_campaign,
     list_campaigns,
 )
-from survey.dispositions import campaign_dispositions
+from survey.dispositions import GROUPINGS, campaign_dispositions
 from survey.errors import InvalidInput, PermissionDenied, Problem
 from survey.fieldwork_exports import disposition_table, response_table, to_csv, to_xlsx
 from survey.invitations import create_invitations
@@ -57,18 +66,22 @@ def _fieldwork_user(user: CoordinatorUser, session: SessionDep) -> StaffUser:
 FieldworkUser = Annotated[StaffUser, Depends(_fieldwork_user)]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ExportFormat = Annotated[str, Path(pattern="^(csv|xlsx)$", max_length=4, description="csv or xlsx")]
 
 
 class CampaignCreate(BaseModel):
-    name: str
-    draw_id: int
-    questionnaire_id: int
+    name: Name
+    draw_id: Id32
+    questionnaire_id: Id32
     field_start: datetime
     field_end: datetime
-    sms_template: str = ""
-    reminder_template: str = ""
+    sms_template: str = Field(default="", max_length=1000)
+    reminder_template: str = Field(default="", max_length=1000)
     strip_diacritics: bool = False
-    reminder_days: list[int] = Field(default_factory=lambda: [3, 7])
+    # The use case names the rule (whole days 1-60, each once); this only keeps numbers sane.
+    reminder_days: list[Annotated[int, Field(ge=-INT32_MAX, le=INT32_MAX)]] = Field(
+        default_factory=lambda: [3, 7], max_length=60
+    )
 
 
 class CampaignPublic(BaseModel):
@@ -118,23 +131,23 @@ def list_all(session: SessionDep, _user: FieldworkUser) -> list[CampaignPublic]:
 
 
 @router.get("/{campaign_id}")
-def read(campaign_id: int, session: SessionDep, _user: FieldworkUser) -> CampaignPublic:
+def read(campaign_id: CampaignId, session: SessionDep, _user: FieldworkUser) -> CampaignPublic:
     return _public(get_campaign(session=session, campaign_id=campaign_id))
 
 
 @router.post("/{campaign_id}/activate")
-def activate(campaign_id: int, session: SessionDep, _user: FieldworkUser) -> CampaignPublic:
+def activate(campaign_id: CampaignId, session: SessionDep, _user: FieldworkUser) -> CampaignPublic:
     return _public(activate_campaign(session=session, campaign_id=campaign_id))
 
 
 @router.post("/{campaign_id}/close")
-def close(campaign_id: int, session: SessionDep, _user: FieldworkUser) -> CampaignPublic:
+def close(campaign_id: CampaignId, session: SessionDep, _user: FieldworkUser) -> CampaignPublic:
     return _public(close_campaign(session=session, campaign_id=campaign_id))
 
 
 @router.post("/{campaign_id}/invitations")
 def invite(
-    campaign_id: int, session: SessionDep, settings: SettingsDep, _user: FieldworkUser
+    campaign_id: CampaignId, session: SessionDep, settings: SettingsDep, _user: FieldworkUser
 ) -> dict[str, int]:
     """Create the missing invitations (SMS when a phone is known, else letter)."""
     return asdict(create_invitations(session=session, settings=settings, campaign_id=campaign_id))
@@ -142,11 +155,11 @@ def invite(
 
 @router.get("/{campaign_id}/sms/preview")
 def sms_preview(
-    campaign_id: int,
+    campaign_id: CampaignId,
     session: SessionDep,
     settings: SettingsDep,
     _user: FieldworkUser,
-    price_per_segment: float = Query(0.0, ge=0, description="price of one SMS part"),
+    price_per_segment: float = Query(0.0, ge=0, le=1e9, description="price of one SMS part"),
 ) -> dict[str, Any]:
     """Encoding, SMS parts and cost of the invitations not yet queued."""
     return asdict(
@@ -161,14 +174,16 @@ def sms_preview(
 
 @router.post("/{campaign_id}/sms/queue")
 def sms_queue(
-    campaign_id: int, session: SessionDep, settings: SettingsDep, _user: FieldworkUser
+    campaign_id: CampaignId, session: SessionDep, settings: SettingsDep, _user: FieldworkUser
 ) -> dict[str, int]:
     """Queue the invitation SMS (again: only what is missing); the worker sends them."""
     return asdict(queue_invitation_sms(session=session, settings=settings, campaign_id=campaign_id))
 
 
 @router.get("/{campaign_id}/sms/counts")
-def sms_counts(campaign_id: int, session: SessionDep, _user: FieldworkUser) -> dict[str, int]:
+def sms_counts(
+    campaign_id: CampaignId, session: SessionDep, _user: FieldworkUser
+) -> dict[str, int]:
     """Messages per status; ``unknown`` ones need the coordinator's decision."""
     get_campaign(session=session, campaign_id=campaign_id)
     return outbox_counts(session=session, campaign_id=campaign_id)
@@ -176,10 +191,12 @@ def sms_counts(campaign_id: int, session: SessionDep, _user: FieldworkUser) -> d
 
 @router.get("/{campaign_id}/dispositions")
 def dispositions(
-    campaign_id: int,
+    campaign_id: CampaignId,
     session: SessionDep,
     _user: FieldworkUser,
-    by: str = Query("all", description="all, stratum, agency, channel or dossier_channel"),
+    by: Annotated[
+        str, choice_query(GROUPINGS, "all, stratum, agency, channel or dossier_channel")
+    ] = "all",
 ) -> list[dict[str, Any]]:
     """Final disposition counts and AAPOR (2023) rates per group."""
     return [
@@ -188,10 +205,13 @@ def dispositions(
     ]
 
 
-@router.get("/{campaign_id}/exports/responses.{fmt}")
+@router.get(
+    "/{campaign_id}/exports/responses.{fmt}",
+    responses=file_responses("text/csv", XLSX_MEDIA_TYPE),
+)
 def export_responses(
-    campaign_id: int,
-    fmt: str,
+    campaign_id: CampaignId,
+    fmt: ExportFormat,
     session: SessionDep,
     settings: SettingsDep,
     _user: AnalystUser,
@@ -207,13 +227,18 @@ def export_responses(
     return _file(header, rows, fmt, f"responses-{campaign_id}", sheet="responses")
 
 
-@router.get("/{campaign_id}/exports/dispositions.{fmt}")
+@router.get(
+    "/{campaign_id}/exports/dispositions.{fmt}",
+    responses=file_responses("text/csv", XLSX_MEDIA_TYPE),
+)
 def export_dispositions(
-    campaign_id: int,
-    fmt: str,
+    campaign_id: CampaignId,
+    fmt: ExportFormat,
     session: SessionDep,
     _user: FieldworkUser,
-    by: str = "stratum",
+    by: Annotated[
+        str, choice_query(GROUPINGS, "all, stratum, agency, channel or dossier_channel")
+    ] = "stratum",
 ) -> Response:
     header, rows = disposition_table(session=session, campaign_id=campaign_id, by=by)
     return _file(header, rows, fmt, f"dispositions-{campaign_id}-{by}", sheet="dispositions")
@@ -237,11 +262,13 @@ def _file(header: list[str], rows: list[list[Any]], fmt: str, name: str, *, shee
 
 @router.get("/{campaign_id}/letters", response_class=HTMLResponse)
 def letters(
-    campaign_id: int,
+    campaign_id: CampaignId,
     session: SessionDep,
     settings: SettingsDep,
     _user: FieldworkUser,
-    channel: str = Query("letter", description="letter, sms or all"),
+    channel: Annotated[
+        str, choice_query(("letter", "sms", "all"), "letter, sms or all")
+    ] = "letter",
 ) -> HTMLResponse:
     """Printable letters with link and QR code, one per page."""
     return HTMLResponse(
@@ -255,6 +282,6 @@ def letters(
 
 
 @router.post("/{campaign_id}/purge")
-def purge(campaign_id: int, session: SessionDep, _user: FieldworkUser) -> dict[str, Any]:
+def purge(campaign_id: CampaignId, session: SessionDep, _user: FieldworkUser) -> dict[str, Any]:
     """Delete the campaign's phone numbers (closed campaigns only); answers stay."""
     return asdict(purge_contacts(session=session, campaign_id=campaign_id))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from pydantic import Field
 
 from api.deps import AnalystUser, CoordinatorUser, SessionDep
+from api.params import DesignId, FrameFilter
 from survey.designs import (
     DEFAULT_DOMAINS,
     AllocationPreview,
@@ -23,8 +25,11 @@ from survey.users import user_scope
 
 router = APIRouter(prefix="/api/designs", tags=["designs"])
 DomainsQuery = Annotated[
-    list[str] | None,
-    Query(description="frame columns reported as domains (default agency_code, province_code)"),
+    list[Annotated[str, Field(max_length=64)]] | None,
+    Query(
+        max_length=20,
+        description="frame columns reported as domains (default agency_code, province_code)",
+    ),
 ]
 
 
@@ -53,7 +58,7 @@ def create(body: DesignCreate, session: SessionDep, user: CoordinatorUser) -> De
 
 @router.get("")
 def list_all(
-    session: SessionDep, _user: AnalystUser, frame_id: int | None = None
+    session: SessionDep, _user: AnalystUser, frame_id: FrameFilter = None
 ) -> list[DesignPublic]:
     """Designs, newest first, optionally of one frame."""
     return [
@@ -62,14 +67,14 @@ def list_all(
 
 
 @router.get("/{design_id}")
-def read(design_id: int, session: SessionDep, _user: AnalystUser) -> DesignPublic:
+def read(design_id: DesignId, session: SessionDep, _user: AnalystUser) -> DesignPublic:
     """One design with its stored allocation table."""
     return DesignPublic.model_validate(get_design(session=session, design_id=design_id))
 
 
 @router.get("/{design_id}/preview")
 def preview_saved(
-    design_id: int, session: SessionDep, user: AnalystUser, domains: DomainsQuery = None
+    design_id: DesignId, session: SessionDep, user: AnalystUser, domains: DomainsQuery = None
 ) -> AllocationPreview:
     """The allocation table of a saved design, limited to the caller's scope."""
     design = get_design(session=session, design_id=design_id)

@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.deps import AnalystUser, CoordinatorUser, SessionDep
+from api.params import XLSX_MEDIA_TYPE, DesignFilter, DesignId, DrawId, file_responses
 from survey.designs import require_unscoped
 from survey.draws import (
     MAX_SEED,
@@ -66,7 +67,7 @@ def _detail(draw: Draw, counts: dict[str, int]) -> DrawDetail:
 
 @router.post("/api/designs/{design_id}/draws", status_code=status.HTTP_201_CREATED)
 def run(
-    design_id: int, session: SessionDep, user: CoordinatorUser, body: DrawRequest | None = None
+    design_id: DesignId, session: SessionDep, user: CoordinatorUser, body: DrawRequest | None = None
 ) -> DrawDetail:
     """Draw the design's sample; the seed, frame hash, design and library version are kept."""
     require_unscoped(user_scope(session=session, user=user), "a draw")
@@ -82,25 +83,27 @@ def run(
 
 @router.get("/api/draws")
 def list_all(
-    session: SessionDep, _user: AnalystUser, design_id: int | None = None
+    session: SessionDep, _user: AnalystUser, design_id: DesignFilter = None
 ) -> list[DrawPublic]:
     """Draws, newest first, optionally of one design."""
     return [DrawPublic.model_validate(d) for d in list_draws(session=session, design_id=design_id)]
 
 
 @router.get("/api/draws/{draw_id}")
-def read(draw_id: int, session: SessionDep, _user: AnalystUser) -> DrawDetail:
+def read(draw_id: DrawId, session: SessionDep, _user: AnalystUser) -> DrawDetail:
     """One draw with its snapshot and the count of units by contact status."""
     draw = get_draw(session=session, draw_id=draw_id)
     return _detail(draw, draw_units_summary(session=session, draw_id=draw_id))
 
 
-@router.get("/api/draws/{draw_id}/sample.{fmt}")
+@router.get(
+    "/api/draws/{draw_id}/sample.{fmt}", responses=file_responses("text/csv", XLSX_MEDIA_TYPE)
+)
 def download(
-    draw_id: int,
+    draw_id: DrawId,
     session: SessionDep,
     user: AnalystUser,
-    fmt: Annotated[str, Path(pattern="^(csv|xlsx)$", description="csv or xlsx")],
+    fmt: Annotated[str, Path(pattern="^(csv|xlsx)$", max_length=4, description="csv or xlsx")],
     phones: Annotated[
         bool | None,
         Query(description="include phones (coordinators and admins only; default: if allowed)"),

@@ -13,6 +13,8 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
 from api.deps import AnalystUser, CoordinatorUser, SessionDep, get_engine
+from api.params import FrameId, Offset
+from api.upload_limit import upload_display_name, upload_path
 from survey.designs import list_frame_dossiers
 from survey.errors import InvalidInput, Problem
 from survey.frames import (
@@ -151,9 +153,13 @@ def upload_frame(
     engine: EngineDep,
     user: CoordinatorUser,
     file: Annotated[UploadFile, File(description="CSV (UTF-8) or XLSX list of dossiers")],
-    name: Annotated[str, Form(description="name of the frame")],
+    name: Annotated[str, Form(min_length=1, max_length=200, description="name of the frame")],
     column_map: Annotated[
-        str | None, Form(description='{"file column": "field"} or "file column=field" lines')
+        str | None,
+        Form(
+            max_length=20_000,
+            description='{"file column": "field"} or "file column=field" lines',
+        ),
     ] = None,
     accept_valid_rows: Annotated[bool, Form()] = False,
 ) -> ImportReportPublic:
@@ -162,7 +168,7 @@ def upload_frame(
     With ``accept_valid_rows`` the valid rows are imported and the report lists the bad ones.
     """
     mapping = parse_column_map(column_map)
-    filename = Path(file.filename or "frame.csv").name
+    filename = upload_display_name(file.filename)
     suffix = Path(filename).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
         raise InvalidInput(
@@ -170,7 +176,7 @@ def upload_frame(
             [Problem(("file",), f"{filename!r} is not a .csv or .xlsx file; export it as one")],
         )
     with tempfile.TemporaryDirectory(prefix="sipas-upload-") as folder:
-        path = Path(folder) / filename
+        path = upload_path(Path(folder), filename)
         with path.open("wb") as handle:
             shutil.copyfileobj(file.file, handle)
         report = import_frame(
@@ -180,6 +186,7 @@ def upload_frame(
             column_map=mapping,
             accept_valid_rows=accept_valid_rows,
             created_by=user.id,
+            source_filename=filename,
         )
     if report.status != "ready":
         raise rejected_problems(report)
@@ -193,7 +200,7 @@ def list_all(session: SessionDep, _user: AnalystUser) -> list[FramePublic]:
 
 
 @router.get("/{frame_id}")
-def read_frame(frame_id: int, session: SessionDep, _user: AnalystUser) -> FrameReport:
+def read_frame(frame_id: FrameId, session: SessionDep, _user: AnalystUser) -> FrameReport:
     """A frame and the number of problems its import found, by severity."""
     return FrameReport(
         frame=get_frame(session, frame_id), problem_counts=count_frame_problems(session, frame_id)
@@ -202,12 +209,12 @@ def read_frame(frame_id: int, session: SessionDep, _user: AnalystUser) -> FrameR
 
 @router.get("/{frame_id}/problems")
 def read_problems(
-    frame_id: int,
+    frame_id: FrameId,
     session: SessionDep,
     _user: CoordinatorUser,
     severity: Annotated[str | None, Query(pattern="^(error|warning)$")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[ProblemPublic]:
     """The import report's problems: row (as in Excel), field and the fix."""
     return [
@@ -220,11 +227,11 @@ def read_problems(
 
 @router.get("/{frame_id}/dossiers")
 def read_dossiers(
-    frame_id: int,
+    frame_id: FrameId,
     session: SessionDep,
     user: AnalystUser,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[DossierPublic]:
     """A page of the frame's dossiers (no phones); a scoped coordinator sees only theirs."""
     scope = user_scope(session=session, user=user)

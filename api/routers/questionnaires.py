@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel
 
 from api.deps import AnalystUser, CoordinatorUser, SessionDep
+from api.params import QuestionnaireId
 from survey.models import Questionnaire
 from survey.questionnaires import (
     create_draft,
@@ -59,12 +60,14 @@ def list_all(session: SessionDep, _user: AnalystUser) -> list[QuestionnaireSumma
 
 
 @router.get("/{questionnaire_id}")
-def read(questionnaire_id: int, session: SessionDep, _user: AnalystUser) -> QuestionnaireDetail:
+def read(
+    questionnaire_id: QuestionnaireId, session: SessionDep, _user: AnalystUser
+) -> QuestionnaireDetail:
     return _detail(get_questionnaire(session=session, questionnaire_id=questionnaire_id))
 
 
 @router.get("/{questionnaire_id}/export")
-def export(questionnaire_id: int, session: SessionDep, _user: AnalystUser) -> Response:
+def export(questionnaire_id: QuestionnaireId, session: SessionDep, _user: AnalystUser) -> Response:
     """The definition as a JSON file to edit and import as a new version."""
     row = get_questionnaire(session=session, questionnaire_id=questionnaire_id)
     filename = f"{row.code}-v{row.version}.json"
@@ -85,7 +88,7 @@ def create(
 
 @router.put("/{questionnaire_id}")
 def update(
-    questionnaire_id: int,
+    questionnaire_id: QuestionnaireId,
     session: SessionDep,
     _user: CoordinatorUser,
     definition: dict[str, Any] = Body(...),
@@ -97,6 +100,6 @@ def update(
 
 @router.post("/{questionnaire_id}/publish")
 def publish(
-    questionnaire_id: int, session: SessionDep, _user: CoordinatorUser
+    questionnaire_id: QuestionnaireId, session: SessionDep, _user: CoordinatorUser
 ) -> QuestionnaireDetail:
     return _detail(publish_questionnaire(session=session, questionnaire_id=questionnaire_id))

@@ -8,11 +8,14 @@ invitation or response id.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import AnalystUser, SessionDep
+from api.params import INT32_MAX, CampaignFilter, CampaignId, ReleaseId, file_responses
 from survey.designs import require_unscoped
 from survey.errors import NotFound
 from survey.models import IndexRelease, StaffUser
@@ -35,19 +38,29 @@ class ReleaseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
-    by: list[str] = Field(
+    by: list[Annotated[str, Field(max_length=64)]] = Field(
         default_factory=lambda: ["agency_code"],
+        max_length=10,
         description="agency_code, province_code, level, procedure_field, channel (crossed)",
     )
-    rule: str = Field(default="criteria-mean", description="aggregation of criteria")
-    ci_method: str = Field(default="logit", description="interval for shares")
-    level: float = Field(default=0.95, description="confidence level")
-    min_respondents: int = Field(default=30, description="suppress cells with fewer")
-    max_cv: float = Field(default=0.2, description="flag cells with a larger CV")
-    max_ci_width: float | None = Field(default=None, description="flag wider intervals")
-    lonely_psu: str = Field(default="adjust", description="variance of one-respondent strata")
+    rule: str = Field(default="criteria-mean", max_length=64, description="aggregation of criteria")
+    ci_method: str = Field(default="logit", max_length=64, description="interval for shares")
+    level: float = Field(default=0.95, allow_inf_nan=False, description="confidence level")
+    min_respondents: int = Field(
+        default=30, ge=0, le=INT32_MAX, description="suppress cells with fewer"
+    )
+    max_cv: float = Field(
+        default=0.2, ge=0, allow_inf_nan=False, description="flag cells with a larger CV"
+    )
+    max_ci_width: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False, description="flag wider intervals"
+    )
+    lonely_psu: str = Field(
+        default="adjust", max_length=64, description="variance of one-respondent strata"
+    )
     geo_mapping: str | None = Field(
         default=None,
+        max_length=64,
         description='map province codes before grouping, e.g. "provinces-2025"; null: as recorded',
     )
 
@@ -62,7 +75,7 @@ def _visible(session: SessionDep, user: StaffUser, release: IndexRelease) -> Ind
 
 @router.post("/api/campaigns/{campaign_id}/releases", status_code=status.HTTP_201_CREATED)
 def compute(
-    campaign_id: int, body: ReleaseRequest, session: SessionDep, user: AnalystUser
+    campaign_id: CampaignId, body: ReleaseRequest, session: SessionDep, user: AnalystUser
 ) -> IndexReleasePublic:
     """Compute a draft release of the campaign's indices with SEs, intervals, flags, ranking."""
     require_unscoped(user_scope(session=session, user=user), "a release")
@@ -86,7 +99,7 @@ def compute(
 
 @router.get("/api/releases")
 def list_all(
-    session: SessionDep, user: AnalystUser, campaign_id: int | None = None
+    session: SessionDep, user: AnalystUser, campaign_id: CampaignFilter = None
 ) -> list[IndexReleaseSummary]:
     """Releases, newest first (without their results); limited accounts see published ones."""
     scope = user_scope(session=session, user=user)
@@ -96,14 +109,14 @@ def list_all(
 
 
 @router.get("/api/releases/{release_id}")
-def read(release_id: int, session: SessionDep, user: AnalystUser) -> IndexReleasePublic:
+def read(release_id: ReleaseId, session: SessionDep, user: AnalystUser) -> IndexReleasePublic:
     """One release with its parameters, results and summary."""
     release = _visible(session, user, get_release(session=session, release_id=release_id))
     return IndexReleasePublic.model_validate(release)
 
 
 @router.post("/api/releases/{release_id}/publish")
-def publish(release_id: int, session: SessionDep, user: AnalystUser) -> IndexReleaseSummary:
+def publish(release_id: ReleaseId, session: SessionDep, user: AnalystUser) -> IndexReleaseSummary:
     """Publish a draft release; 409 when it is already published."""
     require_unscoped(user_scope(session=session, user=user), "publishing a release")
     return IndexReleaseSummary.model_validate(
@@ -111,8 +124,8 @@ def publish(release_id: int, session: SessionDep, user: AnalystUser) -> IndexRel
     )
 
 
-@router.get("/api/releases/{release_id}/release.csv")
-def download(release_id: int, session: SessionDep, user: AnalystUser) -> Response:
+@router.get("/api/releases/{release_id}/release.csv", responses=file_responses("text/csv"))
+def download(release_id: ReleaseId, session: SessionDep, user: AnalystUser) -> Response:
     """The release's figures as CSV (UTF-8 with a byte-order mark, so spreadsheets read it)."""
     release = _visible(session, user, get_release(session=session, release_id=release_id))
     return Response(

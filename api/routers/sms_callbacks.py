@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import hmac
 from ipaddress import ip_address
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 
 from api.deps import SessionDep, SettingsDep
 from survey.errors import InvalidInput, PermissionDenied, Problem
@@ -122,7 +123,10 @@ def inbound(request: Request, session: SessionDep, settings: SettingsDep) -> dic
 
 @router.get("/inbound/{key}")
 def inbound_with_path_key(
-    key: str, request: Request, session: SessionDep, settings: SettingsDep
+    key: Annotated[str, Path(max_length=200)],
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> dict[str, str]:
     """The same, with the key in the path (Kannel appends its own query string)."""
     _check_key(request, settings, key)

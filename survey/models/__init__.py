@@ -5,8 +5,10 @@ on it). Phone numbers live only in :class:`DossierContact` (and, for fieldwork, 
 tables): no ``*Public`` schema an analyst receives has a phone field.
 """
 
+from sqlmodel import SQLModel
+
 from survey.models.audit import AuditEvent, AuditHead
-from survey.models.base import NAMING_CONVENTION, utcnow
+from survey.models.base import NAMING_CONVENTION, use_aware_datetimes, utcnow
 from survey.models.designs import Design, Draw, SampleUnit
 from survey.models.fieldwork import (
     Campaign,
@@ -20,6 +22,9 @@ from survey.models.questionnaires import Questionnaire
 from survey.models.rate_limits import RateLimitCounter
 from survey.models.releases import IndexRelease
 from survey.models.users import ApiToken, Role, StaffUser, UserScope
+
+# After every table above is registered: SQLite's naive datetimes come back aware (UTC).
+use_aware_datetimes(SQLModel.metadata)
 
 __all__ = [
     "NAMING_CONVENTION",
