@@ -26,7 +26,13 @@ from scipy import stats
 
 from analysis.design import DesignError, SurveyDesign, encode_labels
 from analysis.replicates import ReplicateDesign
-from analysis.variance import domain_taylor_covariance, replicate_covariance, taylor_covariance
+from analysis.variance import (
+    covariance_from_psu_totals,
+    domain_strata,
+    domain_taylor_covariance,
+    psu_totals,
+    replicate_covariance,
+)
 
 Design = SurveyDesign | ReplicateDesign
 DeffMethod = Literal["without_replacement", "with_replacement"]
@@ -268,7 +274,7 @@ def _ratio_estimate(
         est = t_y / t_x
         row_score = np.where(inside, (y_in - est[codes] * x_in) / t_x[codes], 0.0)
     if isinstance(design, SurveyDesign):
-        cov = domain_taylor_covariance(design, row_score, codes, size)
+        cov = domain_taylor_covariance(design, row_score, codes, size, rows=inside)
     else:
         w_rep = design.replicate_weights
         rows = np.flatnonzero(inside)
@@ -445,7 +451,8 @@ def estimate_proportions(
     est = (w @ num) / t_x
     scores = (num - member * est[None, :]) / t_x[None, :]
     if isinstance(design, SurveyDesign):
-        cov = taylor_covariance(design, scores)
+        strata_in = np.repeat(domain_strata(design, domains.codes, size), n_cat, axis=1)
+        cov = covariance_from_psu_totals(design, psu_totals(design, scores), strata_in)
     else:
         w_rep = design.replicate_weights
         est_rep = (num.T @ w_rep) / (member.T @ w_rep)

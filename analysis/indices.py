@@ -49,7 +49,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import sparse, stats
 
-from analysis.design import SurveyDesign, encode_labels
+from analysis.design import SurveyDesign, calibration_terms, encode_labels
 from analysis.estimators import Domains, make_domains
 from analysis.intervals import proportion_interval_bounds
 from analysis.questionnaire_tree import QuestionnaireTree
@@ -188,22 +188,45 @@ class IndexTable:
 
 
 @dataclass(frozen=True)
+class _CalibrationCorrection:
+    """The calibration part of the PSU totals: t_k = (sparse domain total) - omega_k @ gamma.
+
+    ``omega`` (P, C) holds each PSU's total of every calibration term's multiplier per cell,
+    ``gamma`` (C, G, N) the terms' coefficients for every (domain, node) cell
+    (:func:`analysis.design.calibration_terms`). ``cross`` (C, G, N) and ``quad`` (C, C) are the
+    mixed and quadratic parts of the stratified sum of squares (see :func:`_taylor_cells`).
+    """
+
+    gamma: NDArray[np.float64]
+    cross: NDArray[np.float64]
+    quad: NDArray[np.float64]
+
+
+@dataclass(frozen=True)
 class _TaylorCells:
     totals: NDArray[np.float64]  # (pairs, N) totals of w u per (domain, PSU) pair
     pair_domain: NDArray[np.intp]
     pair_psu: NDArray[np.intp]
     layout: _VarianceLayout
+    domain_scale: NDArray[np.float64]  # (G,) lonely_psu="average" factor H_d / (H_d - L_d)
+    correction: _CalibrationCorrection | None
 
     def covariance(self, node: int, wanted: NDArray[np.intp], n_all: int) -> NDArray[np.float64]:
         position = np.full(n_all, -1, dtype=np.intp)
         position[wanted] = np.arange(wanted.shape[0])
         keep = position[self.pair_domain] >= 0
-        return self.layout.covariance(
+        cov = self.layout.covariance(
             self.totals[keep, node],
             position[self.pair_domain[keep]],
             self.pair_psu[keep],
             wanted.shape[0],
         )
+        if self.correction is not None:
+            e = self.correction.cross[:, wanted, node]
+            g = self.correction.gamma[:, wanted, node]
+            cov += -(e.T @ g) - (g.T @ e) + g.T @ self.correction.quad @ g
+        root = np.sqrt(self.domain_scale[wanted])
+        return np.asarray(cov * root[:, None] * root[None, :])
 
     def pooled_df(self, wanted: NDArray[np.intp], n_all: int) -> int:
         mask = np.zeros(n_all, dtype=bool)
@@ -231,14 +254,18 @@ class _ReplicateCells:
 
 @dataclass(frozen=True)
 class _VarianceLayout:
-    """Per-PSU and per-stratum constants of the Taylor variance, lonely-PSU rule applied."""
+    """Per-PSU and per-stratum constants of the Taylor variance, lonely-PSU rule applied.
+
+    As R ``survey:::onestrat``: a lonely stratum (one PSU, f_h < 1) is dropped (``certainty``,
+    ``average``) or, under ``adjust``, kept uncentred with c_h = 1 - f_h.
+    """
 
     psu_index: NDArray[np.intp]  # row -> PSU 0..P-1
     psu_stratum: NDArray[np.intp]  # PSU -> stratum
     n_h: NDArray[np.float64]  # PSUs per stratum (whole sample)
     factor_h: NDArray[np.float64]  # c_h, 0 for certainty strata and dropped lonely strata
-    adjust_h: NDArray[np.bool_]  # lonely strata centred at the grand mean ("adjust")
-    scale: float  # H / (H - lonely) for "average", else 1
+    adjust_h: NDArray[np.bool_]  # lonely strata kept uncentred ("adjust")
+    lonely_h: NDArray[np.bool_]  # strata with one PSU and f_h < 1
 
     @classmethod
     def from_design(cls, design: SurveyDesign) -> _VarianceLayout:
@@ -261,21 +288,36 @@ class _VarianceLayout:
         factor[certain] = 0.0
         adjust = lonely & (design.lonely_psu == "adjust")
         factor[lonely & ~adjust] = 0.0
-        scale = 1.0
-        if design.lonely_psu == "average" and lonely.any():
-            n_present = int((n_h > 0).sum())
-            n_lonely = int(lonely.sum())
-            if n_present == n_lonely:
-                raise LonelyPsuError(
-                    "strata: every stratum has a single PSU, so lonely_psu='average' has no "
-                    "other strata to borrow from; merge strata or use 'certainty'"
-                )
-            scale = n_present / (n_present - n_lonely)
-        return cls(psu_index, psu_stratum, n_h, factor, adjust, scale)
+        all_lonely = int((n_h > 0).sum()) == int(lonely.sum())
+        if design.lonely_psu == "average" and lonely.any() and all_lonely:
+            raise LonelyPsuError(
+                "strata: every stratum has a single PSU, so lonely_psu='average' has no "
+                "other strata to borrow from; merge strata or use 'certainty'"
+            )
+        return cls(psu_index, psu_stratum, n_h, factor, adjust, lonely)
 
     @property
     def n_psu(self) -> int:
         return int(self.psu_stratum.shape[0])
+
+    @property
+    def centring_h(self) -> NDArray[np.float64]:
+        """c_h / n_h for strata centred at their mean, 0 for uncentred or empty ones."""
+        regular = ~self.adjust_h & (self.n_h > 0)
+        return np.where(regular, self.factor_h / np.maximum(self.n_h, 1.0), 0.0)
+
+    def stratum_pairs(
+        self, pair_domain: NDArray[np.intp], pair_psu: NDArray[np.intp]
+    ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:
+        """(domain, stratum) pairs present: their domain, stratum, and each PSU pair's index."""
+        n_strata = self.n_h.shape[0]
+        dh_key = pair_domain.astype(np.int64) * n_strata + self.psu_stratum[pair_psu]
+        dh, dh_inverse = np.unique(dh_key, return_inverse=True)
+        return (
+            (dh // n_strata).astype(np.intp),
+            (dh % n_strata).astype(np.intp),
+            dh_inverse.reshape(-1).astype(np.intp),
+        )
 
     def variances(
         self,
@@ -284,34 +326,22 @@ class _VarianceLayout:
         pair_psu: NDArray[np.intp],
         n_domains: int,
     ) -> NDArray[np.float64]:
-        """V_d for every domain and column of ``totals`` (one row per (domain, PSU) pair).
+        """Unscaled V_d for every domain and column of ``totals`` (one row per (domain, PSU)).
 
         Expanding sum_k c_h (t_dk - mu_dh)^2 over all PSUs of h, including those where t_dk = 0:
-        ``sum_k c_h t_dk^2 - c_h T_dh^2 / n_h`` for ordinary strata (mu = T_dh / n_h), and for a
-        lonely stratum under ``adjust`` (mu = m_d, the grand mean of the domain's PSU totals)
-        ``c_h (t_dk^2 - 2 m_d t_dk) + c_h m_d^2``, the last term summed over all lonely strata.
+        ``sum_k c_h t_dk^2 - c_h T_dh^2 / n_h`` for ordinary strata (mu = T_dh / n_h), and
+        ``c_h t_dk^2`` for a lonely stratum under ``adjust`` (not centred, as R).
         """
-        pair_psu_stratum = self.psu_stratum[pair_psu]
-        n_strata = self.n_h.shape[0]
-        c = self.factor_h[pair_psu_stratum]
+        c = self.factor_h[self.psu_stratum[pair_psu]]
         weighted_squares = np.square(totals)
         weighted_squares *= c[:, None]  # in place: these arrays are pairs x nodes, i.e. large
         var = _group_sum(pair_domain, weighted_squares, n_domains)
         del weighted_squares
-        dh_key = pair_domain.astype(np.int64) * n_strata + pair_psu_stratum
-        dh, dh_inverse = np.unique(dh_key, return_inverse=True)
-        dh_domain = (dh // n_strata).astype(np.intp)
-        dh_stratum = (dh % n_strata).astype(np.intp)
-        stratum_totals = _group_sum(dh_inverse.reshape(-1), totals, dh.shape[0])
-        regular = ~self.adjust_h[dh_stratum]
-        coef = np.where(regular, self.factor_h[dh_stratum] / self.n_h[dh_stratum], 0.0)
+        dh_domain, dh_stratum, dh_inverse = self.stratum_pairs(pair_domain, pair_psu)
+        stratum_totals = _group_sum(dh_inverse, totals, dh_domain.shape[0])
+        coef = self.centring_h[dh_stratum]
         var -= _group_sum(dh_domain, coef[:, None] * stratum_totals**2, n_domains)
-        if self.adjust_h.any():
-            grand = _group_sum(pair_domain, totals, n_domains) / self.n_psu
-            lonely_c = np.where(regular, 0.0, self.factor_h[dh_stratum])
-            cross = _group_sum(dh_domain, lonely_c[:, None] * stratum_totals, n_domains)
-            var += -2.0 * grand * cross + grand**2 * self.factor_h[self.adjust_h].sum()
-        return np.maximum(var, 0.0) * self.scale
+        return var
 
     def covariance(
         self,
@@ -320,26 +350,15 @@ class _VarianceLayout:
         pair_psu: NDArray[np.intp],
         n_domains: int,
     ) -> NDArray[np.float64]:
-        """Covariance (G, G) of the domain totals of one score column (see :meth:`variances`)."""
+        """Unscaled covariance (G, G) of the domain totals of one score column."""
         n_strata = self.n_h.shape[0]
         pair_stratum = self.psu_stratum[pair_psu]
         s = sparse.csr_matrix((totals, (pair_psu, pair_domain)), shape=(self.n_psu, n_domains))
         c_psu = sparse.diags(self.factor_h[self.psu_stratum])
         cov = np.asarray((s.T @ c_psu @ s).toarray())
         q = sparse.csr_matrix((totals, (pair_stratum, pair_domain)), shape=(n_strata, n_domains))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            coef = np.where(
-                ~self.adjust_h & (self.n_h > 0), self.factor_h / np.maximum(self.n_h, 1.0), 0.0
-            )
-        cov -= np.asarray((q.T @ sparse.diags(coef) @ q).toarray())
-        if self.adjust_h.any():
-            grand = np.asarray(s.sum(axis=0)).reshape(-1) / self.n_psu
-            lonely_c = np.where(self.adjust_h, self.factor_h, 0.0)
-            a = np.asarray(q.T @ lonely_c).reshape(-1)
-            cov += (
-                -np.outer(grand, a) - np.outer(a, grand) + lonely_c.sum() * np.outer(grand, grand)
-            )
-        return cov * self.scale
+        cov -= np.asarray((q.T @ sparse.diags(self.centring_h) @ q).toarray())
+        return cov
 
 
 def _group_sum(
@@ -585,7 +604,17 @@ def _taylor_cells(
     columns: Iterator[tuple[NDArray[np.float64], NDArray[np.float64]]],
     structure: _Structure,
 ) -> _Parts:
-    """Base ratios (G, J), which exist, node variances (G, N), df (G,) and covariance cells."""
+    """Base ratios (G, J), which exist, node variances (G, N), df (G,) and covariance cells.
+
+    A calibrated design replaces each row's w u by its calibration residual, which is not zero
+    outside the domain. Its PSU totals are t_k = ts_k - omega_k gamma (ts the sparse domain
+    totals, :func:`analysis.design.calibration_terms`), so with c_k the PSU's stratum factor and
+    e_h = c_h / n_h the stratified sum of squares becomes
+    ``V = V(ts) - 2 E . gamma + gamma^T Q gamma`` with
+    ``E = sum_k c_k omega_k ts_k - sum_h e_h omega_h Ts_h`` and
+    ``Q = sum_k c_k omega_k omega_k^T - sum_h e_h omega_h omega_h^T`` (omega_h, Ts_h summed over
+    the stratum's PSUs): a few (cells x cells) products instead of dense n x G*N residuals.
+    """
     layout = _VarianceLayout.from_design(design)
     n_psu = layout.n_psu
     # Pairs (domain, PSU) that occur: every score total the variance needs lives on them.
@@ -598,11 +627,14 @@ def _taylor_cells(
 
     w = design.weights
     n_base = structure.mixing.shape[1]
+    kept: list[tuple[NDArray[np.float64], NDArray[np.float64]]] = []
     pair_a = np.empty((n_pairs, n_base))
     pair_b = np.empty((n_pairs, n_base))
     for j, (a, b) in enumerate(columns):
         pair_a[:, j] = np.bincount(pair_of_row, weights=w * a, minlength=n_pairs)
         pair_b[:, j] = np.bincount(pair_of_row, weights=w * b, minlength=n_pairs)
+        if design.calibration:
+            kept.append((a, b))
     dom_a = _group_sum(pair_domain, pair_a, n_domains)
     dom_b = _group_sum(pair_domain, pair_b, n_domains)
     has_base = dom_b > 0
@@ -616,12 +648,105 @@ def _taylor_cells(
     del pair_a, pair_b
     variance = layout.variances(totals, pair_domain, pair_psu, n_domains)
 
+    correction = None
+    if design.calibration:
+        correction = _calibration_correction(
+            design,
+            layout,
+            codes,
+            n_domains,
+            kept,
+            ratio,
+            inv_b,
+            structure,
+            totals,
+            pair_domain,
+            pair_psu,
+        )
+        variance += -2.0 * np.einsum("cgn,cgn->gn", correction.cross, correction.gamma)
+        variance += np.einsum("cgn,ce,egn->gn", correction.gamma, correction.quad, correction.gamma)
+
     n_strata = layout.n_h.shape[0]
     psus_per_domain = np.bincount(pair_domain, minlength=n_domains)
     dh = np.unique(pair_domain.astype(np.int64) * n_strata + layout.psu_stratum[pair_psu])
-    strata_per_domain = np.bincount((dh // n_strata).astype(np.intp), minlength=n_domains)
+    dh_domain = (dh // n_strata).astype(np.intp)
+    strata_per_domain = np.bincount(dh_domain, minlength=n_domains)
     df = np.maximum(psus_per_domain - strata_per_domain, 1).astype(np.int64)
-    return ratio, has_base, variance, df, _TaylorCells(totals, pair_domain, pair_psu, layout)
+
+    domain_scale = np.ones(n_domains)
+    if design.lonely_psu == "average" and layout.lonely_h.any():
+        # R counts the strata of the domain's subset design (every stratum when calibrated).
+        if design.calibration:
+            h_d = np.full(n_domains, float((layout.n_h > 0).sum()))
+            l_d = np.full(n_domains, float(layout.lonely_h.sum()))
+        else:
+            h_d = strata_per_domain.astype(np.float64)
+            lonely_pairs = layout.lonely_h[(dh % n_strata).astype(np.intp)]
+            l_d = np.bincount(dh_domain, weights=lonely_pairs, minlength=n_domains)
+        domain_scale = np.where(h_d > l_d, h_d / np.maximum(h_d - l_d, 1.0), np.nan)
+    variance = np.maximum(variance, 0.0) * domain_scale[:, None]
+    cells = _TaylorCells(totals, pair_domain, pair_psu, layout, domain_scale, correction)
+    return ratio, has_base, variance, df, cells
+
+
+def _calibration_correction(
+    design: SurveyDesign,
+    layout: _VarianceLayout,
+    codes: NDArray[np.intp],
+    n_domains: int,
+    columns: list[tuple[NDArray[np.float64], NDArray[np.float64]]],
+    ratio: NDArray[np.float64],
+    inv_b: NDArray[np.float64],
+    structure: _Structure,
+    totals: NDArray[np.float64],
+    pair_domain: NDArray[np.intp],
+    pair_psu: NDArray[np.intp],
+) -> _CalibrationCorrection:
+    """gamma, E and Q of :func:`_taylor_cells` for a calibrated design."""
+    w = design.weights
+    n_nodes = structure.mixing.shape[0]
+
+    def cell_sums(groups: NDArray[np.intp], v: NDArray[np.float64]) -> NDArray[np.float64]:
+        # sum over the rows of cell c and domain d of v w u, for every node: (C, G * N).
+        size = int(groups.max(initial=-1)) + 1
+        key = groups.astype(np.int64) * n_domains + codes
+        base = np.empty((size, n_domains, len(columns)))
+        for j, (a, b) in enumerate(columns):
+            sa = np.bincount(key, weights=v * w * a, minlength=size * n_domains)
+            sb = np.bincount(key, weights=v * w * b, minlength=size * n_domains)
+            base[:, :, j] = (
+                sa.reshape(size, n_domains) - ratio[None, :, j] * sb.reshape(size, n_domains)
+            ) * inv_b[None, :, j]
+        return (base @ structure.mixing.T).reshape(size, n_domains * n_nodes)
+
+    terms = calibration_terms(design.calibration, cell_sums, n_domains * n_nodes)
+    n_psu = layout.n_psu
+    omegas = []
+    for term in terms:
+        size = term.gamma.shape[0]
+        omegas.append(
+            np.bincount(
+                layout.psu_index * size + term.groups,
+                weights=term.multiplier,
+                minlength=n_psu * size,
+            ).reshape(n_psu, size)
+        )
+    omega = np.concatenate(omegas, axis=1).astype(np.float64)  # (P, C)
+    gamma = np.concatenate([t.gamma for t in terms], axis=0).reshape(-1, n_domains, n_nodes)
+    n_strata = layout.n_h.shape[0]
+    c_psu = layout.factor_h[layout.psu_stratum]
+    omega_h = _group_sum(layout.psu_stratum, omega, n_strata)  # (H, C)
+    e_h = layout.centring_h
+    quad = omega.T @ (c_psu[:, None] * omega) - omega_h.T @ (e_h[:, None] * omega_h)
+    dh_domain, dh_stratum, dh_inverse = layout.stratum_pairs(pair_domain, pair_psu)
+    stratum_totals = _group_sum(dh_inverse, totals, dh_domain.shape[0])
+    weighted_pairs = c_psu[pair_psu][:, None] * omega[pair_psu]  # (pairs, C)
+    weighted_dh = e_h[dh_stratum][:, None] * omega_h[dh_stratum]  # (dh pairs, C)
+    cross = np.empty_like(gamma)
+    for c in range(omega.shape[1]):
+        cross[c] = _group_sum(pair_domain, weighted_pairs[:, c : c + 1] * totals, n_domains)
+        cross[c] -= _group_sum(dh_domain, weighted_dh[:, c : c + 1] * stratum_totals, n_domains)
+    return _CalibrationCorrection(gamma=gamma, cross=cross, quad=quad)
 
 
 def _replicate_cells(

@@ -72,17 +72,48 @@ def taylor_covariance(design: SurveyDesign, scores: ArrayLike) -> NDArray[np.flo
 
     Notes
     -----
-    Strata with a single PSU follow ``design.lonely_psu`` as R's ``survey.lonely.psu``:
-    ``fail`` raises :class:`LonelyPsuError`, ``certainty`` gives them no variance, ``adjust``
-    centres the PSU total at the grand mean of all PSU totals (scale 1 - f_h), ``average``
-    multiplies the sum over the other strata by H / (H - number of lonely strata). Strata with
-    f_h = 1 contribute nothing, as in R.
+    Strata with a single PSU follow ``design.lonely_psu`` as R's ``survey:::onestrat``
+    (survey 4.1, ``survey.adjust.domain.lonely = FALSE``): ``fail`` raises
+    :class:`LonelyPsuError`; ``certainty`` gives them no variance; ``adjust`` does not centre
+    the lonely PSU's total at all, so it adds (1 - f_h) z_h z_h^T (for a mean, whose scores sum
+    to zero over the sample, that is centring at the grand mean; for a total it is not);
+    ``average`` drops them and multiplies the sum over the other strata by H / (H - L), H the
+    strata the estimate has rows in and L the lonely ones among them (``strata_present``; all
+    strata of the design by default). Strata with f_h = 1 contribute nothing, as in R.
     """
     return covariance_from_psu_totals(design, psu_totals(design, scores))
 
 
+def domain_strata(
+    design: SurveyDesign,
+    domains: ArrayLike,
+    n_domains: int,
+    rows: ArrayLike | None = None,
+) -> NDArray[np.bool_]:
+    """Which strata each domain has rows in, shape (H, G): R's strata of a domain's subset.
+
+    R's ``svyby`` estimates a domain on ``design[domain, ]``, which drops the other rows of an
+    uncalibrated design, so ``onestage`` counts only the strata the domain has rows in (this
+    matters for ``lonely_psu="average"``). A calibrated design keeps every row (zero weight), so
+    every stratum counts. ``rows`` marks the rows that belong to their domain (e.g. not missing).
+    """
+    codes = np.asarray(domains, dtype=np.intp)
+    n_strata = int(design.strata.max(initial=-1)) + 1
+    present = np.zeros((n_strata, n_domains), dtype=bool)
+    if design.calibration:
+        present[np.unique(design.strata), :] = True
+        return present
+    keep = np.ones(design.n, dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
+    present[design.strata[keep], codes[keep]] = True
+    return present
+
+
 def domain_taylor_covariance(
-    design: SurveyDesign, scores: ArrayLike, domains: ArrayLike, n_domains: int
+    design: SurveyDesign,
+    scores: ArrayLike,
+    domains: ArrayLike,
+    n_domains: int,
+    rows: ArrayLike | None = None,
 ) -> NDArray[np.float64]:
     """Taylor covariance of G domain estimators whose scores are zero outside their domain.
 
@@ -98,6 +129,9 @@ def domain_taylor_covariance(
     domains : array_like of int, shape (n,)
         Domain code ``0..G-1`` of each row.
     n_domains : int
+    rows : array_like of bool, shape (n,), optional
+        Rows that belong to their domain (default all); only the strata these rows are in
+        count for ``lonely_psu="average"`` (:func:`domain_strata`).
 
     Returns
     -------
@@ -107,18 +141,31 @@ def domain_taylor_covariance(
     codes = np.asarray(domains, dtype=np.intp)
     if u.shape != (design.n,) or codes.shape != (design.n,):
         raise DesignError(f"scores, domains: need one value per row ({design.n})")
+    present = domain_strata(design, codes, n_domains, rows)
     if design.calibration:
         dense = np.zeros((design.n, n_domains))
         dense[np.arange(design.n), codes] = u
-        return taylor_covariance(design, dense)
+        return covariance_from_psu_totals(design, psu_totals(design, dense), present)
     psu_index, psu_stratum, _ = design.psu_layout()
     z = np.zeros((psu_stratum.shape[0], n_domains))
     np.add.at(z, (psu_index, codes), design.weights * u)
-    return covariance_from_psu_totals(design, z)
+    return covariance_from_psu_totals(design, z, present)
 
 
-def covariance_from_psu_totals(design: SurveyDesign, z: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The stratified between-PSU covariance of PSU totals z (P, k) laid out as psu_layout."""
+def covariance_from_psu_totals(
+    design: SurveyDesign,
+    z: NDArray[np.float64],
+    strata_present: NDArray[np.bool_] | None = None,
+) -> NDArray[np.float64]:
+    """The stratified between-PSU covariance of PSU totals z (P, k) laid out as psu_layout.
+
+    ``strata_present`` (H, k) says which strata each column's estimate has rows in (R's
+    ``nstrat`` in ``onestage``, used by ``lonely_psu="average"``); default every stratum with a
+    PSU. With it, a column whose strata are all lonely gets a NaN variance, as in R; without it
+    that raises :class:`LonelyPsuError`. Under ``average`` column j is scaled by
+    s_j = H_j / (H_j - L_j) and a covariance by sqrt(s_j s_k), which keeps the matrix
+    positive semi-definite (R's ``svyby`` gives no covariance between Taylor domains).
+    """
     _, psu_stratum, psu_fpc = design.psu_layout()
     n_strata = int(design.strata.max(initial=-1)) + 1
     n_h = np.bincount(psu_stratum, minlength=n_strata).astype(np.float64)
@@ -145,23 +192,30 @@ def covariance_from_psu_totals(design: SurveyDesign, z: NDArray[np.float64]) -> 
     factor[certain] = 0.0
 
     if design.lonely_psu == "adjust" and lonely.any():
-        grand_mean = z.sum(axis=0) / z.shape[0]
+        # R's onestrat skips the centring of a stratum with nPSU = 1 under "adjust".
         lonely_psu = lonely[psu_stratum]
-        centred[lonely_psu] = z[lonely_psu] - grand_mean
+        centred[lonely_psu] = z[lonely_psu]
     elif lonely.any():
         # certainty: nothing; average: nothing here, rescaled below.
         factor[lonely] = 0.0
 
     cov = (centred * factor[psu_stratum][:, None]).T @ centred
     if design.lonely_psu == "average" and lonely.any():
-        n_present = int(present.sum())
-        n_lonely = int(lonely.sum())
-        if n_present == n_lonely:
-            raise LonelyPsuError(
-                "strata: every stratum has a single PSU, so lonely_psu='average' has no other "
-                "strata to borrow from; merge strata or use 'certainty'"
-            )
-        cov *= n_present / (n_present - n_lonely)
+        if strata_present is None:
+            n_present = int(present.sum())
+            n_lonely = int(lonely.sum())
+            if n_present == n_lonely:
+                raise LonelyPsuError(
+                    "strata: every stratum has a single PSU, so lonely_psu='average' has no "
+                    "other strata to borrow from; merge strata or use 'certainty'"
+                )
+            cov *= n_present / (n_present - n_lonely)
+        else:
+            h_j = strata_present.sum(axis=0).astype(np.float64)
+            l_j = (strata_present & lonely[:, None]).sum(axis=0).astype(np.float64)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                root = np.where(h_j > l_j, np.sqrt(h_j / np.maximum(h_j - l_j, 1.0)), np.nan)
+            cov = cov * root[:, None] * root[None, :]
     return np.asarray(cov)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from analysis.calibration import poststratify, rake
 from analysis.design import LonelyPsuRule, SurveyDesign
 from analysis.estimators import estimate_ratio
 from analysis.indices import IndexInputError, IndexRule, estimate_indices
@@ -497,3 +498,80 @@ def test_replicate_cells_equal_an_explicit_loop_over_replicates() -> None:
             table.se[:, table.node_index(node)], np.sqrt(np.diag(cov)), rtol=1e-9
         )
         np.testing.assert_allclose(table.domain_covariance(node), cov, rtol=1e-9, atol=1e-15)
+
+
+# ------------------------------------------------------ calibrated designs (issue 9, item 6)
+
+
+def _calibrated_designs(lonely: LonelyPsuRule) -> tuple[dict[str, np.ndarray], list[SurveyDesign]]:
+    s = _clustered_sample(13)
+    rng = np.random.default_rng(13)
+    base = SurveyDesign.from_columns(
+        weights=s["w"], strata=s["strata"], psu=s["psu"], fpc=s["fpc"], lonely_psu=lonely
+    )
+    sex = rng.integers(0, 2, base.n)
+    band = rng.integers(0, 3, base.n)
+    s["sex"], s["band"] = sex, band
+    ps = poststratify(base, sex * 3 + band, {g: 150.0 + 40 * g for g in range(6)})
+    raked = rake(base, [sex, band], [{0: 700.0, 1: 800.0}, {0: 400.0, 1: 500.0, 2: 600.0}])
+    # A post-stratification followed by raking: two calibration steps in a row.
+    both = rake(
+        ps, [band, s["domain"]], [{0: 450.0, 1: 500.0, 2: 550.0}, dict.fromkeys(range(4), 375.0)]
+    )
+    return s, [ps, raked.design, both.design]
+
+
+@pytest.mark.parametrize("lonely", ["certainty", "adjust", "average"])
+@pytest.mark.parametrize("rule", RULES)
+def test_calibrated_design_se_uses_the_calibration_residuals(
+    rule: IndexRule, lonely: LonelyPsuRule
+) -> None:
+    # The dense route (taylor_covariance residualises every score column) is the reference;
+    # estimate_ratio on the same designs is checked against R in test_reference_r.py.
+    s, designs = _calibrated_designs(lonely)
+    for design in designs:
+        table = estimate_indices(design, s["y"], TREE, domain=s["domain"], rule=rule)
+        fixed = estimate_indices(
+            design.with_weights(design.weights), s["y"], TREE, domain=s["domain"], rule=rule
+        )
+        assert not np.allclose(table.se, fixed.se, rtol=1e-3)  # the calibration matters
+        for g in range(4):
+            est, scores = _explicit_scores(s["y"], design.weights, s["domain"] == g, rule)
+            cov = taylor_covariance(design, scores)
+            np.testing.assert_allclose(table.estimate[g], est, rtol=1e-12)
+            np.testing.assert_allclose(table.se[g], np.sqrt(np.diag(cov)), rtol=1e-9)
+
+
+@pytest.mark.parametrize("lonely", ["certainty", "adjust", "average"])
+def test_calibrated_domain_covariance_equals_taylor_covariance(lonely: LonelyPsuRule) -> None:
+    s, designs = _calibrated_designs(lonely)
+    for design in designs:
+        table = estimate_indices(design, s["y"], TREE, domain=s["domain"])
+        for node_col, node in ((0, "overall"), (2, "b"), (4, "a2")):
+            scores = np.column_stack(
+                [
+                    _explicit_scores(s["y"], design.weights, s["domain"] == g, "criteria-mean")[1][
+                        :, node_col
+                    ]
+                    for g in range(4)
+                ]
+            )
+            expected = taylor_covariance(design, scores)
+            np.testing.assert_allclose(
+                table.domain_covariance(node), expected, rtol=1e-9, atol=1e-14
+            )
+            np.testing.assert_allclose(
+                table.domain_covariance(node, [3, 1]), expected[np.ix_([3, 1], [3, 1])], rtol=1e-9
+            )
+
+
+def test_criterion_share_on_a_raked_design_equals_the_ratio_estimator() -> None:
+    s, designs = _calibrated_designs("adjust")
+    for design in designs:
+        table = estimate_indices(design, s["y"], TREE, domain=s["domain"])
+        valid = ~np.isnan(s["y"][:, 3])
+        ref = estimate_ratio(
+            design, (s["y"][:, 3] >= 4) & valid, valid.astype(float), by=s["domain"]
+        )
+        np.testing.assert_allclose(table.estimate[:, 6], ref.estimate, rtol=1e-12)
+        np.testing.assert_allclose(table.se[:, 6], ref.se, rtol=1e-9)

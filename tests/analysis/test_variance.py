@@ -7,7 +7,12 @@ import pytest
 
 from analysis.design import LonelyPsuRule, SurveyDesign
 from analysis.replicates import ReplicateDesign
-from analysis.variance import LonelyPsuError, replicate_covariance, taylor_covariance
+from analysis.variance import (
+    LonelyPsuError,
+    domain_taylor_covariance,
+    replicate_covariance,
+    taylor_covariance,
+)
 
 
 def stratified_sample(rng: np.random.Generator) -> tuple[SurveyDesign, np.ndarray, np.ndarray]:
@@ -83,8 +88,10 @@ def test_lonely_psu_rules() -> None:
     design, y = lonely_design("average")
     assert taylor_covariance(design, y)[0, 0] == pytest.approx(ok_part * 3 / 2)
     design, y = lonely_design("adjust")
-    # R: the lonely PSU total is centred at the mean of all PSU totals, scale 1 - f = 1.
-    expected = ok_part + (z[5] - z.mean()) ** 2
+    # R survey 4.1 onestrat: a lonely PSU's total is not centred at all, scale 1 - f = 1
+    # (R: vcov(svytotal(~y, design)) = 837 with options(survey.lonely.psu = "adjust")).
+    expected = ok_part + z[5] ** 2
+    assert expected == pytest.approx(837.0)
     assert taylor_covariance(design, y)[0, 0] == pytest.approx(expected)
 
 
@@ -117,3 +124,15 @@ def test_replicate_centre_mean_versus_mse() -> None:
     np.testing.assert_allclose(
         replicate_covariance(base.with_mse(True), full, reps), expected_mse, rtol=1e-12
     )
+
+
+def test_lonely_average_in_a_domain_counts_the_domains_strata() -> None:
+    # Domain 1 has rows in strata 1 and 2 only (2 is lonely): R's onestage on the domain's
+    # subset design counts H = 2, L = 1, so the non-lonely part is doubled, not x 3/2.
+    design, y = lonely_design("average")
+    domain = np.array([0, 0, 0, 1, 1, 1])
+    cov = domain_taylor_covariance(design, y, domain, 2)
+    z = 3.0 * y
+    assert cov[1, 1] == pytest.approx(stratum_term(z[3:5]) * 2)
+    # Domain 0 lies in stratum 0 only: no lonely stratum among its strata, no rescaling.
+    assert cov[0, 0] == pytest.approx(stratum_term(z[:3]))
