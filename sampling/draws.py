@@ -4,17 +4,25 @@ Both designs give every unit of stratum ``h`` the inclusion probability ``n_h / 
 weight ``N_h / n_h`` (Cochran 1977, §5.2 and §8.2; Lohr 2019, §3.2 and §2.8), and both return a
 per-stratum reserve list: units not selected, in a random order, flagged with their place in it.
 
-How it is vectorised. The frame is first put in canonical order (stratum, sort keys, unit id;
-see :mod:`sampling.frames`), so each stratum is a contiguous slice. For SRSWOR every unit gets a
-uniform key from its stratum's own stream; the sample is the ``n_h`` smallest keys of the stratum
-and the reserve the next ``r_h`` (the key order of the unselected units is a uniform random
-permutation of them). Instead of sorting all ``N`` keys, a per-stratum threshold a few binomial
-standard deviations above ``(n_h + r_h) / N_h`` keeps a small candidate set, verified to hold at
-least ``n_h + r_h`` units per stratum (strata that fall short use every unit), and only the
-candidates are sorted; the result is identical to a full sort. Systematic sampling uses integer
-arithmetic on all strata at once: with ``s_h`` uniform on ``{0, ..., N_h - 1}`` the selected
-positions are ``floor((s_h + j N_h) / n_h)``, ``j = 0..n_h-1`` — a fractional interval
-``N_h / n_h`` giving exactly ``n_h`` units, each with probability exactly ``n_h / N_h``.
+SRSWOR by random sort. Every unit gets a 64-bit key from a counter-based generator keyed by the
+seed and the unit's id (``mix64(unit_hash + K)``, see :mod:`sampling.reproducibility`); the
+sample of stratum ``h`` is its ``n_h`` units with the smallest keys and the reserve the next
+``r_h``. If the keys are i.i.d. (distinct) uniform, their order is a uniformly random permutation
+of the stratum, so the ``n_h`` smallest are a simple random sample without replacement and the
+next ``r_h`` a random order of the rest: the *random sort* method (Tillé 2006, "Sampling
+Algorithms", §4.5; Sunter 1977; Ohlsson 1998 on order sampling with equal sizes). Because a key
+depends only on (seed, id), the sample does not depend on the row order of the frame or on the
+other strata. Instead of sorting all ``N`` keys, a per-stratum threshold a few binomial standard
+deviations above ``(n_h + r_h) / N_h`` keeps a small candidate set, verified to hold at least
+``n_h + r_h`` units per stratum (strata that fall short use every unit), and only the candidates
+are sorted; the result is identical to a full sort. The keys are computed in cache-sized chunks
+of a :class:`~sampling.frames.PreparedFrame`, so a draw reads each unit once and sorts nothing
+of the size of the frame.
+
+Systematic sampling uses integer arithmetic on all strata at once: with ``s_h`` uniform on
+``{0, ..., N_h - 1}`` the selected positions are ``floor((s_h + j N_h) / n_h)``,
+``j = 0..n_h-1`` — a fractional interval ``N_h / n_h`` giving exactly ``n_h`` units, each with
+probability exactly ``n_h / N_h``.
 """
 
 from __future__ import annotations
@@ -27,10 +35,25 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sampling.errors import DesignError
-from sampling.frames import CanonicalFrame, canonicalise, sizes_by_stratum
-from sampling.reproducibility import DrawRecord, readonly, resolve_seed, stream
+from sampling.frames import (
+    CanonicalFrame,
+    PreparedFrame,
+    canonicalise,
+    prepare_frame,
+    sizes_by_stratum,
+)
+from sampling.reproducibility import (
+    DrawRecord,
+    mix64,
+    purpose_key,
+    readonly,
+    resolve_seed,
+    uniform_below,
+    unit_hashes,
+    unit_keys,
+)
 
-__all__ = ["Sample", "draw_stratified", "draw_systematic"]
+__all__ = ["Sample", "draw_stratified", "draw_stratified_frame", "draw_systematic"]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -88,7 +111,9 @@ class Sample:
         return int(np.count_nonzero(~self.is_reserve))
 
 
-def check_sizes_fit(n: IntArray, frame: CanonicalFrame, *, name: str = "sizes") -> None:
+def check_sizes_fit(
+    n: IntArray, frame: CanonicalFrame | PreparedFrame, *, name: str = "sizes"
+) -> None:
     """Raise :class:`DesignError` naming the first stratum whose size exceeds its population."""
     over = np.flatnonzero(n > frame.counts)
     if over.size:
@@ -104,15 +129,15 @@ def check_sizes_fit(n: IntArray, frame: CanonicalFrame, *, name: str = "sizes") 
 def stratum_keys(
     seed: int, purpose: int, frame: CanonicalFrame, need: NDArray[np.bool_]
 ) -> FloatArray:
-    """Uniform keys in canonical order, from each needed stratum's own stream.
+    """Uniform keys in canonical order from the units' counter-based keys (53-bit floats).
 
-    Strata not needed get the excluded key. The loop runs over strata (not rows): each iteration
-    fills one contiguous slice, so the work is O(N) in total.
+    Units of strata not needed get the excluded key.
     """
     keys = np.full(frame.n_units, _EXCLUDED)
-    for h in np.flatnonzero(need):
-        start, count = int(frame.starts[h]), int(frame.counts[h])
-        keys[start : start + count] = stream(seed, purpose, frame.labels[h].item()).random(count)
+    needed = np.flatnonzero(need[frame.code])
+    if needed.size:
+        hashes, _ = unit_hashes(frame.unit_id[frame.order[needed]], unique=True)
+        keys[needed] = (unit_keys(seed, purpose, hashes) >> np.uint64(11)) * 2.0**-53
     return keys
 
 
@@ -162,21 +187,25 @@ def smallest_keys(
 
 
 def assemble_sample(
-    frame: CanonicalFrame,
+    frame: CanonicalFrame | PreparedFrame,
     positions: IntArray,
     ranks: IntArray,
     n: IntArray,
     prob: FloatArray,
     record: DrawRecord,
 ) -> Sample:
-    """Build a :class:`Sample` from canonical positions and within-stratum ranks.
+    """Build a :class:`Sample` from frame positions and within-stratum ranks.
 
-    A rank below ``n_h`` marks a main unit; rank ``n_h + k - 1`` is reserve number ``k``.
+    A rank below ``n_h`` marks a main unit; rank ``n_h + k - 1`` is reserve number ``k``. Main
+    units of a stratum come in canonical order: by position in a :class:`CanonicalFrame`, by
+    unit id in a :class:`PreparedFrame` (whose groups have no order of their own).
     """
-    code = frame.code[positions]
+    code = frame.code[positions].astype(np.int64)
     is_reserve = ranks >= n[code]
     reserve_order = np.where(is_reserve, ranks - n[code] + 1, 0).astype(np.int64)
-    out = np.lexsort((positions, reserve_order, code))
+    prepared = isinstance(frame, PreparedFrame)
+    within = frame.unit_id[frame.order[positions]] if prepared else positions
+    out = np.lexsort((within, reserve_order, code))
     positions, code = positions[out], code[out]
     is_reserve, reserve_order = is_reserve[out], reserve_order[out]
     index = frame.order[positions]
@@ -194,8 +223,72 @@ def assemble_sample(
     )
 
 
+# Units per chunk of the key pass: three uint64 buffers of this length stay in the L2 cache.
+_CHUNK = 1 << 15
+_ALL = np.uint64(2**64 - 1)
+
+
+def _thresholds(take: IntArray, pool: IntArray) -> NDArray[np.uint64]:
+    # ~4.5 binomial SDs above the needed fraction: the candidate set stays small, and the rare
+    # stratum that falls short is redone whole (cheap: it is one contiguous group).
+    t = take.astype(np.float64)
+    frac = (t + 3.0 * np.sqrt(t) + 3.0) / np.maximum(pool, 1)
+    thr = (np.minimum(frac, 0.5) * 2.0**64).astype(np.uint64)
+    return np.where(frac >= 1.0, _ALL, np.where(take > 0, thr, np.uint64(0)))
+
+
+def _candidates(
+    frame: PreparedFrame, key: np.uint64, thr: NDArray[np.uint64]
+) -> tuple[IntArray, NDArray[np.uint64]]:
+    """Grouped positions whose key is at most their stratum's threshold, and those keys."""
+    n = frame.n_units
+    z = np.empty(min(_CHUNK, n), dtype=np.uint64)
+    scratch, limit = np.empty_like(z), np.empty_like(z)
+    below = np.empty(z.size, dtype=np.bool_)
+    positions: list[IntArray] = []
+    keys: list[NDArray[np.uint64]] = []
+    for start in range(0, n, _CHUNK):
+        stop = min(start + _CHUNK, n)
+        m = stop - start
+        zz = z[:m]
+        np.add(frame.unit_hash[start:stop], key, out=zz)
+        mix64(zz, scratch[:m])
+        np.take(thr, frame.code[start:stop], out=limit[:m])
+        np.less_equal(zz, limit[:m], out=below[:m])
+        hit = np.flatnonzero(below[:m])
+        positions.append(hit + start)
+        keys.append(zz[hit])
+    if not positions:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+    return np.concatenate(positions).astype(np.int64), np.concatenate(keys)
+
+
+def _smallest_unit_keys(
+    frame: PreparedFrame, key: np.uint64, take: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Grouped positions of the ``take_h`` smallest keys of each stratum, and their ranks."""
+    pos, keys = _candidates(frame, key, _thresholds(take, frame.counts))
+    code = frame.code[pos]
+    short = np.flatnonzero(np.bincount(code, minlength=take.size) < take)
+    if short.size:
+        keep = ~np.isin(code, short)
+        whole = [np.arange(frame.starts[h], frame.starts[h] + frame.counts[h]) for h in short]
+        extra = np.concatenate(whole)
+        extra_keys = mix64(frame.unit_hash[extra] + key)
+        pos = np.concatenate((pos[keep], extra))
+        keys = np.concatenate((keys[keep], extra_keys))
+        code = frame.code[pos]
+    # Keys are distinct (a bijection of distinct unit hashes), so this order has no ties.
+    order = np.lexsort((keys, code))
+    pos, code = pos[order], code[order].astype(np.int64)
+    first = np.searchsorted(code, np.arange(take.size))
+    rank = np.arange(pos.size, dtype=np.int64) - first[code]
+    keep = rank < take[code]
+    return pos[keep], rank[keep]
+
+
 def _reserve_sizes(
-    n_reserve: Mapping[Any, int] | int, frame: CanonicalFrame, n: IntArray
+    n_reserve: Mapping[Any, int] | int, frame: CanonicalFrame | PreparedFrame, n: IntArray
 ) -> IntArray:
     # A reserve can only hold the units left over, and a stratum with no sample has nothing to
     # replace; asking for more is not an error.
@@ -210,6 +303,7 @@ def draw_stratified(
     *,
     seed: int | None = None,
     n_reserve: Mapping[Any, int] | int = 0,
+    frame_hash: str | None = None,
 ) -> Sample:
     """Stratified simple random sampling without replacement, with reserve lists.
 
@@ -231,6 +325,8 @@ def draw_stratified(
         Non-negative integer; None draws one from OS entropy (it is recorded either way).
     n_reserve
         Reserve list length per stratum (mapping or one integer), capped at ``N_h - n_h``.
+    frame_hash
+        The frame's content hash computed at import, recorded instead of hashing again.
 
     Returns
     -------
@@ -244,14 +340,28 @@ def draw_stratified(
     FrameError
         If ids are duplicated or arrays malformed.
     """
-    frame = canonicalise(unit_id, stratum)
+    frame = prepare_frame(unit_id, stratum, frame_hash=frame_hash)
+    return draw_stratified_frame(frame, sizes, seed=seed, n_reserve=n_reserve)
+
+
+def draw_stratified_frame(
+    frame: PreparedFrame,
+    sizes: Mapping[Any, int] | int,
+    *,
+    seed: int | None = None,
+    n_reserve: Mapping[Any, int] | int = 0,
+) -> Sample:
+    """:func:`draw_stratified` on a frame prepared once by :func:`~sampling.frames.prepare_frame`.
+
+    Gives the identical sample to ``draw_stratified(unit_id, stratum, ...)`` on the same arrays;
+    the validation, unit hashes, grouping and content hash are not redone.
+    """
     n = sizes_by_stratum(sizes, frame.labels)
     check_sizes_fit(n, frame)
     reserve = _reserve_sizes(n_reserve, frame, n)
     used_seed = resolve_seed(seed)
     take = n + reserve
-    keys = stratum_keys(used_seed, PURPOSE_SRS_KEYS, frame, take > 0)
-    positions, ranks = smallest_keys(keys, frame.code, frame.counts, take)
+    positions, ranks = _smallest_unit_keys(frame, purpose_key(used_seed, PURPOSE_SRS_KEYS), take)
     prob = np.divide(n, frame.counts, out=np.zeros(n.size), where=frame.counts > 0)
     record = DrawRecord(
         method="stratified_srswor",
@@ -275,6 +385,7 @@ def draw_systematic(
     sort_keys: Mapping[str, ArrayLike] | None = None,
     seed: int | None = None,
     n_reserve: Mapping[Any, int] | int = 0,
+    frame_hash: str | None = None,
 ) -> Sample:
     """Systematic sampling within strata after sorting (implicit stratification).
 
@@ -290,7 +401,7 @@ def draw_systematic(
 
     Parameters
     ----------
-    unit_id, stratum, sizes, seed, n_reserve
+    unit_id, stratum, sizes, seed, n_reserve, frame_hash
         As in :func:`draw_stratified`.
     sort_keys
         ``{name: per-unit values}``; the mapping's order is the sort significance (first = most
@@ -306,7 +417,9 @@ def draw_systematic(
         As in :func:`draw_stratified`.
     """
     keys_map = dict(sort_keys or {})
-    frame = canonicalise(unit_id, stratum, sort_keys=list(keys_map.values()))
+    frame = canonicalise(
+        unit_id, stratum, sort_keys=list(keys_map.values()), content_hash=frame_hash
+    )
     n = sizes_by_stratum(sizes, frame.labels)
     check_sizes_fit(n, frame)
     reserve = _reserve_sizes(n_reserve, frame, n)
@@ -315,7 +428,7 @@ def draw_systematic(
     start = np.zeros(n.size, dtype=np.int64)
     for h in np.flatnonzero(n > 0):
         label = frame.labels[h].item()
-        start[h] = stream(used_seed, PURPOSE_SYSTEMATIC_START, label).integers(frame.counts[h])
+        start[h] = uniform_below(used_seed, PURPOSE_SYSTEMATIC_START, label, int(frame.counts[h]))
     stratum_of = np.repeat(np.arange(n.size, dtype=np.int64), n)
     j = np.arange(stratum_of.size, dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
     local = (start[stratum_of] + j * frame.counts[stratum_of]) // n[stratum_of]

@@ -5,6 +5,10 @@ must not depend on the order in which rows arrive, so every draw starts by putti
 *canonical order*: by stratum label, then by the sort keys (implicit stratification), then by
 unit id. Everything here is vectorised; the only sorts are one argsort of the ids and one stable
 (radix, for up to 32,767 strata) argsort of the stratum codes.
+
+SRSWOR needs no canonical order (its keys depend on the unit ids only): :func:`prepare_frame`
+validates, hashes and groups a frame by stratum once, the work of an import, so that each draw
+on it is a single pass over the units.
 """
 
 from __future__ import annotations
@@ -17,9 +21,16 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sampling.errors import DesignError, FrameError
-from sampling.reproducibility import canonical_bytes, hash_parts
+from sampling.reproducibility import canonical_bytes, hash_parts, unit_hashes
 
-__all__ = ["CanonicalFrame", "canonicalise", "encode_labels", "sizes_by_stratum"]
+__all__ = [
+    "CanonicalFrame",
+    "PreparedFrame",
+    "canonicalise",
+    "encode_labels",
+    "prepare_frame",
+    "sizes_by_stratum",
+]
 
 IntArray = NDArray[np.int64]
 
@@ -71,6 +82,20 @@ def _sort_key_codes(key: ArrayLike, n: int, i: int) -> IntArray:
         )
     # np.unique sorts NaN/NaT last, so missing values go to the end of their stratum.
     return np.unique(arr, return_inverse=True)[1].astype(np.int64).reshape(-1)
+
+
+def _sorted_unique_ids(ids: NDArray[Any]) -> tuple[IntArray, NDArray[Any]]:
+    """The argsort of the ids and the sorted ids; raises on the first duplicate."""
+    by_id = np.argsort(ids, kind="stable")
+    ids_sorted = ids[by_id]
+    dup = np.flatnonzero(ids_sorted[1:] == ids_sorted[:-1])
+    if dup.size:
+        raise FrameError(
+            f"unit_id {ids_sorted[dup[0]].item()!r} appears more than once (rows "
+            f"{sorted(int(r) for r in by_id[dup[0] : dup[0] + 2])}); ids must be unique",
+            loc=("unit_id", int(by_id[dup[0] + 1])),
+        )
+    return by_id, ids_sorted
 
 
 def _codes_from_counts(counts: IntArray, n: int) -> IntArray:
@@ -127,6 +152,7 @@ def canonicalise(
     stratum: ArrayLike,
     sort_keys: Sequence[ArrayLike] = (),
     hash_extra: Sequence[ArrayLike] = (),
+    content_hash: str | None = None,
 ) -> CanonicalFrame:
     """Validate a frame and put its units in canonical order.
 
@@ -140,6 +166,8 @@ def canonicalise(
         Columns to sort by within strata, most significant first (implicit stratification).
     hash_extra
         Further columns that influence the draw and so belong in the content hash.
+    content_hash
+        The hash the caller computed at import for this content; recorded instead of hashing.
 
     Returns
     -------
@@ -158,15 +186,7 @@ def canonicalise(
             loc=("stratum",),
         )
     n = ids.size
-    by_id = np.argsort(ids, kind="stable")
-    ids_sorted = ids[by_id]
-    dup = np.flatnonzero(ids_sorted[1:] == ids_sorted[:-1])
-    if dup.size:
-        raise FrameError(
-            f"unit_id {ids_sorted[dup[0]].item()!r} appears more than once (rows "
-            f"{sorted(int(r) for r in by_id[dup[0] : dup[0] + 2])}); ids must be unique",
-            loc=("unit_id", int(by_id[dup[0] + 1])),
-        )
+    by_id, ids_sorted = _sorted_unique_ids(ids)
     labels, codes = encode_labels(strata, "stratum")
     codes_by_id = codes[by_id]
     key_codes = [_sort_key_codes(k, n, i)[by_id] for i, k in enumerate(sort_keys)]
@@ -181,12 +201,14 @@ def canonicalise(
     starts = np.cumsum(counts) - counts
     # Same recipe as reproducibility.frame_hash(unit_id, stratum, extra=[*sort_keys,
     # *hash_extra]), so anyone can verify a recorded hash from the frame alone.
-    parts = [
-        canonical_bytes(ids_sorted, name="unit_id"),
-        canonical_bytes(strata[by_id], name="stratum"),
-    ]
-    parts.extend(canonical_bytes(np.asarray(k)[by_id], name="sort_keys") for k in sort_keys)
-    parts.extend(canonical_bytes(np.asarray(k)[by_id], name="extra") for k in hash_extra)
+    if content_hash is None:
+        parts = [
+            canonical_bytes(ids_sorted, name="unit_id"),
+            canonical_bytes(strata[by_id], name="stratum"),
+        ]
+        parts.extend(canonical_bytes(np.asarray(k)[by_id], name="sort_keys") for k in sort_keys)
+        parts.extend(canonical_bytes(np.asarray(k)[by_id], name="extra") for k in hash_extra)
+        content_hash = hash_parts(parts)
     return CanonicalFrame(
         unit_id=ids,
         order=order.astype(np.int64),
@@ -194,7 +216,114 @@ def canonicalise(
         counts=counts,
         starts=starts,
         code=_codes_from_counts(counts, n),
-        content_hash=hash_parts(parts),
+        content_hash=content_hash,
+    )
+
+
+@dataclass(frozen=True)
+class PreparedFrame:
+    """A frame validated, hashed and grouped by stratum once, ready for many SRSWOR draws.
+
+    Built by :func:`prepare_frame` (the work of an import); a draw on it touches each unit only
+    to compute its key, with no sort of the frame.
+
+    Attributes
+    ----------
+    unit_id
+        The ids as given (row order of the caller).
+    order
+        Row indices into the caller's arrays, grouped by stratum (stratum ``h`` occupies
+        ``order[starts[h] : starts[h] + counts[h]]``; the order inside a group carries no meaning).
+    labels, counts, starts
+        Sorted distinct stratum labels, ``N_h``, and where each group starts in ``order``.
+    code
+        Stratum code of each grouped position (int16 when there are fewer than 32,768 strata).
+    unit_hash
+        :func:`~sampling.reproducibility.unit_hashes` of each unit, in grouped order.
+    hash_salt
+        The salt that made the unit hashes distinct (0 unless a string hash collided).
+    content_hash
+        ``frame_hash(unit_id, stratum)``, or the hash the caller computed at import.
+    """
+
+    unit_id: NDArray[Any]
+    order: IntArray
+    labels: NDArray[Any]
+    counts: IntArray
+    starts: IntArray
+    code: NDArray[np.signedinteger[Any]]
+    unit_hash: NDArray[np.uint64]
+    hash_salt: int
+    content_hash: str
+
+    @property
+    def n_units(self) -> int:
+        """Number of units in the frame."""
+        return int(self.order.size)
+
+    @property
+    def n_strata(self) -> int:
+        """Number of distinct strata."""
+        return int(self.labels.size)
+
+
+def prepare_frame(
+    unit_id: ArrayLike, stratum: ArrayLike, *, frame_hash: str | None = None
+) -> PreparedFrame:
+    """Validate a frame, hash its units and group them by stratum, once, for fast draws.
+
+    Parameters
+    ----------
+    unit_id
+        Unique ids (integers or strings), one per unit.
+    stratum
+        Stratum label of each unit (integers or strings).
+    frame_hash
+        The frame's content hash if the caller already computed it at import (it is recorded
+        as is and the frame is not hashed again); None computes
+        ``reproducibility.frame_hash(unit_id, stratum)``.
+
+    Returns
+    -------
+    PreparedFrame
+
+    Raises
+    ------
+    FrameError
+        On mismatched lengths, unsupported dtypes or duplicate ids (the first duplicate is named).
+    """
+    ids = _as_label_array(unit_id, "unit_id")
+    strata = np.asarray(stratum)
+    if strata.shape != ids.shape:
+        raise FrameError(
+            f"stratum has {strata.size} values but unit_id has {ids.size}; give one per unit",
+            loc=("stratum",),
+        )
+    labels, codes = encode_labels(strata, "stratum")
+    if frame_hash is None:
+        by_id, ids_sorted = _sorted_unique_ids(ids)
+        frame_hash = hash_parts(
+            [
+                canonical_bytes(ids_sorted, name="unit_id"),
+                canonical_bytes(strata[by_id], name="stratum"),
+            ]
+        )
+        hashes, salt = unit_hashes(ids, unique=True)
+    else:
+        hashes, salt = unit_hashes(ids)  # also rejects duplicate ids, without sorting them
+    small = codes.astype(np.int16) if labels.size < 2**15 else codes
+    order = np.argsort(small, kind="stable").astype(np.int64)
+    counts = np.bincount(codes, minlength=labels.size).astype(np.int64)
+    return PreparedFrame(
+        unit_id=ids,
+        order=order,
+        labels=labels,
+        counts=counts,
+        starts=np.cumsum(counts) - counts,
+        code=small[order],
+        unit_hash=hashes[order],
+        hash_salt=salt,
+        content_hash=frame_hash,
     )
 
 

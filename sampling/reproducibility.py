@@ -10,6 +10,16 @@ the same seed give the identical sample on any machine. Three ingredients make t
   the seed, its label and its own units, not on how many other strata the frame has;
 * a :class:`DrawRecord` saved with the sample: seed, design, frame hash and library versions.
 
+Selection keys (SRSWOR and reserve lists) come from a *counter-based* generator instead of one
+stream per stratum: each unit's key is ``mix64(unit_hash + K)``, where ``unit_hash`` is a 64-bit
+hash of the unit's id alone (:func:`unit_hashes`), ``K`` is derived from (seed, purpose) by SHA-256
+(:func:`purpose_key`) and ``mix64`` is the SplitMix64 output function (Steele, Lea & Flood 2014,
+"Fast splittable pseudorandom number generators", OOPSLA; the finaliser of Stafford's "Mix13").
+A unit's key therefore depends on nothing but the seed, the purpose and its own id: not on the
+row order, the other units, the platform or NumPy's version, and it is pure integer arithmetic
+modulo 2**64. ``mix64(. + K)`` is a bijection, so distinct unit hashes (checked) give distinct
+keys: there are never ties.
+
 PCG64 output for a given seed is part of NumPy's stability policy (NEP 19); the methods of
 ``Generator`` used here (``random``, ``integers``) may in principle change between NumPy feature
 releases, which is why the NumPy version is recorded too.
@@ -35,8 +45,13 @@ __all__ = [
     "canonical_bytes",
     "frame_hash",
     "library_version",
+    "mix64",
+    "purpose_key",
     "resolve_seed",
     "stream",
+    "uniform_below",
+    "unit_hashes",
+    "unit_keys",
 ]
 
 _HASH_SCHEME = b"sipas-frame-v1"
@@ -102,6 +117,127 @@ def stream(seed: int, purpose: int, label: object) -> np.random.Generator:
     """
     key = (int(purpose), *_label_words(label))
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S32 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(32)
+_U64 = NDArray[np.uint64]
+
+
+def mix64(z: _U64, scratch: _U64 | None = None) -> _U64:
+    """Apply the SplitMix64 output function to ``z`` in place and return it.
+
+    ``z ^= z >> 30; z *= 0xBF58476D1CE4E5B9; z ^= z >> 27; z *= 0x94D049BB133111EB;
+    z ^= z >> 31`` (Steele, Lea & Flood 2014), a bijection of 64-bit words with full avalanche.
+    ``scratch`` (same shape) avoids an allocation when called on many chunks.
+    """
+    t = np.empty_like(z) if scratch is None else scratch
+    np.right_shift(z, _S30, out=t)
+    z ^= t
+    z *= _M1
+    np.right_shift(z, _S27, out=t)
+    z ^= t
+    z *= _M2
+    np.right_shift(z, _S31, out=t)
+    z ^= t
+    return z
+
+
+def purpose_key(seed: int, purpose: int) -> np.uint64:
+    """The 64-bit key ``K`` of one (seed, purpose): 8 bytes of a SHA-256, little-endian."""
+    raw = b"sipas-keys-v1|" + int(seed).to_bytes(8, "little") + int(purpose).to_bytes(8, "little")
+    return np.uint64(int.from_bytes(hashlib.sha256(raw).digest()[:8], "little"))
+
+
+def unit_keys(seed: int, purpose: int, hashes: _U64) -> _U64:
+    """Selection keys ``mix64(unit_hash + K(seed, purpose))``, one per unit (a new array)."""
+    return mix64(np.add(hashes, purpose_key(seed, purpose)))
+
+
+def _raw_unit_hashes(ids: NDArray[Any], salt: int) -> _U64:
+    """64-bit hash of each id from its value only (see :func:`unit_hashes`)."""
+    # Python ints: NumPy warns on scalar uint64 overflow, which is the intended wrap here.
+    h0 = mix64(np.array([int(_GOLDEN) * (salt + 1) % 2**64], dtype=np.uint64))[0]
+    if ids.dtype.kind in "iu":
+        # Integers: z = value * golden + h0, then mix64; a bijection, so distinct ids never collide.
+        z = ids.astype("<i8" if ids.dtype.kind == "i" else "<u8").view(np.uint64)
+        return mix64(z * _GOLDEN + h0)
+    # Strings: fold the UCS-4 code points two at a time (one 64-bit word) through mix64, skipping
+    # the NUL padding so that the same id hashes the same at any fixed width, then mix in the
+    # length (so embedded NULs still count).
+    width = max(ids.dtype.itemsize // 4, 1)
+    chars = np.ascontiguousarray(ids.astype(f"<U{width}")).view("<u4").reshape(ids.size, width)
+    if width % 2:
+        chars = np.concatenate((chars, np.zeros((ids.size, 1), dtype="<u4")), axis=1)
+    words = np.ascontiguousarray(chars).view("<u8")
+    h = np.full(ids.size, h0, dtype=np.uint64)
+    length = np.zeros(ids.size, dtype=np.uint64)
+    for j in range(words.shape[1]):
+        w = words[:, j]
+        used = w != 0
+        stepped = mix64((h ^ w) + _GOLDEN)
+        np.copyto(h, stepped, where=used)
+        high = (w >> _S32) != 0
+        np.copyto(length, np.where(high, 2 * j + 2, 2 * j + 1).astype(np.uint64), where=used)
+    return mix64(h ^ (length * _M1))
+
+
+def unit_hashes(unit_id: ArrayLike, *, unique: bool = False) -> tuple[_U64, int]:
+    """Distinct 64-bit hashes of unique unit ids, and the salt that made them distinct.
+
+    The hash of an id depends only on its value (integers: its int64 value, whatever the
+    integer dtype; strings: their characters, whatever the fixed width). Integer hashes are a
+    bijection of the value; string hashes could collide (about once in 10**12 frames of five
+    million ids), in which case the whole frame is hashed again with the next salt, so the
+    result is still determined by the frame's content. ``unique=True`` says the caller has
+    already checked that the ids are distinct, which spares integer ids a sort.
+
+    Raises
+    ------
+    FrameError
+        If two ids are equal (the first duplicate is named).
+    """
+    ids = np.asarray(unit_id)
+    salt = 0
+    while True:
+        hashes = _raw_unit_hashes(ids, salt)
+        if unique and ids.dtype.kind in "iu":
+            return hashes, salt  # a bijection of distinct values
+        ordered = np.sort(hashes)
+        clash = np.flatnonzero(ordered[1:] == ordered[:-1])
+        if not clash.size:
+            return hashes, salt
+        rows = np.flatnonzero(hashes == ordered[clash[0]])
+        if ids[rows[0]] == ids[rows[1]]:
+            raise FrameError(
+                f"unit_id {ids[rows[0]].item()!r} appears more than once (rows "
+                f"{[int(r) for r in rows[:2]]}); ids must be unique",
+                loc=("unit_id", int(rows[1])),
+            )
+        salt += 1
+
+
+def uniform_below(seed: int, purpose: int, label: object, n: int) -> int:
+    """An integer uniform on ``{0, ..., n - 1}`` for one (seed, purpose, label), exactly.
+
+    SHA-256 of (seed, purpose, label) read as 64-bit words, with rejection of the top
+    ``2**64 mod n`` values so that every residue is equally likely (no modulo bias).
+    """
+    if n < 1:
+        raise DesignError(f"cannot draw below {n}", loc=("n",))
+    limit = (1 << 64) - (1 << 64) % n
+    words = b"".join(w.to_bytes(4, "little") for w in _label_words(label))
+    counter = 0
+    while True:
+        raw = b"sipas-int-v1|%d|%d|%d|" % (seed, purpose, counter) + words
+        digest = hashlib.sha256(raw).digest()
+        for i in range(0, 32, 8):
+            x = int.from_bytes(digest[i : i + 8], "little")
+            if x < limit:
+                return x % n
+        counter += 1
 
 
 def canonical_bytes(values: ArrayLike, *, name: str = "values") -> bytes:

@@ -12,6 +12,7 @@ Pearson statistic scaled by ``(N - 1) / N``).
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -19,8 +20,17 @@ import pytest
 from numpy.typing import NDArray
 from scipy import stats
 
-from sampling.draws import Sample, draw_stratified, draw_systematic, smallest_keys
+from sampling import draws as sampling_draws
+from sampling.draws import (
+    Sample,
+    draw_stratified,
+    draw_stratified_frame,
+    draw_systematic,
+    smallest_keys,
+)
 from sampling.errors import DesignError, FrameError
+from sampling.frames import prepare_frame
+from sampling.reproducibility import frame_hash, unit_hashes, unit_keys
 
 FloatArray = NDArray[np.float64]
 
@@ -214,16 +224,139 @@ def test_stratum_sample_does_not_depend_on_other_strata() -> None:
 
 
 def test_same_sample_on_every_machine() -> None:
-    # Regression pin for cross-machine reproducibility (PCG64 + SeedSequence are specified
-    # bit-for-bit by NumPy); produced by this library with NumPy 2.4 on x86-64 Linux.
+    # Regression pin for cross-machine reproducibility: the keys are SHA-256 and 64-bit integer
+    # arithmetic only (no NumPy generator); produced by this library on x86-64 Linux. The pins
+    # changed when SRSWOR moved from per-stratum PCG64 streams to counter-based unit keys and
+    # systematic starts to SHA-256 integers (issue 13); the reference below recomputes the SRSWOR
+    # pin from the documented recipe without the library's code.
     s = draw_stratified(IDS, STRATA, SIZES, seed=20260101, n_reserve=1)
     assert s.unit_id.tolist() == PINNED_SRS
     y = draw_systematic(IDS, STRATA, SIZES, seed=20260101, sort_keys={"id": -IDS})
     assert y.unit_id.tolist() == PINNED_SYSTEMATIC
 
 
-PINNED_SRS = [3, 7, 77, 12, 26, 55, 88, 61, 5, 9, 15, 52]
-PINNED_SYSTEMATIC = [31, 3, 61, 55, 26, 12, 52, 15, 5]
+PINNED_SRS = [3, 7, 31, 12, 18, 61, 88, 33, 5, 15, 70, 9]
+PINNED_SYSTEMATIC = [64, 7, 88, 55, 26, 12, 70, 41, 9]
+
+MASK = 2**64 - 1
+GOLDEN = 0x9E3779B97F4A7C15
+
+
+def reference_mix64(z: int) -> int:
+    """SplitMix64's output function on Python integers (Steele, Lea & Flood 2014, Fig. 1)."""
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9 & MASK
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EB & MASK
+    return z ^ (z >> 31)
+
+
+def reference_srswor(ids: list[int], strata: list[str], sizes: dict[str, int], seed: int) -> list:
+    """The documented SRSWOR recipe in plain Python: key = mix64(mix64(id*g + mix64(g)) + K)."""
+    raw = b"sipas-keys-v1|" + seed.to_bytes(8, "little") + (1).to_bytes(8, "little")
+    k = int.from_bytes(hashlib.sha256(raw).digest()[:8], "little")
+    h0 = reference_mix64(GOLDEN)
+    key = {i: reference_mix64((reference_mix64((i * GOLDEN + h0) & MASK) + k) & MASK) for i in ids}
+    out = []
+    for label in sorted(sizes):
+        units = sorted((key[i], i) for i, s in zip(ids, strata, strict=True) if s == label)
+        out.extend(sorted(i for _, i in units[: sizes[label]]))
+    return out
+
+
+def test_srswor_matches_a_plain_python_reference() -> None:
+    for seed in (0, 20260101, 2**62 - 1):
+        s = draw_stratified(IDS, STRATA, SIZES, seed=seed)
+        assert s.unit_id.tolist() == reference_srswor(IDS.tolist(), STRATA.tolist(), SIZES, seed)
+
+
+def big_frame(n_units: int, n_strata: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    rng = np.random.default_rng(11)
+    ids = rng.permutation(n_units).astype(np.int64) * 13 + 5
+    return ids, rng.integers(0, n_strata, n_units)
+
+
+def full_sort_sample(
+    ids: NDArray[Any], strata: NDArray[Any], take: dict[Any, int], seed: int
+) -> dict[Any, list[Any]]:
+    """Per stratum, the ids of the ``take`` smallest keys by a full sort of the stratum."""
+    hashes, _ = unit_hashes(ids)
+    keys = unit_keys(seed, 1, hashes)
+    out = {}
+    for label, m in take.items():
+        rows = np.flatnonzero(strata == label)
+        out[label] = ids[rows[np.argsort(keys[rows])[:m]]].tolist()
+    return out
+
+
+def test_chunked_candidates_equal_a_full_sort() -> None:
+    # Several chunks of the key pass, strata from 1 unit to thousands, take-all and empty sizes.
+    ids, strata = big_frame(120_000, 60)
+    strata[:3] = 60  # a stratum of three units
+    sizes = {h: int(h % 7) * 3 for h in range(60)} | {60: 3}
+    s = draw_stratified(ids, strata, sizes, seed=9, n_reserve=2)
+    expected = full_sort_sample(ids, strata, {h: n + 2 for h, n in sizes.items()}, seed=9)
+    for label, n in sizes.items():
+        in_h = s.stratum == label
+        if n == 0:
+            assert not in_h.any()
+            continue
+        by_rank = np.lexsort((s.unit_id[in_h], s.reserve_order[in_h]))
+        chosen = s.unit_id[in_h][by_rank]
+        assert sorted(chosen[:n].tolist()) == sorted(expected[label][:n])
+        assert chosen[n:].tolist() == expected[label][n : n + min(2, (strata == label).sum() - n)]
+
+
+def test_strata_short_of_candidates_are_redone_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    ids, strata = big_frame(50_000, 20)
+    sizes = {h: 40 for h in range(20)}
+    normal = draw_stratified(ids, strata, sizes, seed=3, n_reserve=5)
+    # Thresholds far too low: every stratum falls short and takes the fallback path.
+    monkeypatch.setattr(
+        sampling_draws, "_thresholds", lambda take, pool: np.full(take.size, np.uint64(2**50))
+    )
+    redone = draw_stratified(ids, strata, sizes, seed=3, n_reserve=5)
+    np.testing.assert_array_equal(normal.index, redone.index)
+    np.testing.assert_array_equal(normal.reserve_order, redone.reserve_order)
+
+
+def test_prepared_frame_gives_the_same_sample_and_keeps_a_given_hash() -> None:
+    ids, strata = big_frame(40_000, 30)
+    frame = prepare_frame(ids, strata)
+    assert frame.content_hash == frame_hash(ids, strata)
+    for seed in (1, 2):
+        a = draw_stratified(ids, strata, 25, seed=seed, n_reserve=3)
+        b = draw_stratified_frame(frame, 25, seed=seed, n_reserve=3)
+        np.testing.assert_array_equal(a.index, b.index)
+        np.testing.assert_array_equal(a.reserve_order, b.reserve_order)
+        assert a.record == b.record
+    # A hash computed at import is recorded as is; the sample does not depend on it.
+    given = draw_stratified(ids, strata, 25, seed=2, n_reserve=3, frame_hash="f" * 64)
+    assert given.record.frame_hash == "f" * 64
+    np.testing.assert_array_equal(given.index, a.index)
+    y = draw_systematic(ids, strata, 25, seed=1, frame_hash="e" * 64)
+    assert y.record.frame_hash == "e" * 64
+
+
+def test_string_ids_any_width_and_row_order_give_the_same_sample() -> None:
+    codes = np.array([f"HS-{i:06d}" for i in range(5000)])
+    strata = np.array([f"agency-{i % 17}" for i in range(5000)])
+    a = draw_stratified(codes, strata, 30, seed=77, n_reserve=2)
+    wide = codes.astype("<U40")
+    perm = np.random.default_rng(5).permutation(codes.size)
+    b = draw_stratified(wide[perm], strata[perm], 30, seed=77, n_reserve=2)
+    np.testing.assert_array_equal(a.unit_id, b.unit_id)
+    np.testing.assert_array_equal(perm[b.index], a.index)
+    # The content hash's recipe includes the string width (frame_hash, sipas-frame-v1).
+    c = draw_stratified(codes[perm], strata[perm], 30, seed=77, n_reserve=2)
+    assert a.record.frame_hash == c.record.frame_hash
+
+
+@pytest.mark.slow
+def test_srswor_with_string_ids_matches_design() -> None:
+    ids = np.array([f"HS-{i:03d}" for i in IDS])
+    draws = 2000
+    samples = [draw_stratified(ids, STRATA, SIZES, seed=s) for s in range(draws)]
+    pi, joint = srswor_joint(STRATA, SIZES)
+    assert design_chi_square(selection_counts(samples, IDS.size), draws, pi, joint) > 1e-3
 
 
 def test_string_ids_and_integer_strata() -> None:

@@ -8,7 +8,9 @@ import json
 
 import numpy as np
 import pytest
+from scipy import stats
 
+from sampling import reproducibility
 from sampling.draws import draw_stratified
 from sampling.errors import DesignError, FrameError
 from sampling.reproducibility import (
@@ -16,8 +18,12 @@ from sampling.reproducibility import (
     canonical_bytes,
     frame_hash,
     library_version,
+    purpose_key,
     resolve_seed,
     stream,
+    uniform_below,
+    unit_hashes,
+    unit_keys,
 )
 
 IDS = np.array([10, 3, 7, 25, 1])
@@ -115,3 +121,66 @@ def test_fresh_seeds_fit_a_signed_64_bit_column() -> None:
     seeds = {resolve_seed(None) for _ in range(20)}
     assert len(seeds) == 20
     assert all(0 <= s < 2**63 for s in seeds)
+
+
+def test_unit_hashes_depend_on_the_value_only() -> None:
+    ints, _ = unit_hashes(IDS)
+    np.testing.assert_array_equal(ints, unit_hashes(IDS.astype(np.int32))[0])
+    np.testing.assert_array_equal(ints, unit_hashes(IDS.astype(">i8"))[0])
+    np.testing.assert_array_equal(ints[::-1], unit_hashes(IDS[::-1])[0])
+    codes = np.array(["HS-1", "HS-22", "a\x00b", "ab", "Hồ sơ 7"])
+    text, salt = unit_hashes(codes)
+    assert salt == 0
+    np.testing.assert_array_equal(text, unit_hashes(codes.astype("<U30"))[0])
+    np.testing.assert_array_equal(text, unit_hashes(codes.astype(">U9"))[0])
+    assert np.unique(text).size == codes.size  # "a\0b" and "ab" differ by their length
+    assert not np.array_equal(unit_hashes(IDS.astype(str))[0], ints)
+
+
+def test_unit_hashes_reject_duplicates_and_resalt_collisions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(FrameError, match="unit_id 'x' appears more than once"):
+        unit_hashes(np.array(["y", "x", "z", "x"]))
+    real = reproducibility._raw_unit_hashes
+
+    def weak(ids: np.ndarray, salt: int) -> np.ndarray:
+        # Salts 0 and 1 collide for every pair of ids; salt 2 is the real hash.
+        return real(ids, salt) if salt >= 2 else np.zeros(ids.size, dtype=np.uint64) + salt
+
+    monkeypatch.setattr(reproducibility, "_raw_unit_hashes", weak)
+    hashes, salt = unit_hashes(np.array(["b", "a", "c"]))
+    assert salt == 2
+    np.testing.assert_array_equal(hashes, real(np.array(["b", "a", "c"]), 2))
+    with pytest.raises(FrameError, match="unit_id 'a' appears more than once"):
+        unit_hashes(np.array(["a", "b", "a"]))
+
+
+def test_unit_keys_follow_the_documented_recipe() -> None:
+    raw = b"sipas-keys-v1|" + (12).to_bytes(8, "little") + (3).to_bytes(8, "little")
+    assert int(purpose_key(12, 3)) == int.from_bytes(hashlib.sha256(raw).digest()[:8], "little")
+    hashes = np.array([0, 1, 2**64 - 1], dtype=np.uint64)
+    mask = 2**64 - 1
+    expected = []
+    for h in hashes.tolist():
+        z = (h + int(purpose_key(12, 3))) & mask
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9 & mask
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EB & mask
+        expected.append(z ^ (z >> 31))
+    assert unit_keys(12, 3, hashes).tolist() == expected
+    assert unit_keys(13, 3, hashes).tolist() != expected
+
+
+def test_uniform_below_is_exact_and_uniform() -> None:
+    # Reference: the first 64-bit word of the documented SHA-256 below 2**64 - 2**64 % n.
+    n = 7
+    words = b"".join(w.to_bytes(4, "little") for w in reproducibility._label_words("HN"))
+    digest = hashlib.sha256(b"sipas-int-v1|5|2|0|" + words).digest()
+    first = int.from_bytes(digest[:8], "little")
+    assert first < 2**64 - 2**64 % n
+    assert uniform_below(5, 2, "HN", n) == first % n
+    draws = [uniform_below(seed, 2, "HN", 10) for seed in range(3000)]
+    assert stats.chisquare(np.bincount(draws, minlength=10)).pvalue > 1e-3
+    assert uniform_below(1, 2, "x", 1) == 0
+    with pytest.raises(DesignError):
+        uniform_below(1, 2, "x", 0)
