@@ -269,26 +269,69 @@ def _number(value: float) -> float | None:
     return None if not math.isfinite(value) else float(value)
 
 
+# Columns of every output row after the grouping columns; the node's own level and parent
+# carry a node_ prefix so that a grouping column called "level" (administrative level) or
+# "parent" keeps its values.
+STAT_FIELDS = (
+    "node",
+    "node_level",
+    "node_parent",
+    "estimate",
+    "se",
+    "ci_lower",
+    "ci_upper",
+    "df",
+    "n_respondents",
+    "cv",
+    "flag",
+)
+
+
+def grouping_columns(by: list[str]) -> dict[str, str]:
+    """Output name of each --by column: its own name, or by_<name> if an output column has it.
+
+    The statistics' names are fixed, so a grouping column never overwrites them (nor they it),
+    in the CSV and the JSON alike.
+    """
+    if len(set(by)) != len(by):
+        twice = next(c for c in by if by.count(c) > 1)
+        raise AnalyzeInputError(f"--by: column {twice!r} is given twice; name each column once")
+    taken = set(STAT_FIELDS) | set(by)
+    names: dict[str, str] = {}
+    for column in by:
+        name = column
+        if name in STAT_FIELDS:
+            name = f"by_{column}"
+            while name in taken:
+                name = f"by_{name}"
+            taken.add(name)
+        names[column] = name
+    return names
+
+
 def _rows(
     table: IndexTable,
-    by: list[str],
+    by: dict[str, str],
     flags: NDArray[np.str_],
     total: bool,
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for g in range(table.domains.shape[0]):
         labels = (
-            dict.fromkeys(by, ALL_DOMAINS)
+            dict.fromkeys(by.values(), ALL_DOMAINS)
             if total
-            else {name: str(col[g]) for name, col in zip(by, table.domain_labels, strict=True)}
+            else {
+                name: str(col[g])
+                for name, col in zip(by.values(), table.domain_labels, strict=True)
+            }
         )
         for j, node in enumerate(table.nodes):
             rows.append(
                 {
                     **labels,
                     "node": node,
-                    "level": table.levels[j],
-                    "parent": table.parents[j],
+                    "node_level": table.levels[j],
+                    "node_parent": table.parents[j],
                     "estimate": _number(table.estimate[g, j]),
                     "se": _number(table.se[g, j]),
                     "ci_lower": _number(table.ci_lower[g, j]),
@@ -312,6 +355,7 @@ def analyze(args: argparse.Namespace) -> str:
     """Run the analysis described by ``args``; return a one-paragraph summary."""
     tree = load_tree(args.questionnaire)
     by = [c.strip() for c in args.by.split(",") if c.strip()]
+    columns = grouping_columns(by)
     if not 0.0 < args.level < 1.0:
         raise AnalyzeInputError(f"--level: {args.level} must be between 0 and 1 (e.g. 0.95)")
     flag_rule = ReliabilityRule(args.min_respondents, args.max_cv, args.max_ci_width)
@@ -328,29 +372,16 @@ def analyze(args: argparse.Namespace) -> str:
     choice = _build_design(args, data)
     design = choice.design
     overall = _estimate(design, data, tree, args, None)
-    rows = _rows(overall, by, _flags(overall, flag_rule), total=True)
+    rows = _rows(overall, columns, _flags(overall, flag_rule), total=True)
     tables = [overall]
     if by:
         domains = _estimate(design, data, tree, args, [data.by[c] for c in by])
-        rows += _rows(domains, by, _flags(domains, flag_rule), total=False)
+        rows += _rows(domains, columns, _flags(domains, flag_rule), total=False)
         tables.append(domains)
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    fields = [
-        *by,
-        "node",
-        "level",
-        "parent",
-        "estimate",
-        "se",
-        "ci_lower",
-        "ci_upper",
-        "df",
-        "n_respondents",
-        "cv",
-        "flag",
-    ]
+    fields = [*columns.values(), *STAT_FIELDS]
     with (out / "indices.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         # Domain values come from the analysed file: they must not run as formulas in Excel.
@@ -363,6 +394,7 @@ def analyze(args: argparse.Namespace) -> str:
         "ci_method": overall.ci_method,
         "level": args.level,
         "by": by,
+        "by_columns": columns,
         "flag_rule": flag_rule.describe(),
         "weights": choice.weight_source,
         "fpc": choice.fpc_text,
@@ -374,7 +406,7 @@ def analyze(args: argparse.Namespace) -> str:
     (out / "indices.json").write_text(
         json.dumps({**meta, "rows": rows}, ensure_ascii=False, indent=1), encoding="utf-8"
     )
-    report = _report(args, tree, data, choice, flag_rule, tables, rows, by)
+    report = _report(args, tree, data, choice, flag_rule, tables, rows, columns)
     (out / "report.txt").write_text(report, encoding="utf-8")
     return (
         f"sipas analyze: {design.n} respondents, {len(rows)} cells "
@@ -391,7 +423,7 @@ def _report(
     flag_rule: ReliabilityRule,
     tables: list[IndexTable],
     rows: list[dict[str, Any]],
-    by: list[str],
+    columns: dict[str, str],
 ) -> str:
     design = choice.design
     ci = tables[0].ci_method
@@ -422,13 +454,20 @@ def _report(
         f"Intervals: {ci_text}, level {args.level:g}; df = PSUs minus strata among the domain's "
         "respondents (at least 1).",
         f"Reliability flags: {flag_rule.describe()}",
-        f"Domains: {', '.join(by) if by else '(whole sample only)'}; rows with "
+        f"Domains: {', '.join(columns) if columns else '(whole sample only)'}; rows with "
         f"{ALL_DOMAINS!r} are the whole sample.",
+        *(
+            f"  grouping column {column!r} is written as {name!r} (an output column has its name)"
+            for column, name in columns.items()
+            if name != column
+        ),
         "",
         "Flags",
     ]
     for level in ("overall", "element", "criterion"):
-        counts = {f: sum(1 for r in rows if r["level"] == level and r["flag"] == f) for f in FLAGS}
+        counts = {
+            f: sum(1 for r in rows if r["node_level"] == level and r["flag"] == f) for f in FLAGS
+        }
         lines.append(f"  {level}: " + ", ".join(f"{f} {n}" for f, n in counts.items()))
     lines += [
         "",

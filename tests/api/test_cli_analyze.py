@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from analysis.questionnaire_tree import SIPAS_STANDARD
-from api.cli.analyze import register
+from api.cli.analyze import ALL_DOMAINS as ALL
+from api.cli.analyze import STAT_FIELDS, grouping_columns, register
 
 CRITERIA = SIPAS_STANDARD.criteria
 POPULATION = {"A": 1200, "B": 800, "C": 300}
@@ -84,7 +85,8 @@ def test_analyze_writes_indices_and_report(tmp_path: Path) -> None:
     for column in (
         "agency",
         "node",
-        "level",
+        "node_level",
+        "node_parent",
         "estimate",
         "se",
         "ci_lower",
@@ -330,3 +332,47 @@ def test_analyze_output_neutralises_formula_like_domain_values(tmp_path: Path) -
     agencies = {r["agency"] for r in read_out(out) if r["agency"]}
     assert agencies == {'\'=HYPERLINK("http://x.example","A")', "B", "C", "(all)"}
     assert all(float(r["estimate"]) >= 0 for r in read_out(out) if r["estimate"])
+
+
+def test_grouping_by_every_output_column_name_keeps_the_groups(tmp_path: Path) -> None:
+    # `--by level` used to lose its groups: the node's own "level" overwrote the column.
+    names = [*STAT_FIELDS, "level", "parent", "by_estimate"]
+    rows = make_rows()
+    for row in rows:
+        for name in names:
+            # agency-wise for half the columns, channel-wise for the others: 6 domains
+            source = row["agency"] if len(name) % 2 else row["channel"]
+            row[name] = f"{name}={source}"
+    responses = write_csv(tmp_path / "r.csv", rows)
+    out = tmp_path / "out"
+    argv = ["analyze", str(responses), "-q", "sipas-standard", "--strata", "agency"]
+    argv += ["--fpc", "N", "--by", ",".join(names), "--out", str(out)]
+    assert main(argv) == 0
+    columns = grouping_columns(names)
+    assert columns["level"] == "level" and columns["parent"] == "parent"
+    assert columns["estimate"] == "by_by_estimate" and columns["by_estimate"] == "by_estimate"
+    assert len(set(columns.values()) | set(STAT_FIELDS)) == len(names) + len(STAT_FIELDS)
+    payload = json.loads((out / "indices.json").read_text(encoding="utf-8"))
+    assert payload["by_columns"] == columns
+    observed = {tuple(r[name] for name in names) for r in rows}
+    assert len(observed) == 6
+    node_levels = {"overall", "element", "criterion"}
+    for table in (read_out(out), payload["rows"]):
+        assert list(table[0]) == [*columns.values(), *STAT_FIELDS]
+        assert len(table) == (1 + 6) * (1 + 5 + 19)
+        seen = set()
+        for r in table:
+            assert r["node_level"] in node_levels
+            assert r["node"] in ("overall", *SIPAS_STANDARD.element_codes, *CRITERIA)
+            assert 0.0 <= float(r["estimate"]) <= 1.0
+            group = tuple(r[columns[name]] for name in names)
+            if group != (ALL,) * len(names):
+                seen.add(group)
+        assert seen == observed
+
+
+def test_a_grouping_column_given_twice_is_refused(tmp_path: Path) -> None:
+    responses = write_csv(tmp_path / "r.csv", make_rows())
+    argv = ["analyze", str(responses), "-q", "sipas-standard", "--strata", "agency"]
+    argv += ["--fpc", "N", "--by", "agency,channel,agency", "--out", str(tmp_path / "o")]
+    assert main(argv) == 2
