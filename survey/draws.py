@@ -184,7 +184,10 @@ def _select(
     m_per_psu: int,
     reserve: int,
     seed: int,
+    frame_hash: str,
 ) -> _DrawnSample:
+    # The frame's content hash was computed once at import (survey.frames); the library records
+    # it instead of hashing the frame again at every draw.
     assert allocation.labels is not None
     sizes = {str(label): int(n) for label, n in zip(allocation.labels, allocation.n, strict=True)}
     if selection == "systematic":
@@ -195,6 +198,7 @@ def _select(
             sort_keys={name: arrays.columns[name] for name in sort_by},
             seed=seed,
             n_reserve=reserve,
+            frame_hash=frame_hash,
         )
     if selection == "pps":
         assert psu_column is not None
@@ -209,7 +213,9 @@ def _select(
         return draw_two_stage(
             unit_id, psu, n_psu, m_per_psu, stratum=strata, seed=seed, n_reserve=reserve
         )
-    return draw_stratified(unit_id, strata, sizes, seed=seed, n_reserve=reserve)
+    return draw_stratified(
+        unit_id, strata, sizes, seed=seed, n_reserve=reserve, frame_hash=frame_hash
+    )
 
 
 def _insert_units(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -303,6 +309,7 @@ def run_draw(
             m_per_psu=spec.allocation.m_per_psu,
             reserve=spec.reserve_per_stratum,
             seed=used_seed,
+            frame_hash=frame.content_hash,
         )
     except SamplingError as error:
         raise sampling_problem(error, "design") from None

@@ -91,6 +91,8 @@ def test_draw_records_seed_hash_version_and_design(session: Session, frame_id: i
     assert snapshot["design"]["allocation"]["n_total"] == 20
     assert snapshot["allocation"]["n"] == [12, 6, 2]
     assert snapshot["sampling_record"]["seed"] == 123
+    # The hash computed once at import is the one the library recorded (not recomputed).
+    assert snapshot["sampling_record"]["frame_hash"] == frame.content_hash
     assert (draw.n_sampled, draw.n_reserve) == (20, 9)
     unseeded = run_draw(session=session, design_id=design_id, created_by=None)
     assert unseeded.seed >= 0
