@@ -48,10 +48,11 @@ from typing import Literal, get_args
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import sparse, stats
+from scipy.special import expit, logit
 
 from analysis.design import SurveyDesign, calibration_terms, encode_labels
 from analysis.estimators import Domains, make_domains
-from analysis.intervals import proportion_interval_bounds
+from analysis.intervals import exact_bounds_for_unanimous, proportion_interval_bounds
 from analysis.questionnaire_tree import QuestionnaireTree
 from analysis.replicates import ReplicateDesign
 from analysis.variance import LonelyPsuError
@@ -243,6 +244,7 @@ class _ReplicateCells:
     scale: float
     rscales: NDArray[np.float64]  # (R,)
     df: int
+    mse: bool
 
     def covariance(self, node: int, wanted: NDArray[np.intp], n_all: int) -> NDArray[np.float64]:
         dev = self.estimates[wanted, :, node] - self.centre[wanted, node][:, None]
@@ -250,6 +252,20 @@ class _ReplicateCells:
 
     def pooled_df(self, wanted: NDArray[np.intp], n_all: int) -> int:
         return max(self.df, 1)
+
+    def logit_variance(self, full: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Replicate variance of logit(theta_r) per cell (G, N); inf if a replicate is 0 or 1.
+
+        The intercept of a quasi-binomial glm of a share is exactly its logit, so this is the
+        variance R ``svyciprop(method="logit")`` gets from refitting per replicate, up to the
+        convergence tolerance of R's IRLS (relative 1e-6 or better in the tests).
+        """
+        with np.errstate(divide="ignore", invalid="ignore"):
+            reps = logit(self.estimates)
+            centre = logit(full) if self.mse else reps.mean(axis=1)
+            dev = reps - centre[:, None, :]
+            var = self.scale * np.einsum("r,grn->gn", self.rscales, dev**2)
+        return np.where(np.isnan(var), np.inf, var)
 
 
 @dataclass(frozen=True)
@@ -562,8 +578,18 @@ def estimate_indices(
 
     df_cells = np.broadcast_to(df[:, None], estimate.shape)
     method = "mean" if rule == "mean-score" else ci_method
+    logit_variance = None
+    if method == "logit" and isinstance(cells, _ReplicateCells):
+        logit_variance = cells.logit_variance(estimate)
     lower, upper = _interval(
-        method, estimate, se, df_cells, n_respondents, level, bounded=rule != "mean-score"
+        method,
+        estimate,
+        se,
+        df_cells,
+        n_respondents,
+        level,
+        bounded=rule != "mean-score",
+        logit_variance=logit_variance,
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = np.where(estimate != 0, se / np.abs(estimate), np.nan)
@@ -782,7 +808,12 @@ def _replicate_cells(
     variance = design.scale * np.einsum("r,grn->gn", design.rscales, dev**2)
     df = np.full(n_domains, max(int(design.df), 1), dtype=np.int64)
     cells = _ReplicateCells(
-        replicate_estimates, centre, float(design.scale), design.rscales, int(design.df)
+        replicate_estimates,
+        centre,
+        float(design.scale),
+        design.rscales,
+        int(design.df),
+        bool(design.mse),
     )
     return ratio, has_base, variance, df, cells
 
@@ -796,6 +827,7 @@ def _interval(
     level: float,
     *,
     bounded: bool,
+    logit_variance: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Intervals cell by cell; a cell without an estimate gets NaN bounds.
 
@@ -803,7 +835,8 @@ def _interval(
     collapses onto the point (as R ``svyciprop`` does) and would claim certainty from a handful
     of answers. Such cells get the exact Clopper-Pearson interval for 0 or n successes out of
     the cell's n respondents instead (Clopper and Pearson 1934), i.e. the design effect is taken
-    as 1 where the sample gives no way to estimate it.
+    as 1 where the sample gives no way to estimate it
+    (:func:`analysis.intervals.exact_bounds_for_unanimous`).
     """
     lower = np.full(estimate.shape, np.nan)
     upper = np.full(estimate.shape, np.nan)
@@ -823,11 +856,13 @@ def _interval(
     )
     lower[ok] = lo
     upper[ok] = hi
-    alpha = 1.0 - level
-    all_yes = ok & (se == 0) & (estimate == 1.0) & (n > 0)
-    all_no = ok & (se == 0) & (estimate == 0.0) & (n > 0)
-    lower[all_yes] = stats.beta.ppf(alpha / 2.0, n[all_yes], 1.0)
-    upper[all_yes] = 1.0
-    lower[all_no] = 0.0
-    upper[all_no] = stats.beta.ppf(1.0 - alpha / 2.0, 1.0, n[all_no])
-    return lower, upper
+    if logit_variance is not None:
+        # Replicate designs: the Wald interval on the logit scale with the replicates' own
+        # logit SE, as R svyciprop(method="logit") on a svrepdesign (not the delta method).
+        inner = ok & (estimate > 0.0) & (estimate < 1.0)
+        q = stats.t.ppf(0.5 + level / 2.0, df[inner])
+        half = q * np.sqrt(logit_variance[inner])
+        centre = logit(estimate[inner])
+        lower[inner] = expit(centre - half)
+        upper[inner] = expit(centre + half)
+    return exact_bounds_for_unanimous(estimate, se**2, n, level, lower, upper)

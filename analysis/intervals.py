@@ -6,10 +6,15 @@ Methods (Lumley 2010, sec. 2.3.1; R ``?svyciprop``):
     p +/- z se (normal quantile), clipped to [0, 1].
 ``mean``
     p +/- t_df se, clipped to [0, 1] (R ``method="mean"``).
-``logit`` / ``xlogit``
-    expit(logit p +/- t_df se / (p (1 - p))): the Wald interval of the intercept of a
-    quasi-binomial svyglm (``logit``) or of the delta-method logit (``xlogit``); identical up to
-    the convergence of R's glm fit.
+``logit``
+    expit(b +/- t_df se_b), the Wald interval of the intercept b of a quasi-binomial svyglm.
+    With Taylor variance se_b = se / (p (1 - p)) (the same as ``xlogit`` up to the convergence
+    of R's glm fit). With replicate weights, as R ``svyciprop`` on a ``svrepdesign``, the
+    intercept is refitted with each replicate's weights (R's IRLS from the full-sample fit,
+    reproduced step by step) and se_b is their replicate SE: not the delta method.
+``xlogit``
+    expit(logit p +/- t_df se / (p (1 - p))), the delta-method logit (R ``svycontrast``), for
+    Taylor and replicate designs alike.
 ``asin``
     sin^2(asin sqrt(p) +/- t_df se / (2 sqrt(p (1 - p)))), the transformed limits clipped to
     [0, pi/2].
@@ -19,7 +24,15 @@ Methods (Lumley 2010, sec. 2.3.1; R ``?svyciprop``):
 ``likelihood``
     Rao-Scott-scaled profile likelihood of the intercept of a quasi-binomial svyglm, as R's
     ``confint(svyglm, method="likelihood")`` (profile points, FMM spline and linear inverse
-    interpolation as MASS ``confint.profile.glm``), for 0/1 outcomes.
+    interpolation as MASS ``confint.profile.glm``), for 0/1 outcomes. The profile uses R's
+    clamped inverse link (|eta| > 30 saturates at 1 - 2.2e-16), so limits near 0 or 1 in small
+    domains come out as R's instead of NaN; a side whose profile never reaches the cut-off
+    within R's 10 steps (R: NA) is given the boundary 0 or 1.
+
+:func:`proportion_ci` gives a cell whose answers are unanimous (p = 0 or 1, variance 0) the
+exact Clopper-Pearson interval for 0 or n successes out of its n rows, whatever the method: every
+design-based interval collapses onto the point there (R returns [1, 1] or NaN) and would claim
+certainty from a handful of answers (:func:`exact_bounds_for_unanimous`).
 
 ``df`` is the design's degrees of freedom (R ``degf``: PSUs - strata); for a domain it is that
 of the domain's subset design, as ``svyby(..., svyciprop)``.
@@ -38,6 +51,7 @@ from scipy.special import expit, logit
 
 from analysis.design import DesignError, SurveyDesign
 from analysis.estimators import Design, estimate_mean, make_domains
+from analysis.replicates import ReplicateDesign
 from analysis.variance import taylor_covariance
 
 ProportionCiMethod = Literal["wald", "mean", "logit", "xlogit", "asin", "beta", "likelihood"]
@@ -204,16 +218,24 @@ def proportion_ci(
         raise DesignError("y: a proportion needs values in [0, 1] (use a 0/1 indicator)")
     est = estimate_mean(design, yv, by=by, na_rm=na_rm, deff=None)
     dfv = est.domain_df.astype(np.float64) if df is None else np.full(est.estimate.shape, df)
+    present = ~np.isnan(yv)
     if method == "likelihood":
-        present = ~np.isnan(yv)
         domains = make_domains(design.n, by)
         lower, upper = _likelihood_bounds(
+            design, np.where(present, yv, 0.0), domains.codes, present, dfv, level
+        )
+    elif method == "logit" and isinstance(design, ReplicateDesign):
+        domains = make_domains(design.n, by)
+        lower, upper = _replicate_logit_bounds(
             design, np.where(present, yv, 0.0), domains.codes, present, dfv, level
         )
     else:
         lower, upper = proportion_interval_bounds(
             est.estimate, est.variance, method=method, df=dfv, n=est.n, level=level
         )
+    lower, upper = exact_bounds_for_unanimous(
+        est.estimate, est.variance, est.n, level, lower, upper
+    )
     return ProportionInterval(
         method=method,
         level=level,
@@ -225,6 +247,113 @@ def proportion_ci(
         df=dfv,
         n=est.n,
     )
+
+
+def exact_bounds_for_unanimous(
+    p: NDArray[np.float64],
+    variance: NDArray[np.float64],
+    n: NDArray[np.int64],
+    level: float,
+    lower: NDArray[np.float64],
+    upper: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Clopper-Pearson limits for cells with p = 0 or 1 and no variance; others unchanged.
+
+    For 0 or n successes out of n the exact interval is [0, 1 - (alpha/2)^(1/n)] or
+    [(alpha/2)^(1/n), 1] (Clopper & Pearson 1934), i.e. the design effect is taken as 1 where the
+    sample gives no way to estimate it. This is R's ``svyciprop(method = "beta")`` with the
+    effective size n* = n, which R itself cannot form there (0/0).
+    """
+    alpha = 1.0 - level
+    lower = np.array(lower, dtype=np.float64, copy=True)
+    upper = np.array(upper, dtype=np.float64, copy=True)
+    nv = np.asarray(n, dtype=np.float64)
+    flat = (np.asarray(variance) == 0) & (nv > 0)
+    all_yes = flat & (p == 1.0)
+    all_no = flat & (p == 0.0)
+    lower[all_yes] = stats.beta.ppf(alpha / 2.0, nv[all_yes], 1.0)
+    upper[all_yes] = 1.0
+    lower[all_no] = 0.0
+    upper[all_no] = stats.beta.ppf(1.0 - alpha / 2.0, 1.0, nv[all_no])
+    return lower, upper
+
+
+def _replicate_logit_bounds(
+    design: ReplicateDesign,
+    y: NDArray[np.float64],
+    codes: NDArray[np.intp],
+    present: NDArray[np.bool_],
+    df: NDArray[np.float64],
+    level: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """R ``svyciprop(method="logit")`` on a replicate design, domain by domain.
+
+    As ``survey:::svyglm.svyrep.design``: the full-sample intercept b0 comes from
+    ``glm(y ~ 1, quasibinomial, weights = w / mean(w))``; each replicate refits it with
+    ``glm.fit(weights = w_r / sum(w_r), start = b0)``; V = scale sum_r rscale_r (b_r - c)^2
+    (c = mean of b_r, or b0 when ``mse``) and the limits are expit(b0 -/+ t_df sqrt(V)).
+    """
+    if not np.isin(y[present], (0.0, 1.0)).all():
+        raise DesignError("y: the replicate logit interval needs a 0/1 indicator")
+    size = int(codes.max(initial=-1)) + 1
+    lower = np.full(size, np.nan)
+    upper = np.full(size, np.nan)
+    q = _t_quantile(level, np.asarray(df, dtype=np.float64))
+    for k in range(size):
+        rows = present & (codes == k) & (design.weights != 0)
+        w = design.weights[rows]
+        yy = y[rows]
+        pk = float(w @ yy) / float(w.sum())
+        if pk <= 0.0 or pk >= 1.0:
+            lower[k] = upper[k] = pk
+            continue
+        b0 = _fit_intercept_logit(w / w.mean(), yy).coef
+        reps = design.replicate_weights[rows]
+        s1 = yy @ reps
+        s0 = (1.0 - yy) @ reps
+        total = s1 + s0
+        betas = _refit_intercepts(s1 / total, s0 / total, b0)
+        centre = b0 if design.mse else float(betas.mean())
+        dev = betas - centre
+        se_b = float(np.sqrt(design.scale * float(design.rscales @ (dev * dev))))
+        lower[k] = expit(b0 - q[k] * se_b)
+        upper[k] = expit(b0 + q[k] * se_b)
+    return lower, upper
+
+
+def _refit_intercepts(
+    s1: NDArray[np.float64], s0: NDArray[np.float64], start: float
+) -> NDArray[np.float64]:
+    """R ``glm.fit`` of y ~ 1 (logit link) from ``start`` for many weightings at once.
+
+    ``s1[r]``, ``s0[r]`` are the weighted counts of ones and zeros of weighting r. Each fit
+    stops where R's does (|dev - devold| / (|dev| + 0.1) < 1e-8, at most 25 iterations).
+    """
+    coef = np.full(s1.shape, start)
+    mu = np.full(s1.shape, float(expit(start)))
+    dev_old = -2.0 * (s1 * np.log(mu) + s0 * np.log1p(-mu))
+    active = np.ones(s1.shape, dtype=bool)
+    for _ in range(_GLM_MAXIT):
+        a = active
+        coef[a] = coef[a] + (s1[a] - mu[a] * (s1[a] + s0[a])) / (
+            (s1[a] + s0[a]) * mu[a] * (1.0 - mu[a])
+        )
+        mu[a] = expit(coef[a])
+        dev = -2.0 * (s1[a] * np.log(mu[a]) + s0[a] * np.log1p(-mu[a]))
+        done = np.abs(dev - dev_old[a]) / (np.abs(dev) + 0.1) < _GLM_EPSILON
+        dev_old[a] = dev
+        idx = np.flatnonzero(a)
+        active[idx[done]] = False
+        if not active.any():
+            break
+    return coef
+
+
+def _r_logit_linkinv(eta: float) -> float:
+    """R's binomial inverse link (C ``logit_linkinv``): saturates beyond |eta| = 30."""
+    eps = float(np.finfo(np.float64).eps)
+    tmp = eps if eta < -30.0 else (1.0 / eps if eta > 30.0 else float(np.exp(eta)))
+    return tmp / (1.0 + tmp)
 
 
 def fmm_spline(
@@ -353,6 +482,11 @@ def _likelihood_bounds(
     lower = np.empty(size)
     upper = np.empty(size)
     alpha_level = 1.0 - level
+    if (np.asarray(df) <= 0).any():
+        raise ValueError(
+            "df: a domain has no degrees of freedom (one PSU per stratum or fewer); merge "
+            "domains or pass df explicitly"
+        )
     for k in range(size):
         rows = inside & (codes == k)
         w = weights[rows]
@@ -374,6 +508,10 @@ def _likelihood_bounds(
         scores = np.where(inside & (codes == k), (y - mu) * c, 0.0)
         v_coef = a_inv**2 * float(taylor_covariance(design, scores)[0, 0])
         std_err = float(np.sqrt(v_coef))
+        if not std_err > 0.0:
+            # No design variance (e.g. one row per stratum): the interval is the point.
+            lower[k] = upper[k] = pk
+            continue
         lam = v_coef / a_inv
         tq = (
             stats.norm.ppf(alpha_level / 2.0)
@@ -401,7 +539,7 @@ def _likelihood_bounds(
             step = 1
             while step < 10 and abs(z) < zmax:
                 bi = fit.coef + sgn * step * step_size * std_err
-                zz = (deviance(float(expit(bi))) - fit.deviance) / dispersion
+                zz = (deviance(_r_logit_linkinv(bi)) - fit.deviance) / dispersion
                 z = sgn * float(np.sqrt(max(zz, 0.0)))
                 xs.append(bi)
                 zs.append(z)
@@ -415,5 +553,7 @@ def _likelihood_bounds(
         cut = stats.norm.ppf([a, 1.0 - a])
         srt = np.argsort(sz, kind="stable")
         lo_hi = np.interp(cut, sz[srt], grid[srt], left=np.nan, right=np.nan)
-        lower[k], upper[k] = expit(lo_hi)
+        # A side whose profile never reaches the cut-off (R: NA) extends to the boundary.
+        lower[k] = 0.0 if np.isnan(lo_hi[0]) else expit(lo_hi[0])
+        upper[k] = 1.0 if np.isnan(lo_hi[1]) else expit(lo_hi[1])
     return lower, upper
