@@ -344,7 +344,8 @@ class DrawRecord:
     seed
         The integer seed actually used.
     frame_hash
-        :func:`frame_hash` of the frame content the draw saw.
+        :func:`frame_hash` of the frame content the draw saw, or the content hash the caller
+        computed once at import and passed to the draw.
     n_units
         Number of units in the frame.
     design
