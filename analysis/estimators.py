@@ -211,7 +211,10 @@ def _domain_df(
 ) -> NDArray[np.int64]:
     layout = _strata_psu(design)
     if layout is None:
-        return np.full(size, design.df, dtype=np.int64)
+        if size == 1 and inside.all():
+            return np.full(size, design.df, dtype=np.int64)
+        assert isinstance(design, ReplicateDesign)
+        return design.domain_df(codes, inside, size)
     strata, psu = layout
     rows = inside & (design.weights != 0)
     g = codes[rows]

@@ -785,8 +785,8 @@ def _replicate_cells(
     """As :func:`_taylor_cells` with replicate weights: every cell re-estimated per replicate.
 
     Variance = scale sum_r rscale_r (theta_r - c)^2, c the mean of the replicate estimates or
-    the full-sample estimate when ``design.mse`` (Wolter 2007, ch. 4; R ``svrVar``); the df are
-    the replicate design's for every domain, as R ``degf`` of a replicate design.
+    the full-sample estimate when ``design.mse`` (Wolter 2007, ch. 4; R ``svrVar``); the df of
+    a domain is R ``degf`` of its subset design (:meth:`ReplicateDesign.domain_df`).
     """
     n = design.n
     indicator = sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_domains, n))
@@ -806,7 +806,11 @@ def _replicate_cells(
     centre = full if design.mse else replicate_estimates.mean(axis=1)
     dev = replicate_estimates - centre[:, None, :]
     variance = design.scale * np.einsum("r,grn->gn", design.rscales, dev**2)
-    df = np.full(n_domains, max(int(design.df), 1), dtype=np.int64)
+    if n_domains == 1:
+        df = np.full(1, max(int(design.df), 1), dtype=np.int64)
+    else:
+        # R degf of each domain's subset: rank of its rows' replicate weights minus 1.
+        df = np.maximum(design.domain_df(codes, np.ones(n, dtype=bool), n_domains), 1)
     cells = _ReplicateCells(
         replicate_estimates,
         centre,

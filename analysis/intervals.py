@@ -531,6 +531,10 @@ def _likelihood_bounds(
 
         prof_alpha = (1.0 - lev) / 4.0
         zmax = float(np.sqrt(stats.f.ppf(1.0 - prof_alpha, 1, n_rows - 1.0)))
+        if not np.isfinite(zmax):
+            # The scaled level is 1 to double precision (R: NA, NA): the whole range.
+            lower[k], upper[k] = 0.0, 1.0
+            continue
         step_size = zmax / 5.0
         xs = [fit.coef]
         zs = [0.0]

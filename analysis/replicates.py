@@ -76,6 +76,24 @@ class ReplicateDesign:
         """Number of replicates R."""
         return int(self.replicate_weights.shape[1])
 
+    def domain_df(
+        self, codes: NDArray[np.intp], rows: NDArray[np.bool_], size: int
+    ) -> NDArray[np.int64]:
+        """Degrees of freedom of each domain's subset design, as R ``degf`` after ``[``.
+
+        R's ``[.svyrep.design`` forgets the stored df, so ``degf`` of a domain is the rank of the
+        replicate weights of its rows minus 1 (``qr(weights(design, "analysis"), tol = 1e-5)``;
+        here the rank from the singular values, relative tolerance 1e-5).
+        """
+        out = np.full(size, -1, dtype=np.int64)
+        for k in range(size):
+            block = self.replicate_weights[rows & (codes == k)]
+            if block.size == 0:
+                continue
+            sv = np.linalg.svd(block, compute_uv=False)
+            out[k] = int((sv > 1e-5 * sv[0]).sum()) - 1 if sv[0] > 0 else -1
+        return out
+
     def with_mse(self, mse: bool) -> ReplicateDesign:
         """The same replicates centred at the full-sample estimate (``mse=True``) or not."""
         return ReplicateDesign(

@@ -117,3 +117,20 @@ def test_fmm_spline_reproduces_a_cubic() -> None:
         return 1 + 2 * t - t**2 + 0.5 * t**3
 
     np.testing.assert_allclose(fmm_spline(x, f(x), grid), f(grid), atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "method", ["logit", "xlogit", "wald", "mean", "asin", "beta", "likelihood"]
+)
+def test_unanimous_cells_get_the_exact_interval(method: ProportionCiMethod) -> None:
+    # Domain "all" answers 1 (n = 30), domain "none" answers 0 (n = 12), "mixed" is ordinary:
+    # the design-based limits used to collapse to [1, 1] and [0, 0].
+    rng = np.random.default_rng(4)
+    domain = np.repeat(np.array(["all", "mixed", "none"]), [30, 40, 12])
+    y = np.where(domain == "all", 1.0, np.where(domain == "none", 0.0, rng.random(82) < 0.6))
+    design = SurveyDesign.from_columns(weights=rng.uniform(1, 3, 82), strata=rng.integers(0, 3, 82))
+    ci = proportion_ci(design, y, method=method, by=domain)
+    assert ci.labels[0].tolist() == ["all", "mixed", "none"]
+    assert ci.lower[0] == pytest.approx(0.025 ** (1 / 30), rel=1e-12) and ci.upper[0] == 1.0
+    assert ci.lower[2] == 0.0 and ci.upper[2] == pytest.approx(1 - 0.025 ** (1 / 12), rel=1e-12)
+    assert 0.0 < ci.lower[1] < ci.estimate[1] < ci.upper[1] < 1.0
