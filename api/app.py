@@ -14,6 +14,7 @@ from api.access_log import install_access_log_redaction
 from api.api_docs import STATIC_PACKAGES, install_docs
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.policy import install_policies
+from api.rate_limits import RateLimitMiddleware
 from api.security_headers import SecurityHeaders
 from api.upload_limit import UploadLimit
 from survey.db import make_engine
@@ -28,6 +29,7 @@ ROUTER_MODULES = [
     "api.routers.draws",
     "api.pages.coordinator",
     "api.routers.auth",
+    "api.routers.users",
     "api.pages.answer",
     "api.routers.questionnaires",
     "api.routers.campaigns",
@@ -62,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     install_error_handlers(app)
+    # Citizen pages and SMS callbacks: per-address limits (sign-in counts in its use case).
+    app.add_middleware(RateLimitMiddleware)
     app.add_middleware(UploadLimit, max_upload_bytes=int(settings.max_upload_mb * 1_000_000))
     for module_name in ROUTER_MODULES:
         # Every operation publishes the one error shape the handlers send (api.errors).

@@ -58,6 +58,12 @@ def dummy_hash() -> str:
 class PasswordCheckerBusy(TooManyRequests):
     """Every verification place of this process is taken; the caller should retry shortly."""
 
+    def __init__(self) -> None:
+        super().__init__(
+            "the server is busy checking other sign-ins: try again in a few seconds",
+            retry_after=2,
+        )
+
 
 class PasswordChecker:
     """At most ``concurrency`` verifications at once, ``queue`` more waiting, the rest refused."""
@@ -73,10 +79,7 @@ class PasswordChecker:
         """Take a place (running or queued) or raise TooManyRequests at once."""
         with self._lock:
             if self._admitted >= self.concurrency + self.queue:
-                raise PasswordCheckerBusy(
-                    "the server is busy checking other sign-ins: try again in a few seconds",
-                    retry_after=2,
-                )
+                raise PasswordCheckerBusy()
             self._admitted += 1
 
     def leave(self) -> None:

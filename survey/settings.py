@@ -69,9 +69,10 @@ class Settings:
     citizen_limit_per_address: str = "120/minute"
     callback_limit_per_address: str = "600/minute"
     # Concurrent Argon2 verifications per process (0: one less than the cores, at least 1) and
-    # how many sign-ins may wait for one; the rest are refused at once with 429.
+    # how many sign-ins may wait for one (on the event loop, holding no thread, at most 10 s);
+    # the rest are refused at once with 429.
     password_checks: int = 0
-    password_check_queue: int = 4
+    password_check_queue: int = 64
     kannel_allowed_addresses: tuple[IPNetwork, ...] = ()
     """Addresses Kannel's callbacks may come from (empty: any; the signature still decides)."""
     development: bool = False
