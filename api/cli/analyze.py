@@ -23,7 +23,13 @@ from numpy.typing import NDArray
 
 from analysis.consistency import element_alphas
 from analysis.design import DesignError, SurveyDesign
-from analysis.indices import CI_METHODS, INDEX_RULES, IndexTable, estimate_indices
+from analysis.indices import (
+    CI_METHODS,
+    DEFAULT_CI_METHOD,
+    INDEX_RULES,
+    IndexTable,
+    estimate_indices,
+)
 from analysis.questionnaire_tree import (
     QuestionnaireTree,
     builtin_questionnaire_tree,
@@ -111,7 +117,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--ci",
         choices=CI_METHODS,
-        default="logit",
+        default=DEFAULT_CI_METHOD,
         help="interval for shares, as R svyciprop (mean-score always uses t)",
     )
     parser.add_argument("--level", type=float, default=0.95, help="confidence level")
