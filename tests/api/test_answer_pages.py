@@ -325,4 +325,6 @@ def test_unknown_and_used_links_run_the_same_queries(
         runs.append((page.status_code, list(seen)))
     (used_status, used_sql), (unknown_status, unknown_sql) = runs
     assert (used_status, unknown_status) == (200, 404)
-    assert used_sql == unknown_sql and len(used_sql) == 1
+    # The per-address rate-limit counter (api.rate_limits) first, then one query for the link.
+    assert used_sql == unknown_sql and len(used_sql) == 2
+    assert used_sql[0].startswith("INSERT INTO rate_limit_counter")
