@@ -224,8 +224,10 @@ def allocate(
                 f"{field} of stratum {_name(names, h)} is negative ({arr[h]}); use 0 or more",
                 loc=(field, h),
             )
-    bad = np.flatnonzero(lo_req > hi_req)
-    if bad.size:
+    # A minimum above N_h means take-all, so it only contradicts a maximum the caller set that is
+    # below the units the minimum actually asks for (the maximum defaults to N_h itself).
+    bad = np.flatnonzero(np.minimum(lo_req, pop) > hi_req) if max_size is not None else []
+    if len(bad):
         h = int(bad[0])
         raise DesignError(
             f"min_size ({lo_req[h]:g}) exceeds max_size ({hi_req[h]:g}) in stratum "

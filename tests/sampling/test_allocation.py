@@ -199,3 +199,21 @@ def test_precision_with_empty_sample_is_infinite() -> None:
     prec = expected_precision([0, 10], [50, 50])
     assert np.isinf(prec.se[0])
     assert np.isinf(prec.overall_se)
+
+
+def test_a_minimum_above_a_stratum_takes_it_whole() -> None:
+    # min 60 with no maximum: the stratum of 48 is taken whole, the rest shared in proportion.
+    a = allocate_proportional(200, [1000, 48, 500], min_size=60, labels=["a", "b", "c"])
+    assert a.n.tolist()[1] == 48
+    assert a.take_all.tolist() == [False, True, False]
+    assert a.n.sum() == 200
+    # 152 left for a and c: in proportion 1000:500 c would get 50.7, under its minimum of 60,
+    # so c gets 60 and a the remaining 92.
+    assert a.n.tolist() == [92, 48, 60]
+    # Every allocation method reaches the same bound check.
+    assert allocate_equal(200, [1000, 48, 500], min_size=60).n.tolist() == [76, 48, 76]
+    # A maximum above N_h is capped at N_h too, so min 60 / max 500 on 48 units is still take-all.
+    assert allocate_proportional(200, [1000, 48, 500], min_size=60, max_size=500).n[1] == 48
+    # A maximum the caller set below what the minimum asks for is still a contradiction.
+    with pytest.raises(DesignError, match=r"min_size \(60\) exceeds max_size \(40\)"):
+        allocate_proportional(200, [1000, 48, 500], min_size=60, max_size=40)
