@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.deps import SESSION_COOKIE, SessionDep, SettingsDep
+from api.deps import SESSION_COOKIE, AddressDep, SessionDep, SettingsDep
 from api.i18n import choose_language
 from api.pages.coordinator import (
     EDITOR_ROLES,
@@ -454,6 +454,7 @@ def campaign_action(
     session: SessionDep,
     settings: SettingsDep,
     form: FormDep,
+    address: AddressDep,
 ) -> Response:
     _editor(user, session)
     _check_form_token(request, form, settings)
@@ -466,7 +467,7 @@ def campaign_action(
     elif action == "close":
         close_campaign(session=session, campaign_id=campaign_id)
     elif action == "purge":
-        purge_contacts(session=session, campaign_id=campaign_id)
+        purge_contacts(session=session, campaign_id=campaign_id, actor=user, address=address)
     else:
         raise InvalidInput(f"unknown action {action!r}", [Problem(("action",), ", ".join(ACTIONS))])
     return Response(status_code=303, headers={"Location": f"/staff/campaigns/{campaign_id}"})

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.deps import SESSION_COOKIE, SessionDep, SettingsDep
+from api.deps import SESSION_COOKIE, AddressDep, SessionDep, SettingsDep
 from api.i18n import choose_language
 from api.pages.coordinator import (
     FormDep,
@@ -491,8 +491,9 @@ def release_publish(
     session: SessionDep,
     settings: SettingsDep,
     form: FormDep,
+    address: AddressDep,
 ) -> Response:
     _check_form_token(request, form, settings)
     require_unscoped(user_scope(session=session, user=user), "publishing a release")
-    publish_release_row(session=session, release_id=release_id)
+    publish_release_row(session=session, release_id=release_id, actor=user, address=address)
     return RedirectResponse(f"/staff/releases/{release_id}", status_code=303)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from api.deps import AnalystUser, CoordinatorUser, SessionDep, SettingsDep
+from api.deps import AddressDep, AnalystUser, CoordinatorUser, SessionDep, SettingsDep
 from api.params import (
     INT32_MAX,
     XLSX_MEDIA_TYPE,
@@ -34,7 +34,7 @@ from survey.campaigns import (
 )
 from survey.dispositions import GROUPINGS, campaign_dispositions
 from survey.errors import InvalidInput, PermissionDenied, Problem
-from survey.fieldwork_exports import disposition_table, response_table, to_csv, to_xlsx
+from survey.fieldwork_exports import disposition_table, response_export, to_csv, to_xlsx
 from survey.invitations import create_invitations
 from survey.letters import render_letters
 from survey.models import Campaign, StaffUser
@@ -214,16 +214,20 @@ def export_responses(
     fmt: ExportFormat,
     session: SessionDep,
     settings: SettingsDep,
-    _user: AnalystUser,
+    user: AnalystUser,
+    address: AddressDep,
     include_partial: bool = False,
 ) -> Response:
     """The anonymous responses file (CSV or XLSX): no phone, invitation or dossier."""
-    header, rows = response_table(
+    export = response_export(
         session=session,
         settings=settings,
         campaign_id=campaign_id,
         include_partial=include_partial,
+        actor=user,
+        address=address,
     )
+    header, rows = export.header, export.rows
     return _file(header, rows, fmt, f"responses-{campaign_id}", sheet="responses")
 
 
@@ -235,12 +239,15 @@ def export_dispositions(
     campaign_id: CampaignId,
     fmt: ExportFormat,
     session: SessionDep,
-    _user: FieldworkUser,
+    user: FieldworkUser,
+    address: AddressDep,
     by: Annotated[
         str, choice_query(GROUPINGS, "all, stratum, agency, channel or dossier_channel")
     ] = "stratum",
 ) -> Response:
-    header, rows = disposition_table(session=session, campaign_id=campaign_id, by=by)
+    header, rows = disposition_table(
+        session=session, campaign_id=campaign_id, by=by, actor=user, address=address
+    )
     return _file(header, rows, fmt, f"dispositions-{campaign_id}-{by}", sheet="dispositions")
 
 
@@ -265,7 +272,8 @@ def letters(
     campaign_id: CampaignId,
     session: SessionDep,
     settings: SettingsDep,
-    _user: FieldworkUser,
+    user: FieldworkUser,
+    address: AddressDep,
     channel: Annotated[
         str, choice_query(("letter", "sms", "all"), "letter, sms or all")
     ] = "letter",
@@ -277,11 +285,17 @@ def letters(
             settings=settings,
             campaign_id=campaign_id,
             channel=None if channel == "all" else channel,
+            actor=user,
+            address=address,
         )
     )
 
 
 @router.post("/{campaign_id}/purge")
-def purge(campaign_id: CampaignId, session: SessionDep, _user: FieldworkUser) -> dict[str, Any]:
+def purge(
+    campaign_id: CampaignId, session: SessionDep, user: FieldworkUser, address: AddressDep
+) -> dict[str, Any]:
     """Delete the campaign's phone numbers (closed campaigns only); answers stay."""
-    return asdict(purge_contacts(session=session, campaign_id=campaign_id))
+    return asdict(
+        purge_contacts(session=session, campaign_id=campaign_id, actor=user, address=address)
+    )

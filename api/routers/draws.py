@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from api.deps import AnalystUser, CoordinatorUser, SessionDep
+from api.deps import AddressDep, AnalystUser, CoordinatorUser, SessionDep
 from api.params import XLSX_MEDIA_TYPE, DesignFilter, DesignId, DrawId, file_responses
 from survey.designs import require_unscoped
 from survey.draws import (
@@ -103,6 +103,7 @@ def download(
     draw_id: DrawId,
     session: SessionDep,
     user: AnalystUser,
+    address: AddressDep,
     fmt: Annotated[str, Path(pattern="^(csv|xlsx)$", max_length=4, description="csv or xlsx")],
     phones: Annotated[
         bool | None,
@@ -121,6 +122,7 @@ def download(
         fmt="xlsx" if fmt == "xlsx" else "csv",
         include_phones=include,
         viewer=user,
+        address=address,
     )
     return StreamingResponse(
         export.chunks,

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel
 
-from api.deps import AnalystUser, CoordinatorUser, SessionDep
+from api.deps import AddressDep, AnalystUser, CoordinatorUser, SessionDep
 from api.params import QuestionnaireId
 from survey.models import Questionnaire
 from survey.questionnaires import (
@@ -100,6 +100,12 @@ def update(
 
 @router.post("/{questionnaire_id}/publish")
 def publish(
-    questionnaire_id: QuestionnaireId, session: SessionDep, _user: CoordinatorUser
+    questionnaire_id: QuestionnaireId,
+    session: SessionDep,
+    user: CoordinatorUser,
+    address: AddressDep,
 ) -> QuestionnaireDetail:
-    return _detail(publish_questionnaire(session=session, questionnaire_id=questionnaire_id))
+    row = publish_questionnaire(
+        session=session, questionnaire_id=questionnaire_id, actor=user, address=address
+    )
+    return _detail(row)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import AnalystUser, SessionDep
+from api.deps import AddressDep, AnalystUser, SessionDep
 from api.params import INT32_MAX, CampaignFilter, CampaignId, ReleaseId, file_responses
 from survey.designs import require_unscoped
 from survey.errors import NotFound
@@ -116,11 +116,13 @@ def read(release_id: ReleaseId, session: SessionDep, user: AnalystUser) -> Index
 
 
 @router.post("/api/releases/{release_id}/publish")
-def publish(release_id: ReleaseId, session: SessionDep, user: AnalystUser) -> IndexReleaseSummary:
+def publish(
+    release_id: ReleaseId, session: SessionDep, user: AnalystUser, address: AddressDep
+) -> IndexReleaseSummary:
     """Publish a draft release; 409 when it is already published."""
     require_unscoped(user_scope(session=session, user=user), "publishing a release")
     return IndexReleaseSummary.model_validate(
-        publish_release(session=session, release_id=release_id)
+        publish_release(session=session, release_id=release_id, actor=user, address=address)
     )
 
 
