@@ -172,6 +172,16 @@ _COMPLETE_BOTH = select(
 )
 
 
+# Locks a draft for one save and reads its answers after the lock: an UPDATE that changes
+# nothing is the one statement both databases serialise per row (SQLite has no FOR UPDATE).
+_LOCK_DRAFT = (
+    update(_RESPONSES)
+    .where(_RESPONSES.c.id == bindparam("response"), _RESPONSES.c.status == "in_progress")
+    .values(current_page=_RESPONSES.c.current_page)
+    .returning(_RESPONSES.c.answers, _RESPONSES.c.current_page)
+)
+
+
 def _aware(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes that were written as UTC.
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
@@ -393,6 +403,11 @@ def save_page(
 ) -> Response:
     """Validate and store one page's answers (``page`` counts from 0), so a citizen can resume.
 
+    Saves of one response are serialised: the first statement of the transaction is an
+    ``UPDATE`` of the response row (PostgreSQL's row lock; SQLite's write lock) that returns the
+    answers as stored *now*, and the page is merged into those, not into what this request read
+    earlier. Two windows saving different pages at once therefore both keep their answers.
+
     Raises :class:`InvalidInput` listing each item to fix, and :class:`Conflict` once the response
     is completed (the conditional update only touches an ``in_progress`` row).
     """
@@ -405,16 +420,22 @@ def save_page(
     problems = validate_answers(definition, page_answers, current)
     if problems:
         raise InvalidInput(f"page {page + 1} has answers to fix", problems)
-    merged = {k: v for k, v in response.answers.items() if k not in current.item_codes}
-    merged.update(page_answers)
-    result = session.exec(
-        update(Response)
-        .where(col(Response.id) == response.id, col(Response.status) == "in_progress")
-        .values(answers=merged, current_page=max(response.current_page, page + 1))
-    )
-    if result.rowcount != 1:
+    response_id = response.id
+    # Nothing was written yet in this transaction (the reads above ran outside one on SQLite),
+    # so this UPDATE opens it and takes the lock before the answers are read.
+    session.commit()
+    locked = session.execute(_LOCK_DRAFT, {"response": response_id}).first()
+    if locked is None:
         session.rollback()
         raise _completed_conflict()
+    stored, stored_page = locked
+    merged = {k: v for k, v in dict(stored or {}).items() if k not in current.item_codes}
+    merged.update(page_answers)
+    session.execute(
+        update(_RESPONSES)
+        .where(_RESPONSES.c.id == response_id)
+        .values(answers=merged, current_page=max(int(stored_page or 0), page + 1))
+    )
     session.commit()
     session.refresh(response)
     return response
