@@ -226,8 +226,9 @@ def allocate(
             )
     # A minimum above N_h means take-all, so it only contradicts a maximum the caller set that is
     # below the units the minimum actually asks for (the maximum defaults to N_h itself).
-    bad = np.flatnonzero(np.minimum(lo_req, pop) > hi_req) if max_size is not None else []
-    if len(bad):
+    asked = np.minimum(lo_req, pop)
+    bad = np.flatnonzero(asked > hi_req) if max_size is not None else np.zeros(0, np.int64)
+    if bad.size:
         h = int(bad[0])
         raise DesignError(
             f"min_size ({lo_req[h]:g}) exceeds max_size ({hi_req[h]:g}) in stratum "
