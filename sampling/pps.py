@@ -410,16 +410,27 @@ def draw_two_stage(
     first_pi[psus.index] = psus.inclusion_prob
     pi1 = first_pi[psu_pos]
     pi = pi1 * second.inclusion_prob
+    # Why the number of units can differ from n_h: n_h PSUs x m is not n_h, and a PSU smaller
+    # than m gives all its units. Kept per stratum so the draw can say so.
+    take = np.asarray([m[label] for label in psus.psu_id.tolist()], dtype=np.int64)
+    psu_design = psus.record.as_dict()["design"]
+    psu_strata = list(psu_design["strata"])
+    stratum_pos = {label: h for h, label in enumerate(psu_strata)}
+    of_stratum = np.asarray([stratum_pos[s] for s in psus.stratum.tolist()], dtype=np.int64)
+    units_by_stratum = np.bincount(of_stratum, weights=take, minlength=len(psu_strata))
+    below_take = np.bincount(of_stratum[take < int(m_per_psu)], minlength=len(psu_strata))
     record = DrawRecord(
         method="two_stage_pps_srswor",
         seed=used_seed,
         frame_hash=frame.content_hash,
         n_units=frame.n_units,
         design={
-            "psu_design": psus.record.as_dict()["design"],
+            "psu_design": psu_design,
             "m_per_psu": int(m_per_psu),
             "n_reserve": int(n_reserve),
             "selected_psus": psus.psu_id.tolist(),
+            "units_by_stratum": [int(u) for u in units_by_stratum.tolist()],
+            "psus_below_take": [int(b) for b in below_take.tolist()],
         },
     )
     return TwoStageSample(

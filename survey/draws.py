@@ -172,6 +172,24 @@ def _psu_labels(strata: NDArray[np.str_], psu: NDArray[np.str_]) -> NDArray[np.s
     return np.char.add(np.char.add(strata, " / "), psu)
 
 
+def _psus_per_stratum(
+    arrays: FrameArrays, strata: NDArray[np.str_], psu_column: str | None
+) -> dict[str, int]:
+    """How many PSUs each stratum has (empty without a PSU column)."""
+    if psu_column is None:
+        return {}
+    psu = _psu_labels(strata, arrays.columns[psu_column])
+    _, first = np.unique(psu, return_index=True)
+    psu_strata, psu_counts = np.unique(strata[first], return_counts=True)
+    return dict(zip(psu_strata.tolist(), psu_counts.tolist(), strict=True))
+
+
+def _issued_by_stratum(labels: NDArray[Any], unit_strata: NDArray[Any]) -> NDArray[np.int64]:
+    """Main units per stratum, in the order of ``labels`` (sorted, as np.unique gives them)."""
+    positions = np.searchsorted(labels, unit_strata.astype(labels.dtype))
+    return np.bincount(positions, minlength=labels.size).astype(np.int64)
+
+
 def _select(
     *,
     selection: str,
@@ -203,9 +221,7 @@ def _select(
     if selection == "pps":
         assert psu_column is not None
         psu = _psu_labels(strata, arrays.columns[psu_column])
-        _, first = np.unique(psu, return_index=True)
-        psu_strata, psu_counts = np.unique(strata[first], return_counts=True)
-        psus_per_stratum = dict(zip(psu_strata.tolist(), psu_counts.tolist(), strict=True))
+        psus_per_stratum = _psus_per_stratum(arrays, strata, psu_column)
         n_psu = {
             label: min(math.ceil(n / m_per_psu), psus_per_stratum[label])
             for label, n in sizes.items()
@@ -216,6 +232,73 @@ def _select(
     return draw_stratified(
         unit_id, strata, sizes, seed=seed, n_reserve=reserve, frame_hash=frame_hash
     )
+
+
+SIZE_RULE_PPS = (
+    "two-stage draw: ceil(n_h / m) PSUs are selected in each stratum (at most the PSUs it has), "
+    "then min(m, M_i) dossiers in each selected PSU, so a stratum can get more dossiers than "
+    "designed (whole PSUs of m) or fewer (PSUs smaller than m, too few PSUs)"
+)
+# Codes of the reasons a stratum's issued size differs from its designed size (pages translate).
+ROUNDED_UP = "rounded_up_to_whole_psus"
+SMALL_PSUS = "psus_smaller_than_take"
+FEW_PSUS = "too_few_psus"
+
+
+def size_explanation(
+    *,
+    selection: str,
+    allocation: Allocation,
+    record: DrawRecord,
+    issued: NDArray[np.int64],
+    m_per_psu: int,
+    psus_per_stratum: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    """Designed and issued main units per stratum and, where they differ, why.
+
+    ``issued`` is in the order of ``allocation.labels``. Only a two-stage draw can differ: the
+    other selections issue exactly ``n_h``.
+    """
+    assert allocation.labels is not None
+    labels = [str(label) for label in allocation.labels.tolist()]
+    rows: list[dict[str, Any]] = []
+    design = record.as_dict()["design"] if selection == "pps" else {}
+    psu_design = design.get("psu_design") or {}
+    at = {str(label): h for h, label in enumerate(psu_design.get("strata") or [])}
+    for h, label in enumerate(labels):
+        designed, got = int(allocation.n[h]), int(issued[h])
+        row: dict[str, Any] = {"stratum": label, "designed": designed, "issued": got}
+        if selection == "pps" and label in at:
+            k = at[label]
+            n_psu = int(psu_design["n_psu"][k])
+            below = int(design["psus_below_take"][k])
+            available = (psus_per_stratum or {}).get(label, n_psu)
+            wanted = math.ceil(designed / m_per_psu)
+            reasons: list[str] = []
+            if got != designed:
+                if n_psu * m_per_psu > designed:
+                    reasons.append(ROUNDED_UP)
+                if below:
+                    reasons.append(SMALL_PSUS)
+                if wanted > available:
+                    reasons.append(FEW_PSUS)
+            row.update(
+                n_psu=n_psu,
+                psus_in_stratum=available,
+                m_per_psu=m_per_psu,
+                certainty_psus=int(psu_design["n_certainty"][k]),
+                psus_below_take=below,
+                reasons=reasons,
+            )
+        else:
+            row["reasons"] = []
+        rows.append(row)
+    return {
+        "designed": sum(r["designed"] for r in rows),
+        "issued": sum(r["issued"] for r in rows),
+        "rule": SIZE_RULE_PPS if selection == "pps" else "",
+        "strata": rows,
+    }
 
 
 def _insert_units(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -331,6 +414,14 @@ def run_draw(
             "n": allocation.n.tolist(),
         },
         "sampling_record": sample.record.as_dict(),
+        "size": size_explanation(
+            selection=spec.selection,
+            allocation=allocation,
+            record=sample.record,
+            issued=_issued_by_stratum(labels, sample.stratum[main]),
+            m_per_psu=spec.allocation.m_per_psu,
+            psus_per_stratum=_psus_per_stratum(arrays, strata, spec.psu_column),
+        ),
         "duplicate_contacts": {
             "rule": (
                 "one invitation per mobile phone: a random main unit (else the first reserve) "
@@ -442,6 +533,15 @@ def _scoped_snapshot(session: Session, draw: Draw, scope: Scope) -> dict[str, An
     ]
     snapshot.pop("sampling_record", None)
     snapshot["allocation"] = allocation
+    if "size" in snapshot:
+        size = dict(snapshot["size"])
+        rows = [r for r in size.get("strata") or [] if r.get("stratum") in strata]
+        size.update(
+            strata=rows,
+            designed=sum(int(r["designed"]) for r in rows),
+            issued=sum(int(r["issued"]) for r in rows),
+        )
+        snapshot["size"] = size
     snapshot["duplicate_contacts"] = {
         "rule": duplicates.get("rule", ""),
         "n_groups": len(cases),

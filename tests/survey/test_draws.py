@@ -19,12 +19,14 @@ from survey.draws import (
     DUPLICATE_CONTACT,
     INVITE,
     export_sample,
+    get_draw,
     list_draws,
     resolve_duplicate_contacts,
     run_draw,
 )
 from survey.errors import InvalidInput, PermissionDenied
 from survey.models import Dossier, Frame, SampleUnit
+from survey.users import Scope
 from tests.api.fast_users import make_user
 from tests.survey.design_frames import frame_rows, import_rows
 
@@ -229,3 +231,78 @@ def test_bad_seed_is_invalid_input(session: Session, frame_id: int) -> None:
             session=session, design_id=make_design(session, frame_id), seed=-1, created_by=None
         )
     assert caught.value.problems[0].loc[0] == "seed"
+
+
+def test_a_two_stage_draw_says_why_it_issues_another_size(session: Session, frame_id: int) -> None:
+    # Communes: A has 5 of 12 dossiers, B 5 of 6, C 5 of 2. n_total 20 -> n_h = 12, 6, 2.
+    design_id = make_design(
+        session,
+        frame_id,
+        selection="pps",
+        psu_column="commune_code",
+        allocation=AllocationSpec(n_total=20, m_per_psu=5),
+        reserve_per_stratum=0,
+    )
+    draw = run_draw(session=session, design_id=design_id, seed=3, created_by=None)
+    size = draw.design_snapshot["size"]
+    # A: ceil(12/5) = 3 communes x 5 = 15; B: 2 x 5 = 10; C: 1 commune of 2 dossiers = 2.
+    assert draw.n_sampled == 27
+    assert (size["designed"], size["issued"]) == (20, 27)
+    by = {r["stratum"]: r for r in size["strata"]}
+    assert {s: (r["designed"], r["issued"], r["n_psu"]) for s, r in by.items()} == {
+        "A": (12, 15, 3),
+        "B": (6, 10, 2),
+        "C": (2, 2, 1),
+    }
+    assert by["A"]["reasons"] == ["rounded_up_to_whole_psus"]
+    assert by["B"]["reasons"] == ["rounded_up_to_whole_psus"]
+    assert by["C"]["reasons"] == []  # the commune of 2 gives exactly the 2 designed
+    assert by["C"]["psus_below_take"] == 1
+    assert "ceil(n_h / m)" in size["rule"]
+    # The issued numbers are the units stored, stratum by stratum.
+    stored = Counter(
+        u.stratum
+        for u in session.exec(select(SampleUnit).where(SampleUnit.draw_id == draw.id)).all()
+    )
+    assert stored == {"A": 15, "B": 10, "C": 2}
+    # A coordinator of agency B sees B's row and totals only.
+    scoped = get_draw(
+        session=session,
+        draw_id=draw.id or 0,
+        scope=Scope(agencies=frozenset({"B"}), provinces=None),
+    ).design_snapshot["size"]
+    assert [r["stratum"] for r in scoped["strata"]] == ["B"]
+    assert (scoped["designed"], scoped["issued"]) == (6, 10)
+
+
+def test_a_two_stage_draw_names_small_and_missing_psus(session: Session, frame_id: int) -> None:
+    # n_total 40 -> n_h = 24, 12, 4 with m = 3: A wants 8 communes but has 5 (15 dossiers);
+    # B takes 4 x 3 = 12; C wants 2 communes of 2 dossiers each = 4.
+    design_id = make_design(
+        session,
+        frame_id,
+        selection="pps",
+        psu_column="commune_code",
+        allocation=AllocationSpec(n_total=40, m_per_psu=3),
+        reserve_per_stratum=0,
+    )
+    draw = run_draw(session=session, design_id=design_id, seed=5, created_by=None)
+    by = {r["stratum"]: r for r in draw.design_snapshot["size"]["strata"]}
+    assert {s: (r["designed"], r["issued"]) for s, r in by.items()} == {
+        "A": (24, 15),
+        "B": (12, 12),
+        "C": (4, 4),
+    }
+    assert by["A"]["reasons"] == ["too_few_psus"]
+    assert (by["A"]["n_psu"], by["A"]["psus_in_stratum"]) == (5, 5)
+    assert by["B"]["reasons"] == [] and by["C"]["reasons"] == []
+    assert draw.n_sampled == 31
+
+
+def test_other_selections_issue_the_designed_size(session: Session, frame_id: int) -> None:
+    draw = run_draw(
+        session=session, design_id=make_design(session, frame_id), seed=1, created_by=None
+    )
+    size = draw.design_snapshot["size"]
+    assert (size["designed"], size["issued"], size["rule"]) == (20, 20, "")
+    assert [(r["designed"], r["issued"]) for r in size["strata"]] == [(12, 12), (6, 6), (2, 2)]
