@@ -27,8 +27,20 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 from starlette.datastructures import FormData, UploadFile
 
-from api.deps import SESSION_COOKIE, SessionDep, SettingsDep, get_engine, optional_user
+from api.deps import (
+    SESSION_COOKIE,
+    AddressDep,
+    LifetimesDep,
+    PasswordCheckerDep,
+    RateLimitsDep,
+    SessionDep,
+    SettingsDep,
+    SignInTurn,
+    get_engine,
+    optional_user,
+)
 from api.i18n import choose_language, remember_language, texts
+from api.rate_limits import wait_words
 from api.routers.frames import parse_column_map
 from api.upload_limit import upload_display_name, upload_path
 from survey.designs import (
@@ -47,12 +59,22 @@ from survey.designs import (
     require_unscoped,
 )
 from survey.draws import PHONE_ROLES, draw_units_summary, get_draw, list_draws, run_draw
-from survey.errors import InvalidInput, NotAuthenticated, PermissionDenied, Problem, SipasError
+from survey.errors import (
+    InvalidInput,
+    NotAuthenticated,
+    PermissionDenied,
+    Problem,
+    SipasError,
+    TooManyRequests,
+)
 from survey.frames import frame_problems, get_frame, import_frame, list_frames
 from survey.geography import PROVINCES_2025
 from survey.models import StaffUser
+from survey.rate_limits import SignInLocked
 from survey.settings import Settings
-from survey.users import Scope, authenticate, create_api_token, revoke_api_token, user_scope
+from survey.users import AccountDisabled, Scope, user_scope
+from survey.users import sign_in as open_session
+from survey.users import sign_out as close_session
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
 STAFF = "/staff"
@@ -249,38 +271,74 @@ def _safe_next(url: str) -> str:
     return url if url.startswith("/staff") and "//" not in url else "/staff"
 
 
+def _refusal_text(error: TooManyRequests, words: Mapping[str, str], lang: str) -> str:
+    wait = wait_words(error.retry_after, lang)
+    if isinstance(error, SignInLocked):
+        key = "account_locked" if error.per == "account" else "address_locked"
+        return words[key].format(wait=wait)
+    return words["sign_in_busy"]
+
+
 @router.post("/staff/sign-in")
 def sign_in(
-    request: Request, form: FormDep, session: SessionDep, settings: SettingsDep
+    request: Request,
+    form: FormDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    limits: RateLimitsDep,
+    checker: PasswordCheckerDep,
+    lifetimes: LifetimesDep,
+    address: AddressDep,
+    turn: SignInTurn,
 ) -> Response:
+    """Open a web session: limited per account and address, refused for disabled accounts."""
+    lang = choose_language(request)
+    words = texts(lang)
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
     next_url = _safe_next(str(form.get("next") or "/staff"))
     problems = []
     if not username:
-        problems.append(Problem(("username",), texts(choose_language(request))["enter_username"]))
+        problems.append(Problem(("username",), words["enter_username"]))
     if not password:
-        problems.append(Problem(("password",), texts(choose_language(request))["enter_password"]))
-    user = None
+        problems.append(Problem(("password",), words["enter_password"]))
+    token = None
+    status, headers = 422, {}
+    if not problems and not turn:
+        status, headers = 429, {"Retry-After": "2"}
+        problems.append(Problem(("username",), words["sign_in_busy"]))
     if not problems:
         try:
-            user = authenticate(session=session, username=username, password=password)
-        except NotAuthenticated:
-            problems.append(
-                Problem(("username",), texts(choose_language(request))["wrong_credentials"])
+            _user, token = open_session(
+                session=session,
+                username=username,
+                password=password,
+                address=address,
+                limits=limits,
+                checker=checker,
+                lifetimes=lifetimes,
             )
-    if problems or user is None:
+        except TooManyRequests as error:
+            status, headers = 429, {"Retry-After": str(error.retry_after)}
+            problems.append(Problem(("username",), _refusal_text(error, words, lang)))
+        except AccountDisabled:
+            status = 401
+            problems.append(Problem(("username",), words["account_disabled"]))
+        except NotAuthenticated:
+            status = 401
+            problems.append(Problem(("username",), words["wrong_credentials"]))
+    if problems or token is None:
         errors, links = error_context(problems, ("username", "password"))
-        return render(
+        page = render(
             request,
             "coordinator/sign_in.html",
             {"next": next_url, "username": username, "errors": errors, "error_links": links},
             user=None,
             settings=settings,
-            status_code=401 if user is None and not errors.get("password") else 422,
+            status_code=status,
         )
-    assert user.id is not None
-    token = create_api_token(session=session, user_id=user.id, name="web sign-in")
+        page.headers.update(headers)
+        return page
     response = _see_other(next_url)
     response.set_cookie(
         SESSION_COOKIE,
@@ -288,19 +346,22 @@ def sign_in(
         httponly=True,
         samesite="lax",
         secure=settings.public_base_url.startswith("https://"),
-        max_age=12 * 3600,
+        max_age=int(lifetimes.session_max.total_seconds()),
     )
     return response
 
 
 @router.post("/staff/sign-out")
 def sign_out(
-    request: Request, form: FormDep, session: SessionDep, settings: SettingsDep
+    request: Request, form: FormDep, session: SessionDep, settings: SettingsDep, address: AddressDep
 ) -> RedirectResponse:
-    _check_csrf(request, form, settings)
+    """End the session on the server (its token is revoked), not only in the browser."""
     token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return _see_other("/staff/sign-in")  # nothing to end; no form token to check either
+    _check_csrf(request, form, settings)
     if token:
-        revoke_api_token(session=session, token=token)
+        close_session(session=session, token=token, address=address)
     response = _see_other("/staff/sign-in")
     response.delete_cookie(SESSION_COOKIE)
     return response
