@@ -13,11 +13,11 @@ resource: "own agencies only" is the use case's job, given the scope.
 policy                 who passes                                   scoped coordinators
 =====================  ==========================================  ======================
 Admin                  admin                                        no
-ReleasePublisher       admin (a publisher role comes later)         no
+ReleasePublisher       admin, publisher                             no
 NationalCoordinator    admin, coordinator                           no
 Coordinator            admin, coordinator                           yes (scope returned)
 Analyst                admin, analyst                               no
-StaffReader            admin, coordinator, analyst                  yes (scope returned)
+StaffReader            admin, coordinator, analyst, publisher       yes (scope returned)
 Public                 anyone, no sign-in (sign-in page, /docs...)  --
 Gateway                anyone; the handler checks the gateway key   --
 Citizen                the link holder; refused with a staff cookie --
@@ -40,7 +40,7 @@ from survey.errors import PermissionDenied
 from survey.models import StaffUser
 from survey.users import Scope, user_scope
 
-STAFF_ROLES = frozenset({"admin", "coordinator", "analyst"})
+STAFF_ROLES = frozenset({"admin", "coordinator", "analyst", "publisher"})
 # Mounted apps by name; they take no dependencies, so their policy is a tag on the route.
 PUBLIC_MOUNTS = frozenset({"static"})
 
@@ -141,7 +141,10 @@ Admin = Policy(
     summary="users, roles, scopes, other people's tokens, the audit log",
 )
 ReleasePublisher = Policy(
-    "ReleasePublisher", roles={"admin"}, scoped=False, summary="publishing an index release"
+    "ReleasePublisher",
+    roles={"admin", "publisher"},
+    scoped=False,
+    summary="publishing an index release someone else computed and submitted",
 )
 NationalCoordinator = Policy(
     "NationalCoordinator",
@@ -163,7 +166,7 @@ Analyst = Policy(
 )
 StaffReader = Policy(
     "StaffReader",
-    roles={"admin", "coordinator", "analyst"},
+    roles={"admin", "coordinator", "analyst", "publisher"},
     scoped=True,
     summary="reading metadata and aggregates, limited to the caller's scope",
 )

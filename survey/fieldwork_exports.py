@@ -38,6 +38,7 @@ from survey.draws import population_by_stratum
 from survey.models import Draw, Questionnaire, Response, StaffUser
 from survey.settings import Settings
 from survey.spreadsheet_cells import safe_row
+from survey.users import UNLIMITED, Scope
 
 RESPONSE_COLUMNS = (
     "stratum",
@@ -234,12 +235,13 @@ def disposition_table(
     session: Session,
     campaign_id: int,
     by: str = "stratum",
+    scope: Scope = UNLIMITED,
     actor: StaffUser | None = None,
     address: str | None = None,
 ) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of dispositions and AAPOR rates per group; the download is recorded in
-    the audit log and committed."""
-    groups = campaign_dispositions(session=session, campaign_id=campaign_id, by=by)
+    """Header and rows of dispositions and AAPOR rates per group (the scope's cases only);
+    the download is recorded in the audit log and committed."""
+    groups = campaign_dispositions(session=session, campaign_id=campaign_id, by=by, scope=scope)
     header = [by, "cases", *DISPOSITIONS, *RATE_COLUMNS]
     rows = [
         [
@@ -256,7 +258,7 @@ def disposition_table(
         actor=actor,
         actor_name="" if actor is not None else SYSTEM_ACTOR,
         target=f"campaign:{campaign_id}",
-        details={"by": by, "rows": len(rows)},
+        details={"by": by, "rows": len(rows), "scoped": scope.limited},
         address=address,
     )
     session.commit()

@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from api.deps import SessionDep, SettingsDep
+from api.policy import Citizen
 from survey.errors import Conflict, InvalidInput, Problem
 from survey.invitations import record_first_open
 from survey.keys import derive_keys
@@ -165,7 +166,8 @@ TEXT: dict[str, dict[str, str]] = {
     },
 }
 
-router = APIRouter(prefix="/r", include_in_schema=False)
+# Citizen: a browser signed in to the staff pages is refused before any handler runs.
+router = APIRouter(prefix="/r", include_in_schema=False, dependencies=[Depends(Citizen)])
 
 
 def csrf_token(secret_key: str, invitation: Invitation) -> str:

@@ -5,8 +5,10 @@ httponly, SameSite=Lax cookie ``sipas_session`` (read by :mod:`api.deps` for the
 the download links are plain API links). Every form POST carries a token derived from the
 session (HMAC with the secret key) against cross-site request forgery, and answers with a
 redirect (post/redirect/get) or the same page with an error summary linking to each field.
-Analysts see the lists and download samples without phones; coordinators and administrators
-upload, design and draw.
+Each route declares one policy of :mod:`api.policy` (``docs/access.md``): every staff account
+reads the lists (a scoped coordinator: their own rows, filtered by the use cases), national
+coordinators and administrators upload, design and draw, and only coordinators and
+administrators download samples. Not signed in -> the sign-in page.
 """
 
 from __future__ import annotations
@@ -37,9 +39,15 @@ from api.deps import (
     SettingsDep,
     SignInTurn,
     get_engine,
-    optional_user,
 )
 from api.i18n import choose_language, remember_language, texts
+from api.policy import (
+    AsNationalCoordinator,
+    AsStaff,
+    Caller,
+    NationalCoordinator,
+    Public,
+)
 from api.rate_limits import wait_words
 from api.routers.frames import parse_column_map
 from api.upload_limit import upload_display_name, upload_path
@@ -56,7 +64,6 @@ from survey.designs import (
     list_designs,
     parse_design,
     preview_design,
-    require_unscoped,
 )
 from survey.draws import PHONE_ROLES, draw_units_summary, get_draw, list_draws, run_draw
 from survey.errors import (
@@ -72,7 +79,7 @@ from survey.geography import PROVINCES_2025
 from survey.models import StaffUser
 from survey.rate_limits import SignInLocked
 from survey.settings import Settings
-from survey.users import AccountDisabled, Scope, user_scope
+from survey.users import AccountDisabled, Scope
 from survey.users import sign_in as open_session
 from survey.users import sign_out as close_session
 
@@ -139,17 +146,6 @@ FormDep = Annotated[FormData, Depends(form_data)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-def page_user(
-    request: Request, user: Annotated[StaffUser | None, Depends(optional_user)]
-) -> StaffUser:
-    if user is None:
-        raise SignInRequired(request.url.path)
-    return user
-
-
-PageUser = Annotated[StaffUser, Depends(page_user)]
-
-
 def _field_of(loc: Sequence[str | int], fields: Sequence[str]) -> str | None:
     for part in reversed(list(loc)):
         if isinstance(part, str) and part in fields:
@@ -178,11 +174,17 @@ def render(
     name: str,
     context: Mapping[str, Any],
     *,
-    user: StaffUser | None,
+    user: Caller | StaffUser | None,
     settings: Settings,
     status_code: int = 200,
 ) -> HTMLResponse:
-    """Render a staff page with the shared context (words, language, user, form token)."""
+    """Render a staff page with the shared context (words, language, user, form token).
+
+    ``can_edit`` (upload, design, draw) follows :data:`api.policy.NationalCoordinator`.
+    """
+    caller = user if isinstance(user, Caller) else None
+    user = caller.user if caller is not None else user
+    limited = caller is not None and caller.scope.limited
     lang = choose_language(request)
     session_token = request.cookies.get(SESSION_COOKIE, "")
     full: dict[str, Any] = {
@@ -190,7 +192,8 @@ def render(
         "lang": lang,
         "other_lang": "en" if lang == "vi" else "vi",
         "user": user,
-        "can_edit": user is not None and user.role in EDITOR_ROLES,
+        "can_edit": user is not None and NationalCoordinator.allows(user.role, limited=limited),
+        "scoped": limited,
         "csrf": csrf_token(settings, session_token) if session_token else "",
         "errors": {},
         "error_links": [],
@@ -202,17 +205,20 @@ def render(
     return response
 
 
-def _check_csrf(request: Request, form: FormData, settings: Settings) -> None:
+def check_form_token(request: Request, form: FormData, settings: Settings) -> None:
+    """The one check of a staff form's token, in constant time (every staff page uses it)."""
     session_token = request.cookies.get(SESSION_COOKIE, "")
     sent = form.get(CSRF_FIELD)
-    expected = csrf_token(settings, session_token)
-    if not session_token or not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
+    expected = csrf_token(settings, session_token) if session_token else ""
+    if (
+        not session_token
+        or not isinstance(sent, str)
+        or not hmac.compare_digest(sent.encode("utf-8", "replace"), expected.encode())
+    ):
         raise PermissionDenied("the form has expired: reload the page and send it again")
 
 
-def _require_editor(user: StaffUser) -> None:
-    if user.role not in EDITOR_ROLES:
-        raise PermissionDenied(f"this needs the role coordinator or admin; yours is {user.role}")
+_check_csrf = check_form_token
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -234,7 +240,8 @@ class StaffRoute(APIRoute):
         async def handle(request: Request) -> Response:
             try:
                 return await handler(request)
-            except SignInRequired:
+            except (SignInRequired, NotAuthenticated):
+                # A page policy found no (valid) session: sign in, then come back.
                 target = quote(request.url.path)
                 return RedirectResponse(f"{STAFF}/sign-in?next={target}", status_code=303)
             except SipasError as error:
@@ -249,13 +256,13 @@ router = APIRouter(route_class=StaffRoute, include_in_schema=False)
 # ----------------------------------------------------------------------------- sign-in
 
 
-@router.get("/")
+@router.get("/", dependencies=[Depends(Public)])
 def root() -> RedirectResponse:
     """The service's front door leads staff to their pages."""
     return _see_other("/staff")
 
 
-@router.get("/staff/sign-in")
+@router.get("/staff/sign-in", dependencies=[Depends(Public)])
 def sign_in_form(request: Request, settings: SettingsDep, next: str = "/staff") -> HTMLResponse:
     return render(
         request,
@@ -279,7 +286,7 @@ def _refusal_text(error: TooManyRequests, words: Mapping[str, str], lang: str) -
     return words["sign_in_busy"]
 
 
-@router.post("/staff/sign-in")
+@router.post("/staff/sign-in", dependencies=[Depends(Public)])
 def sign_in(
     request: Request,
     form: FormDep,
@@ -351,7 +358,7 @@ def sign_in(
     return response
 
 
-@router.post("/staff/sign-out")
+@router.post("/staff/sign-out", dependencies=[Depends(Public)])
 def sign_out(
     request: Request, form: FormDep, session: SessionDep, settings: SettingsDep, address: AddressDep
 ) -> RedirectResponse:
@@ -359,7 +366,7 @@ def sign_out(
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return _see_other("/staff/sign-in")  # nothing to end; no form token to check either
-    _check_csrf(request, form, settings)
+    check_form_token(request, form, settings)
     if token:
         close_session(session=session, token=token, address=address)
     response = _see_other("/staff/sign-in")
@@ -371,15 +378,15 @@ def sign_out(
 
 
 @router.get("/staff")
-def home(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep) -> Response:
-    scope = user_scope(session=session, user=user)
+def home(request: Request, caller: AsStaff, session: SessionDep, settings: SettingsDep) -> Response:
+    scope = caller.scope
     context = {
-        "n_frames": len(list_frames(session)),
-        "n_designs": len(list_designs(session=session)),
-        "n_draws": len(list_draws(session=session)),
+        "n_frames": len(list_frames(session, scope=scope)),
+        "n_designs": len(list_designs(session=session, scope=scope)),
+        "n_draws": len(list_draws(session=session, scope=scope)),
         "scope_text": _scope_text(scope),
     }
-    return render(request, "coordinator/home.html", context, user=user, settings=settings)
+    return render(request, "coordinator/home.html", context, user=caller, settings=settings)
 
 
 # ----------------------------------------------------------------------------- frames
@@ -387,31 +394,34 @@ def home(request: Request, user: PageUser, session: SessionDep, settings: Settin
 
 @router.get("/staff/frames")
 def frames(
-    request: Request, user: PageUser, session: SessionDep, settings: SettingsDep
+    request: Request, caller: AsStaff, session: SessionDep, settings: SettingsDep
 ) -> Response:
     return render(
         request,
         "coordinator/frames.html",
-        {"frames": list_frames(session)},
-        user=user,
+        {"frames": list_frames(session, scope=caller.scope)},
+        user=caller,
         settings=settings,
     )
 
 
 @router.get("/staff/frames/upload")
-def upload_form(request: Request, user: PageUser, settings: SettingsDep) -> Response:
-    _require_editor(user)
+def upload_form(request: Request, caller: AsNationalCoordinator, settings: SettingsDep) -> Response:
     return render(
-        request, "coordinator/frame_upload.html", {"form": {}}, user=user, settings=settings
+        request, "coordinator/frame_upload.html", {"form": {}}, user=caller, settings=settings
     )
 
 
 @router.post("/staff/frames/upload")
 def upload(
-    request: Request, form: FormDep, user: PageUser, engine: EngineDep, settings: SettingsDep
+    request: Request,
+    form: FormDep,
+    caller: AsNationalCoordinator,
+    engine: EngineDep,
+    settings: SettingsDep,
 ) -> Response:
-    _check_csrf(request, form, settings)
-    _require_editor(user)
+    check_form_token(request, form, settings)
+    user = caller.user
     t = texts(choose_language(request))
     name = str(form.get("name") or "").strip()
     upload_file = form.get("file")
@@ -466,15 +476,19 @@ def upload(
 
 @router.get("/staff/frames/{frame_id}")
 def frame_report(
-    frame_id: int, request: Request, user: PageUser, session: SessionDep, settings: SettingsDep
+    frame_id: int, request: Request, caller: AsStaff, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    frame = get_frame(session, frame_id)
-    problems = frame_problems(session, frame_id, limit=500)
+    frame = get_frame(session, frame_id, scope=caller.scope)
+    # Problems quote row values: coordinators' business (their rows only), never analysts'.
+    show_problems = caller.role in EDITOR_ROLES
+    problems = (
+        frame_problems(session, frame_id, limit=500, scope=caller.scope) if show_problems else []
+    )
     return render(
         request,
         "coordinator/frame_report.html",
-        {"frame": frame, "problems": problems},
-        user=user,
+        {"frame": frame, "problems": problems, "show_problems": show_problems},
+        user=caller,
         settings=settings,
     )
 
@@ -484,13 +498,13 @@ def frame_report(
 
 @router.get("/staff/designs")
 def designs(
-    request: Request, user: PageUser, session: SessionDep, settings: SettingsDep
+    request: Request, caller: AsStaff, session: SessionDep, settings: SettingsDep
 ) -> Response:
     return render(
         request,
         "coordinator/designs.html",
-        {"designs": list_designs(session=session)},
-        user=user,
+        {"designs": list_designs(session=session, scope=caller.scope)},
+        user=caller,
         settings=settings,
     )
 
@@ -509,18 +523,17 @@ def _design_form_context(session: SessionDep, values: Mapping[str, Any]) -> dict
 @router.get("/staff/designs/new")
 def design_form(
     request: Request,
-    user: PageUser,
+    caller: AsNationalCoordinator,
     session: SessionDep,
     settings: SettingsDep,
     frame_id: int | None = None,
 ) -> Response:
-    _require_editor(user)
     values = {} if frame_id is None else {"frame_id": str(frame_id)}
     return render(
         request,
         "coordinator/design_form.html",
         _design_form_context(session, values),
-        user=user,
+        user=caller,
         settings=settings,
     )
 
@@ -555,24 +568,27 @@ def design_data(values: Mapping[str, Any]) -> dict[str, Any]:
 
 @router.post("/staff/designs/new")
 def design_submit(
-    request: Request, form: FormDep, user: PageUser, session: SessionDep, settings: SettingsDep
+    request: Request,
+    form: FormDep,
+    caller: AsNationalCoordinator,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
-    _check_csrf(request, form, settings)
-    _require_editor(user)
+    check_form_token(request, form, settings)
+    user = caller.user
     values = _form_values(form)
     action = str(form.get("action") or "preview")
     preview: AllocationPreview | None = None
     try:
         spec: DesignCreate = parse_design(design_data(values))
         if action == "save":
-            require_unscoped(user_scope(session=session, user=user), "a design")
             design = create_design(session=session, spec=spec, created_by=user.id)
             return _see_other(f"/staff/designs/{design.id}")
         preview = preview_design(
             session=session,
             spec=spec,
             domains=DEFAULT_DOMAINS,
-            scope=user_scope(session=session, user=user),
+            scope=caller.scope,
         )
     except InvalidInput as error:
         errors, links = error_context(error.problems, DESIGN_FIELDS)
@@ -582,25 +598,22 @@ def design_submit(
             request,
             "coordinator/design_form.html",
             context,
-            user=user,
+            user=caller,
             settings=settings,
             status_code=422,
         )
     context = _design_form_context(session, values)
     context["preview"] = preview
-    return render(request, "coordinator/design_form.html", context, user=user, settings=settings)
+    return render(request, "coordinator/design_form.html", context, user=caller, settings=settings)
 
 
 @router.get("/staff/designs/{design_id}")
 def design_page(
-    design_id: int, request: Request, user: PageUser, session: SessionDep, settings: SettingsDep
+    design_id: int, request: Request, caller: AsStaff, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    design = get_design(session=session, design_id=design_id)
+    design = get_design(session=session, design_id=design_id, scope=caller.scope)
     preview = preview_design(
-        session=session,
-        spec=design_spec(design),
-        domains=DEFAULT_DOMAINS,
-        scope=user_scope(session=session, user=user),
+        session=session, spec=design_spec(design), domains=DEFAULT_DOMAINS, scope=caller.scope
     )
     return render(
         request,
@@ -608,10 +621,10 @@ def design_page(
         {
             "design": design,
             "preview": preview,
-            "draws": list_draws(session=session, design_id=design_id),
+            "draws": list_draws(session=session, design_id=design_id, scope=caller.scope),
             "seed": "",
         },
-        user=user,
+        user=caller,
         settings=settings,
     )
 
@@ -621,13 +634,12 @@ def draw_submit(
     design_id: int,
     request: Request,
     form: FormDep,
-    user: PageUser,
+    caller: AsNationalCoordinator,
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:
-    _check_csrf(request, form, settings)
-    _require_editor(user)
-    require_unscoped(user_scope(session=session, user=user), "a draw")
+    check_form_token(request, form, settings)
+    user = caller.user
     seed_text = str(form.get("seed") or "").strip()
     problems = []
     seed: int | None = None
@@ -656,7 +668,7 @@ def draw_submit(
             "errors": errors,
             "error_links": links,
         },
-        user=user,
+        user=caller,
         settings=settings,
         status_code=422,
     )
@@ -666,31 +678,34 @@ def draw_submit(
 
 
 @router.get("/staff/draws")
-def draws(request: Request, user: PageUser, session: SessionDep, settings: SettingsDep) -> Response:
+def draws(
+    request: Request, caller: AsStaff, session: SessionDep, settings: SettingsDep
+) -> Response:
     return render(
         request,
         "coordinator/draws.html",
-        {"draws": list_draws(session=session)},
-        user=user,
+        {"draws": list_draws(session=session, scope=caller.scope)},
+        user=caller,
         settings=settings,
     )
 
 
 @router.get("/staff/draws/{draw_id}")
 def draw_page(
-    draw_id: int, request: Request, user: PageUser, session: SessionDep, settings: SettingsDep
+    draw_id: int, request: Request, caller: AsStaff, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    draw = get_draw(session=session, draw_id=draw_id)
+    draw = get_draw(session=session, draw_id=draw_id, scope=caller.scope)
     return render(
         request,
         "coordinator/draw.html",
         {
             "draw": draw,
-            "counts": draw_units_summary(session=session, draw_id=draw_id),
+            "counts": draw_units_summary(session=session, draw_id=draw_id, scope=caller.scope),
             "duplicates": draw.design_snapshot.get("duplicate_contacts", {}),
-            "phones_allowed": user.role in PHONE_ROLES,
+            # Samples (dossier codes, phones) go to coordinators and admins only.
+            "phones_allowed": caller.role in PHONE_ROLES,
         },
-        user=user,
+        user=caller,
         settings=settings,
     )
 
@@ -709,3 +724,23 @@ def _error_page(request: Request, error: SipasError) -> Response:
         settings=settings,
         status_code=error.status_code,
     )
+
+
+def staff_session_refusal(request: Request) -> Response:
+    """The page a citizen's link shows in a browser signed in to the staff pages.
+
+    Staff must not read or change a citizen's answers; the page says how to answer the survey
+    oneself (sign out, or a private window) and offers the sign-out button.
+    """
+    settings: Settings = request.app.state.settings
+    response = render(
+        request,
+        "coordinator/staff_on_citizen_page.html",
+        {},
+        user=None,
+        settings=settings,
+        status_code=403,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

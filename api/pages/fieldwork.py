@@ -1,14 +1,18 @@
 """Coordinator pages for fieldwork under ``/staff/campaigns``: list and create campaigns, run the
-fieldwork steps, watch the outbox (every message and its link, so a demo works with the local
-outbox and no SMS operator) and read dispositions and AAPOR rates per stratum, agency and channel.
+fieldwork steps, watch the outbox (every message and its state) and read dispositions and AAPOR
+rates per stratum, agency and channel.
 
-Only coordinators and administrators see these pages. Phone numbers are shown masked (the last
-three digits), enough to tell messages apart. Every POST carries the staff form token and answers
-with a redirect (post/redirect/get) or the form again with an error summary.
+National coordinators and administrators run fieldwork and see the outbox; every staff account
+reads a campaign and its dispositions (a scoped coordinator: of their agencies only), as
+``docs/access.md`` says. The outbox never shows a citizen's link: the token in each message is
+cut off (the printed letters are the only place a full link is shown). Phone numbers are shown
+masked (the last three digits), enough to tell messages apart. Every POST carries the staff form
+token and answers with a redirect (post/redirect/get) or the form again with an error summary.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from datetime import UTC, datetime, time
@@ -19,18 +23,16 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from api.deps import SESSION_COOKIE, AddressDep, SessionDep, SettingsDep
+from api.deps import AddressDep, SessionDep, SettingsDep
 from api.i18n import choose_language
 from api.pages.coordinator import (
-    EDITOR_ROLES,
     FormDep,
-    PageUser,
     StaffRoute,
-    csrf_token,
+    check_form_token,
     error_context,
     render,
 )
-from api.routers.campaigns import require_national
+from api.policy import Analyst, AsNationalCoordinator, AsStaff, NationalCoordinator
 from survey.campaigns import (
     activate_campaign,
     close_campaign,
@@ -40,13 +42,13 @@ from survey.campaigns import (
 )
 from survey.dispositions import DISPOSITIONS, GROUPINGS, campaign_dispositions
 from survey.draws import list_draws
-from survey.errors import InvalidInput, PermissionDenied, Problem
+from survey.errors import InvalidInput, Problem
 from survey.invitations import create_invitations
-from survey.models import StaffUser
 from survey.outbox import list_messages, outbox_counts, preview_invitation_sms, queue_invitation_sms
 from survey.purge import purge_contacts
 from survey.questionnaires import list_questionnaires
 from survey.settings import Settings
+from survey.users import Scope
 from survey.worker import requeue_unknown
 
 router = APIRouter(route_class=StaffRoute, include_in_schema=False)
@@ -62,7 +64,8 @@ CAMPAIGN_FIELDS = (
     "reminder_template",
 )
 ACTIONS = ("activate", "invite", "queue", "close", "purge")
-_LINK = re.compile(r"https?://\S+/r/[A-Za-z0-9_-]+")
+# A citizen's link in a message's text: the token is the key to their answers.
+_LINK = re.compile(r"(https?://\S+/r/)[A-Za-z0-9_-]+")
 # Outbox rows per page of the campaign page; every message (and so every link) is on some page.
 MESSAGES_PER_PAGE = 100
 
@@ -158,17 +161,9 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
-def _editor(user: StaffUser, session: SessionDep) -> None:
-    if user.role not in EDITOR_ROLES:
-        raise PermissionDenied(f"fieldwork pages need the role coordinator; yours is {user.role}")
-    require_national(user, session)
-
-
-def _check_form_token(request: Request, form: FormDep, settings: Settings) -> None:
-    session_token = request.cookies.get(SESSION_COOKIE, "")
-    sent = form.get("csrf")
-    if not session_token or sent != csrf_token(settings, session_token):
-        raise PermissionDenied("the form has expired: reload the page and send it again")
+def hide_links(text: str) -> str:
+    """A message's text with every citizen's link cut before its token."""
+    return _LINK.sub(r"\1…", text)
 
 
 def _words(request: Request) -> dict[str, str]:
@@ -252,36 +247,39 @@ def _local_datetime(text: str, settings: Settings, end: bool) -> datetime | None
     return datetime.combine(day, moment, tzinfo=ZoneInfo(settings.timezone)).astimezone(UTC)
 
 
-def _form_context(session: SessionDep, form: dict[str, Any]) -> dict[str, Any]:
+def _form_context(session: SessionDep, form: dict[str, Any], scope: Scope) -> dict[str, Any]:
     questionnaires = list_questionnaires(session=session, status="published")
-    return {"form": form, "draws": list_draws(session=session), "questionnaires": questionnaires}
+    draws = list_draws(session=session, scope=scope)
+    return {"form": form, "draws": draws, "questionnaires": questionnaires}
 
 
 @router.get("/staff/campaigns")
 def campaigns_page(
-    request: Request, user: PageUser, session: SessionDep, settings: SettingsDep
+    request: Request, caller: AsStaff, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    _editor(user, session)
     return render(
         request,
         "fieldwork/campaigns.html",
         {
             "w": _words(request),
             "labels": LABELS[choose_language(request)],
-            "campaigns": list_campaigns(session=session),
-            **_form_context(session, {"reminder_days": "3, 7"}),
+            "campaigns": list_campaigns(session=session, scope=caller.scope),
+            **_form_context(session, {"reminder_days": "3, 7"}, caller.scope),
         },
-        user=user,
+        user=caller,
         settings=settings,
     )
 
 
 @router.post("/staff/campaigns")
 def campaign_submit(
-    request: Request, user: PageUser, session: SessionDep, settings: SettingsDep, form: FormDep
+    request: Request,
+    caller: AsNationalCoordinator,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: FormDep,
 ) -> Response:
-    _editor(user, session)
-    _check_form_token(request, form, settings)
+    check_form_token(request, form, settings)
     values = {key: str(form.get(key, "")) for key in (*CAMPAIGN_FIELDS, "strip_diacritics")}
     problems: list[Problem] = []
     start = _local_datetime(values["field_start"], settings, end=False)
@@ -315,7 +313,7 @@ def campaign_submit(
             reminder_template=values["reminder_template"],
             strip_diacritics=values["strip_diacritics"] == "yes",
             reminder_days=days,
-            created_by=user.id,
+            created_by=caller.id,
         )
     except InvalidInput as error:
         errors, links = error_context(error.problems, CAMPAIGN_FIELDS)
@@ -326,11 +324,11 @@ def campaign_submit(
                 "w": _words(request),
                 "labels": LABELS[choose_language(request)],
                 "campaigns": list_campaigns(session=session),
-                **_form_context(session, values),
+                **_form_context(session, values, caller.scope),
                 "errors": errors,
                 "error_links": links,
             },
-            user=user,
+            user=caller,
             settings=settings,
             status_code=422,
         )
@@ -369,16 +367,36 @@ def _pager(
 def campaign_page(
     campaign_id: int,
     request: Request,
-    user: PageUser,
+    caller: AsStaff,
     session: SessionDep,
     settings: SettingsDep,
     by: str = "stratum",
     status: str = "",
     page: int = 1,
 ) -> Response:
-    _editor(user, session)
-    campaign = get_campaign(session=session, campaign_id=campaign_id)
+    campaign = get_campaign(session=session, campaign_id=campaign_id, scope=caller.scope)
     by = by if by in GROUPINGS else "stratum"
+    context: dict[str, Any] = {
+        "w": _words(request),
+        "labels": LABELS[choose_language(request)],
+        "campaign": campaign,
+        "by": by,
+        "groupings": GROUPINGS,
+        "dispositions": DISPOSITIONS,
+        "groups": campaign_dispositions(
+            session=session, campaign_id=campaign_id, by=by, scope=caller.scope
+        ),
+        "can_export_responses": Analyst.allows(caller.role),
+    }
+    if NationalCoordinator.allows(caller.role, limited=caller.scope.limited):
+        context.update(_outbox(campaign_id, session, settings, by, status, page))
+    return render(request, "fieldwork/campaign.html", context, user=caller, settings=settings)
+
+
+def _outbox(
+    campaign_id: int, session: SessionDep, settings: Settings, by: str, status: str, page: int
+) -> dict[str, Any]:
+    """The outbox part of the campaign page: message states, never a citizen's token."""
     counts = outbox_counts(session=session, campaign_id=campaign_id)
     total = counts.get(status, 0) if status else sum(counts.values())
     pages = max(1, math.ceil(total / MESSAGES_PER_PAGE))
@@ -389,8 +407,7 @@ def campaign_page(
             "id": m.id,
             "kind": m.kind,
             "to": _mask(m.to_e164),
-            "text": m.text,
-            "link": (found.group(0) if (found := _LINK.search(m.text)) else ""),
+            "text": hide_links(m.text),
             "encoding": m.encoding,
             "segments": m.segments,
             "status": m.status,
@@ -405,27 +422,14 @@ def campaign_page(
             offset=offset,
         )
     ]
-    return render(
-        request,
-        "fieldwork/campaign.html",
-        {
-            "w": _words(request),
-            "labels": LABELS[choose_language(request)],
-            "campaign": campaign,
-            "counts": counts,
-            "preview": preview_invitation_sms(
-                session=session, settings=settings, campaign_id=campaign_id
-            ),
-            "messages": messages,
-            "pager": _pager(campaign_id, by, status, page, pages, total, offset, messages),
-            "by": by,
-            "groupings": GROUPINGS,
-            "dispositions": DISPOSITIONS,
-            "groups": campaign_dispositions(session=session, campaign_id=campaign_id, by=by),
-        },
-        user=user,
-        settings=settings,
-    )
+    preview = preview_invitation_sms(session=session, settings=settings, campaign_id=campaign_id)
+    preview = dataclasses.replace(preview, sample_text=hide_links(preview.sample_text))
+    return {
+        "counts": counts,
+        "preview": preview,
+        "messages": messages,
+        "pager": _pager(campaign_id, by, status, page, pages, total, offset, messages),
+    }
 
 
 @router.post("/staff/campaigns/{campaign_id}/messages/{message_id}/requeue")
@@ -433,14 +437,13 @@ def message_requeue(
     campaign_id: int,
     message_id: int,
     request: Request,
-    user: PageUser,
+    _caller: AsNationalCoordinator,
     session: SessionDep,
     settings: SettingsDep,
     form: FormDep,
 ) -> Response:
     """Send an ``unknown`` message again: the coordinator checked the gateway's log."""
-    _editor(user, session)
-    _check_form_token(request, form, settings)
+    check_form_token(request, form, settings)
     requeue_unknown(session=session, message_id=message_id)
     return Response(status_code=303, headers={"Location": f"/staff/campaigns/{campaign_id}"})
 
@@ -450,14 +453,13 @@ def campaign_action(
     campaign_id: int,
     action: str,
     request: Request,
-    user: PageUser,
+    caller: AsNationalCoordinator,
     session: SessionDep,
     settings: SettingsDep,
     form: FormDep,
     address: AddressDep,
 ) -> Response:
-    _editor(user, session)
-    _check_form_token(request, form, settings)
+    check_form_token(request, form, settings)
     if action == "activate":
         activate_campaign(session=session, campaign_id=campaign_id)
     elif action == "invite":
@@ -467,7 +469,7 @@ def campaign_action(
     elif action == "close":
         close_campaign(session=session, campaign_id=campaign_id)
     elif action == "purge":
-        purge_contacts(session=session, campaign_id=campaign_id, actor=user, address=address)
+        purge_contacts(session=session, campaign_id=campaign_id, actor=caller.user, address=address)
     else:
         raise InvalidInput(f"unknown action {action!r}", [Problem(("action",), ", ".join(ACTIONS))])
     return Response(status_code=303, headers={"Location": f"/staff/campaigns/{campaign_id}"})

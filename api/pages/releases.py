@@ -2,42 +2,39 @@
 release, and a release page with the indices, their intervals, reliability flags, the ranking of
 agencies and a note on the method in Vietnamese and English.
 
-Analysts, coordinators and administrators use these pages. Accounts limited to some agencies or
-provinces see published releases only and can neither compute nor publish. Figures come from the
+Every staff account reads releases; analysts and administrators compute drafts and only
+administrators publish (``docs/access.md``). Accounts limited to some agencies or provinces see
+published releases only, with their own agencies' rows. Figures come from the
 stored release (:mod:`survey.releases`); the page only formats them: "82,7 % (80,1–85,0)" in
 Vietnamese, "82.7 % (80.1–85.0)" in English, suppressed cells blank, flags in words.
 """
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.deps import SESSION_COOKIE, AddressDep, SessionDep, SettingsDep
+from api.deps import AddressDep, SessionDep, SettingsDep
 from api.i18n import choose_language
 from api.pages.coordinator import (
     FormDep,
-    PageUser,
     StaffRoute,
-    csrf_token,
+    check_form_token,
     error_context,
     render,
 )
+from api.policy import Analyst, AsAnalyst, AsReleasePublisher, AsStaff, Caller, ReleasePublisher
 from survey.campaigns import list_campaigns
-from survey.designs import require_unscoped
-from survey.errors import InvalidInput, NotFound, PermissionDenied, Problem
+from survey.errors import InvalidInput, NotFound, Problem
 from survey.geography import PROVINCES_2025
-from survey.models import IndexRelease, Questionnaire, StaffUser
+from survey.models import IndexRelease, Questionnaire
 from survey.models.releases import ReleaseStatus
 from survey.releases import BY_COLUMNS, LONELY_PSU_RULES, compute_release, get_release
 from survey.releases import list_releases as list_release_rows
 from survey.releases import publish_release as publish_release_row
-from survey.settings import Settings
-from survey.users import user_scope
 
 router = APIRouter(route_class=StaffRoute, include_in_schema=False)
 
@@ -228,21 +225,8 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
-def _check_form_token(request: Request, form: FormDep, settings: Settings) -> None:
-    session_token = request.cookies.get(SESSION_COOKIE, "")
-    sent = form.get("csrf")
-    expected = csrf_token(settings, session_token) if session_token else ""
-    if not session_token or not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
-        raise PermissionDenied("the form has expired: reload the page and send it again")
-
-
 def _words(request: Request) -> dict[str, str]:
     return WORDS[choose_language(request)]
-
-
-def _limited(session: SessionDep, user: StaffUser) -> bool:
-    scope = user_scope(session=session, user=user)
-    return scope.agencies is not None or scope.provinces is not None
 
 
 def _number(value: float, digits: int, lang: str) -> str:
@@ -307,7 +291,8 @@ def release_view(session: SessionDep, release: IndexRelease, lang: str) -> dict[
         for r in rows
         if not r["domain"]
     ]
-    columns = [r["node"] for r in overall_rows if r["level"] in ("overall", "element")]
+    # From every row, not the overall ones alone: a scoped caller gets their domains' rows only.
+    columns = list(dict.fromkeys(r["node"] for r in rows if r["level"] in ("overall", "element")))
     domains: dict[str, dict[str, Any]] = {}
     for r in rows:
         if r["domain"] and r["node"] in columns:
@@ -391,15 +376,15 @@ def method_note(release: IndexRelease) -> dict[str, str]:
 
 
 def _list_context(
-    request: Request, session: SessionDep, user: StaffUser, form: Mapping[str, Any]
+    request: Request, session: SessionDep, caller: Caller, form: Mapping[str, Any]
 ) -> dict[str, Any]:
-    limited = _limited(session, user)
+    can_compute = Analyst.allows(caller.role, limited=caller.scope.limited)
     words = _words(request)
     return {
         "w": words,
-        "releases": list_release_rows(session=session, published_only=limited),
-        "campaigns": [] if limited else list_campaigns(session=session),
-        "can_compute": not limited,
+        "releases": list_release_rows(session=session, scope=caller.scope),
+        "campaigns": list_campaigns(session=session) if can_compute else [],
+        "can_compute": can_compute,
         "form": form,
         "by_options": [(c, words[f"by_{c}"]) for c in BY_COLUMNS],
         "rule_options": [(r, words[f"rule_{r}"]) for r in RULES],
@@ -412,10 +397,10 @@ def _list_context(
 
 @router.get("/staff/releases")
 def releases_page(
-    request: Request, user: PageUser, session: SessionDep, settings: SettingsDep
+    request: Request, caller: AsStaff, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    context = _list_context(request, session, user, FORM_DEFAULTS)
-    return render(request, "releases/list.html", context, user=user, settings=settings)
+    context = _list_context(request, session, caller, FORM_DEFAULTS)
+    return render(request, "releases/list.html", context, user=caller, settings=settings)
 
 
 def _parse_form(form: FormDep) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
@@ -444,21 +429,20 @@ def _parse_form(form: FormDep) -> tuple[dict[str, Any], dict[str, Any], list[Pro
 
 @router.post("/staff/releases")
 def release_submit(
-    request: Request, user: PageUser, session: SessionDep, settings: SettingsDep, form: FormDep
+    request: Request, caller: AsAnalyst, session: SessionDep, settings: SettingsDep, form: FormDep
 ) -> Response:
-    _check_form_token(request, form, settings)
-    require_unscoped(user_scope(session=session, user=user), "a release")
+    check_form_token(request, form, settings)
     raw, parsed, problems = _parse_form(form)
     try:
         if problems:
             raise InvalidInput("the release cannot be computed", problems)
-        release = compute_release(session=session, name=raw["name"], created_by=user.id, **parsed)
+        release = compute_release(session=session, name=raw["name"], created_by=caller.id, **parsed)
     except (InvalidInput, NotFound) as error:
         errors, links = error_context(error.problems, RELEASE_FIELDS)
-        context = _list_context(request, session, user, raw)
+        context = _list_context(request, session, caller, raw)
         context.update({"errors": errors, "error_links": links})
         return render(
-            request, "releases/list.html", context, user=user, settings=settings, status_code=422
+            request, "releases/list.html", context, user=caller, settings=settings, status_code=422
         )
     return RedirectResponse(f"/staff/releases/{release.id}", status_code=303)
 
@@ -467,33 +451,30 @@ def release_submit(
 def release_page(
     release_id: int,
     request: Request,
-    user: PageUser,
+    caller: AsStaff,
     session: SessionDep,
     settings: SettingsDep,
 ) -> Response:
-    release = get_release(session=session, release_id=release_id)
-    limited = _limited(session, user)
-    if limited and release.status != ReleaseStatus.PUBLISHED.value:
-        raise NotFound(f"release {release_id} does not exist")
+    release = get_release(session=session, release_id=release_id, scope=caller.scope)
     context = {
         "w": _words(request),
-        "can_publish": not limited and release.status == ReleaseStatus.DRAFT.value,
+        "can_publish": ReleasePublisher.allows(caller.role)
+        and release.status == ReleaseStatus.DRAFT.value,
         **release_view(session, release, choose_language(request)),
     }
-    return render(request, "releases/release.html", context, user=user, settings=settings)
+    return render(request, "releases/release.html", context, user=caller, settings=settings)
 
 
 @router.post("/staff/releases/{release_id}/publish")
 def release_publish(
     release_id: int,
     request: Request,
-    user: PageUser,
+    caller: AsReleasePublisher,
     session: SessionDep,
     settings: SettingsDep,
     form: FormDep,
     address: AddressDep,
 ) -> Response:
-    _check_form_token(request, form, settings)
-    require_unscoped(user_scope(session=session, user=user), "publishing a release")
-    publish_release_row(session=session, release_id=release_id, actor=user, address=address)
+    check_form_token(request, form, settings)
+    publish_release_row(session=session, release_id=release_id, actor=caller.user, address=address)
     return RedirectResponse(f"/staff/releases/{release_id}", status_code=303)

@@ -1,8 +1,9 @@
 """Campaigns and their fieldwork: invitations, SMS queue and cost preview, dispositions and
 AAPOR rates, exports, letters, contact purge.
 
-Coordinators run fieldwork; analysts may only export the anonymous responses file. No schema
-returned here has a phone field.
+National coordinators run fieldwork; everyone reads campaigns and dispositions (a scoped
+coordinator: of their agencies); only analysts and admins export the responses file
+(``docs/access.md``). No schema returned here has a phone field.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from api.deps import AddressDep, AnalystUser, CoordinatorUser, SessionDep, SettingsDep
+from api.deps import AddressDep, SessionDep, SettingsDep
 from api.params import (
     INT32_MAX,
     XLSX_MEDIA_TYPE,
@@ -25,6 +26,7 @@ from api.params import (
     choice_query,
     file_responses,
 )
+from api.policy import AsAnalyst, AsNationalCoordinator, AsStaff
 from survey.campaigns import (
     activate_campaign,
     close_campaign,
@@ -33,37 +35,16 @@ from survey.campaigns import (
     list_campaigns,
 )
 from survey.dispositions import GROUPINGS, campaign_dispositions
-from survey.errors import InvalidInput, PermissionDenied, Problem
+from survey.errors import InvalidInput, Problem
 from survey.fieldwork_exports import disposition_table, response_export, to_csv, to_xlsx
 from survey.invitations import create_invitations
 from survey.letters import render_letters
-from survey.models import Campaign, StaffUser
+from survey.models import Campaign
 from survey.outbox import outbox_counts, preview_invitation_sms, queue_invitation_sms
 from survey.purge import purge_contacts
-from survey.users import user_scope
 
 router = APIRouter(prefix="/api/campaigns", tags=["campaigns"])
 
-
-def require_national(user: StaffUser, session: SessionDep) -> StaffUser:
-    """Fieldwork shows links, message states and who is still to answer: an account limited to
-    some agencies (the rated ones) or provinces must not run it, or it could learn who answered.
-    """
-    scope = user_scope(session=session, user=user)
-    if scope.agencies is not None or scope.provinces is not None:
-        raise PermissionDenied(
-            "fieldwork is run by a national coordinator: your account is limited to some "
-            "agencies or provinces, and could otherwise learn who answered; ask a national "
-            "coordinator or an administrator"
-        )
-    return user
-
-
-def _fieldwork_user(user: CoordinatorUser, session: SessionDep) -> StaffUser:
-    return require_national(user, session)
-
-
-FieldworkUser = Annotated[StaffUser, Depends(_fieldwork_user)]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ExportFormat = Annotated[str, Path(pattern="^(csv|xlsx)$", max_length=4, description="csv or xlsx")]
@@ -120,34 +101,44 @@ def _public(row: Campaign) -> CampaignPublic:
 
 
 @router.post("", status_code=201)
-def create(body: CampaignCreate, session: SessionDep, user: FieldworkUser) -> CampaignPublic:
+def create(
+    body: CampaignCreate, session: SessionDep, caller: AsNationalCoordinator
+) -> CampaignPublic:
     """Create a draft campaign on a draw with a published questionnaire version."""
-    return _public(create_campaign(session=session, created_by=user.id, **body.model_dump()))
+    return _public(create_campaign(session=session, created_by=caller.id, **body.model_dump()))
 
 
 @router.get("")
-def list_all(session: SessionDep, _user: FieldworkUser) -> list[CampaignPublic]:
-    return [_public(row) for row in list_campaigns(session=session)]
+def list_all(session: SessionDep, caller: AsStaff) -> list[CampaignPublic]:
+    """Campaigns, newest first (a scoped coordinator: those sampling their agencies)."""
+    return [_public(row) for row in list_campaigns(session=session, scope=caller.scope)]
 
 
 @router.get("/{campaign_id}")
-def read(campaign_id: CampaignId, session: SessionDep, _user: FieldworkUser) -> CampaignPublic:
-    return _public(get_campaign(session=session, campaign_id=campaign_id))
+def read(campaign_id: CampaignId, session: SessionDep, caller: AsStaff) -> CampaignPublic:
+    return _public(get_campaign(session=session, campaign_id=campaign_id, scope=caller.scope))
 
 
 @router.post("/{campaign_id}/activate")
-def activate(campaign_id: CampaignId, session: SessionDep, _user: FieldworkUser) -> CampaignPublic:
+def activate(
+    campaign_id: CampaignId, session: SessionDep, _caller: AsNationalCoordinator
+) -> CampaignPublic:
     return _public(activate_campaign(session=session, campaign_id=campaign_id))
 
 
 @router.post("/{campaign_id}/close")
-def close(campaign_id: CampaignId, session: SessionDep, _user: FieldworkUser) -> CampaignPublic:
+def close(
+    campaign_id: CampaignId, session: SessionDep, _caller: AsNationalCoordinator
+) -> CampaignPublic:
     return _public(close_campaign(session=session, campaign_id=campaign_id))
 
 
 @router.post("/{campaign_id}/invitations")
 def invite(
-    campaign_id: CampaignId, session: SessionDep, settings: SettingsDep, _user: FieldworkUser
+    campaign_id: CampaignId,
+    session: SessionDep,
+    settings: SettingsDep,
+    _caller: AsNationalCoordinator,
 ) -> dict[str, int]:
     """Create the missing invitations (SMS when a phone is known, else letter)."""
     return asdict(create_invitations(session=session, settings=settings, campaign_id=campaign_id))
@@ -158,7 +149,7 @@ def sms_preview(
     campaign_id: CampaignId,
     session: SessionDep,
     settings: SettingsDep,
-    _user: FieldworkUser,
+    _caller: AsNationalCoordinator,
     price_per_segment: float = Query(0.0, ge=0, le=1e9, description="price of one SMS part"),
 ) -> dict[str, Any]:
     """Encoding, SMS parts and cost of the invitations not yet queued."""
@@ -174,7 +165,10 @@ def sms_preview(
 
 @router.post("/{campaign_id}/sms/queue")
 def sms_queue(
-    campaign_id: CampaignId, session: SessionDep, settings: SettingsDep, _user: FieldworkUser
+    campaign_id: CampaignId,
+    session: SessionDep,
+    settings: SettingsDep,
+    _caller: AsNationalCoordinator,
 ) -> dict[str, int]:
     """Queue the invitation SMS (again: only what is missing); the worker sends them."""
     return asdict(queue_invitation_sms(session=session, settings=settings, campaign_id=campaign_id))
@@ -182,7 +176,7 @@ def sms_queue(
 
 @router.get("/{campaign_id}/sms/counts")
 def sms_counts(
-    campaign_id: CampaignId, session: SessionDep, _user: FieldworkUser
+    campaign_id: CampaignId, session: SessionDep, _caller: AsNationalCoordinator
 ) -> dict[str, int]:
     """Messages per status; ``unknown`` ones need the coordinator's decision."""
     get_campaign(session=session, campaign_id=campaign_id)
@@ -193,16 +187,17 @@ def sms_counts(
 def dispositions(
     campaign_id: CampaignId,
     session: SessionDep,
-    _user: FieldworkUser,
+    caller: AsStaff,
     by: Annotated[
         str, choice_query(GROUPINGS, "all, stratum, agency, channel or dossier_channel")
     ] = "all",
 ) -> list[dict[str, Any]]:
-    """Final disposition counts and AAPOR (2023) rates per group."""
-    return [
-        asdict(group)
-        for group in campaign_dispositions(session=session, campaign_id=campaign_id, by=by)
-    ]
+    """Final disposition counts and AAPOR (2023) rates per group (the caller's cases)."""
+    get_campaign(session=session, campaign_id=campaign_id, scope=caller.scope)
+    groups = campaign_dispositions(
+        session=session, campaign_id=campaign_id, by=by, scope=caller.scope
+    )
+    return [asdict(group) for group in groups]
 
 
 @router.get(
@@ -214,21 +209,36 @@ def export_responses(
     fmt: ExportFormat,
     session: SessionDep,
     settings: SettingsDep,
-    user: AnalystUser,
+    caller: AsAnalyst,
     address: AddressDep,
     include_partial: bool = False,
 ) -> Response:
-    """The anonymous responses file (CSV or XLSX): no phone, invitation or dossier."""
+    """The anonymous responses file (CSV or XLSX): no phone, invitation or dossier, k = 5.
+
+    The XLSX file's ``notes`` sheet and the ``X-SIPAS-Disclosure`` header say how many rows the
+    disclosure rule left out or generalised (docs/privacy.md).
+    """
     export = response_export(
         session=session,
         settings=settings,
         campaign_id=campaign_id,
         include_partial=include_partial,
-        actor=user,
+        actor=caller.user,
         address=address,
     )
-    header, rows = export.header, export.rows
-    return _file(header, rows, fmt, f"responses-{campaign_id}", sheet="responses")
+    response = _file(
+        export.header,
+        export.rows,
+        fmt,
+        f"responses-{campaign_id}",
+        sheet="responses",
+        notes=export.notes(),
+    )
+    response.headers["X-SIPAS-Disclosure"] = (
+        f"k={export.k}; respondents={export.respondents}; suppressed={export.suppressed}; "
+        + "; ".join(f"generalised {c}={n}" for c, n in export.generalised.items())
+    ).rstrip("; ")
+    return response
 
 
 @router.get(
@@ -239,19 +249,33 @@ def export_dispositions(
     campaign_id: CampaignId,
     fmt: ExportFormat,
     session: SessionDep,
-    user: FieldworkUser,
+    caller: AsStaff,
     address: AddressDep,
     by: Annotated[
         str, choice_query(GROUPINGS, "all, stratum, agency, channel or dossier_channel")
     ] = "stratum",
 ) -> Response:
+    get_campaign(session=session, campaign_id=campaign_id, scope=caller.scope)
     header, rows = disposition_table(
-        session=session, campaign_id=campaign_id, by=by, actor=user, address=address
+        session=session,
+        campaign_id=campaign_id,
+        by=by,
+        scope=caller.scope,
+        actor=caller.user,
+        address=address,
     )
     return _file(header, rows, fmt, f"dispositions-{campaign_id}-{by}", sheet="dispositions")
 
 
-def _file(header: list[str], rows: list[list[Any]], fmt: str, name: str, *, sheet: str) -> Response:
+def _file(
+    header: list[str],
+    rows: list[list[Any]],
+    fmt: str,
+    name: str,
+    *,
+    sheet: str,
+    notes: list[list[str]] | None = None,
+) -> Response:
     if fmt == "csv":
         return Response(
             to_csv(header, rows).encode("utf-8"),
@@ -260,7 +284,7 @@ def _file(header: list[str], rows: list[list[Any]], fmt: str, name: str, *, shee
         )
     if fmt == "xlsx":
         return Response(
-            to_xlsx(header, rows, sheet=sheet),
+            to_xlsx(header, rows, sheet=sheet, notes=notes or ()),
             media_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
         )
@@ -272,7 +296,7 @@ def letters(
     campaign_id: CampaignId,
     session: SessionDep,
     settings: SettingsDep,
-    user: FieldworkUser,
+    caller: AsNationalCoordinator,
     address: AddressDep,
     channel: Annotated[
         str, choice_query(("letter", "sms", "all"), "letter, sms or all")
@@ -285,7 +309,7 @@ def letters(
             settings=settings,
             campaign_id=campaign_id,
             channel=None if channel == "all" else channel,
-            actor=user,
+            actor=caller.user,
             address=address,
         )
     )
@@ -293,9 +317,13 @@ def letters(
 
 @router.post("/{campaign_id}/purge")
 def purge(
-    campaign_id: CampaignId, session: SessionDep, user: FieldworkUser, address: AddressDep
+    campaign_id: CampaignId,
+    session: SessionDep,
+    caller: AsNationalCoordinator,
+    address: AddressDep,
 ) -> dict[str, Any]:
     """Delete the campaign's phone numbers (closed campaigns only); answers stay."""
-    return asdict(
-        purge_contacts(session=session, campaign_id=campaign_id, actor=user, address=address)
+    report = purge_contacts(
+        session=session, campaign_id=campaign_id, actor=caller.user, address=address
     )
+    return asdict(report)

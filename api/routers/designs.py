@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import Field
 
-from api.deps import AnalystUser, CoordinatorUser, SessionDep
+from api.deps import SessionDep
 from api.params import DesignId, FrameFilter
+from api.policy import AsNationalCoordinator, AsStaff
 from survey.designs import (
     DEFAULT_DOMAINS,
     AllocationPreview,
@@ -18,10 +19,8 @@ from survey.designs import (
     get_design,
     list_designs,
     preview_design,
-    require_unscoped,
 )
 from survey.models.designs import DesignPublic
-from survey.users import user_scope
 
 router = APIRouter(prefix="/api/designs", tags=["designs"])
 DomainsQuery = Annotated[
@@ -35,46 +34,47 @@ DomainsQuery = Annotated[
 
 @router.post("/preview")
 def preview(
-    body: DesignCreate, session: SessionDep, user: CoordinatorUser, domains: DomainsQuery = None
+    body: DesignCreate,
+    session: SessionDep,
+    caller: AsNationalCoordinator,
+    domains: DomainsQuery = None,
 ) -> AllocationPreview:
     """The allocation table of a design before it is saved: per stratum N_h, n_h, take-all, and
     expected SE and margin of error of a proportion; the same per domain and in total."""
-    scope = user_scope(session=session, user=user)
     return preview_design(
         session=session,
         spec=body,
         domains=DEFAULT_DOMAINS if domains is None else domains,
-        scope=scope,
+        scope=caller.scope,
     )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create(body: DesignCreate, session: SessionDep, user: CoordinatorUser) -> DesignPublic:
+def create(body: DesignCreate, session: SessionDep, caller: AsNationalCoordinator) -> DesignPublic:
     """Save a design (a coordinator limited to some agencies or provinces cannot)."""
-    require_unscoped(user_scope(session=session, user=user), "a design")
-    design = create_design(session=session, spec=body, created_by=user.id)
+    design = create_design(session=session, spec=body, created_by=caller.id)
     return DesignPublic.model_validate(design)
 
 
 @router.get("")
 def list_all(
-    session: SessionDep, _user: AnalystUser, frame_id: FrameFilter = None
+    session: SessionDep, caller: AsStaff, frame_id: FrameFilter = None
 ) -> list[DesignPublic]:
-    """Designs, newest first, optionally of one frame."""
-    return [
-        DesignPublic.model_validate(d) for d in list_designs(session=session, frame_id=frame_id)
-    ]
+    """Designs, newest first, optionally of one frame (a scoped coordinator: their strata)."""
+    designs = list_designs(session=session, frame_id=frame_id, scope=caller.scope)
+    return [DesignPublic.model_validate(d) for d in designs]
 
 
 @router.get("/{design_id}")
-def read(design_id: DesignId, session: SessionDep, _user: AnalystUser) -> DesignPublic:
-    """One design with its stored allocation table."""
-    return DesignPublic.model_validate(get_design(session=session, design_id=design_id))
+def read(design_id: DesignId, session: SessionDep, caller: AsStaff) -> DesignPublic:
+    """One design with its stored allocation table (a scoped coordinator: their strata)."""
+    design = get_design(session=session, design_id=design_id, scope=caller.scope)
+    return DesignPublic.model_validate(design)
 
 
 @router.get("/{design_id}/preview")
 def preview_saved(
-    design_id: DesignId, session: SessionDep, user: AnalystUser, domains: DomainsQuery = None
+    design_id: DesignId, session: SessionDep, caller: AsStaff, domains: DomainsQuery = None
 ) -> AllocationPreview:
     """The allocation table of a saved design, limited to the caller's scope."""
     design = get_design(session=session, design_id=design_id)
@@ -82,5 +82,5 @@ def preview_saved(
         session=session,
         spec=design_spec(design),
         domains=DEFAULT_DOMAINS if domains is None else domains,
-        scope=user_scope(session=session, user=user),
+        scope=caller.scope,
     )

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Path, Query, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from api.deps import AddressDep, AnalystUser, CoordinatorUser, SessionDep
+from api.deps import AddressDep, SessionDep
 from api.params import XLSX_MEDIA_TYPE, DesignFilter, DesignId, DrawId, file_responses
-from survey.designs import require_unscoped
+from api.policy import AsCoordinator, AsNationalCoordinator, AsStaff
 from survey.draws import (
     MAX_SEED,
     PHONE_ROLES,
@@ -27,7 +27,6 @@ from survey.draws import (
 )
 from survey.models import Draw
 from survey.models.designs import DrawPublic
-from survey.users import user_scope
 
 router = APIRouter(tags=["draws"])
 
@@ -47,9 +46,13 @@ class DrawDetail(DrawPublic):
     design_snapshot: dict[str, Any]
 
 
-def _detail(draw: Draw, counts: dict[str, int]) -> DrawDetail:
+def _detail(draw: Draw, counts: dict[str, int], *, dossiers: bool = True) -> DrawDetail:
     snapshot = dict(draw.design_snapshot)
     duplicates = dict(snapshot.get("duplicate_contacts", {}))
+    if not dossiers:
+        # Analysts never see dossier codes: the duplicate cases name them.
+        duplicates.pop("cases", None)
+        snapshot["duplicate_contacts"] = duplicates
     return DrawDetail(
         id=draw.id or 0,
         design_id=draw.design_id,
@@ -67,15 +70,17 @@ def _detail(draw: Draw, counts: dict[str, int]) -> DrawDetail:
 
 @router.post("/api/designs/{design_id}/draws", status_code=status.HTTP_201_CREATED)
 def run(
-    design_id: DesignId, session: SessionDep, user: CoordinatorUser, body: DrawRequest | None = None
+    design_id: DesignId,
+    session: SessionDep,
+    caller: AsNationalCoordinator,
+    body: DrawRequest | None = None,
 ) -> DrawDetail:
     """Draw the design's sample; the seed, frame hash, design and library version are kept."""
-    require_unscoped(user_scope(session=session, user=user), "a draw")
     draw = run_draw(
         session=session,
         design_id=design_id,
         seed=None if body is None else body.seed,
-        created_by=user.id,
+        created_by=caller.id,
     )
     assert draw.id is not None
     return _detail(draw, draw_units_summary(session=session, draw_id=draw.id))
@@ -83,17 +88,20 @@ def run(
 
 @router.get("/api/draws")
 def list_all(
-    session: SessionDep, _user: AnalystUser, design_id: DesignFilter = None
+    session: SessionDep, caller: AsStaff, design_id: DesignFilter = None
 ) -> list[DrawPublic]:
-    """Draws, newest first, optionally of one design."""
-    return [DrawPublic.model_validate(d) for d in list_draws(session=session, design_id=design_id)]
+    """Draws, newest first, optionally of one design (a scoped coordinator: their units)."""
+    draws = list_draws(session=session, design_id=design_id, scope=caller.scope)
+    return [DrawPublic.model_validate(d) for d in draws]
 
 
 @router.get("/api/draws/{draw_id}")
-def read(draw_id: DrawId, session: SessionDep, _user: AnalystUser) -> DrawDetail:
-    """One draw with its snapshot and the count of units by contact status."""
-    draw = get_draw(session=session, draw_id=draw_id)
-    return _detail(draw, draw_units_summary(session=session, draw_id=draw_id))
+def read(draw_id: DrawId, session: SessionDep, caller: AsStaff) -> DrawDetail:
+    """One draw with its snapshot and the count of units by contact status (a scoped
+    coordinator: their units and strata only)."""
+    draw = get_draw(session=session, draw_id=draw_id, scope=caller.scope)
+    counts = draw_units_summary(session=session, draw_id=draw_id, scope=caller.scope)
+    return _detail(draw, counts, dossiers=caller.role in PHONE_ROLES)
 
 
 @router.get(
@@ -102,7 +110,7 @@ def read(draw_id: DrawId, session: SessionDep, _user: AnalystUser) -> DrawDetail
 def download(
     draw_id: DrawId,
     session: SessionDep,
-    user: AnalystUser,
+    caller: AsCoordinator,
     address: AddressDep,
     fmt: Annotated[str, Path(pattern="^(csv|xlsx)$", max_length=4, description="csv or xlsx")],
     phones: Annotated[
@@ -115,13 +123,13 @@ def download(
     ``phones`` defaults to true for roles allowed to see phones and false otherwise; an analyst
     asking for phones gets 403.
     """
-    include = (user.role in PHONE_ROLES) if phones is None else phones
+    include = (caller.role in PHONE_ROLES) if phones is None else phones
     export = export_sample(
         session=session,
         draw_id=draw_id,
         fmt="xlsx" if fmt == "xlsx" else "csv",
         include_phones=include,
-        viewer=user,
+        viewer=caller.user,
         address=address,
     )
     return StreamingResponse(

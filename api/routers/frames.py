@@ -12,8 +12,9 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
-from api.deps import AnalystUser, CoordinatorUser, SessionDep, get_engine
+from api.deps import SessionDep, get_engine
 from api.params import FrameId, Offset
+from api.policy import AsCoordinator, AsNationalCoordinator, AsStaff
 from api.upload_limit import upload_display_name, upload_path
 from survey.designs import list_frame_dossiers
 from survey.errors import InvalidInput, Problem
@@ -26,7 +27,6 @@ from survey.frames import (
     list_frames,
 )
 from survey.models.frames import DossierPublic, FramePublic
-from survey.users import user_scope
 
 router = APIRouter(prefix="/api/frames", tags=["frames"])
 EngineDep = Annotated[Engine, Depends(get_engine)]
@@ -151,7 +151,7 @@ def rejected_problems(report: ImportReport) -> InvalidInput:
 @router.post("", status_code=status.HTTP_201_CREATED)
 def upload_frame(
     engine: EngineDep,
-    user: CoordinatorUser,
+    caller: AsNationalCoordinator,
     file: Annotated[UploadFile, File(description="CSV (UTF-8) or XLSX list of dossiers")],
     name: Annotated[str, Form(min_length=1, max_length=200, description="name of the frame")],
     column_map: Annotated[
@@ -185,7 +185,7 @@ def upload_frame(
             name=name,
             column_map=mapping,
             accept_valid_rows=accept_valid_rows,
-            created_by=user.id,
+            created_by=caller.id,
             source_filename=filename,
         )
     if report.status != "ready":
@@ -194,16 +194,18 @@ def upload_frame(
 
 
 @router.get("")
-def list_all(session: SessionDep, _user: AnalystUser) -> list[FramePublic]:
-    """Every frame, newest first."""
-    return list_frames(session)
+def list_all(session: SessionDep, caller: AsStaff) -> list[FramePublic]:
+    """Every frame, newest first (a scoped coordinator: counts of their own rows)."""
+    return list_frames(session, scope=caller.scope)
 
 
 @router.get("/{frame_id}")
-def read_frame(frame_id: FrameId, session: SessionDep, _user: AnalystUser) -> FrameReport:
-    """A frame and the number of problems its import found, by severity."""
+def read_frame(frame_id: FrameId, session: SessionDep, caller: AsStaff) -> FrameReport:
+    """A frame and the number of problems its import found, by severity (a scoped
+    coordinator: those of their own rows)."""
     return FrameReport(
-        frame=get_frame(session, frame_id), problem_counts=count_frame_problems(session, frame_id)
+        frame=get_frame(session, frame_id, scope=caller.scope),
+        problem_counts=count_frame_problems(session, frame_id, scope=caller.scope),
     )
 
 
@@ -211,7 +213,7 @@ def read_frame(frame_id: FrameId, session: SessionDep, _user: AnalystUser) -> Fr
 def read_problems(
     frame_id: FrameId,
     session: SessionDep,
-    _user: CoordinatorUser,
+    caller: AsCoordinator,
     severity: Annotated[str | None, Query(pattern="^(error|warning)$")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     offset: Offset = 0,
@@ -221,7 +223,9 @@ def read_problems(
         ProblemPublic(
             row_number=p.row_number, field=p.field, message=p.message, severity=p.severity
         )
-        for p in frame_problems(session, frame_id, severity=severity, limit=limit, offset=offset)
+        for p in frame_problems(
+            session, frame_id, severity=severity, limit=limit, offset=offset, scope=caller.scope
+        )
     ]
 
 
@@ -229,12 +233,11 @@ def read_problems(
 def read_dossiers(
     frame_id: FrameId,
     session: SessionDep,
-    user: AnalystUser,
+    caller: AsCoordinator,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
 ) -> list[DossierPublic]:
     """A page of the frame's dossiers (no phones); a scoped coordinator sees only theirs."""
-    scope = user_scope(session=session, user=user)
     return list_frame_dossiers(
-        session=session, frame_id=frame_id, scope=scope, limit=limit, offset=offset
+        session=session, frame_id=frame_id, scope=caller.scope, limit=limit, offset=offset
     )

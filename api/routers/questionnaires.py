@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel
 
-from api.deps import AddressDep, AnalystUser, CoordinatorUser, SessionDep
+from api.deps import AddressDep, SessionDep
 from api.params import QuestionnaireId
+from api.policy import AsNationalCoordinator, AsStaff
 from survey.models import Questionnaire
 from survey.questionnaires import (
     create_draft,
@@ -53,7 +54,7 @@ def _detail(row: Questionnaire) -> QuestionnaireDetail:
 
 
 @router.get("")
-def list_all(session: SessionDep, _user: AnalystUser) -> list[QuestionnaireSummary]:
+def list_all(session: SessionDep, _caller: AsStaff) -> list[QuestionnaireSummary]:
     """Every version, the built-in SIPAS form included (installed on first use)."""
     ensure_builtin_questionnaires(session=session)
     return [_summary(row) for row in list_questionnaires(session=session)]
@@ -61,13 +62,13 @@ def list_all(session: SessionDep, _user: AnalystUser) -> list[QuestionnaireSumma
 
 @router.get("/{questionnaire_id}")
 def read(
-    questionnaire_id: QuestionnaireId, session: SessionDep, _user: AnalystUser
+    questionnaire_id: QuestionnaireId, session: SessionDep, _caller: AsStaff
 ) -> QuestionnaireDetail:
     return _detail(get_questionnaire(session=session, questionnaire_id=questionnaire_id))
 
 
 @router.get("/{questionnaire_id}/export")
-def export(questionnaire_id: QuestionnaireId, session: SessionDep, _user: AnalystUser) -> Response:
+def export(questionnaire_id: QuestionnaireId, session: SessionDep, _caller: AsStaff) -> Response:
     """The definition as a JSON file to edit and import as a new version."""
     row = get_questionnaire(session=session, questionnaire_id=questionnaire_id)
     filename = f"{row.code}-v{row.version}.json"
@@ -80,7 +81,7 @@ def export(questionnaire_id: QuestionnaireId, session: SessionDep, _user: Analys
 
 @router.post("", status_code=201)
 def create(
-    session: SessionDep, _user: CoordinatorUser, definition: dict[str, Any] = Body(...)
+    session: SessionDep, _caller: AsNationalCoordinator, definition: dict[str, Any] = Body(...)
 ) -> QuestionnaireDetail:
     """Create a draft version from a definition document (the export format)."""
     return _detail(create_draft(session=session, definition=definition))
@@ -90,7 +91,7 @@ def create(
 def update(
     questionnaire_id: QuestionnaireId,
     session: SessionDep,
-    _user: CoordinatorUser,
+    _caller: AsNationalCoordinator,
     definition: dict[str, Any] = Body(...),
 ) -> QuestionnaireDetail:
     """Change a draft; a published version answers 409 (make a new version instead)."""
@@ -102,10 +103,10 @@ def update(
 def publish(
     questionnaire_id: QuestionnaireId,
     session: SessionDep,
-    user: CoordinatorUser,
+    caller: AsNationalCoordinator,
     address: AddressDep,
 ) -> QuestionnaireDetail:
     row = publish_questionnaire(
-        session=session, questionnaire_id=questionnaire_id, actor=user, address=address
+        session=session, questionnaire_id=questionnaire_id, actor=caller.user, address=address
     )
     return _detail(row)

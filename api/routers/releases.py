@@ -1,9 +1,9 @@
 """Index releases: compute a draft release of a campaign's indices, list, read, publish, CSV.
 
-Analysts, coordinators and administrators may use these endpoints. A release covers a whole
-campaign, so computing and publishing need an account not limited to some agencies or provinces;
-limited accounts see published releases only. Releases hold aggregates only: no phone, no
-invitation or response id.
+Analysts and administrators compute drafts, administrators publish, every staff account reads
+(``docs/access.md``); accounts limited to some agencies or provinces see published releases only,
+with their own agencies' rows. Releases hold aggregates only: no phone, no invitation or
+response id.
 """
 
 from __future__ import annotations
@@ -14,12 +14,10 @@ from fastapi import APIRouter, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import AddressDep, AnalystUser, SessionDep
+from api.deps import AddressDep, SessionDep
 from api.params import INT32_MAX, CampaignFilter, CampaignId, ReleaseId, file_responses
-from survey.designs import require_unscoped
-from survey.errors import NotFound
-from survey.models import IndexRelease, StaffUser
-from survey.models.releases import IndexReleasePublic, IndexReleaseSummary, ReleaseStatus
+from api.policy import AsAnalyst, AsReleasePublisher, AsStaff
+from survey.models.releases import IndexReleasePublic, IndexReleaseSummary
 from survey.releases import (
     compute_release,
     get_release,
@@ -27,7 +25,6 @@ from survey.releases import (
     publish_release,
     release_csv,
 )
-from survey.users import user_scope
 
 router = APIRouter(tags=["releases"])
 
@@ -65,20 +62,11 @@ class ReleaseRequest(BaseModel):
     )
 
 
-def _visible(session: SessionDep, user: StaffUser, release: IndexRelease) -> IndexRelease:
-    scope = user_scope(session=session, user=user)
-    limited = scope.agencies is not None or scope.provinces is not None
-    if limited and release.status != ReleaseStatus.PUBLISHED.value:
-        raise NotFound(f"release {release.id} does not exist")
-    return release
-
-
 @router.post("/api/campaigns/{campaign_id}/releases", status_code=status.HTTP_201_CREATED)
 def compute(
-    campaign_id: CampaignId, body: ReleaseRequest, session: SessionDep, user: AnalystUser
+    campaign_id: CampaignId, body: ReleaseRequest, session: SessionDep, caller: AsAnalyst
 ) -> IndexReleasePublic:
     """Compute a draft release of the campaign's indices with SEs, intervals, flags, ranking."""
-    require_unscoped(user_scope(session=session, user=user), "a release")
     release = compute_release(
         session=session,
         campaign_id=campaign_id,
@@ -92,44 +80,41 @@ def compute(
         max_ci_width=body.max_ci_width,
         lonely_psu=body.lonely_psu,
         geo_mapping=body.geo_mapping,
-        created_by=user.id,
+        created_by=caller.id,
     )
     return IndexReleasePublic.model_validate(release)
 
 
 @router.get("/api/releases")
 def list_all(
-    session: SessionDep, user: AnalystUser, campaign_id: CampaignFilter = None
+    session: SessionDep, caller: AsStaff, campaign_id: CampaignFilter = None
 ) -> list[IndexReleaseSummary]:
     """Releases, newest first (without their results); limited accounts see published ones."""
-    scope = user_scope(session=session, user=user)
-    limited = scope.agencies is not None or scope.provinces is not None
-    releases = list_releases(session=session, campaign_id=campaign_id, published_only=limited)
+    releases = list_releases(session=session, campaign_id=campaign_id, scope=caller.scope)
     return [IndexReleaseSummary.model_validate(r) for r in releases]
 
 
 @router.get("/api/releases/{release_id}")
-def read(release_id: ReleaseId, session: SessionDep, user: AnalystUser) -> IndexReleasePublic:
-    """One release with its parameters, results and summary."""
-    release = _visible(session, user, get_release(session=session, release_id=release_id))
+def read(release_id: ReleaseId, session: SessionDep, caller: AsStaff) -> IndexReleasePublic:
+    """One release with its parameters, results and summary (a scoped coordinator: their rows)."""
+    release = get_release(session=session, release_id=release_id, scope=caller.scope)
     return IndexReleasePublic.model_validate(release)
 
 
 @router.post("/api/releases/{release_id}/publish")
 def publish(
-    release_id: ReleaseId, session: SessionDep, user: AnalystUser, address: AddressDep
+    release_id: ReleaseId, session: SessionDep, caller: AsReleasePublisher, address: AddressDep
 ) -> IndexReleaseSummary:
-    """Publish a draft release; 409 when it is already published."""
-    require_unscoped(user_scope(session=session, user=user), "publishing a release")
+    """Publish a draft release (administrators only); 409 when it is already published."""
     return IndexReleaseSummary.model_validate(
-        publish_release(session=session, release_id=release_id, actor=user, address=address)
+        publish_release(session=session, release_id=release_id, actor=caller.user, address=address)
     )
 
 
 @router.get("/api/releases/{release_id}/release.csv", responses=file_responses("text/csv"))
-def download(release_id: ReleaseId, session: SessionDep, user: AnalystUser) -> Response:
+def download(release_id: ReleaseId, session: SessionDep, caller: AsStaff) -> Response:
     """The release's figures as CSV (UTF-8 with a byte-order mark, so spreadsheets read it)."""
-    release = _visible(session, user, get_release(session=session, release_id=release_id))
+    release = get_release(session=session, release_id=release_id, scope=caller.scope)
     return Response(
         content="\ufeff" + release_csv(release),
         media_type="text/csv; charset=utf-8",

@@ -22,9 +22,10 @@ import hmac
 from ipaddress import ip_address
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 
 from api.deps import SessionDep, SettingsDep
+from api.policy import Gateway
 from survey.errors import InvalidInput, PermissionDenied, Problem
 from survey.optouts import handle_inbound
 from survey.outbox import apply_delivery_report
@@ -32,7 +33,7 @@ from survey.settings import Settings
 from survey.sms.gateway import CallbackError, parse_delivery_report, parse_inbound
 from survey.sms.kannel import dlr_signature
 
-router = APIRouter(prefix="/sms/kannel", tags=["sms callbacks"])
+router = APIRouter(prefix="/sms/kannel", tags=["sms callbacks"], dependencies=[Depends(Gateway)])
 
 
 def _check_address(request: Request, settings: Settings) -> None:

@@ -18,25 +18,27 @@ from tests.survey.campaign_factory import build_fieldwork
 from tests.survey.fake_sms import RecordingGateway
 
 
-def _add_response(session: Session, campaign_id: int, questionnaire_id: int) -> None:
+def _add_responses(session: Session, campaign_id: int, questionnaire_id: int, count: int) -> None:
+    """``count`` completed responses alike in every column the disclosure rule looks at."""
     invitation = session.exec(select(Invitation)).first()
     assert invitation is not None
-    session.add(
-        Response(
-            campaign_id=campaign_id,
-            questionnaire_id=questionnaire_id,
-            answers={"access_q15": 5, "channels": ["online", "direct"]},
-            status="completed",
-            stratum="A",
-            inclusion_prob=0.5,
-            weight=2.0,
-            agency_code="AGA",
-            province_code="01",
-            level="commune",
-            channel="direct",
-            completed_month=invitation.created_at.date().replace(day=1),
+    for _ in range(count):
+        session.add(
+            Response(
+                campaign_id=campaign_id,
+                questionnaire_id=questionnaire_id,
+                answers={"access_q15": 5, "channels": ["online", "direct"]},
+                status="completed",
+                stratum="A",
+                inclusion_prob=0.5,
+                weight=2.0,
+                agency_code="AGA",
+                province_code="01",
+                level="commune",
+                channel="direct",
+                completed_month=invitation.created_at.date().replace(day=1),
+            )
         )
-    )
     invitation.completed_at = invitation.created_at
     session.add(invitation)
     session.commit()
@@ -94,32 +96,42 @@ def test_fieldwork_over_http(settings: Settings, session: Session) -> None:
         rates = client.get(f"/api/campaigns/{cid}/dispositions?by=channel", headers=coordinator)
         groups = {g["group"]: g for g in rates.json()}
         assert groups["sms"]["counts"]["sent"] == 3 and groups["letter"]["counts"]["letter"] == 1
-        assert client.get(f"/api/campaigns/{cid}/dispositions", headers=analyst).status_code == 403
+        # Analysts read dispositions (aggregates), never the outbox (docs/access.md).
+        assert client.get(f"/api/campaigns/{cid}/dispositions", headers=analyst).status_code == 200
+        assert client.get(f"/api/campaigns/{cid}/sms/counts", headers=analyst).status_code == 403
 
         letters = client.get(f"/api/campaigns/{cid}/letters", headers=coordinator)
         assert letters.status_code == 200 and letters.text.count('class="letter"') == 1
         assert "<svg" in letters.text
 
-        _add_response(session, cid, fw.campaign.questionnaire_id)
+        # Fewer than k = 5 alike respondents are left out of the export (docs/privacy.md) ...
+        _add_responses(session, cid, fw.campaign.questionnaire_id, count=4)
+        csv_file = client.get(f"/api/campaigns/{cid}/exports/responses.csv", headers=analyst)
+        assert csv_file.status_code == 200
+        assert len(csv_file.content.decode("utf-8-sig").splitlines()) == 1
+        # ... five are exported.
+        _add_responses(session, cid, fw.campaign.questionnaire_id, count=1)
         csv_file = client.get(f"/api/campaigns/{cid}/exports/responses.csv", headers=analyst)
         assert csv_file.status_code == 200
         lines = csv_file.content.decode("utf-8-sig").splitlines()
-        assert len(lines) == 2
+        assert len(lines) == 6
         assert lines[0].startswith("stratum,stratum_population,inclusion_prob,weight")
         assert "online;direct" in lines[1]
         xlsx = client.get(f"/api/campaigns/{cid}/exports/responses.xlsx", headers=analyst)
         sheet = load_workbook(io.BytesIO(xlsx.content)).active
-        assert sheet is not None and sheet.max_row == 2
+        assert sheet is not None and sheet.max_row == 6
         exported = csv_file.text + str([list(r) for r in sheet.iter_rows(values_only=True)])
         for forbidden in ("phone", "invitation", "dossier", "HS-0", "+849", *fw.phones.values()):
             assert forbidden not in exported
-        # Times of day are left out: the completion date only.
-        assert ":" not in lines[1].split(",")[9]
+        # Days and times of day are left out: the completion month only ("2026-12").
+        month = lines[1].split(",")[lines[0].split(",").index("completed_month")]
+        assert len(month) == 7 and month[4] == "-"
+        # Dispositions are aggregates: analysts may download them (docs/access.md).
         assert (
             client.get(
                 f"/api/campaigns/{cid}/exports/dispositions.csv", headers=analyst
             ).status_code
-            == 403
+            == 200
         )
         assert (
             client.get(
@@ -152,10 +164,13 @@ def test_unknown_campaign_is_404(settings: Settings, session: Session) -> None:
 def test_coordinator_limited_to_an_agency_cannot_run_fieldwork(
     settings: Settings, session: Session
 ) -> None:
-    # The rated agency must not see links or who answered.
+    # The rated agency must not see links or who answered; it reads its own dispositions.
     scoped = auth_headers(session, "coordinator", scopes=[("agency", "AGA")])
     fw = build_fieldwork(session, n=1)
     with TestClient(create_app(settings)) as client:
-        assert client.get("/api/campaigns", headers=scoped).status_code == 403
+        assert client.get("/api/campaigns", headers=scoped).status_code == 200
+        assert (
+            client.post(f"/api/campaigns/{fw.campaign.id}/close", headers=scoped).status_code == 403
+        )
         letters = client.get(f"/api/campaigns/{fw.campaign.id}/letters", headers=scoped)
         assert letters.status_code == 403 and "/r/" not in letters.text

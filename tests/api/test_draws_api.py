@@ -82,13 +82,16 @@ def test_analyst_download_has_no_phone_column(
     draw = client.post(f"/api/designs/{design_id}/draws", headers=coordinator, json={"seed": 1})
     draw_id = draw.json()["id"]
     analyst = bearer(session, "analyst")
-    response = client.get(f"/api/draws/{draw_id}/sample.csv", headers=analyst)
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/csv")
-    rows = rows_of(response.text)
-    assert len(rows) == 20 and "phone" not in rows[0]
+    # Analysts never get samples (dossier codes), with or without phones (docs/access.md).
+    response = client.get(f"/api/draws/{draw_id}/sample.csv?phones=false", headers=analyst)
+    assert response.status_code == 403
     assert "+84" not in response.text
-    xlsx = client.get(f"/api/draws/{draw_id}/sample.xlsx", headers=analyst)
+    without = client.get(f"/api/draws/{draw_id}/sample.csv?phones=false", headers=coordinator)
+    assert without.headers["content-type"].startswith("text/csv")
+    rows = rows_of(without.text)
+    assert len(rows) == 20 and "phone" not in rows[0]
+    assert client.get(f"/api/draws/{draw_id}/sample.xlsx", headers=analyst).status_code == 403
+    xlsx = client.get(f"/api/draws/{draw_id}/sample.xlsx?phones=false", headers=coordinator)
     sheet = load_workbook(io.BytesIO(xlsx.content), read_only=True).active
     assert sheet is not None
     header = next(sheet.iter_rows(values_only=True))

@@ -136,7 +136,9 @@ def test_roles_and_scopes(client: TestClient, session: Session, tmp_path: Path) 
     frame_id = client.post(
         "/api/frames", headers=coordinator, files=upload, data={"name": "x"}
     ).json()["frame_id"]
-    everything = client.get(f"/api/frames/{frame_id}/dossiers", headers=analyst).json()
+    # Analysts never see dossiers (docs/access.md); a national coordinator sees them all.
+    assert client.get(f"/api/frames/{frame_id}/dossiers", headers=analyst).status_code == 403
+    everything = client.get(f"/api/frames/{frame_id}/dossiers", headers=coordinator).json()
     assert len(everything) == 7 and "phone" not in everything[0]
     mine = client.get(f"/api/frames/{frame_id}/dossiers", headers=local).json()
     assert {d["agency_code"] for d in mine} == {"B"}

@@ -95,7 +95,10 @@ def test_compute_view_and_publish(settings: Settings, session: Session) -> None:
         assert "Rank interval" in text and "Tier" in text
         assert 'lang="vi"' in text and "Taylor" in text and "non-response" in text
         assert "+84" not in text and "invitation" not in text.lower()
-        published = client.post(url + "/publish", data={"csrf": csrf})
+        # Publishing is the administrators' (docs/access.md): not the analyst's.
+        assert client.post(url + "/publish", data={"csrf": csrf}).status_code == 403
+        admin_csrf = _signed_in(client, session, settings, "admin")
+        published = client.post(url + "/publish", data={"csrf": admin_csrf})
         assert published.status_code == 303
         assert "đã công bố" in client.get(url + "?lang=vi").text
 

@@ -48,9 +48,13 @@ def test_release_lifecycle(settings: Settings, session: Session) -> None:
         assert {r["agency_code"] for r in rows} == {"", "AG-A", "AG-B", "AG-C"}
         assert "phone" not in rows[0]
 
-        published = client.post(f"/api/releases/{release_id}/publish", headers=analyst)
+        # Publishing is the administrators' (docs/access.md): not the analyst's.
+        denied = client.post(f"/api/releases/{release_id}/publish", headers=analyst)
+        assert denied.status_code == 403
+        admin = bearer(session, "admin")
+        published = client.post(f"/api/releases/{release_id}/publish", headers=admin)
         assert published.status_code == 200 and published.json()["status"] == "published"
-        again = client.post(f"/api/releases/{release_id}/publish", headers=analyst)
+        again = client.post(f"/api/releases/{release_id}/publish", headers=admin)
         assert again.status_code == 409 and again.json()["detail"][0]["loc"] == ["release_id"]
         assert client.get("/api/releases/999999", headers=analyst).status_code == 404
 
@@ -103,8 +107,12 @@ def test_limited_coordinators_see_published_releases_only(
         assert (
             client.post(f"/api/releases/{release_id}/publish", headers=limited).status_code == 403
         )
-        client.post(f"/api/releases/{release_id}/publish", headers=analyst)
-        assert client.get(f"/api/releases/{release_id}", headers=limited).status_code == 200
+        admin = bearer(session, "admin")
+        client.post(f"/api/releases/{release_id}/publish", headers=admin)
+        own = client.get(f"/api/releases/{release_id}", headers=limited)
+        assert own.status_code == 200
+        # Their agency's rows only (docs/access.md).
+        assert {r["domain"].get("agency_code") for r in own.json()["results"]["rows"]} == {"AG-A"}
 
 
 def test_release_by_2025_provinces(settings: Settings, session: Session) -> None:

@@ -189,7 +189,7 @@ def test_demo_fieldwork_end_to_end(
         assert campaign is not None and campaign.status == "active"
         assert (
             campaign.draw_id == summary.draw_id
-            and campaign.field_start <= night.replace(tzinfo=None) < campaign.field_end
+            and campaign.field_start <= night < campaign.field_end
         )
         sent = session.exec(select(SmsMessage).where(col(SmsMessage.status) == "sent")).all()
         assert len(sent) == work.messages_sent > 0

@@ -102,7 +102,11 @@ def test_scope_limits_the_preview_rows(session: Session, frame_id: int) -> None:
     )
     assert [r.stratum for r in preview.strata] == ["C"]
     assert [d.domain for d in preview.domains] == ["24"]
-    assert preview.total.n == 20  # the allocation is that of the whole frame
+    # The allocation is that of the whole frame, but a scoped user's total adds up their own
+    # strata only: the whole frame's size and sample are not theirs to see (docs/access.md).
+    assert preview.total.n == preview.strata[0].n == 2
+    assert preview.total.population == 10
+    assert preview.total.se is None
 
 
 def test_geo_mapping_makes_old_and_new_province_codes_one_stratum(
