@@ -29,6 +29,7 @@ import gc
 import hashlib
 import itertools
 import time
+import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -131,6 +132,9 @@ CHANNEL_SPELLINGS: Mapping[str, Channel] = {
     "buu_dien": Channel.POSTAL,
     "post": Channel.POSTAL,
 }
+# Resolution 202/2025/QH15 and the 2025 local-government law: from 1 July 2025 there are two
+# local levels (province, commune); the district level (huyện) no longer exists.
+DISTRICTS_ABOLISHED = date(2025, 7, 1)
 _EXCEL_EPOCH = date(1899, 12, 30)
 _MAX_EXCEL_SERIAL = 2_958_465  # 9999-12-31
 _CACHE_LIMIT = 50_000
@@ -192,6 +196,9 @@ class ImportReport:
     content_hash: str
     seconds: float
     duplicates_rule: str = DUPLICATE_RULE
+    period_start: date | None = None
+    period_end: date | None = None
+    same_content_as: tuple[int, ...] = ()
 
     @property
     def problems_not_stored(self) -> int:
@@ -213,6 +220,14 @@ class ImportReport:
                 "Nothing was imported. Fix the rows listed and import again, or import the "
                 "valid rows only (accept the report: --accept-valid-rows)."
             )
+        if self.period_start is not None and self.period_end is not None:
+            lines.append(f"period {self.period_start.isoformat()} to {self.period_end.isoformat()}")
+        if self.same_content_as:
+            frames = ", ".join(str(i) for i in self.same_content_as)
+            lines.append(
+                f"WARNING: the same content and period as ready frame(s) {frames}: this is a "
+                "second copy; draw from the existing frame"
+            )
         if self.content_hash:
             lines.append(f"content sha256 {self.content_hash}")
         return lines
@@ -231,6 +246,7 @@ class _Tally:
     warnings: int = 0
     stored_errors: list[ImportProblem] = field(default_factory=list)
     stored_warnings: list[ImportProblem] = field(default_factory=list)
+    same_content_as: list[int] = field(default_factory=list)
 
     def add(self, row_number: int, field_name: str, message: str, severity: Severity) -> None:
         if severity is Severity.ERROR:
@@ -425,9 +441,14 @@ class _CachedParser:
 class _RowChecker:
     """Checks batches column by column, remembering dossier codes across the whole file."""
 
-    def __init__(self, tally: _Tally, today: date) -> None:
+    def __init__(self, tally: _Tally, today: date, period: tuple[date, date] | None = None) -> None:
         self.tally = tally
         self.today_ordinal = today.toordinal()
+        self.reform_ordinal = DISTRICTS_ABOLISHED.toordinal()
+        self.period = period
+        # Day numbers of the first and last completion among the rows kept: the frame's period.
+        self.first_completed = date.max.toordinal()
+        self.last_completed = -1
         self.limits = _text_limits()
         self.first_row_of_code = FirstRowIndex()
         self.parsers = {
@@ -451,8 +472,16 @@ class _RowChecker:
         if values is None:
             return [""] * n
         texts = list(map(str.strip, values)) if batch.text_only else [_text(v) for v in values]
+        # One form per text (NFC): a decomposed "Hộ tịch" (macOS, some web forms) must be the
+        # same field and stratum as the composed one. NUL is a starter that composes with
+        # nothing, so the joined text is NFC exactly when every value is; the usual batch is
+        # checked in one pass.
+        joined = "\x00".join(texts)
+        if not joined.isascii() and not unicodedata.is_normalized("NFC", joined):
+            texts = [unicodedata.normalize("NFC", t) for t in texts]
+            joined = "\x00".join(texts)
         limit = self.limits[name]
-        if max(map(len, texts), default=0) > limit or "\x00" in "".join(texts):
+        if max(map(len, texts), default=0) > limit or joined.count("\x00") > len(texts) - 1:
             for i, s in enumerate(texts):
                 if "\x00" in s:
                     bad.append((i, name, f"{name} contains a NUL character: remove it"))
@@ -513,6 +542,36 @@ class _RowChecker:
                     "check the date",
                 )
             )
+        levels = columns["level"]
+        if Level.DISTRICT.value in levels:
+            district = np.fromiter((v == Level.DISTRICT.value for v in levels), bool, count=n)
+            for i in np.flatnonzero(district & (completed >= self.reform_ordinal)):
+                shown_level = _text(batch.columns["level"][i])[:40]
+                bad.append(
+                    (
+                        int(i),
+                        "level",
+                        f"level {shown_level!r} (district) does not exist for a dossier completed on "
+                        f"{columns['completed_date'][i]}: the district level was abolished on "
+                        "1 July 2025; give the level that handled it now, province (tỉnh) or "
+                        "commune (xã)",
+                    )
+                )
+        if self.period is not None:
+            start, end = self.period
+            outside = (completed >= 0) & (
+                (completed < start.toordinal()) | (completed > end.toordinal())
+            )
+            for i in np.flatnonzero(outside):
+                bad.append(
+                    (
+                        int(i),
+                        "completed_date",
+                        f"completed_date {columns['completed_date'][i]} is outside the frame's "
+                        f"period {start.isoformat()} to {end.isoformat()}: check the date, or "
+                        "import the file with the period it covers",
+                    )
+                )
         if batch.problems:
             positions = {number: i for i, number in enumerate(rows)}
             bad.extend((positions[int(p.loc[1])], "row", p.msg) for p in batch.problems)
@@ -548,6 +607,10 @@ class _RowChecker:
             )
         keep = valid[~repeated].tolist()
         self.tally.rejected += n - len(keep)
+        if keep:
+            kept_completed = completed[keep]
+            self.first_completed = min(self.first_completed, int(kept_completed.min()))
+            self.last_completed = max(self.last_completed, int(kept_completed.max()))
 
         def pick(values: list[Any]) -> list[Any]:
             return values if len(keep) == n else [values[i] for i in keep]
@@ -870,6 +933,8 @@ def import_frame(
     batch_size: int = DEFAULT_BATCH_SIZE,
     today: date | None = None,
     source_filename: str | None = None,
+    period_start: date | None = None,
+    period_end: date | None = None,
 ) -> ImportReport:
     """Import a CSV or XLSX file of dossiers as a new frame, whole or not at all.
 
@@ -897,20 +962,28 @@ def import_frame(
     source_filename
         The file's name as the coordinator knows it (an upload's name: the server's copy is
         named otherwise, since a sent name is never used as a path); defaults to ``source``'s.
+    period_start, period_end
+        The period the frame covers, both or neither: a dossier completed outside it is a row
+        error. Without them the period is that of the imported dossiers' completion dates.
 
     Returns
     -------
     ImportReport
         Status ``ready`` (committed) or ``rejected`` (nothing imported; problems stored).
 
+    A file whose content hash equals that of a ready frame for the same period is imported with
+    a file warning naming that frame (``same_content_as``), never as a silent second copy.
+
     Raises
     ------
     InvalidInput
-        When the file cannot give a frame at all (unreadable, no usable header); the frame, if
-        already created, is kept as ``rejected`` with the problem stored.
+        When the file cannot give a frame at all (unreadable, no usable header) or the period is
+        incomplete or reversed; the frame, if already created, is kept as ``rejected`` with the
+        problem stored.
     """
     if not name.strip():
         raise InvalidInput("the frame needs a name", [Problem(("name",), "give the frame a name")])
+    period = _checked_period(period_start, period_end)
     started = time.perf_counter()
     source = Path(source)
     shown_name = (source_filename or source.name)[:255]
@@ -923,19 +996,22 @@ def import_frame(
                 status=FrameStatus.IMPORTING.value,
                 source_filename=shown_name,
                 created_by=created_by,
+                period_start=period_start,
+                period_end=period_end,
             )
             session.add(frame)
             session.commit()
             assert frame.id is not None
             frame_id = frame.id
+        checker = _RowChecker(tally, today, period)
         try:
             accepted, content_hash, groups, sharing = _load(
                 engine,
                 reader.batches(batch_size),
                 frame_id,
                 tally,
+                checker,
                 accept_valid_rows,
-                today,
                 started,
                 progress,
             )
@@ -964,7 +1040,39 @@ def import_frame(
         problems=tally.problems(),
         content_hash=content_hash,
         seconds=seconds,
+        period_start=_period_day(checker, 0) if accepted else period_start,
+        period_end=_period_day(checker, 1) if accepted else period_end,
+        same_content_as=tuple(tally.same_content_as),
     )
+
+
+def _period_day(checker: _RowChecker, which: int) -> date:
+    if checker.period is not None:
+        return checker.period[which]
+    return date.fromordinal(checker.first_completed if which == 0 else checker.last_completed)
+
+
+def _checked_period(start: date | None, end: date | None) -> tuple[date, date] | None:
+    if start is None and end is None:
+        return None
+    if start is None or end is None:
+        missing = "period_start" if start is None else "period_end"
+        raise InvalidInput(
+            "the frame's period needs a first and a last day",
+            [Problem((missing,), "give both the first and the last day of the period, or neither")],
+        )
+    if end < start:
+        raise InvalidInput(
+            "the frame's period ends before it starts",
+            [
+                Problem(
+                    ("period_end",),
+                    f"the last day {end.isoformat()} is before the first day "
+                    f"{start.isoformat()}: swap or correct them",
+                )
+            ],
+        )
+    return start, end
 
 
 def _load(
@@ -972,8 +1080,8 @@ def _load(
     batches: Iterator[RowBatch],
     frame_id: int,
     tally: _Tally,
+    checker: _RowChecker,
     accept_valid_rows: bool,
-    today: date,
     started: float,
     progress: ProgressCallback | None,
 ) -> tuple[bool, str, int, int]:
@@ -983,7 +1091,6 @@ def _load(
     while this thread reads and checks the next (the driver releases the GIL while it waits);
     at most two checked batches are held at a time.
     """
-    checker = _RowChecker(tally, today)
     with _fewer_collections():
         return _load_batches(
             engine, batches, frame_id, tally, checker, accept_valid_rows, started, progress
@@ -1049,6 +1156,21 @@ def _load_batches(
         report("hashing")
         content_hash = frame_content_hash(connection, frame_id)
         groups, sharing = _duplicate_phone_counts(connection, frame_id)
+        start, end = checker.period or (
+            date.fromordinal(checker.first_completed),
+            date.fromordinal(checker.last_completed),
+        )
+        for twin in _same_content_frames(connection, frame_id, content_hash, start, end):
+            tally.same_content_as.append(int(twin.id))
+            tally.add(
+                0,
+                "file",
+                f"this file has the same content as frame {twin.id} {twin.name!r} (ready, "
+                f"period {start.isoformat()} to {end.isoformat()}, imported from "
+                f"{twin.source_filename!r}): it is a second copy of the same dossiers; draw "
+                f"from frame {twin.id} and leave this one unused",
+                Severity.WARNING,
+            )
         writer.write_problems(tally.problems())
         _update_frame(
             connection,
@@ -1057,9 +1179,31 @@ def _load_batches(
             row_count=tally.imported,
             rejected_count=tally.rejected,
             content_hash=content_hash,
+            period_start=start,
+            period_end=end,
         )
         transaction.commit()
         return True, content_hash, groups, sharing
+
+
+def _same_content_frames(
+    connection: Connection, frame_id: int, content_hash: str, start: date, end: date
+) -> list[Any]:
+    """Other ready frames with this content hash and period, oldest first."""
+    table = Frame.__table__  # type: ignore[attr-defined]
+    return list(
+        connection.execute(
+            table.select()
+            .where(
+                table.c.id != frame_id,
+                table.c.status == FrameStatus.READY.value,
+                table.c.content_hash == content_hash,
+                table.c.period_start == start,
+                table.c.period_end == end,
+            )
+            .order_by(table.c.id)
+        )
+    )
 
 
 def _record_rejection(engine: Engine, frame_id: int, tally: _Tally) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
@@ -589,3 +590,158 @@ def test_frame_queries(engine: Engine, session: Session) -> None:
     assert phone_duplicate_groups(session, frame.id) == []
     with engine.connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM dossier")).scalar_one() == 0
+
+
+def nfd(text_value: str) -> str:
+    return unicodedata.normalize("NFD", text_value)
+
+
+def test_decomposed_text_is_the_same_field_and_stratum(engine: Engine, tmp_path: Path) -> None:
+    rows = good_rows()
+    # HS-001 and HS-002 typed on a Mac (NFD): same agency name, field and province as composed.
+    rows[1][2], rows[1][7] = nfd("UBND xã Tân Phú"), nfd("Đất đai")
+    rows[0][7] = nfd("Hộ tịch")
+    assert rows[0][7] != "Hộ tịch"  # the test really feeds decomposed text
+    report = run_import(engine, write_csv(tmp_path / "f.csv", rows))
+    assert report.status == "ready"
+    # The hash is that of the composed content, as if the file had been typed in NFC.
+    assert report.content_hash == expected_hash(EXPECTED_LINES)
+    with Session(engine) as session:
+        fields = session.exec(
+            select(Dossier.procedure_field).where(Dossier.frame_id == report.frame_id)
+        ).all()
+        names = session.exec(
+            select(Dossier.agency_name).where(Dossier.agency_code == "UBND-X1")
+        ).all()
+    assert sorted(set(fields)) == ["Hộ tịch", "Xuất nhập cảnh", "Đất đai"]
+    assert all(unicodedata.is_normalized("NFC", f) for f in fields)
+    assert sorted(names) == ["UBND xã Tân Phú", "UBND xã Tân Phú, TP HCM"]
+
+
+def test_xlsx_text_is_normalised_too(engine: Engine, tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(VN_HEADER)
+    rows = good_rows()
+    rows[0][7] = nfd("Hộ tịch")
+    for r in rows:
+        sheet.append(r)
+    path = tmp_path / "f.xlsx"
+    workbook.save(path)
+    report = run_import(engine, path)
+    assert report.content_hash == expected_hash(EXPECTED_LINES)
+
+
+def test_district_level_is_refused_after_the_2025_reform(engine: Engine, tmp_path: Path) -> None:
+    base = good_rows()[4]  # HS-004: level "huyện", completed 2025-03-03 (accepted: before)
+    before = [*base[:11], "30/06/2025", ""]
+    on_day = ["HS-005", *base[1:9], "2025-06-20", "", "01/07/2025", ""]
+    later = ["HS-006", *base[1:5], "Cấp huyện", *base[6:9], "2025-08-01", "", "2025-08-02", ""]
+    commune = ["HS-007", *base[1:5], "xã", *base[6:9], "2025-08-01", "", "2025-08-02", ""]
+    report = run_import(
+        engine,
+        write_csv(tmp_path / "f.csv", [before, on_day, later, commune]),
+        accept_valid_rows=True,
+    )
+    errors = [(p.row_number, p.field) for p in report.problems if p.severity == "error"]
+    assert errors == [(3, "level"), (4, "level")]
+    messages = {p.row_number: p.message for p in report.problems if p.severity == "error"}
+    assert "'huyện' (district) does not exist for a dossier completed on 2025-07-01" in messages[3]
+    assert "abolished on 1 July 2025" in messages[3]
+    assert "province (tỉnh) or commune (xã)" in messages[3]
+    assert "'Cấp huyện'" in messages[4]
+    assert (report.imported, report.rejected) == (2, 2)
+    with Session(engine) as session:
+        kept = session.exec(
+            select(Dossier.dossier_code, Dossier.level).where(Dossier.frame_id == report.frame_id)
+        ).all()
+    assert sorted(kept) == [("HS-004", "district"), ("HS-007", "commune")]
+
+
+def test_a_frame_gets_the_period_of_its_dossiers(engine: Engine, tmp_path: Path) -> None:
+    report = run_import(engine, write_csv(tmp_path / "f.csv", good_rows()))
+    # Completion dates of good_rows(): 2025-03-05, 01-20, 02-03, 04-01, 03-03.
+    assert (report.period_start, report.period_end) == (date(2025, 1, 20), date(2025, 4, 1))
+    assert "period 2025-01-20 to 2025-04-01" in report.summary_lines()
+    with Session(engine) as session:
+        frame = get_frame(session, report.frame_id)
+    assert (frame.period_start, frame.period_end) == (date(2025, 1, 20), date(2025, 4, 1))
+
+
+def test_a_given_period_is_checked_against_the_dossiers(engine: Engine, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "f.csv", good_rows())
+    report = run_import(
+        engine,
+        path,
+        period_start=date(2025, 2, 1),
+        period_end=date(2025, 3, 31),
+        accept_valid_rows=True,
+    )
+    errors = [(p.row_number, p.field) for p in report.problems if p.severity == "error"]
+    assert errors == [(3, "completed_date"), (5, "completed_date")]  # 01-20 and 04-01
+    messages = {p.row_number: p.message for p in report.problems if p.severity == "error"}
+    assert "2025-01-20 is outside the frame's period 2025-02-01 to 2025-03-31" in messages[3]
+    assert (report.period_start, report.period_end) == (date(2025, 2, 1), date(2025, 3, 31))
+    with Session(engine) as session:
+        frame = get_frame(session, report.frame_id)
+    assert (frame.period_start, frame.period_end) == (date(2025, 2, 1), date(2025, 3, 31))
+    for kwargs, loc in (
+        ({"period_start": date(2025, 1, 1)}, "period_end"),
+        ({"period_end": date(2025, 1, 1)}, "period_start"),
+        ({"period_start": date(2025, 2, 1), "period_end": date(2025, 1, 1)}, "period_end"),
+    ):
+        with pytest.raises(InvalidInput) as caught:
+            run_import(engine, path, **kwargs)
+        assert caught.value.problems[0].loc == (loc,)
+
+
+def test_the_same_content_for_the_same_period_is_flagged(engine: Engine, tmp_path: Path) -> None:
+    rows = good_rows()
+    first = run_import(engine, write_csv(tmp_path / "quy1.csv", rows))
+    assert first.same_content_as == ()
+    assert [p for p in first.problems if p.field == "file"] == []
+    # The same dossiers in another order and another file name: still the same frame content.
+    second = run_import(engine, write_csv(tmp_path / "quy1-lan2.csv", rows[::-1]))
+    assert second.status == "ready"
+    assert second.same_content_as == (first.frame_id,)
+    (warning,) = [p for p in second.problems if p.field == "file"]
+    assert warning.severity == "warning" and warning.row_number == 0
+    assert f"same content as frame {first.frame_id} 'Khung mẫu 2025'" in warning.message
+    assert "'quy1.csv'" in warning.message and "period 2025-01-20 to 2025-04-01" in warning.message
+    assert any(line.startswith("WARNING: the same content") for line in second.summary_lines())
+    with Session(engine) as session:
+        stored = frame_problems(session, second.frame_id, severity="warning")
+        assert [p.message for p in stored if p.field == "file"] == [warning.message]
+    # Another period (given by the coordinator) is another frame, however similar.
+    third = run_import(
+        engine,
+        write_csv(tmp_path / "nam.csv", rows),
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+    )
+    assert third.same_content_as == ()
+    # One changed dossier is other content.
+    rows[0][7] = "Chứng thực"
+    fourth = run_import(engine, write_csv(tmp_path / "sua.csv", rows))
+    assert fourth.same_content_as == ()
+
+
+def test_a_truncated_workbook_is_a_clear_error_and_no_frame(engine: Engine, tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(VN_HEADER)
+    for r in good_rows():
+        sheet.append(r)
+    whole = tmp_path / "whole.xlsx"
+    workbook.save(whole)
+    cut = tmp_path / "khung-bi-cat.xlsx"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 2 // 3])
+    with pytest.raises(InvalidInput) as caught:
+        run_import(engine, cut)
+    (problem,) = caught.value.problems
+    assert problem.loc == ("file",)
+    assert problem.msg.startswith("khung-bi-cat.xlsx is damaged, truncated or not a workbook")
+    with Session(engine) as session:
+        assert list_frames(session) == []
