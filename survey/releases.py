@@ -44,6 +44,7 @@ import csv
 import io
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -72,7 +73,7 @@ from survey.designs import PSU_COLUMNS
 from survey.disclosure import K as DISCLOSURE_K
 from survey.disclosure import suppress_small_cells
 from survey.draws import population_by_stratum
-from survey.errors import Conflict, InvalidInput, NotFound, Problem
+from survey.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
 from survey.geography import (
     PROVINCES_2025,
     builtin_mappings,
@@ -90,8 +91,10 @@ from survey.models import (
     StaffUser,
     utcnow,
 )
-from survey.models.releases import ReleaseStatus
+from survey.models.releases import FROZEN_STATUSES, ReleaseStatus
+from survey.models.users import Role
 from survey.questionnaires import element_tree
+from survey.release_hashing import canonical_json, content_sha256, data_fingerprint
 from survey.spreadsheet_cells import safe_cell
 from survey.users import UNLIMITED, Scope
 
@@ -416,6 +419,7 @@ def compute_release(
     lonely_psu: str = "adjust",
     geo_mapping: str | None = None,
     created_by: int | None = None,
+    store: bool = True,
 ) -> IndexRelease:
     """Compute a draft release of the campaign's indices and store it (commits once).
 
@@ -442,6 +446,9 @@ def compute_release(
         ``province_code`` is mapped through before domains are built; ``None`` keeps the codes
         as recorded. Strata, weights and the variance do not change, only the domains.
     created_by : int, optional
+    store : bool
+        False returns the release unsaved, without its fingerprint (what
+        :func:`verify_release` recomputes); nothing is written.
 
     Returns
     -------
@@ -694,10 +701,9 @@ def compute_release(
         },
         created_by=created_by,
     )
-    session.add(release)
-    session.commit()
-    session.refresh(release)
-    return release
+    if not store:
+        return release
+    return _store_new_release(session, release)
 
 
 def _own_agencies(session: Session, campaign_id: int, scope: Scope) -> frozenset[str]:
@@ -751,7 +757,7 @@ def get_release(*, session: Session, release_id: int, scope: Scope = UNLIMITED) 
     """One release, or :class:`NotFound`; a scoped caller sees published releases only, with
     their own rows (:func:`_scoped_release`)."""
     release = session.get(IndexRelease, release_id)
-    if release is None or (scope.limited and release.status != ReleaseStatus.PUBLISHED.value):
+    if release is None or (scope.limited and release.status not in FROZEN_STATUSES):
         raise NotFound(
             f"release {release_id} does not exist", [Problem(("release_id",), "no such id")]
         )
@@ -771,7 +777,8 @@ def list_releases(
     if campaign_id is not None:
         stmt = stmt.where(col(IndexRelease.campaign_id) == campaign_id)
     if published_only or scope.limited:
-        stmt = stmt.where(col(IndexRelease.status) == ReleaseStatus.PUBLISHED.value)
+        # Superseded releases stay readable: they were published, and are cited.
+        stmt = stmt.where(col(IndexRelease.status).in_(FROZEN_STATUSES))
     releases = list(session.exec(stmt).all())
     if not scope.limited:
         return releases
@@ -779,41 +786,441 @@ def list_releases(
     return [IndexRelease.model_validate({**r.model_dump(), "summary": {}}) for r in releases]
 
 
-def publish_release(
-    *,
-    session: Session,
-    release_id: int,
-    actor: StaffUser | None = None,
-    address: str | None = None,
+PREPARER_ROLES = frozenset({Role.ADMIN.value, Role.ANALYST.value})
+PUBLISHER_ROLES = frozenset({Role.ADMIN.value, Role.PUBLISHER.value})
+MAX_REASON = 1000
+
+
+def _store_new_release(session: Session, release: IndexRelease) -> IndexRelease:
+    """Fingerprint the data a computed release comes from, store it, record who (commits)."""
+    release.fingerprint = data_fingerprint(session, release.campaign_id)
+    session.add(release)
+    session.flush()
+    actor = None if release.created_by is None else session.get(StaffUser, release.created_by)
+    details: dict[str, object] = {
+        "campaign_id": release.campaign_id,
+        "name": release.name[:100],
+        "version": release.version,
+    }
+    if release.supersedes_id is not None:
+        details["supersedes_id"] = release.supersedes_id
+    record_event(
+        session=session,
+        action="release.computed",
+        actor=actor,
+        actor_name="" if actor is not None else SYSTEM_ACTOR,
+        target=f"release:{release.id}",
+        details=details,
+    )
+    session.commit()
+    session.refresh(release)
+    return release
+
+
+def _require_role(actor: StaffUser, roles: frozenset[str], what: str) -> None:
+    if actor.role not in roles:
+        raise PermissionDenied(
+            f"{what} needs the role {' or '.join(sorted(roles))}; your role is {actor.role}"
+        )
+
+
+def _release_for_update(session: Session, release_id: int) -> IndexRelease:
+    # Locked (PostgreSQL) so two reviewers cannot both move the same release.
+    release = session.get(IndexRelease, release_id, with_for_update=True)
+    if release is None:
+        raise NotFound(
+            f"release {release_id} does not exist", [Problem(("release_id",), "no such id")]
+        )
+    return release
+
+
+def release_arguments(release: IndexRelease) -> dict[str, Any]:
+    """The :func:`compute_release` arguments a stored release was computed with."""
+    p = release.parameters or {}
+    reliability = p.get("reliability") or {}
+    geo = p.get("geo_mapping") or {}
+    return {
+        "campaign_id": release.campaign_id,
+        "by": list(p.get("by") or []),
+        "rule": p["rule"],
+        "ci_method": p["ci_method"],
+        "level": p["level"],
+        "min_respondents": reliability["min_respondents"],
+        "max_cv": reliability["max_cv"],
+        "max_ci_width": reliability.get("max_ci_width"),
+        "lonely_psu": (p.get("variance") or {}).get("lonely_psu", "adjust"),
+        "geo_mapping": geo.get("province_code"),
+    }
+
+
+def submit_release(
+    *, session: Session, release_id: int, actor: StaffUser, address: str | None = None
 ) -> IndexRelease:
-    """Publish a draft release (its figures never change afterwards); recorded and committed.
+    """Submit a draft for review: its content is hashed and frozen for the reviewer (commits).
 
     Raises
     ------
+    PermissionDenied
+        The actor is not an analyst or administrator.
     Conflict
-        When the release is already published.
+        The release is not a draft.
     """
-    release = get_release(session=session, release_id=release_id)
-    if release.status == ReleaseStatus.PUBLISHED.value:
+    _require_role(actor, PREPARER_ROLES, "submitting a release")
+    release = _release_for_update(session, release_id)
+    if release.status != ReleaseStatus.DRAFT.value:
         raise Conflict(
-            f"release {release_id} is already published",
-            [Problem(("release_id",), "a published release cannot change; compute a new one")],
+            f"release {release_id} is {release.status}, not a draft",
+            [Problem(("release_id",), "only a draft is submitted for review")],
         )
-    release.status = ReleaseStatus.PUBLISHED.value
-    release.published_at = utcnow()
+    release.status = ReleaseStatus.SUBMITTED.value
+    release.submitted_by = actor.id
+    release.submitted_at = utcnow()
+    release.content_sha256 = content_sha256(release)
     session.add(release)
     record_event(
         session=session,
-        action="release.published",
+        action="release.submitted",
         actor=actor,
-        actor_name="" if actor is not None else SYSTEM_ACTOR,
         target=f"release:{release_id}",
-        details={"campaign_id": release.campaign_id, "name": release.name[:100]},
+        details={
+            "campaign_id": release.campaign_id,
+            "name": release.name[:100],
+            "sha256": release.content_sha256,
+        },
         address=address,
     )
     session.commit()
     session.refresh(release)
     return release
+
+
+def publish_release(
+    *, session: Session, release_id: int, actor: StaffUser, address: str | None = None
+) -> IndexRelease:
+    """Publish a submitted release (four eyes); a correction supersedes its predecessor.
+
+    The publisher is a publisher or administrator who neither computed nor submitted it; the
+    stored content must still hash to what was submitted. Its figures never change afterwards
+    (database triggers, migration ``t4releases``). Recorded and committed once.
+
+    Raises
+    ------
+    PermissionDenied
+        The wrong role, or the actor computed or submitted the release.
+    Conflict
+        The release is not submitted (a draft, or already published), its content changed since
+        it was submitted, or the release it corrects was already superseded.
+    """
+    _require_role(actor, PUBLISHER_ROLES, "publishing a release")
+    release = _release_for_update(session, release_id)
+    if release.status in FROZEN_STATUSES:
+        raise Conflict(
+            f"release {release_id} is already {release.status}",
+            [Problem(("release_id",), "a published release cannot change; publish a correction")],
+        )
+    if release.status != ReleaseStatus.SUBMITTED.value:
+        raise Conflict(
+            f"release {release_id} is a draft",
+            [Problem(("release_id",), "an analyst submits it for review before it is published")],
+        )
+    if actor.id is not None and actor.id in (release.created_by, release.submitted_by):
+        step = "computed" if actor.id == release.created_by else "submitted"
+        raise PermissionDenied(
+            f"you {step} release {release_id}: four eyes, so another publisher or administrator "
+            "publishes it"
+        )
+    if release.content_sha256 != content_sha256(release):
+        raise Conflict(
+            f"release {release_id} changed since it was submitted",
+            [Problem(("release_id",), "its content no longer matches its hash; recompute it")],
+        )
+    previous: IndexRelease | None = None
+    if release.supersedes_id is not None:
+        previous = _release_for_update(session, release.supersedes_id)
+        if previous.status != ReleaseStatus.PUBLISHED.value:
+            raise Conflict(
+                f"release {previous.id} is {previous.status}, so this correction cannot "
+                "supersede it",
+                [
+                    Problem(
+                        ("release_id",),
+                        "correct the release now in force"
+                        + (
+                            f" (release {previous.superseded_by_id})"
+                            if previous.superseded_by_id
+                            else ""
+                        ),
+                    )
+                ],
+            )
+    now = utcnow()
+    release.status = ReleaseStatus.PUBLISHED.value
+    release.published_by = actor.id
+    release.published_at = now
+    session.add(release)
+    session.flush()
+    details: dict[str, object] = {
+        "campaign_id": release.campaign_id,
+        "name": release.name[:100],
+        "version": release.version,
+        "sha256": release.content_sha256,
+    }
+    if previous is not None:
+        previous.status = ReleaseStatus.SUPERSEDED.value
+        previous.superseded_at = now
+        previous.superseded_by_id = release.id
+        session.add(previous)
+        details["supersedes_id"] = previous.id
+    record_event(
+        session=session,
+        action="release.published",
+        actor=actor,
+        target=f"release:{release_id}",
+        details=details,
+        address=address,
+    )
+    if previous is not None:
+        record_event(
+            session=session,
+            action="release.superseded",
+            actor=actor,
+            target=f"release:{previous.id}",
+            details={"superseded_by": release.id, "reason": release.correction_reason[:200]},
+            address=address,
+        )
+    session.commit()
+    session.refresh(release)
+    return release
+
+
+def correct_release(
+    *,
+    session: Session,
+    release_id: int,
+    reason: str,
+    actor: StaffUser,
+    name: str | None = None,
+) -> IndexRelease:
+    """A new draft version of a published release, recomputed with its parameters on the data
+    as they are now, that supersedes it once published (commits once).
+
+    Raises
+    ------
+    PermissionDenied
+        The actor is not an analyst or administrator.
+    InvalidInput
+        No reason, or a reason over 1,000 characters.
+    Conflict
+        The release is not the published one in force.
+    """
+    _require_role(actor, PREPARER_ROLES, "correcting a release")
+    text = reason.strip()
+    if not text or len(text) > MAX_REASON:
+        raise InvalidInput(
+            "a correction states its reason",
+            [Problem(("reason",), f"say what was wrong in 1 to {MAX_REASON} characters")],
+        )
+    old = get_release(session=session, release_id=release_id)
+    if old.status != ReleaseStatus.PUBLISHED.value:
+        hint = (
+            f"correct release {old.superseded_by_id}, which replaced it"
+            if old.superseded_by_id
+            else "only a published release is corrected; a draft is simply recomputed"
+        )
+        raise Conflict(f"release {release_id} is {old.status}", [Problem(("release_id",), hint)])
+    release = compute_release(
+        session=session,
+        name=(name or old.name).strip(),
+        created_by=actor.id,
+        store=False,
+        **release_arguments(old),
+    )
+    release.version = old.version + 1
+    release.supersedes_id = old.id
+    release.correction_reason = text
+    return _store_new_release(session, release)
+
+
+def release_versions(*, session: Session, release: IndexRelease) -> list[IndexRelease]:
+    """Every version of the release's chain, oldest first (the release itself included)."""
+    first = release
+    seen = {release.id}
+    while first.supersedes_id is not None and first.supersedes_id not in seen:
+        earlier = session.get(IndexRelease, first.supersedes_id)
+        if earlier is None:
+            break
+        seen.add(earlier.id)
+        first = earlier
+    chain = [first]
+    while True:
+        later = session.exec(
+            select(IndexRelease)
+            .where(col(IndexRelease.supersedes_id) == chain[-1].id)
+            .order_by(
+                # The one in force first, then pending drafts of the same correction.
+                case((col(IndexRelease.status).in_(FROZEN_STATUSES), 0), else_=1),
+                col(IndexRelease.id),
+            )
+        ).first()
+        if later is None or later.id in {r.id for r in chain}:
+            return chain
+        chain.append(later)
+
+
+@dataclass(frozen=True)
+class ReleaseCheck:
+    """One check of :func:`verify_release`: its name, whether it passed and what it found."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class ReleaseVerification:
+    release_id: int
+    checks: tuple[ReleaseCheck, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+
+def _flatten(value: Any, path: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{path}.{k}" if path else str(k)))
+        return out
+    return {path: value}
+
+
+def _differs(a: Any, b: Any) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
+        return not math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+    return bool(canonical_json(a) != canonical_json(b))
+
+
+def _row_key(row: dict[str, Any]) -> str:
+    domain = row.get("domain") or {}
+    where = ",".join(f"{k}={v}" for k, v in sorted(domain.items())) or "overall"
+    return f"[{where}] {row.get('node')}"
+
+
+def _figure_differences(stored: IndexRelease, fresh: IndexRelease, limit: int = 5) -> list[str]:
+    """Human-readable differences of rows, ranking, summary and parameters (first ``limit``)."""
+    found: list[str] = []
+    old_rows = {_row_key(r): r for r in (stored.results or {}).get("rows") or []}
+    new_rows = {_row_key(r): r for r in (fresh.results or {}).get("rows") or []}
+    for key in sorted(set(old_rows) ^ set(new_rows)):
+        found.append(f"row {key} {'only stored' if key in old_rows else 'only recomputed'}")
+    for key in sorted(set(old_rows) & set(new_rows)):
+        for field in sorted(set(old_rows[key]) | set(new_rows[key])):
+            a, b = old_rows[key].get(field), new_rows[key].get(field)
+            if _differs(a, b):
+                found.append(f"row {key} {field}: stored {a!r}, recomputed {b!r}")
+    for part in ("summary", "parameters"):
+        old, new = _flatten(getattr(stored, part) or {}), _flatten(getattr(fresh, part) or {})
+        for key in sorted(set(old) | set(new)):
+            if _differs(old.get(key), new.get(key)):
+                found.append(f"{part}.{key}: stored {old.get(key)!r}, recomputed {new.get(key)!r}")
+    old_rank = {str(r.get("agency_code")): r for r in (stored.results or {}).get("ranking") or []}
+    new_rank = {str(r.get("agency_code")): r for r in (fresh.results or {}).get("ranking") or []}
+    for key in sorted(set(old_rank) | set(new_rank)):
+        a, b = old_rank.get(key) or {}, new_rank.get(key) or {}
+        for field in sorted(set(a) | set(b)):
+            if _differs(a.get(field), b.get(field)):
+                found.append(
+                    f"ranking {key} {field}: stored {a.get(field)!r}, recomputed {b.get(field)!r}"
+                )
+    if not found and _differs(stored.results, fresh.results):
+        found.append("results differ")
+    return found[:limit] + ([f"... {len(found) - limit} more"] if len(found) > limit else [])
+
+
+def verify_release(*, session: Session, release_id: int) -> ReleaseVerification:
+    """Check a release against its hash and against the data: the stored content hashes to the
+    stored SHA-256, the data fingerprint is unchanged, and the indices recomputed from the
+    stored responses with the stored parameters equal the stored figures and hash to the same
+    SHA-256. Reads only; nothing is written."""
+    release = get_release(session=session, release_id=release_id)
+    checks: list[ReleaseCheck] = []
+    stored_hash = release.content_sha256
+    if stored_hash is None:
+        checks.append(
+            ReleaseCheck(
+                "hash",
+                False,
+                f"release {release_id} ({release.status}) has no hash: only a release submitted "
+                "for review (since migration t4releases) has one",
+            )
+        )
+    else:
+        actual = content_sha256(release)
+        checks.append(
+            ReleaseCheck(
+                "hash",
+                actual == stored_hash,
+                f"stored content hashes to the stored SHA-256 {stored_hash}"
+                if actual == stored_hash
+                else f"stored content hashes to {actual}, the release says {stored_hash}: "
+                "its stored figures or parameters were changed",
+            )
+        )
+    fingerprint = data_fingerprint(session, release.campaign_id)
+    old_fp, new_fp = _flatten(release.fingerprint or {}), _flatten(fingerprint)
+    changed = [
+        k for k in sorted(set(old_fp) | set(new_fp)) if _differs(old_fp.get(k), new_fp.get(k))
+    ]
+    checks.append(
+        ReleaseCheck(
+            "data",
+            not changed,
+            f"{fingerprint['responses']['count']} completed responses, frame, draw and "
+            "questionnaire as fingerprinted"
+            if not changed
+            else "the data differ from the fingerprint: "
+            + "; ".join(f"{k}: stored {old_fp.get(k)!r}, now {new_fp.get(k)!r}" for k in changed),
+        )
+    )
+    try:
+        fresh = compute_release(
+            session=session,
+            name=release.name,
+            created_by=release.created_by,
+            store=False,
+            **release_arguments(release),
+        )
+    except (InvalidInput, NotFound, KeyError) as error:
+        what = error.msg if isinstance(error, InvalidInput | NotFound) else f"no {error}"
+        checks.append(ReleaseCheck("figures", False, f"cannot recompute: {what}"))
+        return ReleaseVerification(release_id, tuple(checks))
+    differences = _figure_differences(release, fresh)
+    checks.append(
+        ReleaseCheck(
+            "figures",
+            not differences,
+            "the indices recomputed from the stored responses equal the stored figures"
+            if not differences
+            else "recomputed figures differ: " + "; ".join(differences),
+        )
+    )
+    if stored_hash is not None:
+        fresh.version = release.version
+        fresh.supersedes_id = release.supersedes_id
+        fresh.correction_reason = release.correction_reason
+        fresh.fingerprint = fingerprint
+        recomputed = content_sha256(fresh)
+        checks.append(
+            ReleaseCheck(
+                "recomputed hash",
+                recomputed == stored_hash,
+                "the release recomputed from the data hashes to the stored SHA-256"
+                if recomputed == stored_hash
+                else f"the release recomputed from the data hashes to {recomputed}",
+            )
+        )
+    return ReleaseVerification(release_id, tuple(checks))
 
 
 def _csv_value(value: Any) -> Any:

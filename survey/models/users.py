@@ -15,6 +15,8 @@ class Role(StrEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"
     ANALYST = "analyst"
+    # Reviews and publishes index releases someone else computed and submitted (four eyes).
+    PUBLISHER = "publisher"
 
 
 class StaffUserBase(SQLModel):
