@@ -66,14 +66,18 @@ def _print_fieldwork(work: DemoFieldwork, base: str, settings: Settings) -> None
     campaign = f"{base}/staff/campaigns/{work.campaign_id}"
     print(f"\nCampaign page (outbox, dispositions, AAPOR rates): {campaign}")
     print(
-        "  Its outbox lists every SMS page by page, each with an 'Open link' button; letters\n"
-        "  (with the link and a QR code) for every invitation that can still be answered:\n"
+        "  Its outbox lists every SMS page by page without the links (staff never see a\n"
+        "  citizen's link there); letters, the one place that prints links (with a QR code),\n"
+        "  for every invitation that can still be answered (each printing is audited):\n"
         f"  {base}/api/campaigns/{work.campaign_id}/letters?channel=all"
     )
     if work.release_ids:
         print(f"Index releases: {base}/staff/releases")
     if work.example_links:
-        print("Unanswered invitations you can answer in a browser (any phone-sized window):")
+        print(
+            "Unanswered invitations you can answer in a browser (any phone-sized window; use a\n"
+            "private window or sign out first: a staff session may not open a citizen's link):"
+        )
         for link in work.example_links:
             print(f"  {link}")
 
@@ -94,8 +98,10 @@ def print_summary(summary: DemoSummary, args: argparse.Namespace, settings: Sett
     for username, password, role in summary.logins:
         print(f"  {username:<16} {password:<24} {role}")
     print(
-        "Campaign pages: sign in as coordinator (or admin); index releases: analyst or "
-        "coordinator.\ncoordinator_bn is limited to Bắc Ninh and sees no national campaign."
+        "Campaign pages: sign in as coordinator (or admin); index releases: analyst (compute), "
+        "admin (publish);\nthe audit log: admin (/staff/audit). coordinator_bn is limited to "
+        "Bắc Ninh: it sees only\nBắc Ninh's agencies, dispositions and published release rows "
+        "(docs/access.md)."
     )
 
 
