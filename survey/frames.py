@@ -31,6 +31,7 @@ import itertools
 import time
 import unicodedata
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -156,6 +157,25 @@ class ImportProblem:
 
 
 @dataclass(frozen=True)
+class ProblemKind:
+    """How many problems of one severity an import found in one field (or the file, a row)."""
+
+    severity: str
+    field: str
+    count: int
+
+
+def _kinds(counter: Mapping[tuple[str, str], int]) -> tuple[ProblemKind, ...]:
+    # Errors first, then the most frequent kind: what the coordinator fixes first.
+    return tuple(
+        ProblemKind(severity, name, n)
+        for (severity, name), n in sorted(
+            counter.items(), key=lambda item: (item[0][0] != "error", -item[1], item[0][1])
+        )
+    )
+
+
+@dataclass(frozen=True)
 class ImportProgress:
     """Where an import is: rows read so far, valid rows, seconds since start, phase."""
 
@@ -199,22 +219,50 @@ class ImportReport:
     period_start: date | None = None
     period_end: date | None = None
     same_content_as: tuple[int, ...] = ()
+    counts_by_kind: tuple[ProblemKind, ...] = ()
+    column_headers: Mapping[str, str] = field(default_factory=dict)
+    repeated_codes: int = 0
 
     @property
     def problems_not_stored(self) -> int:
         return self.errors + self.warnings - len(self.problems)
 
+    def column_label(self, field_name: str) -> str:
+        """The file's own header for a field, with the field in brackets when they differ."""
+        header = self.column_headers.get(field_name)
+        if not header or header == field_name:
+            return field_name
+        return f"{header!r} ({field_name})"
+
     def summary_lines(self) -> list[str]:
         """Plain-text summary: status, counts and what the coordinator can do next."""
+        if self.status == FrameStatus.REJECTED.value:
+            # Nothing was imported, so contactability and shared phones are not facts yet.
+            counts = f"rows read {self.rows_read:,}; rejected {self.rejected:,}; nothing imported"
+        else:
+            counts = (
+                f"rows read {self.rows_read:,}; imported {self.imported:,}; "
+                f"rejected {self.rejected:,}; not contactable {self.not_contactable:,}; "
+                f"dossiers sharing a phone {self.duplicate_phone_dossiers:,} "
+                f"(in {self.duplicate_phone_groups:,} groups)"
+            )
         lines = [
             f"frame {self.frame_id} {self.name!r}: {self.status}",
-            f"rows read {self.rows_read:,}; imported {self.imported:,}; "
-            f"rejected {self.rejected:,}; not contactable {self.not_contactable:,}; "
-            f"dossiers sharing a phone {self.duplicate_phone_dossiers:,} "
-            f"(in {self.duplicate_phone_groups:,} groups)",
-            f"errors {self.errors:,}; warnings {self.warnings:,}",
-            self.duplicates_rule,
+            counts,
+            f"problems {self.errors + self.warnings:,}: errors {self.errors:,}; "
+            f"warnings {self.warnings:,}",
         ]
+        lines.extend(
+            f"  {kind.severity} {self.column_label(kind.field)}: {kind.count:,}"
+            for kind in self.counts_by_kind
+        )
+        if self.problems_not_stored > 0:
+            lines.append(
+                f"{self.problems_not_stored:,} problems are counted above but not listed "
+                f"(at most {MAX_STORED_PROBLEMS:,} of each severity are kept)"
+            )
+        if self.repeated_codes:
+            lines.append(self.duplicates_rule)
         if self.status == FrameStatus.REJECTED.value and self.rejected:
             lines.append(
                 "Nothing was imported. Fix the rows listed and import again, or import the "
@@ -247,8 +295,12 @@ class _Tally:
     stored_errors: list[ImportProblem] = field(default_factory=list)
     stored_warnings: list[ImportProblem] = field(default_factory=list)
     same_content_as: list[int] = field(default_factory=list)
+    # Every problem counted by (severity, field), stored or not: the report's kinds.
+    kinds: Counter[tuple[str, str]] = field(default_factory=Counter)
+    repeated_codes: int = 0
 
     def add(self, row_number: int, field_name: str, message: str, severity: Severity) -> None:
+        self.kinds[(severity.value, field_name)] += 1
         if severity is Severity.ERROR:
             self.errors += 1
             if len(self.stored_errors) < MAX_STORED_PROBLEMS:
@@ -551,8 +603,9 @@ class _RowChecker:
                     (
                         int(i),
                         "level",
-                        f"level {shown_level!r} (district) does not exist for a dossier completed on "
-                        f"{columns['completed_date'][i]}: the district level was abolished on "
+                        f"level {shown_level!r} (district) does not exist for a dossier "
+                        f"completed on {columns['completed_date'][i]}: the district level was "
+                        "abolished on "
                         "1 July 2025; give the level that handled it now, province (tỉnh) or "
                         "commune (xã)",
                     )
@@ -597,6 +650,7 @@ class _RowChecker:
         valid_rows = np.asarray(rows, dtype=np.int64)[valid]
         firsts = self.first_row_of_code.claim(valid_codes, valid_rows)
         repeated = firsts != valid_rows
+        self.tally.repeated_codes += int(np.count_nonzero(repeated))
         for j in np.flatnonzero(repeated):
             self.tally.add(
                 int(valid_rows[j]),
@@ -1004,6 +1058,7 @@ def import_frame(
             assert frame.id is not None
             frame_id = frame.id
         checker = _RowChecker(tally, today, period)
+        headers = {name: reader.headers[i] for name, i in reader.columns.items()}
         try:
             accepted, content_hash, groups, sharing = _load(
                 engine,
@@ -1043,6 +1098,9 @@ def import_frame(
         period_start=_period_day(checker, 0) if accepted else period_start,
         period_end=_period_day(checker, 1) if accepted else period_end,
         same_content_as=tuple(tally.same_content_as),
+        counts_by_kind=_kinds(tally.kinds),
+        column_headers=headers,
+        repeated_codes=tally.repeated_codes,
     )
 
 
@@ -1320,6 +1378,22 @@ def frame_problems(
         ImportProblem(p.row_number, p.field_name, p.message, p.severity)
         for p in session.exec(query).all()
     ]
+
+
+def frame_problem_kinds(
+    session: Session, frame_id: int, *, scope: Scope = UNLIMITED
+) -> tuple[ProblemKind, ...]:
+    """Stored problems of a frame by severity and field, errors and frequent kinds first."""
+    get_frame(session, frame_id)
+    query = select(FrameImportProblem.severity, FrameImportProblem.field_name, func.count()).where(
+        FrameImportProblem.frame_id == frame_id
+    )
+    rows = session.exec(
+        _problems_in_scope(query, scope).group_by(
+            col(FrameImportProblem.severity), col(FrameImportProblem.field_name)
+        )
+    ).all()
+    return _kinds({(severity, name): int(n) for severity, name, n in rows})
 
 
 def count_frame_problems(

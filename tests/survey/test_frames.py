@@ -745,3 +745,51 @@ def test_a_truncated_workbook_is_a_clear_error_and_no_frame(engine: Engine, tmp_
     assert problem.msg.startswith("khung-bi-cat.xlsx is damaged, truncated or not a workbook")
     with Session(engine) as session:
         assert list_frames(session) == []
+
+
+def test_the_report_counts_every_kind_in_the_files_own_columns(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(frames_module, "MAX_STORED_PROBLEMS", 3)
+    base = good_rows()[0]
+    rows = [[f"K{i}", *base[1:5], "cấp lạ", *base[6:]] for i in range(6)]  # 6 unknown levels
+    rows += [[f"F{i}", *base[1:11], "2027-01-01", ""] for i in range(2)]  # 2 in the future
+    rows.append(["OK", *base[1:12], ""])  # valid, no phone: a warning
+    rows.append(["OK", *base[1:]])  # a repeated code
+    report = run_import(engine, write_csv(tmp_path / "f.csv", rows), accept_valid_rows=True)
+    assert (report.errors, report.warnings) == (9, 1)
+    assert [(k.severity, k.field, k.count) for k in report.counts_by_kind] == [
+        ("error", "level", 6),
+        ("error", "completed_date", 2),
+        ("error", "dossier_code", 1),
+        ("warning", "phone", 1),
+    ]
+    lines = report.summary_lines()
+    assert "problems 10: errors 9; warnings 1" in lines
+    assert "  error 'Cấp' (level): 6" in lines
+    assert "  error 'Ngày trả kết quả' (completed_date): 2" in lines
+    assert "  warning 'Số điện thoại' (phone): 1" in lines
+    # Only 3 errors are kept: the report says how many more it counted.
+    assert report.problems_not_stored == 6
+    assert any(line.startswith("6 problems are counted above but not listed") for line in lines)
+    assert frames_module.DUPLICATE_RULE in lines  # a code was repeated
+    with Session(engine) as session:
+        stored = frames_module.frame_problem_kinds(session, report.frame_id)
+    assert [(k.severity, k.field, k.count) for k in stored] == [
+        ("error", "level", 3),
+        ("warning", "phone", 1),
+    ]
+
+
+def test_a_clean_or_rejected_summary_says_only_what_is_true(engine: Engine, tmp_path: Path) -> None:
+    clean = [[f"C{i}", *good_rows()[0][1:]] for i in range(3)]
+    lines = run_import(engine, write_csv(tmp_path / "ok.csv", clean)).summary_lines()
+    assert frames_module.DUPLICATE_RULE not in lines  # no code was repeated
+    assert lines[1].startswith("rows read 3; imported 3; rejected 0; not contactable 0")
+    bad = [*clean, [*clean[0][:5], "?", *clean[0][6:]]]
+    bad[-1][0] = "C9"
+    report = run_import(engine, write_csv(tmp_path / "bad.csv", bad))
+    assert report.status == "rejected"
+    lines = report.summary_lines()
+    assert lines[1] == "rows read 4; rejected 1; nothing imported"
+    assert not any("not contactable" in line for line in lines)
