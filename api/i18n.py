@@ -155,6 +155,20 @@ STAFF_TEXT: Mapping[str, Mapping[str, str]] = {
         "điện thoại, chỉ mời một hồ sơ chọn ngẫu nhiên; các hồ sơ còn lại được ghi là "
         "“trùng liên hệ” và coi như không trả lời trong tầng của chúng khi tính trọng số.",
         "duplicate_count": "Số nhóm trùng / số hồ sơ không mời",
+        # Designed and issued sizes of a draw (survey.draws.size_explanation).
+        "draw_size": "Cỡ mẫu theo thiết kế và số hồ sơ được chọn",
+        "draw_size_totals": "Thiết kế: {designed} hồ sơ; được chọn: {issued} hồ sơ.",
+        "draw_size_rule_pps": "Mẫu hai giai đoạn: mỗi tầng chọn trọn đơn vị mẫu cấp 1 (làm tròn "
+        "lên số hồ sơ thiết kế chia cho số hồ sơ mỗi đơn vị), rồi trong mỗi đơn vị chọn tối đa "
+        "số hồ sơ đã định; vì vậy một tầng có thể nhiều hơn hoặc ít hơn thiết kế.",
+        "draw_size_designed": "Theo thiết kế",
+        "draw_size_issued": "Được chọn",
+        "draw_size_why": "Lý do chênh lệch",
+        "draw_size_rounded_up_to_whole_psus": "làm tròn lên thành {n_psu} đơn vị cấp 1 × "
+        "{m_per_psu} hồ sơ",
+        "draw_size_psus_smaller_than_take": "{psus_below_take} đơn vị cấp 1 có ít hơn "
+        "{m_per_psu} hồ sơ nên lấy hết",
+        "draw_size_too_few_psus": "tầng chỉ có {psus_in_stratum} đơn vị cấp 1",
         "not_allowed": "Bạn không có quyền thực hiện việc này.",
         "back": "Quay lại",
         "choose_frame": "Chọn một danh sách đã sẵn sàng",
@@ -337,6 +351,19 @@ STAFF_TEXT: Mapping[str, Mapping[str, str]] = {
         "one chosen at random is invited; the others are marked “duplicate contact” and count "
         "as non-respondents of their stratum when the weights are adjusted.",
         "duplicate_count": "Groups / dossiers not invited",
+        "draw_size": "Designed sample size and dossiers drawn",
+        "draw_size_totals": "Designed: {designed} dossiers; drawn: {issued} dossiers.",
+        "draw_size_rule_pps": "Two-stage draw: each stratum takes whole primary units (the "
+        "designed size divided by the dossiers per unit, rounded up), then at most that many "
+        "dossiers in each unit, so a stratum can get more or fewer than designed.",
+        "draw_size_designed": "Designed",
+        "draw_size_issued": "Drawn",
+        "draw_size_why": "Why they differ",
+        "draw_size_rounded_up_to_whole_psus": "rounded up to {n_psu} primary units × "
+        "{m_per_psu} dossiers",
+        "draw_size_psus_smaller_than_take": "{psus_below_take} primary units have fewer than "
+        "{m_per_psu} dossiers and are taken whole",
+        "draw_size_too_few_psus": "the stratum has only {psus_in_stratum} primary units",
         "not_allowed": "You are not allowed to do this.",
         "back": "Back",
         "choose_frame": "Choose a ready frame",
