@@ -9,7 +9,11 @@ before anything is queued.
 
 Message statuses: ``queued -> claimed -> sending -> sent -> delivered | failed``; ``cancelled``
 (opt-out, revocation, campaign closed); ``unknown`` (the worker died while the gateway had the
-message: never resent automatically, see :mod:`survey.worker`).
+message: never resent automatically, see :mod:`survey.worker`). Every status update names the
+statuses it may leave in its ``WHERE`` (:data:`ADVANCES_FROM`), so writers that race (the worker
+recording "sent", the gateway's delivery report) never move a message backwards. Only a
+coordinator sends a ``failed`` or ``unknown`` message again, with a reason
+(:func:`requeue_message`), recorded in the audit log.
 """
 
 from __future__ import annotations
@@ -20,25 +24,50 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
+from survey.audit import record_event
 from survey.campaigns import (
     DEFAULT_REMINDER_TEMPLATE,
     DEFAULT_SMS_TEMPLATE,
     as_utc,
     get_campaign,
 )
-from survey.errors import Conflict, InvalidInput, Problem
+from survey.errors import Conflict, InvalidInput, NotFound, Problem
 from survey.invitations import invitation_link
-from survey.models import Campaign, Dossier, Invitation, SampleUnit, SmsMessage, utcnow
+from survey.models import (
+    Campaign,
+    Dossier,
+    Invitation,
+    SampleUnit,
+    SmsMessage,
+    StaffUser,
+    utcnow,
+)
 from survey.settings import Settings
 from survey.sms.gateway import DeliveryReport, DeliveryStatus
 from survey.sms.templates import RenderedSms, SmsTemplate, TemplateError
 from survey.tokens import make_token
 
 MESSAGE_KINDS = ("invitation", "reminder")
+
+# The statuses each status may be reached from. "queued" is reached from "claimed" (released),
+# "sending" (a retry, or the gateway was down) and, by a coordinator only, "failed"/"unknown".
+ADVANCES_FROM: dict[str, tuple[str, ...]] = {
+    "queued": ("claimed", "sending", "failed", "unknown"),
+    "claimed": ("queued",),
+    "sending": ("claimed",),
+    "sent": ("sending", "unknown"),
+    "delivered": ("sending", "sent", "unknown"),
+    "failed": ("sending", "sent", "unknown"),
+    "unknown": ("sending",),
+    "cancelled": ("queued", "claimed"),
+}
+REQUEUEABLE = ("failed", "unknown")
+_SENT_AT_TYPE = SmsMessage.__table__.c.sent_at.type  # type: ignore[attr-defined]
+REASON_MIN, REASON_MAX = 5, 500
 
 
 def invite_key(invitation_id: int) -> str:
@@ -364,36 +393,134 @@ def apply_delivery_report(
     """Record a delivery report on its message (and the invitation's ``sms_status``).
 
     A final "delivered" or "failed" report also settles a message left ``unknown`` by a crash:
-    the gateway did have it. Intermediate reports (buffered, accepted by the SMSC) change
-    nothing. Returns whether the report matched a message of ours.
+    the gateway did have it; a report that arrives before the worker recorded "sent" wins, as
+    the worker's update only leaves "sending". Intermediate reports (buffered, accepted by the
+    SMSC) and reports for settled messages change nothing. Returns whether the report matched a
+    message of ours.
     """
     if not report.message_id.isdigit():
         return False
-    message = session.get(SmsMessage, int(report.message_id))
-    if message is None:
+    message_id = int(report.message_id)
+    found = session.exec(
+        select(SmsMessage.id, SmsMessage.invitation_id).where(col(SmsMessage.id) == message_id)
+    ).first()
+    if found is None:
         return False
+    invitation_id = found[1]
     if not report.status.final:
         return True
     now = now or utcnow()
+    values: dict[str, object]
     if report.status is DeliveryStatus.DELIVERED:
-        message.status = "delivered"
-        message.delivered_at = report.reported_at or now
-        invitation_status, from_states = "delivered", ("none", "queued", "sent")
+        target, values = "delivered", {"delivered_at": report.reported_at or now}
     else:
-        message.status = "failed"
-        message.last_error = f"delivery report {int(report.status)} {report.smsc_reply}"[:500]
-        invitation_status, from_states = "failed", ("none", "queued", "sent")
-    if message.sent_at is None:
-        message.sent_at = now
-    session.add(message)
+        target = "failed"
+        values = {"last_error": f"delivery report {int(report.status)} {report.smsc_reply}"[:500]}
+    # Typed, so SQLite stores it as the column does (UTC, no offset).
+    sent_at = bindparam("report_now", now, type_=_SENT_AT_TYPE)
+    changed = session.execute(
+        update(SmsMessage)
+        .where(
+            col(SmsMessage.id) == message_id,
+            col(SmsMessage.status).in_(ADVANCES_FROM[target]),
+        )
+        .values(status=target, sent_at=func.coalesce(col(SmsMessage.sent_at), sent_at), **values)
+    )
+    if getattr(changed, "rowcount", 0) and invitation_id is not None:
+        session.execute(
+            update(Invitation)
+            .where(
+                col(Invitation.id) == invitation_id,
+                col(Invitation.sms_status).in_(("none", "queued", "sent")),
+            )
+            .values(sms_status=target)
+        )
+    session.commit()
+    return True
+
+
+def requeue_message(
+    *,
+    session: Session,
+    message_id: int,
+    reason: str,
+    campaign_id: int | None = None,
+    actor: StaffUser | None = None,
+    actor_name: str = "",
+    now: datetime | None = None,
+) -> SmsMessage:
+    """A coordinator's decision to send a ``failed`` or ``unknown`` message again.
+
+    The only way such a message is ever resent: it goes back to the queue with fresh attempts,
+    its invitation may be messaged again, and the reason is kept on the message and in the
+    audit log (``sms.requeue``). An ``unknown`` message may already have reached the phone:
+    check the gateway's log first.
+
+    Raises
+    ------
+    InvalidInput
+        When ``reason`` is shorter than 5 or longer than 500 characters.
+    NotFound
+        When the message does not exist (or is not the campaign's).
+    Conflict
+        When the message is neither failed nor unknown.
+    """
+    why = " ".join(reason.split())
+    if not REASON_MIN <= len(why) <= REASON_MAX:
+        raise InvalidInput(
+            "say why this message may be sent again",
+            [
+                Problem(
+                    ("reason",),
+                    f"write {REASON_MIN} to {REASON_MAX} characters, e.g. 'the gateway log "
+                    "shows it was never sent'",
+                )
+            ],
+        )
+    message = session.get(SmsMessage, message_id, populate_existing=True)
+    if message is None or (campaign_id is not None and message.campaign_id != campaign_id):
+        raise NotFound(
+            f"message {message_id} does not exist",
+            [Problem(("message_id",), "pick a message from the campaign's outbox")],
+        )
+    previous = message.status
+    now = now or utcnow()
+    who = actor_name or (actor.username if actor is not None else "a coordinator")
+    changed = session.execute(
+        update(SmsMessage)
+        .where(col(SmsMessage.id) == message_id, col(SmsMessage.status).in_(REQUEUEABLE))
+        .values(
+            status="queued",
+            attempts=0,
+            next_attempt_at=now,
+            lease_until=None,
+            last_error=f"requeued by {who} (was {previous}): {why}"[:500],
+        )
+    )
+    if not getattr(changed, "rowcount", 0):
+        session.rollback()
+        raise Conflict(
+            f"message {message_id} is {previous}; only failed or unknown messages can be requeued",
+            [Problem(("status",), f"{previous}: nothing to requeue")],
+        )
     if message.invitation_id is not None:
+        # A failed message marked its invitation failed, which stops every later SMS to it.
         session.execute(
             update(Invitation)
             .where(
                 col(Invitation.id) == message.invitation_id,
-                col(Invitation.sms_status).in_(from_states),
+                col(Invitation.sms_status) == "failed",
             )
-            .values(sms_status=invitation_status)
+            .values(sms_status="queued")
         )
+    record_event(
+        session=session,
+        action="sms.requeue",
+        actor=actor,
+        actor_name=who,
+        target=f"sms_message:{message_id}",
+        details={"campaign_id": message.campaign_id, "was": previous, "reason": why},
+    )
     session.commit()
-    return True
+    session.refresh(message)
+    return message

@@ -7,7 +7,7 @@ One pass (:func:`process_batch`):
    expired lease becomes ``unknown`` -- the worker died while the gateway had it, so it may or
    may not have been sent -- and is **never resent automatically** (at-most-once: a citizen
    must not get the same invitation twice). The coordinator sees these and may requeue one by
-   hand (:func:`requeue_unknown`).
+   hand, with a reason (:func:`survey.outbox.requeue_message`).
 2. :func:`claim_batch`: ``UPDATE ... SET status='claimed', lease_until=... WHERE id IN (SELECT id
    ... WHERE status='queued' AND next_attempt_at <= now ORDER BY ... LIMIT n FOR UPDATE SKIP
    LOCKED) RETURNING id``. PostgreSQL skips rows other workers hold; SQLite has one writer at a
@@ -20,6 +20,16 @@ One pass (:func:`process_batch`):
    Architecture Blog, 2015, "equal jitter") up to ``max_attempts``; permanent failures mark the
    message and the invitation ``failed``.
 
+Faults (:func:`run_worker`): a database error rolls the session back, waits a bounded, jittered
+backoff and the loop goes on; the batch it interrupted waits out its lease like a crash's. When
+the gateway itself is unreachable (:attr:`SendOutcome.gateway_down`: refused, no connection, 5xx,
+credentials refused) the message goes back to the queue with its attempt given back, the rest of
+the batch is released, and the worker stops claiming: it probes the gateway
+(:class:`survey.sms.gateway.ProbingGateway`, else a one-message batch) with backoff until it
+answers. Only a message-level refusal counts against ``max_attempts``. Status updates name the
+statuses they may leave in their ``WHERE`` (:data:`survey.outbox.ADVANCES_FROM`), so a delivery
+report that arrived first is never overwritten by "sent".
+
 Sending is throttled to ``settings.sms_rate_per_second`` per worker and never happens in the quiet
 hours (default 21:00-07:00 Asia/Ho_Chi_Minh): messages wait until the window opens. Clock and
 gateway are injected so tests control time and failures.
@@ -27,6 +37,7 @@ gateway are injected so tests control time and failures.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from dataclasses import dataclass
@@ -36,17 +47,20 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from survey.campaigns import as_utc
-from survey.errors import Conflict, InvalidInput, NotFound, Problem
+from survey.errors import InvalidInput, Problem
 from survey.models import Campaign, Invitation, SmsMessage, utcnow
-from survey.outbox import delivery_report_url
+from survey.outbox import ADVANCES_FROM, delivery_report_url
 from survey.reminders import queue_due_reminders
 from survey.settings import Settings
-from survey.sms.gateway import SendOutcome, SendResult, SmsGateway
+from survey.sms.gateway import ProbingGateway, SendOutcome, SendResult, SmsGateway
 from survey.sms.kannel import KannelGateway, KannelSettings
 from survey.sms.local_outbox import LocalOutboxGateway
+
+logger = logging.getLogger("sipas.worker")
 
 UNKNOWN_NOTE = (
     "the worker stopped while the gateway had this message; it may have been sent. Check the "
@@ -87,6 +101,10 @@ class WorkerConfig:
         Sends tried per message before it is marked ``failed``.
     backoff_base_seconds, backoff_cap_seconds
         Retry ``k`` waits ``d/2 + U(0, d/2)`` with ``d = min(cap, base * 2**(k-1))``.
+    error_backoff_base_seconds, error_backoff_cap_seconds
+        The same backoff between passes after a database error, by consecutive failures.
+    probe_base_seconds, probe_cap_seconds
+        The same backoff between probes of a gateway that is down.
     """
 
     batch_size: int = 50
@@ -94,11 +112,16 @@ class WorkerConfig:
     max_attempts: int = 5
     backoff_base_seconds: float = 60.0
     backoff_cap_seconds: float = 3600.0
+    error_backoff_base_seconds: float = 1.0
+    error_backoff_cap_seconds: float = 60.0
+    probe_base_seconds: float = 5.0
+    probe_cap_seconds: float = 300.0
 
 
 @dataclass(frozen=True)
 class BatchReport:
-    """What one pass did; ``quiet_until`` is when sending may resume if quiet hours stopped it."""
+    """What one pass did; ``quiet_until`` is when sending may resume if quiet hours stopped it,
+    ``gateway_down`` why the gateway took nothing (the pass stopped there), if it did not."""
 
     claimed: int = 0
     sent: int = 0
@@ -109,6 +132,7 @@ class BatchReport:
     requeued_claims: int = 0
     released: int = 0
     quiet_until: datetime | None = None
+    gateway_down: str = ""
 
 
 def _parse_hhmm(text: str) -> day_time:
@@ -137,10 +161,16 @@ def quiet_until(now: datetime, settings: Settings) -> datetime | None:
     return as_utc(opens)
 
 
+def jittered_backoff(attempt: int, base: float, cap: float, rng: random.Random) -> float:
+    """``d/2 + U(0, d/2)`` seconds with ``d = min(cap, base * 2**(attempt-1))`` ("equal
+    jitter"): bounded by ``cap``, and workers that failed together do not retry together."""
+    ceiling = min(cap, base * 2 ** min(max(attempt - 1, 0), 62))
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
 def backoff_delay(attempt: int, config: WorkerConfig, rng: random.Random) -> float:
     """Seconds to wait before retry number ``attempt`` (1-based), "equal jitter" backoff."""
-    ceiling = min(config.backoff_cap_seconds, config.backoff_base_seconds * 2 ** (attempt - 1))
-    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+    return jittered_backoff(attempt, config.backoff_base_seconds, config.backoff_cap_seconds, rng)
 
 
 def recover_stale_messages(*, session: Session, now: datetime) -> tuple[int, int]:
@@ -248,29 +278,49 @@ def _record_result(
     config: WorkerConfig,
     rng: random.Random,
 ) -> str:
+    """Record a send's outcome, only on a message still in a status it may leave that way."""
+    outcome: str
     if result.outcome is SendOutcome.ACCEPTED:
-        message.status = "sent"
-        message.sent_at = now
-        message.gateway_ref = (result.gateway_reference or "")[:100]
-        message.last_error = ""
-        outcome = "sent"
-        invitation_status = "sent"
+        outcome, invitation_status = "sent", "sent"
+        values: dict[str, object] = {
+            "status": "sent",
+            "sent_at": now,
+            "gateway_ref": (result.gateway_reference or "")[:100],
+            "last_error": "",
+        }
+    elif result.outcome is SendOutcome.GATEWAY_UNAVAILABLE:
+        # Nothing reached the gateway: not this message's attempt.
+        outcome, invitation_status = "queued", ""
+        values = {
+            "status": "queued",
+            "attempts": SmsMessage.attempts - 1,
+            "next_attempt_at": now,
+            "last_error": result.detail[:500],
+        }
+    elif result.outcome is SendOutcome.UNCERTAIN:
+        outcome, invitation_status = "unknown", ""
+        values = {"status": "unknown", "last_error": f"{result.detail}. {UNKNOWN_NOTE}"[:500]}
     elif result.outcome is SendOutcome.TEMPORARY_FAILURE and message.attempts < config.max_attempts:
-        message.status = "queued"
-        message.next_attempt_at = now + timedelta(
-            seconds=backoff_delay(message.attempts, config, rng)
-        )
-        message.last_error = result.detail[:500]
-        outcome = "retried"
-        invitation_status = ""
+        outcome, invitation_status = "retried", ""
+        values = {
+            "status": "queued",
+            "next_attempt_at": now
+            + timedelta(seconds=backoff_delay(message.attempts, config, rng)),
+            "last_error": result.detail[:500],
+        }
     else:
-        message.status = "failed"
-        message.last_error = result.detail[:500]
-        outcome = "failed"
-        invitation_status = "failed"
-    message.lease_until = None
-    session.add(message)
-    if message.invitation_id is not None and invitation_status:
+        outcome, invitation_status = "failed", "failed"
+        values = {"status": "failed", "last_error": result.detail[:500]}
+    target = str(values["status"])
+    # "sending" is the only status the worker sends from; "sent" may also settle an "unknown".
+    leaving = ("sending", "unknown") if target == "sent" else ("sending",)
+    assert set(leaving) <= set(ADVANCES_FROM[target])
+    changed = session.execute(
+        update(SmsMessage)
+        .where(col(SmsMessage.id) == message.id, col(SmsMessage.status).in_(leaving))
+        .values(lease_until=None, **values)
+    )
+    if getattr(changed, "rowcount", 0) and message.invitation_id is not None and invitation_status:
         from_states = (
             ("none", "queued") if invitation_status == "sent" else ("none", "queued", "sent")
         )
@@ -312,9 +362,10 @@ def process_batch(
         rng=rng,
     )
     interval = 1.0 / settings.sms_rate_per_second if settings.sms_rate_per_second > 0 else 0.0
-    counts = {"sent": 0, "retried": 0, "failed": 0, "cancelled": 0}
+    counts = {"sent": 0, "retried": 0, "failed": 0, "cancelled": 0, "queued": 0, "unknown": 0}
     next_slot: datetime | None = None
     released = 0
+    down = ""
     for position, message_id in enumerate(ids):
         now = clock.now()
         if next_slot is not None and now < next_slot:
@@ -364,51 +415,64 @@ def process_batch(
             result = gateway.send(str(message_id), message.to_e164, message.text)
         except Exception as error:
             # We cannot know whether the gateway took it: at-most-once says "unknown".
-            message.status = "unknown"
-            message.lease_until = None
-            message.last_error = f"gateway raised {error!r}"[:500]
-            session.add(message)
+            session.rollback()
+            marked = session.execute(
+                update(SmsMessage)
+                .where(col(SmsMessage.id) == message_id, col(SmsMessage.status) == "sending")
+                .values(
+                    status="unknown", lease_until=None, last_error=f"gateway raised {error!r}"[:500]
+                )
+            )
             session.commit()
-            unknown += 1
+            unknown += int(getattr(marked, "rowcount", 0))
             continue
         counts[
             _record_result(session, message, result, now=clock.now(), config=config, rng=rng)
         ] += 1
+        if result.outcome.gateway_down:
+            # Sending the rest now would only burn their turn: hand them back and probe.
+            down = result.detail or result.outcome.value
+            released = _release(session, ids[position + 1 :], lease, clock.now())
+            logger.warning(
+                "SMS gateway unavailable, %d messages back in the queue: %s",
+                released + counts["queued"],
+                down,
+            )
+            break
     return BatchReport(
         claimed=len(ids),
         sent=counts["sent"],
         retried=counts["retried"],
         failed=counts["failed"],
         cancelled=counts["cancelled"],
-        unknown=unknown,
+        unknown=unknown + counts["unknown"],
         requeued_claims=requeued,
-        released=released,
+        released=released + counts["queued"],
         quiet_until=opens,
+        gateway_down=down,
     )
 
 
-def requeue_unknown(*, session: Session, message_id: int, now: datetime | None = None) -> None:
-    """A coordinator's decision to send an ``unknown`` message again (after checking the
-    gateway's log): the only way such a message is ever resent.
+def probe_gateway(gateway: SmsGateway) -> SendResult:
+    """Whether the gateway would take a message now; gateways that cannot tell say yes (the
+    next pass then sends one message, which answers the question)."""
+    if isinstance(gateway, ProbingGateway):
+        return gateway.probe()
+    return SendResult(SendOutcome.ACCEPTED, None, "no probe: try one message")
 
-    Raises
-    ------
-    NotFound, Conflict
-        When the message does not exist or is not ``unknown``.
-    """
-    message = session.get(SmsMessage, message_id)
-    if message is None:
-        raise NotFound(f"message {message_id} does not exist", [Problem(("message_id",), "")])
-    if message.status != "unknown":
-        raise Conflict(
-            f"message {message_id} is {message.status}; only unknown messages can be requeued",
-            [Problem(("status",), message.status)],
-        )
-    message.status = "queued"
-    message.next_attempt_at = now or utcnow()
-    message.last_error = "requeued by a coordinator"
-    session.add(message)
-    session.commit()
+
+def _probe(gateway: SmsGateway) -> SendResult:
+    try:
+        return probe_gateway(gateway)
+    except Exception as error:  # a probe that raises is one that failed
+        return SendResult(SendOutcome.GATEWAY_UNAVAILABLE, None, repr(error))
+
+
+def _rollback(session: Session) -> None:
+    try:
+        session.rollback()
+    except SQLAlchemyError:  # the connection is gone: the pool replaces it on the next use
+        session.invalidate()
 
 
 def run_worker(
@@ -421,24 +485,74 @@ def run_worker(
     once: bool = False,
     idle_seconds: float = 5.0,
     max_passes: int | None = None,
+    rng: random.Random | None = None,
 ) -> BatchReport:
     """Queue due reminders and process batches until stopped (or once); returns the last report.
 
     When idle the worker sleeps ``idle_seconds``; in quiet hours it sleeps until the window
-    opens (at most ``idle_seconds * 60`` at a time, so configuration changes are noticed).
+    opens (at most ``idle_seconds * 60`` at a time, so configuration changes are noticed). A
+    pass that fails (database down, a bug) is logged and rolled back, and the next one follows
+    a backoff; a gateway that is down is probed before anything else is claimed.
     """
     clock = clock or SystemClock()
-    rng = random.Random()
-    passes = 0
+    config = config or WorkerConfig()
+    rng = rng or random.Random()
+    passes = failures = probes = 0
+    down = ""  # why the gateway is unavailable, while it is
+    report = BatchReport()
     while True:
-        queue_due_reminders(session=session, settings=settings, now=clock.now())
-        report = process_batch(
-            session=session, settings=settings, gateway=gateway, clock=clock, config=config, rng=rng
-        )
+        if down:
+            # Claim nothing while the gateway is down: a probe per pass, with backoff.
+            probes += 1
+            clock.sleep(
+                jittered_backoff(probes, config.probe_base_seconds, config.probe_cap_seconds, rng)
+            )
+            probed = _probe(gateway)
+            if probed.outcome.gateway_down:
+                if probed.detail != down:
+                    logger.warning("SMS gateway still unavailable: %s", probed.detail)
+                down = probed.detail or down
+            else:
+                logger.info("SMS gateway answers again after %d probes", probes)
+                down, probes = "", 0
+            report = BatchReport(gateway_down=down)
+        else:
+            try:
+                queue_due_reminders(session=session, settings=settings, now=clock.now())
+                report = process_batch(
+                    session=session,
+                    settings=settings,
+                    gateway=gateway,
+                    clock=clock,
+                    config=config,
+                    rng=rng,
+                )
+                failures = 0
+                down = report.gateway_down
+            except Exception:
+                # Staying up is the point: what was claimed waits out its lease, as after a
+                # crash, and is then requeued (claimed) or marked unknown (sending).
+                failures += 1
+                logger.exception(
+                    "worker pass failed (%d in a row); retrying after a backoff", failures
+                )
+                _rollback(session)
+                report = BatchReport()
         passes += 1
         if once or (max_passes is not None and passes >= max_passes):
             return report
-        if report.quiet_until is not None:
+        if down:
+            continue
+        if failures:
+            clock.sleep(
+                jittered_backoff(
+                    failures,
+                    config.error_backoff_base_seconds,
+                    config.error_backoff_cap_seconds,
+                    rng,
+                )
+            )
+        elif report.quiet_until is not None:
             wait = (report.quiet_until - clock.now()).total_seconds()
             clock.sleep(max(1.0, min(wait, idle_seconds * 60)))
         elif report.claimed == 0:

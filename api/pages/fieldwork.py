@@ -44,12 +44,17 @@ from survey.dispositions import DISPOSITIONS, GROUPINGS, campaign_dispositions
 from survey.draws import list_draws
 from survey.errors import InvalidInput, Problem
 from survey.invitations import create_invitations
-from survey.outbox import list_messages, outbox_counts, preview_invitation_sms, queue_invitation_sms
+from survey.outbox import (
+    list_messages,
+    outbox_counts,
+    preview_invitation_sms,
+    queue_invitation_sms,
+    requeue_message,
+)
 from survey.purge import purge_contacts
 from survey.questionnaires import list_questionnaires
 from survey.settings import Settings
 from survey.users import Scope
-from survey.worker import requeue_unknown
 
 router = APIRouter(route_class=StaffRoute, include_in_schema=False)
 
@@ -107,6 +112,7 @@ WORDS: dict[str, dict[str, str]] = {
         "trước khi gửi lại.",
         "back": "Quay lại",
         "requeue": "Gửi lại",
+        "requeue_reason": "Lý do gửi lại (bắt buộc)",
         "all_statuses": "Mọi trạng thái",
         "show": "Xem",
         "showing": "Tin {first}–{last} trong {total}",
@@ -151,6 +157,7 @@ WORDS: dict[str, dict[str, str]] = {
         "before sending again.",
         "back": "Back",
         "requeue": "Send again",
+        "requeue_reason": "Why send it again (required)",
         "all_statuses": "All statuses",
         "show": "Show",
         "showing": "Messages {first}–{last} of {total}",
@@ -437,14 +444,21 @@ def message_requeue(
     campaign_id: int,
     message_id: int,
     request: Request,
-    _caller: AsNationalCoordinator,
+    caller: AsNationalCoordinator,
     session: SessionDep,
     settings: SettingsDep,
     form: FormDep,
 ) -> Response:
-    """Send an ``unknown`` message again: the coordinator checked the gateway's log."""
+    """Send a ``failed`` or ``unknown`` message again, with the coordinator's reason."""
     check_form_token(request, form, settings)
-    requeue_unknown(session=session, message_id=message_id)
+    reason = form.get("reason")
+    requeue_message(
+        session=session,
+        message_id=message_id,
+        campaign_id=campaign_id,
+        reason=reason if isinstance(reason, str) else "",
+        actor=caller.user,
+    )
     return Response(status_code=303, headers={"Location": f"/staff/campaigns/{campaign_id}"})
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "DeliveryReport",
     "DeliveryStatus",
     "InboundMessage",
+    "ProbingGateway",
     "SendOutcome",
     "SendResult",
     "SmsGateway",
@@ -47,11 +48,25 @@ _E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 
 
 class SendOutcome(StrEnum):
-    """What a gateway did with a message."""
+    """What a gateway did with a message.
+
+    Only the message-level refusals (``TEMPORARY_FAILURE``, ``PERMANENT_FAILURE``) count against
+    the message's attempts. ``GATEWAY_UNAVAILABLE`` says the gateway took nothing (connection
+    refused, no connection in time, 5xx, credentials refused): the message is not at fault and
+    the worker stops sending until a probe succeeds. ``UNCERTAIN`` says the gateway may have taken
+    the message (it did not answer in time): at-most-once makes the message ``unknown``.
+    """
 
     ACCEPTED = "accepted"
     TEMPORARY_FAILURE = "temporary_failure"
     PERMANENT_FAILURE = "permanent_failure"
+    GATEWAY_UNAVAILABLE = "gateway_unavailable"
+    UNCERTAIN = "uncertain"
+
+    @property
+    def gateway_down(self) -> bool:
+        """Whether the gateway itself, not this message, is the problem."""
+        return self in (SendOutcome.GATEWAY_UNAVAILABLE, SendOutcome.UNCERTAIN)
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,16 @@ class SmsGateway(Protocol):
 
     def send(self, message_id: str, to: str, text: str) -> SendResult:
         """Send ``text`` to ``to`` (E.164, e.g. ``+84912345678``) under our ``message_id``."""
+        ...
+
+
+@runtime_checkable
+class ProbingGateway(Protocol):
+    """A gateway that can tell whether it is reachable without sending anything."""
+
+    def probe(self) -> SendResult:
+        """``ACCEPTED`` when the gateway would take a message now, else ``GATEWAY_UNAVAILABLE``
+        with the reason."""
         ...
 
 

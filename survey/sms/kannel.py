@@ -262,11 +262,12 @@ class KannelGateway:
         Returns
         -------
         SendResult
-            Accepted on HTTP 2xx. Temporary failure on 5xx (Kannel down, queue full), 401/403
-            (wrong credentials: fix the configuration, then retry) and connection errors or
-            timeouts (after a timeout Kannel may have taken the message, so a retry can
-            duplicate it). Permanent failure on other 4xx (bad number or parameters) and for a
-            recipient that is not E.164.
+            Accepted on HTTP 2xx. Permanent failure on 4xx other than 401/403 (bad number or
+            parameters) and for a recipient that is not E.164: the message is at fault. The
+            gateway is unavailable (nothing was sent; the message keeps its attempts) when the
+            connection is refused or not made in time, on 5xx (Kannel down, queue full) and on
+            401/403 (wrong credentials: fix the configuration). Uncertain when Kannel took the
+            request but did not answer in time: it may still send the message.
 
         Raises
         ------
@@ -280,22 +281,47 @@ class KannelGateway:
         params = self.request_params(message_id, to, text)
         try:
             response = self._client.get(self.settings.sendsms_url, params=params)
+        except (httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            return self._unreachable(error)
         except httpx.TimeoutException as error:
             return SendResult(
-                SendOutcome.TEMPORARY_FAILURE,
+                SendOutcome.UNCERTAIN,
                 None,
                 f"no answer from Kannel at {self.settings.sendsms_url} within "
                 f"{self.settings.timeout} s ({type(error).__name__}); it may still send the "
                 "message",
             )
         except httpx.TransportError as error:
-            return SendResult(
-                SendOutcome.TEMPORARY_FAILURE,
-                None,
-                f"cannot reach Kannel at {self.settings.sendsms_url}: {error!r}; "
-                "is smsbox running?",
-            )
+            return self._unreachable(error)
         return _result_from_response(message_id, response)
+
+    def probe(self) -> SendResult:
+        """Ask smsbox whether it would take a message, without sending one.
+
+        A sendsms request with our credentials and no recipient: Kannel checks the credentials,
+        then answers 4xx "Missing receiver number"; any answer other than 401/403/5xx means it
+        is up and takes our credentials.
+        """
+        s = self.settings
+        try:
+            response = self._client.get(
+                s.sendsms_url, params={"username": s.username, "password": s.password}
+            )
+        except httpx.TransportError as error:
+            return self._unreachable(error)
+        if response.status_code in (401, 403) or response.status_code >= 500:
+            return _result_from_response("", response)
+        return SendResult(
+            SendOutcome.ACCEPTED, None, f"Kannel answers (HTTP {response.status_code})"
+        )
+
+    def _unreachable(self, error: httpx.TransportError) -> SendResult:
+        # Nothing reached smsbox (refused, no route, no connection in time): safe to resend.
+        return SendResult(
+            SendOutcome.GATEWAY_UNAVAILABLE,
+            None,
+            f"cannot reach Kannel at {self.settings.sendsms_url}: {error!r}; is smsbox running?",
+        )
 
 
 def _result_from_response(message_id: str, response: httpx.Response) -> SendResult:
@@ -305,7 +331,7 @@ def _result_from_response(message_id: str, response: httpx.Response) -> SendResu
         return SendResult(SendOutcome.ACCEPTED, message_id, body)
     if code in (401, 403):
         return SendResult(
-            SendOutcome.TEMPORARY_FAILURE,
+            SendOutcome.GATEWAY_UNAVAILABLE,
             None,
             f"Kannel refused the credentials (HTTP {code}: {body}); fix the sendsms-user "
             "username/password in the settings, then retry",
@@ -317,7 +343,7 @@ def _result_from_response(message_id: str, response: httpx.Response) -> SendResu
             f"Kannel rejected the message (HTTP {code}: {body})",
         )
     return SendResult(
-        SendOutcome.TEMPORARY_FAILURE,
+        SendOutcome.GATEWAY_UNAVAILABLE,
         None,
         f"Kannel could not take the message (HTTP {code}: {body})",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -80,13 +81,14 @@ def test_agency_coordinator_cannot_open_fieldwork_pages(
         assert client.post("/staff/campaigns/1/close", data={}).status_code == 403
 
 
-def test_unknown_message_is_requeued_only_by_the_coordinator(
-    settings: Settings, session: Session
+@pytest.mark.parametrize("stuck", ["unknown", "failed"])
+def test_stuck_message_is_requeued_only_by_the_coordinator_with_a_reason(
+    settings: Settings, session: Session, stuck: str
 ) -> None:
     from sqlmodel import select
 
     from survey.invitations import create_invitations
-    from survey.models import SmsMessage
+    from survey.models import AuditEvent, SmsMessage
     from survey.outbox import queue_invitation_sms
 
     fw = build_fieldwork(session, n=1, without_phone=())
@@ -94,25 +96,33 @@ def test_unknown_message_is_requeued_only_by_the_coordinator(
     create_invitations(session=session, settings=settings, campaign_id=fw.campaign.id)
     queue_invitation_sms(session=session, settings=settings, campaign_id=fw.campaign.id)
     message = session.exec(select(SmsMessage)).one()
-    message.status = "unknown"
+    message.status = stuck
     session.add(message)
     session.commit()
+    url = f"/staff/campaigns/{fw.campaign.id}/messages/{message.id}/requeue"
     with TestClient(create_app(settings), follow_redirects=False) as client:
         csrf = _signed_in(client, session, settings, "coordinator")
         page = client.get(f"/staff/campaigns/{fw.campaign.id}")
         assert f"/messages/{message.id}/requeue" in page.text
-        done = client.post(
-            f"/staff/campaigns/{fw.campaign.id}/messages/{message.id}/requeue",
-            data={"csrf": csrf},
-        )
+        assert f'<label for="reason-{message.id}">Lý do gửi lại' in page.text
+        silent = client.post(url, data={"csrf": csrf})
+        assert silent.status_code == 422 and "text/html" in silent.headers["content-type"]
+        assert "5 to 500 characters" in silent.text
+        session.expire_all()
+        assert session.exec(select(SmsMessage)).one().status == stuck
+        done = client.post(url, data={"csrf": csrf, "reason": "gateway log: never sent"})
         assert done.status_code == 303
-        again = client.post(
-            f"/staff/campaigns/{fw.campaign.id}/messages/{message.id}/requeue",
-            data={"csrf": csrf},
-        )
-        assert again.status_code == 409  # only unknown messages
+        again = client.post(url, data={"csrf": csrf, "reason": "gateway log: never sent"})
+        assert again.status_code == 409  # only failed or unknown messages
     session.expire_all()
-    assert session.exec(select(SmsMessage)).one().status == "queued"
+    requeued = session.exec(select(SmsMessage)).one()
+    assert requeued.status == "queued" and "gateway log: never sent" in requeued.last_error
+    entry = session.exec(select(AuditEvent).where(AuditEvent.action == "sms.requeue")).one()
+    assert entry.details == {
+        "campaign_id": fw.campaign.id,
+        "was": stuck,
+        "reason": "gateway log: never sent",
+    }
 
 
 def test_outbox_pages_reach_every_message_and_link(settings: Settings, session: Session) -> None:

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from survey.invitations import create_invitations
 from survey.models import Invitation, SmsMessage
-from survey.outbox import queue_invitation_sms
+from survey.outbox import queue_invitation_sms, requeue_message
 from survey.settings import Settings
 from survey.sms.gateway import SendOutcome, SendResult
 from survey.worker import (
@@ -23,7 +23,6 @@ from survey.worker import (
     process_batch,
     quiet_until,
     recover_stale_messages,
-    requeue_unknown,
 )
 from tests.survey.campaign_factory import NOW, build_fieldwork
 from tests.survey.fake_sms import FakeClock, RecordingGateway, WorkerCrashed
@@ -94,7 +93,12 @@ def test_unknown_is_resent_only_by_hand(session: Session, settings: Settings) ->
     message = session.exec(select(SmsMessage)).one()
     assert message.status == "unknown" and "may have been sent" in message.last_error
     assert message.id is not None
-    requeue_unknown(session=session, message_id=message.id, now=clock.now())
+    requeue_message(
+        session=session,
+        message_id=message.id,
+        reason="the gateway's log has no trace of it",
+        now=clock.now(),
+    )
     gateway = RecordingGateway(clock)
     assert process_batch(session=session, settings=settings, gateway=gateway, clock=clock).sent == 1
 

@@ -104,9 +104,9 @@ def test_gsm7_text_without_dlr_and_with_forced_smsc() -> None:
         (202, "3: Queued for later delivery", SendOutcome.ACCEPTED),
         (400, "Invalid receiver number", SendOutcome.PERMANENT_FAILURE),
         (413, "Too many parts", SendOutcome.PERMANENT_FAILURE),
-        (403, "Authorization failed for sendsms", SendOutcome.TEMPORARY_FAILURE),
-        (503, "Sending failed.", SendOutcome.TEMPORARY_FAILURE),
-        (500, "", SendOutcome.TEMPORARY_FAILURE),
+        (403, "Authorization failed for sendsms", SendOutcome.GATEWAY_UNAVAILABLE),
+        (503, "Sending failed.", SendOutcome.GATEWAY_UNAVAILABLE),
+        (500, "", SendOutcome.GATEWAY_UNAVAILABLE),
     ],
 )
 def test_http_answers_map_to_outcomes(status: int, body: str, outcome: SendOutcome) -> None:
@@ -117,22 +117,63 @@ def test_http_answers_map_to_outcomes(status: int, body: str, outcome: SendOutco
     assert (result.gateway_reference is not None) is (outcome is SendOutcome.ACCEPTED)
 
 
-def test_connection_errors_are_temporary() -> None:
+def test_connection_errors_say_the_gateway_is_down_not_the_message() -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("Connection refused", request=request)
+
+    def no_connection(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectTimeout("timed out", request=request)
 
     def slow(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)
 
     refused = gateway_answering(refuse)[0].send("m1", "+84912345678", "x")
-    assert refused.outcome is SendOutcome.TEMPORARY_FAILURE
+    assert refused.outcome is SendOutcome.GATEWAY_UNAVAILABLE and refused.outcome.gateway_down
     assert "smsbox running" in refused.detail
+    unconnected = gateway_answering(no_connection)[0].send("m1", "+84912345678", "x")
+    assert unconnected.outcome is SendOutcome.GATEWAY_UNAVAILABLE
+    # Kannel had the request: it may send it, so the worker must not resend on its own.
     timed_out = gateway_answering(slow)[0].send("m1", "+84912345678", "x")
-    assert timed_out.outcome is SendOutcome.TEMPORARY_FAILURE
+    assert timed_out.outcome is SendOutcome.UNCERTAIN and timed_out.outcome.gateway_down
     assert "may still send" in timed_out.detail
+    assert not SendOutcome.TEMPORARY_FAILURE.gateway_down
+    assert not SendOutcome.PERMANENT_FAILURE.gateway_down
 
 
-def test_real_closed_port_is_a_temporary_failure() -> None:
+@pytest.mark.parametrize(
+    ("status", "body", "outcome"),
+    [
+        (400, "Missing receiver number", SendOutcome.ACCEPTED),
+        (403, "Authorization failed for sendsms", SendOutcome.GATEWAY_UNAVAILABLE),
+        (503, "", SendOutcome.GATEWAY_UNAVAILABLE),
+    ],
+)
+def test_probe_sends_no_recipient_and_reads_kannels_answer(
+    status: int, body: str, outcome: SendOutcome
+) -> None:
+    gateway, requests = gateway_answering(lambda r: httpx.Response(status, text=body))
+    assert gateway.probe().outcome is outcome
+    (request,) = requests
+    assert "to" not in request.url.params and "text" not in request.url.params
+    assert request.url.params["username"] == gateway.settings.username
+
+
+def test_probe_of_a_closed_port_is_unavailable() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = KannelSettings(
+        sendsms_url=f"http://127.0.0.1:{port}/cgi-bin/sendsms",
+        username="u",
+        password="p",
+        sender="S",
+        timeout=2.0,
+    )
+    with KannelGateway(settings) as gateway:
+        assert gateway.probe().outcome is SendOutcome.GATEWAY_UNAVAILABLE
+
+
+def test_real_closed_port_is_the_gateway_down() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -145,7 +186,7 @@ def test_real_closed_port_is_a_temporary_failure() -> None:
     )
     with KannelGateway(settings) as gateway:
         result = gateway.send("m1", "+84912345678", "x")
-    assert result.outcome is SendOutcome.TEMPORARY_FAILURE
+    assert result.outcome is SendOutcome.GATEWAY_UNAVAILABLE
 
 
 def test_bad_number_is_permanent_without_a_request() -> None:
