@@ -90,6 +90,10 @@ STAFF_TEXT: Mapping[str, Mapping[str, str]] = {
         "field": "Trường",
         "message": "Nội dung",
         "severity": "Mức độ",
+        "frame_period": "Kỳ của danh sách",
+        "problem_kinds": "Tổng số vấn đề: {total}, theo loại",
+        "problem_count": "Số lượng",
+        "problems_listed": "Dưới đây liệt kê {shown} trong tổng số {total} vấn đề.",
         "frame_rejected": "Danh sách bị từ chối: không có hồ sơ nào được nhập. Hãy sửa các dòng "
         "dưới đây rồi tải lên lại, hoặc tải lên lại và chọn nhập các dòng hợp lệ.",
         "frame_ready": "Danh sách đã sẵn sàng để chọn mẫu.",
@@ -286,6 +290,10 @@ STAFF_TEXT: Mapping[str, Mapping[str, str]] = {
         "field": "Field",
         "message": "Message",
         "severity": "Severity",
+        "frame_period": "Period of the frame",
+        "problem_kinds": "Problems in all: {total}, by kind",
+        "problem_count": "Count",
+        "problems_listed": "Listed below: {shown} of {total} problems.",
         "frame_rejected": "The list was rejected: nothing was imported. Fix the rows below and "
         "upload again, or upload again choosing to import the valid rows.",
         "frame_ready": "The list is ready to be sampled.",

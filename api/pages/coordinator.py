@@ -74,7 +74,13 @@ from survey.errors import (
     SipasError,
     TooManyRequests,
 )
-from survey.frames import frame_problems, get_frame, import_frame, list_frames
+from survey.frames import (
+    frame_problem_kinds,
+    frame_problems,
+    get_frame,
+    import_frame,
+    list_frames,
+)
 from survey.geography import PROVINCES_2025
 from survey.models import StaffUser
 from survey.rate_limits import SignInLocked
@@ -484,10 +490,18 @@ def frame_report(
     problems = (
         frame_problems(session, frame_id, limit=500, scope=caller.scope) if show_problems else []
     )
+    # Counted in SQL, so the page says how many there are beyond the 500 it lists.
+    kinds = frame_problem_kinds(session, frame_id, scope=caller.scope) if show_problems else ()
     return render(
         request,
         "coordinator/frame_report.html",
-        {"frame": frame, "problems": problems, "show_problems": show_problems},
+        {
+            "frame": frame,
+            "problems": problems,
+            "show_problems": show_problems,
+            "kinds": kinds,
+            "problems_total": sum(k.count for k in kinds),
+        },
         user=caller,
         settings=settings,
     )
