@@ -45,6 +45,7 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -125,6 +126,11 @@ CSV_COLUMNS: tuple[str, ...] = (
     "rank_lower",
     "rank_upper",
     "tier",
+    # The release each row belongs to, so a row copied elsewhere still cites it.
+    "release_id",
+    "release_version",
+    "release_status",
+    "release_sha256",
 )
 _RESPONSE_COLUMNS = {
     "agency_code": Response.agency_code,
@@ -1041,8 +1047,16 @@ def correct_release(
     return _store_new_release(session, release)
 
 
-def release_versions(*, session: Session, release: IndexRelease) -> list[IndexRelease]:
-    """Every version of the release's chain, oldest first (the release itself included)."""
+def release_versions(
+    *, session: Session, release: IndexRelease, scope: Scope = UNLIMITED
+) -> list[IndexRelease]:
+    """Every version of the release's chain, oldest first (the release itself included); a
+    scoped caller gets the published and superseded ones only."""
+    chain = _release_chain(session, release)
+    return [r for r in chain if not scope.limited or r.status in FROZEN_STATUSES]
+
+
+def _release_chain(session: Session, release: IndexRelease) -> list[IndexRelease]:
     first = release
     seen = {release.id}
     while first.supersedes_id is not None and first.supersedes_id not in seen:
@@ -1065,6 +1079,46 @@ def release_versions(*, session: Session, release: IndexRelease) -> list[IndexRe
         if later is None or later.id in {r.id for r in chain}:
             return chain
         chain.append(later)
+
+
+@dataclass(frozen=True)
+class ReleaseStep:
+    """One step of a release's review: ``computed``, ``submitted``, ``published`` or
+    ``superseded``, by whom (a username, "" when not recorded) and when."""
+
+    step: str
+    by: str
+    at: datetime
+
+
+def release_steps(*, session: Session, release: IndexRelease) -> list[ReleaseStep]:
+    """Who computed, submitted and published the release and when, in order; a superseded
+    release ends with the step of the version that replaced it (published by whom)."""
+    replacement = (
+        None
+        if release.superseded_by_id is None
+        else session.get(IndexRelease, release.superseded_by_id)
+    )
+    moments = [
+        ("computed", release.created_by, release.created_at),
+        ("submitted", release.submitted_by, release.submitted_at),
+        ("published", release.published_by, release.published_at),
+        (
+            "superseded",
+            None if replacement is None else replacement.published_by,
+            release.superseded_at,
+        ),
+    ]
+    ids = {user_id for _, user_id, _ in moments if user_id is not None}
+    names = {
+        u.id: u.username
+        for u in session.exec(select(StaffUser).where(col(StaffUser.id).in_(ids))).all()
+    }
+    return [
+        ReleaseStep(step, names.get(user_id, "") if user_id is not None else "", at)
+        for step, user_id, at in moments
+        if at is not None
+    ]
 
 
 @dataclass(frozen=True)
@@ -1234,6 +1288,7 @@ def _csv_value(value: Any) -> Any:
 def release_csv(release: IndexRelease) -> str:
     """The release's rows as CSV (UTF-8 text): domain columns, node, figures, flag and rank.
 
+    Every row ends with the release's id, version, status and SHA-256 (blank for a draft).
     Shares are in [0, 1] (1-5 for the mean-score rule); suppressed cells are blank. Domain
     values come from imported dossiers, so formula-like text is neutralised
     (:mod:`survey.spreadsheet_cells`); figures stay numbers.
@@ -1265,6 +1320,10 @@ def release_csv(release: IndexRelease) -> str:
                         "tier",
                     )
                 ),
+                release.id,
+                release.version,
+                release.status,
+                release.content_sha256 or "",
             ]
         )
     return buffer.getvalue()

@@ -2,9 +2,13 @@
 release, and a release page with the indices, their intervals, reliability flags, the ranking of
 agencies and a note on the method in Vietnamese and English.
 
-Every staff account reads releases; analysts and administrators compute drafts and only
-administrators publish (``docs/access.md``). Accounts limited to some agencies or provinces see
-published releases only, with their own agencies' rows. Figures come from the
+Every staff account reads releases; analysts and administrators compute drafts, submit them
+for review and compute corrections; publishers and administrators publish a submitted release
+they neither computed nor submitted (four eyes, ``docs/access.md``). The release page shows
+who did each step and when, the version chain (a superseded version says what replaced it and
+why), the SHA-256 that cites it and its data fingerprint. Accounts limited to some agencies or
+provinces see published (and superseded) releases only, with their own agencies' rows. Figures
+come from the
 stored release (:mod:`survey.releases`); the page only formats them: "82,7 % (80,1–85,0)" in
 Vietnamese, "82.7 % (80.1–85.0)" in English, suppressed cells blank, flags in words.
 """
@@ -32,7 +36,16 @@ from survey.errors import InvalidInput, NotFound, Problem
 from survey.geography import PROVINCES_2025
 from survey.models import IndexRelease, Questionnaire
 from survey.models.releases import ReleaseStatus
-from survey.releases import BY_COLUMNS, LONELY_PSU_RULES, compute_release, get_release
+from survey.releases import (
+    BY_COLUMNS,
+    LONELY_PSU_RULES,
+    compute_release,
+    correct_release,
+    get_release,
+    release_steps,
+    release_versions,
+    submit_release,
+)
 from survey.releases import list_releases as list_release_rows
 from survey.releases import publish_release as publish_release_row
 
@@ -140,6 +153,34 @@ WORDS: dict[str, dict[str, str]] = {
         "method_en": "English",
         "publish": "Công bố",
         "publish_hint": "Sau khi công bố, số liệu không thay đổi nữa.",
+        "submitted": "chờ duyệt",
+        "superseded": "đã được thay thế",
+        "submit": "Gửi duyệt",
+        "submit_hint": "Một người khác (người công bố hoặc quản trị) sẽ kiểm tra và công bố.",
+        "four_eyes": "Bạn đã tính hoặc gửi duyệt bản này, nên một người khác sẽ công bố nó.",
+        "version": "Phiên bản",
+        "sha256": "Mã băm SHA-256 (để trích dẫn)",
+        "sha256_none": "Chưa có (có khi gửi duyệt)",
+        "steps": "Các bước",
+        "step_computed": "Tính",
+        "step_submitted": "Gửi duyệt",
+        "step_published": "Công bố",
+        "step_superseded": "Được thay thế",
+        "by_whom": "bởi",
+        "superseded_notice": "Bản này đã được thay thế bởi phiên bản",
+        "correction_of": "Bản đính chính của phiên bản",
+        "reason": "Lý do",
+        "versions": "Các phiên bản",
+        "correct": "Đính chính",
+        "correct_title": "Đính chính bản công bố này",
+        "correct_hint": "Tính lại với cùng tham số trên dữ liệu hiện tại; bản mới cần được gửi "
+        "duyệt và công bố, khi đó bản này được đánh dấu là đã thay thế nhưng vẫn xem được.",
+        "reason_hint": "Nói rõ điều gì sai, ví dụ “bổ sung 120 phiếu giấy nhập muộn”.",
+        "fingerprint": "Dấu vân tay dữ liệu",
+        "fp_frame": "Danh sách hồ sơ (SHA-256)",
+        "fp_draw": "Lần chọn mẫu (số, hạt giống)",
+        "fp_questionnaire": "Phiếu hỏi (mã, phiên bản)",
+        "fp_responses": "Phiếu trả lời (số, SHA-256)",
         "download_csv": "Tải về CSV",
         "back": "Quay lại",
         "view": "Xem",
@@ -218,6 +259,35 @@ WORDS: dict[str, dict[str, str]] = {
         "method_en": "English",
         "publish": "Publish",
         "publish_hint": "Once published, the figures never change.",
+        "submitted": "submitted for review",
+        "superseded": "superseded",
+        "submit": "Submit for review",
+        "submit_hint": "Someone else (a publisher or an administrator) checks and publishes it.",
+        "four_eyes": "You computed or submitted this release, so someone else publishes it.",
+        "version": "Version",
+        "sha256": "SHA-256 (to cite it)",
+        "sha256_none": "Not yet (set when submitted for review)",
+        "steps": "Steps",
+        "step_computed": "Computed",
+        "step_submitted": "Submitted",
+        "step_published": "Published",
+        "step_superseded": "Superseded",
+        "by_whom": "by",
+        "superseded_notice": "This release has been superseded by version",
+        "correction_of": "A correction of version",
+        "reason": "Reason",
+        "versions": "Versions",
+        "correct": "Correct",
+        "correct_title": "Correct this release",
+        "correct_hint": "Recomputed with the same parameters on today's data; the new version is "
+        "submitted and published in turn, and then this one is marked superseded but stays "
+        "readable.",
+        "reason_hint": "Say what was wrong, e.g. “120 paper questionnaires keyed in late”.",
+        "fingerprint": "Data fingerprint",
+        "fp_frame": "Frame (SHA-256)",
+        "fp_draw": "Draw (id, seed)",
+        "fp_questionnaire": "Questionnaire (code, version)",
+        "fp_responses": "Responses (count, SHA-256)",
         "download_csv": "Download CSV",
         "back": "Back",
         "view": "View",
@@ -447,6 +517,49 @@ def release_submit(
     return RedirectResponse(f"/staff/releases/{release.id}", status_code=303)
 
 
+def _review_context(session: SessionDep, caller: Caller, release: IndexRelease) -> dict[str, Any]:
+    """Steps, versions and which review buttons the caller gets (the use cases decide again)."""
+    status = release.status
+    mine = caller.id is not None and caller.id in (release.created_by, release.submitted_by)
+    prepares = Analyst.allows(caller.role, limited=caller.scope.limited)
+    publishes = ReleasePublisher.allows(caller.role, limited=caller.scope.limited)
+    versions = release_versions(session=session, release=release, scope=caller.scope)
+    return {
+        "can_submit": prepares and status == ReleaseStatus.DRAFT.value,
+        "can_publish": publishes and status == ReleaseStatus.SUBMITTED.value and not mine,
+        "four_eyes": publishes and status == ReleaseStatus.SUBMITTED.value and mine,
+        "can_correct": prepares and status == ReleaseStatus.PUBLISHED.value,
+        "steps": release_steps(session=session, release=release),
+        "versions": versions if len(versions) > 1 else [],
+        "fingerprint": release.fingerprint or {},
+    }
+
+
+def _release_page(
+    request: Request,
+    caller: Caller,
+    session: SessionDep,
+    settings: SettingsDep,
+    release: IndexRelease,
+    extra: Mapping[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "w": _words(request),
+        **_review_context(session, caller, release),
+        **release_view(session, release, choose_language(request)),
+        **(extra or {}),
+    }
+    return render(
+        request,
+        "releases/release.html",
+        context,
+        user=caller,
+        settings=settings,
+        status_code=status_code,
+    )
+
+
 @router.get("/staff/releases/{release_id}")
 def release_page(
     release_id: int,
@@ -456,13 +569,22 @@ def release_page(
     settings: SettingsDep,
 ) -> Response:
     release = get_release(session=session, release_id=release_id, scope=caller.scope)
-    context = {
-        "w": _words(request),
-        "can_publish": ReleasePublisher.allows(caller.role)
-        and release.status == ReleaseStatus.DRAFT.value,
-        **release_view(session, release, choose_language(request)),
-    }
-    return render(request, "releases/release.html", context, user=caller, settings=settings)
+    return _release_page(request, caller, session, settings, release)
+
+
+@router.post("/staff/releases/{release_id}/submit")
+def release_submit_for_review(
+    release_id: int,
+    request: Request,
+    caller: AsAnalyst,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: FormDep,
+    address: AddressDep,
+) -> Response:
+    check_form_token(request, form, settings)
+    submit_release(session=session, release_id=release_id, actor=caller.user, address=address)
+    return RedirectResponse(f"/staff/releases/{release_id}", status_code=303)
 
 
 @router.post("/staff/releases/{release_id}/publish")
@@ -478,3 +600,29 @@ def release_publish(
     check_form_token(request, form, settings)
     publish_release_row(session=session, release_id=release_id, actor=caller.user, address=address)
     return RedirectResponse(f"/staff/releases/{release_id}", status_code=303)
+
+
+@router.post("/staff/releases/{release_id}/correct")
+def release_correct(
+    release_id: int,
+    request: Request,
+    caller: AsAnalyst,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: FormDep,
+) -> Response:
+    check_form_token(request, form, settings)
+    reason = form.get("reason")
+    try:
+        release = correct_release(
+            session=session,
+            release_id=release_id,
+            reason=reason if isinstance(reason, str) else "",
+            actor=caller.user,
+        )
+    except InvalidInput as error:
+        errors, links = error_context(error.problems, ("reason",))
+        old = get_release(session=session, release_id=release_id, scope=caller.scope)
+        extra = {"errors": errors, "error_links": links, "reason": reason or ""}
+        return _release_page(request, caller, session, settings, old, extra, status_code=422)
+    return RedirectResponse(f"/staff/releases/{release.id}", status_code=303)

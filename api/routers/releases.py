@@ -1,8 +1,12 @@
-"""Index releases: compute a draft release of a campaign's indices, list, read, publish, CSV.
+"""Index releases: compute a draft of a campaign's indices, submit it for review, publish,
+correct, list, read, CSV.
 
-Analysts and administrators compute drafts, administrators publish, every staff account reads
-(``docs/access.md``); accounts limited to some agencies or provinces see published releases only,
-with their own agencies' rows. Releases hold aggregates only: no phone, no invitation or
+Four eyes (``docs/access.md``): analysts and administrators compute drafts, submit them and
+compute corrections; publishers and administrators publish a submitted release that they
+neither computed nor submitted. Every staff account reads; accounts limited to some agencies or
+provinces see published (and superseded) releases only, with their own agencies' rows. Each
+submitted release carries the SHA-256 of its content (``content_sha256``, also in the CSV and
+its ``X-Release-SHA256`` header). Releases hold aggregates only: no phone, no invitation or
 response id.
 """
 
@@ -19,11 +23,14 @@ from api.params import INT32_MAX, CampaignFilter, CampaignId, ReleaseId, file_re
 from api.policy import AsAnalyst, AsReleasePublisher, AsStaff
 from survey.models.releases import IndexReleasePublic, IndexReleaseSummary
 from survey.releases import (
+    MAX_REASON,
     compute_release,
+    correct_release,
     get_release,
     list_releases,
     publish_release,
     release_csv,
+    submit_release,
 )
 
 router = APIRouter(tags=["releases"])
@@ -101,14 +108,50 @@ def read(release_id: ReleaseId, session: SessionDep, caller: AsStaff) -> IndexRe
     return IndexReleasePublic.model_validate(release)
 
 
+class CorrectionRequest(BaseModel):
+    """Why a published release is corrected; the new version is recomputed with its parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=MAX_REASON, description="what was wrong")
+    name: str | None = Field(default=None, max_length=200, description="default: the same name")
+
+
+@router.post("/api/releases/{release_id}/submit")
+def submit(
+    release_id: ReleaseId, session: SessionDep, caller: AsAnalyst, address: AddressDep
+) -> IndexReleaseSummary:
+    """Submit a draft for review: its content is hashed; 409 when it is not a draft."""
+    return IndexReleaseSummary.model_validate(
+        submit_release(session=session, release_id=release_id, actor=caller.user, address=address)
+    )
+
+
 @router.post("/api/releases/{release_id}/publish")
 def publish(
     release_id: ReleaseId, session: SessionDep, caller: AsReleasePublisher, address: AddressDep
 ) -> IndexReleaseSummary:
-    """Publish a draft release (administrators only); 409 when it is already published."""
+    """Publish a submitted release (four eyes: 403 for the one who computed or submitted it);
+    409 when it is a draft or already published. A correction supersedes its predecessor."""
     return IndexReleaseSummary.model_validate(
         publish_release(session=session, release_id=release_id, actor=caller.user, address=address)
     )
+
+
+@router.post("/api/releases/{release_id}/corrections", status_code=status.HTTP_201_CREATED)
+def correct(
+    release_id: ReleaseId, body: CorrectionRequest, session: SessionDep, caller: AsAnalyst
+) -> IndexReleasePublic:
+    """A new draft version of a published release, recomputed on today's data with its
+    parameters; once published it supersedes the old one, which stays readable."""
+    release = correct_release(
+        session=session,
+        release_id=release_id,
+        reason=body.reason,
+        actor=caller.user,
+        name=body.name,
+    )
+    return IndexReleasePublic.model_validate(release)
 
 
 @router.get("/api/releases/{release_id}/release.csv", responses=file_responses("text/csv"))
@@ -118,5 +161,8 @@ def download(release_id: ReleaseId, session: SessionDep, caller: AsStaff) -> Res
     return Response(
         content="\ufeff" + release_csv(release),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="release-{release_id}.csv"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="release-{release_id}.csv"',
+            "X-Release-SHA256": release.content_sha256 or "",
+        },
     )

@@ -7,9 +7,10 @@ a scoped coordinator receives is what production code computes:
   rows of AG-A and AG-B (warnings, kept) and a rejected row of AG-B;
 * a design stratified by agency, its draw, an active campaign with SMS invitations;
 * a release campaign (``tests/survey/release_fixtures.py``: the same agencies) with one published
-  and one draft release;
+  release and one submitted for review (computed and submitted by analysts other than the
+  callers, so the four-eyes rule lets the admin and publisher callers publish it);
 * callers: admin, national coordinator, a coordinator scoped to agency AG-A, one scoped to
-  province 01, an analyst, and nobody.
+  province 01, an analyst, a publisher, and nobody.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from survey.frames import import_frame
 from survey.invitations import create_invitations, invitation_token
 from survey.models import Dossier, Invitation, utcnow
 from survey.questionnaires import ensure_builtin_questionnaires
-from survey.releases import compute_release, publish_release
+from survey.releases import compute_release, publish_release, submit_release
 from survey.settings import Settings
 from survey.users import create_api_token
 from tests.api.fast_users import make_user
@@ -45,6 +46,7 @@ CALLERS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "agency": ("coordinator", [("agency", OWN_AGENCY)]),
     "province": ("coordinator", [("province", OWN_PROVINCE)]),
     "analyst": ("analyst", []),
+    "publisher": ("publisher", []),
 }
 SCOPED = ("agency", "province")
 
@@ -60,7 +62,7 @@ class World:
     message_id: int | None
     release_campaign_id: int
     published_release_id: int
-    draft_release_id: int
+    draft_release_id: int  # submitted for review, not yet published
     tokens: dict[str, str]  # caller -> session/API token
     user_ids: dict[str, int]  # caller -> staff user id
     other_dossier_codes: frozenset[str]  # dossier codes of AG-B and AG-C, both frames
@@ -113,11 +115,18 @@ def build_world(session: Session, engine: Engine, settings: Settings, folder: Pa
     assert invitation is not None
 
     rc = build_release_campaign(session)
+    maker = make_user(session, "analyst", "world-analyst")
+    reviewer = make_user(session, "publisher", "world-publisher")
     published = compute_release(
-        session=session, campaign_id=rc.campaign_id, name="Công bố", by=["agency_code"]
+        session=session,
+        campaign_id=rc.campaign_id,
+        name="Công bố",
+        by=["agency_code"],
+        created_by=maker.id,
     )
     assert published.id is not None
-    publish_release(session=session, release_id=published.id)
+    submit_release(session=session, release_id=published.id, actor=maker)
+    publish_release(session=session, release_id=published.id, actor=reviewer)
     draft = compute_release(
         session=session,
         campaign_id=rc.campaign_id,
@@ -126,6 +135,7 @@ def build_world(session: Session, engine: Engine, settings: Settings, folder: Pa
         min_respondents=5,
     )
     assert draft.id is not None
+    submit_release(session=session, release_id=draft.id, actor=maker)
 
     tokens, user_ids = {}, {}
     for name, (role, scopes) in CALLERS.items():

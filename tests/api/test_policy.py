@@ -2,10 +2,10 @@
 
 The test reads the table of ``docs/access.md`` itself, maps each route of ``create_app()`` (API,
 pages, mounts, /docs) to one row of it in :data:`ROUTE_ROWS`, and calls the route as nobody, an
-admin, a national coordinator, a coordinator scoped to one agency, one scoped to one province and
-an analyst. Where the table says no, the answer must be 401/403 (pages: the sign-in page when not
-signed in, 403 otherwise); where it says yes (or "own ... only"), anything but 401/403/5xx. A new
-route without a policy, or without a row here, fails.
+admin, a national coordinator, a coordinator scoped to one agency, one scoped to one province,
+an analyst and a publisher. Where the table says no, the answer must be 401/403 (pages: the
+sign-in page when not signed in, 403 otherwise); where it says yes (or "own ... only"),
+anything but 401/403/5xx. A new route without a policy, or without a row here, fails.
 """
 
 from __future__ import annotations
@@ -33,7 +33,14 @@ from tests.survey.campaign_factory import build_fieldwork
 ROOT = Path(__file__).resolve().parents[2]
 ACCESS_DOC = ROOT / "docs" / "access.md"
 # Columns of the table, and which column each caller of the test reads.
-COLUMNS = ("admin", "national coordinator", "scoped coordinator", "analyst", "no sign-in")
+COLUMNS = (
+    "admin",
+    "national coordinator",
+    "scoped coordinator",
+    "analyst",
+    "publisher",
+    "no sign-in",
+)
 CALLER_COLUMN = {
     "anonymous": "no sign-in",
     "admin": "admin",
@@ -41,6 +48,7 @@ CALLER_COLUMN = {
     "agency": "scoped coordinator",
     "province": "scoped coordinator",
     "analyst": "analyst",
+    "publisher": "publisher",
 }
 
 IMPORT = "import a frame"
@@ -131,6 +139,7 @@ ROUTE_ROWS: dict[tuple[str, str], str] = {
     ("GET", "/api/campaigns/{campaign_id}/sms/preview"): FIELDWORK,
     ("POST", "/api/campaigns/{campaign_id}/sms/queue"): FIELDWORK,
     ("GET", "/api/campaigns/{campaign_id}/sms/counts"): OUTBOX,
+    ("POST", "/api/campaigns/{campaign_id}/sms/messages/{message_id}/requeue"): OUTBOX,
     ("GET", "/api/campaigns/{campaign_id}/dispositions"): CAMPAIGN,
     ("GET", "/api/campaigns/{campaign_id}/exports/responses.{fmt}"): RESPONSES,
     ("GET", "/api/campaigns/{campaign_id}/exports/dispositions.{fmt}"): DISPOSITIONS,
@@ -145,12 +154,16 @@ ROUTE_ROWS: dict[tuple[str, str], str] = {
     ("POST", "/api/campaigns/{campaign_id}/releases"): COMPUTE,
     ("GET", "/api/releases"): RELEASE,
     ("GET", "/api/releases/{release_id}"): RELEASE,
+    ("POST", "/api/releases/{release_id}/submit"): COMPUTE,
     ("POST", "/api/releases/{release_id}/publish"): PUBLISH,
+    ("POST", "/api/releases/{release_id}/corrections"): COMPUTE,
     ("GET", "/api/releases/{release_id}/release.csv"): RELEASE,
     ("GET", "/staff/releases"): RELEASE,
     ("POST", "/staff/releases"): COMPUTE,
     ("GET", "/staff/releases/{release_id}"): RELEASE,
+    ("POST", "/staff/releases/{release_id}/submit"): COMPUTE,
     ("POST", "/staff/releases/{release_id}/publish"): PUBLISH,
+    ("POST", "/staff/releases/{release_id}/correct"): COMPUTE,
     # citizens and the SMS gateway
     ("GET", "/r/{token}"): CITIZEN,
     ("POST", "/r/{token}/start"): CITIZEN,
@@ -222,12 +235,16 @@ def test_every_route_has_a_row_of_the_access_table() -> None:
 def test_the_table_reads_as_the_team_agreed() -> None:
     """The parser reads yes/own/no as meant (so the walk below cannot pass on a misread doc)."""
     table = access_table()
-    assert _row(table, PUBLISH) == dict.fromkeys(COLUMNS, False) | {"admin": True}
+    assert _row(table, PUBLISH) == dict.fromkeys(COLUMNS, False) | {
+        "admin": True,
+        "publisher": True,
+    }
     assert _row(table, RESPONSES) == {
         "admin": True,
         "national coordinator": False,
         "scoped coordinator": False,
         "analyst": True,
+        "publisher": False,
         "no sign-in": False,
     }
     assert _row(table, DOSSIERS)["scoped coordinator"] and not _row(table, DOSSIERS)["analyst"]
@@ -346,7 +363,16 @@ def test_every_route_answers_each_caller_as_the_table_says(
         for method, path, _ in declared_routes():
             row = ROUTE_ROWS[(method, path)]
             allowed = _row(table, row)
-            for caller in ("anonymous", "analyst", "province", "agency", "national", "admin"):
+            callers = (
+                "anonymous",
+                "analyst",
+                "province",
+                "agency",
+                "national",
+                "publisher",
+                "admin",
+            )
+            for caller in callers:
                 response = walk.call(method, path, caller)
                 verdict = _verdict(response, row)
                 expected = "allowed" if allowed[CALLER_COLUMN[caller]] else "refused"

@@ -95,8 +95,10 @@ def test_compute_view_and_publish(settings: Settings, session: Session) -> None:
         assert "Rank interval" in text and "Tier" in text
         assert 'lang="vi"' in text and "Taylor" in text and "non-response" in text
         assert "+84" not in text and "invitation" not in text.lower()
-        # Publishing is the administrators' (docs/access.md): not the analyst's.
+        # Publishing is the publishers' and administrators' (docs/access.md), once submitted.
         assert client.post(url + "/publish", data={"csrf": csrf}).status_code == 403
+        assert 'action="' + url + '/submit"' in text
+        assert client.post(url + "/submit", data={"csrf": csrf}).status_code == 303
         admin_csrf = _signed_in(client, session, settings, "admin")
         published = client.post(url + "/publish", data={"csrf": admin_csrf})
         assert published.status_code == 303

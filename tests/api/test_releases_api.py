@@ -48,10 +48,14 @@ def test_release_lifecycle(settings: Settings, session: Session) -> None:
         assert {r["agency_code"] for r in rows} == {"", "AG-A", "AG-B", "AG-C"}
         assert "phone" not in rows[0]
 
-        # Publishing is the administrators' (docs/access.md): not the analyst's.
+        # Publishing is the publishers' and administrators' (docs/access.md), once submitted.
         denied = client.post(f"/api/releases/{release_id}/publish", headers=analyst)
         assert denied.status_code == 403
         admin = bearer(session, "admin")
+        early = client.post(f"/api/releases/{release_id}/publish", headers=admin)
+        assert early.status_code == 409 and "submits it" in early.json()["detail"][0]["msg"]
+        submitted = client.post(f"/api/releases/{release_id}/submit", headers=analyst)
+        assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
         published = client.post(f"/api/releases/{release_id}/publish", headers=admin)
         assert published.status_code == 200 and published.json()["status"] == "published"
         again = client.post(f"/api/releases/{release_id}/publish", headers=admin)
@@ -108,6 +112,7 @@ def test_limited_coordinators_see_published_releases_only(
             client.post(f"/api/releases/{release_id}/publish", headers=limited).status_code == 403
         )
         admin = bearer(session, "admin")
+        client.post(f"/api/releases/{release_id}/submit", headers=analyst)
         client.post(f"/api/releases/{release_id}/publish", headers=admin)
         own = client.get(f"/api/releases/{release_id}", headers=limited)
         assert own.status_code == 200

@@ -16,7 +16,7 @@ from survey.letters import render_letters
 from survey.models import AuditEvent, Questionnaire, Role, StaffUser
 from survey.purge import purge_contacts
 from survey.questionnaires import publish_questionnaire
-from survey.releases import compute_release, publish_release
+from survey.releases import compute_release, publish_release, submit_release
 from survey.settings import Settings
 from tests.api.fast_users import make_user
 from tests.survey.campaign_factory import NOW, build_fieldwork
@@ -107,11 +107,18 @@ def test_questionnaire_publication_is_recorded_once(session: Session) -> None:
 def test_release_publication_is_recorded(session: Session) -> None:
     admin = _admin(session)
     rc = build_release_campaign(session)
+    analyst = make_user(session, "analyst", "phan-tich")
     release = compute_release(session=session, campaign_id=rc.campaign_id, name="Quý I", by=[])
     assert release.id is not None
+    submit_release(session=session, release_id=release.id, actor=analyst)
     publish_release(session=session, release_id=release.id, actor=admin, address="10.0.0.5")
     (event,) = [e for e in _events(session) if e.action == "release.published"]
     assert (event.action, event.target) == ("release.published", f"release:{release.id}")
-    assert event.details == {"campaign_id": rc.campaign_id, "name": "Quý I"}
+    assert event.details == {
+        "campaign_id": rc.campaign_id,
+        "name": "Quý I",
+        "version": 1,
+        "sha256": release.content_sha256,
+    }
     assert (event.actor_id, event.address) == (admin.id, "10.0.0.5")
     assert verify_audit_chain(session=session).ok

@@ -35,7 +35,9 @@ from survey.releases import (
     list_releases,
     publish_release,
     release_csv,
+    submit_release,
 )
+from tests.api.fast_users import make_user
 from tests.survey.release_fixtures import STRATA, ReleaseCampaign, build_release_campaign
 
 
@@ -271,11 +273,13 @@ def test_campaign_without_responses_and_publishing(session: Session) -> None:
     assert release.id is not None
     assert {r["domain_name"] for r in release.results["rows"]} == {"all"}
     assert list_releases(session=session, published_only=True) == []
-    published = publish_release(session=session, release_id=release.id)
+    analyst, admin = make_user(session, "analyst"), make_user(session, "admin")
+    submit_release(session=session, release_id=release.id, actor=analyst)
+    published = publish_release(session=session, release_id=release.id, actor=admin)
     assert published.status == "published" and published.published_at is not None
     assert [r.id for r in list_releases(session=session, published_only=True)] == [release.id]
     with pytest.raises(Conflict):
-        publish_release(session=session, release_id=release.id)
+        publish_release(session=session, release_id=release.id, actor=admin)
     assert get_release(session=session, release_id=release.id).status == "published"
 
 
