@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 from dataclasses import asdict
 
 from sqlmodel import Session
@@ -10,7 +11,7 @@ from sqlmodel import Session
 from api.access_log import redact_path
 from survey.db import make_engine
 from survey.invitations import create_invitations
-from survey.outbox import delivery_report_url, inbound_url, queue_invitation_sms
+from survey.outbox import delivery_report_url, inbound_url, queue_invitation_sms, requeue_message
 from survey.purge import purge_contacts
 from survey.settings import load_settings
 from survey.worker import WorkerConfig, make_gateway, run_worker
@@ -44,6 +45,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     purge.add_argument("campaign_id", type=int)
     purge.set_defaults(handler=_purge)
+
+    sms = subparsers.add_parser("sms", help="the SMS outbox: requeue failed or unknown messages")
+    sms_sub = sms.add_subparsers(title="sms commands", metavar="COMMAND", required=True)
+    requeue = sms_sub.add_parser(
+        "requeue",
+        help="send a failed or unknown message again, with a reason (kept in the audit log)",
+        description="The worker never resends a failed or unknown message by itself. An unknown "
+        "message may already have reached the phone: check the gateway's log first.",
+    )
+    requeue.add_argument("message_id", type=int, help="the message's id (see the campaign page)")
+    requeue.add_argument("--reason", required=True, help="why it may be sent again (5-500 chars)")
+    requeue.add_argument(
+        "--by", default="", help="who decided (recorded in the audit log; default: the shell user)"
+    )
+    requeue.set_defaults(handler=_requeue)
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -85,6 +101,17 @@ def _invite(args: argparse.Namespace) -> int:
         f"invitations: {created.created} new ({created.sms} SMS, {created.letter} letter); "
         f"SMS queued: {queued.queued} ({queued.segments} parts)"
     )
+    return 0
+
+
+def _requeue(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    who = args.by or f"cli:{getpass.getuser()}"
+    with Session(make_engine(settings)) as session:
+        message = requeue_message(
+            session=session, message_id=args.message_id, reason=args.reason, actor_name=who
+        )
+    print(f"message {message.id} queued again (attempts reset); the worker will send it")
     return 0
 
 

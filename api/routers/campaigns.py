@@ -40,7 +40,12 @@ from survey.fieldwork_exports import disposition_table, response_export, to_csv,
 from survey.invitations import create_invitations
 from survey.letters import render_letters
 from survey.models import Campaign
-from survey.outbox import outbox_counts, preview_invitation_sms, queue_invitation_sms
+from survey.outbox import (
+    outbox_counts,
+    preview_invitation_sms,
+    queue_invitation_sms,
+    requeue_message,
+)
 from survey.purge import purge_contacts
 
 router = APIRouter(prefix="/api/campaigns", tags=["campaigns"])
@@ -79,6 +84,22 @@ class CampaignPublic(BaseModel):
     reminder_days: list[int]
     contact_purged_at: datetime | None
     created_at: datetime
+
+
+class RequeueRequest(BaseModel):
+    reason: str = Field(
+        default="",
+        max_length=2000,
+        description="why the message may be sent again (5-500 characters; kept in the audit log)",
+    )
+
+
+class MessageRequeued(BaseModel):
+    id: int
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str
 
 
 def _public(row: Campaign) -> CampaignPublic:
@@ -172,6 +193,32 @@ def sms_queue(
 ) -> dict[str, int]:
     """Queue the invitation SMS (again: only what is missing); the worker sends them."""
     return asdict(queue_invitation_sms(session=session, settings=settings, campaign_id=campaign_id))
+
+
+@router.post("/{campaign_id}/sms/messages/{message_id}/requeue")
+def sms_requeue(
+    campaign_id: CampaignId,
+    message_id: Annotated[int, Path(ge=1, le=INT32_MAX, description="the message's id")],
+    body: RequeueRequest,
+    session: SessionDep,
+    caller: AsNationalCoordinator,
+) -> MessageRequeued:
+    """Send a ``failed`` or ``unknown`` message again (never automatic), with a reason."""
+    message = requeue_message(
+        session=session,
+        message_id=message_id,
+        campaign_id=campaign_id,
+        reason=body.reason,
+        actor=caller.user,
+    )
+    assert message.id is not None
+    return MessageRequeued(
+        id=message.id,
+        status=message.status,
+        attempts=message.attempts,
+        next_attempt_at=message.next_attempt_at,
+        last_error=message.last_error,
+    )
 
 
 @router.get("/{campaign_id}/sms/counts")
