@@ -13,7 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
@@ -67,6 +68,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--accept-valid-rows",
         action="store_true",
         help="import the valid rows even if some rows are rejected (after reading the report)",
+    )
+    importing.add_argument(
+        "--period-start",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="first day of the period the frame covers (with --period-end); dossiers completed "
+        "outside it are rejected rows. Default: the first and last completion dates",
+    )
+    importing.add_argument(
+        "--period-end", type=_day, metavar="YYYY-MM-DD", help="last day of the period"
     )
     importing.add_argument(
         "--quiet", action="store_true", help="do not show progress on standard error"
@@ -134,10 +145,27 @@ class _ProgressLine:
         self.stream.flush()
 
 
-def _print_problems(problems: Sequence[ImportProblem], limit: int, stream: TextIO) -> None:
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a day: write it as YYYY-MM-DD, e.g. 2025-07-01"
+        ) from None
+
+
+def _print_problems(
+    problems: Sequence[ImportProblem],
+    limit: int,
+    stream: TextIO,
+    label: Callable[[str], str] = str,
+) -> None:
     for problem in problems[:limit]:
         row = f"row {problem.row_number}" if problem.row_number else "file"
-        print(f"  {problem.severity:7} {row:>10}  {problem.field}: {problem.message}", file=stream)
+        print(
+            f"  {problem.severity:7} {row:>10}  {label(problem.field)}: {problem.message}",
+            file=stream,
+        )
     if len(problems) > limit:
         print(f"  ... and {len(problems) - limit:,} more", file=stream)
 
@@ -162,6 +190,8 @@ def run_import(args: argparse.Namespace) -> int:
             column_map=parse_column_map(args.map),
             accept_valid_rows=args.accept_valid_rows,
             progress=None if args.quiet else _ProgressLine(sys.stderr),
+            period_start=args.period_start,
+            period_end=args.period_end,
         )
     except SipasError as error:
         _print_error(error)
@@ -174,10 +204,10 @@ def run_import(args: argparse.Namespace) -> int:
     warnings = [p for p in report.problems if p.severity == "warning"]
     if errors:
         print("Rejected rows:")
-        _print_problems(errors, SHOWN_PROBLEMS, sys.stdout)
+        _print_problems(errors, SHOWN_PROBLEMS, sys.stdout, report.column_label)
     if warnings:
         print("Warnings (rows kept):")
-        _print_problems(warnings, min(SHOWN_PROBLEMS, 10), sys.stdout)
+        _print_problems(warnings, min(SHOWN_PROBLEMS, 10), sys.stdout, report.column_label)
     if len(errors) > SHOWN_PROBLEMS or len(warnings) > 10:
         print(f"All stored problems: sipas frame problems {report.frame_id}")
     return 0 if report.status == "ready" else 1

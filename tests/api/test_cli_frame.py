@@ -98,3 +98,24 @@ def test_unusable_input_exits_2_with_the_fix(
     assert "must look like COLUMN=FIELD" in capsys.readouterr().err
     assert run(["frame", "problems", "99"]) == 2
     assert "no frame 99" in capsys.readouterr().err
+
+
+def test_period_flags_and_the_files_own_headers(
+    database: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header = "Mã số hồ sơ;agency_code;province_code;Cấp;channel;received_date;Ngày trả;phone"
+    path = tmp_path / "khung.csv"
+    path.write_bytes(("\r\n".join([header, *ROWS]) + "\r\n").encode("utf-8-sig"))
+    argv = ["frame", "import", str(path), "--name", "Q1", "--map", "Mã số hồ sơ=dossier_code"]
+    code = run([*argv, "--quiet", "--period-start", "2025-03-01", "--period-end", "2025-03-05"])
+    out = capsys.readouterr().out
+    assert code == 1  # HS-3 was completed on 2025-03-06, after the period
+    assert "row 4  'Ngày trả' (completed_date): completed_date 2025-03-06 is outside" in out
+    assert "  error 'Ngày trả' (completed_date): 1" in out
+    with pytest.raises(SystemExit):
+        parser().parse_args([*argv, "--period-start", "01/03/2025"])
+    assert "'01/03/2025' is not a day: write it as YYYY-MM-DD" in capsys.readouterr().err
+    assert run([*argv, "--quiet", "--period-start", "2025-03-01"]) == 2
+    assert "give both the first and the last day" in capsys.readouterr().err
+    assert run([*argv, "--quiet"]) == 0
+    assert "period 2025-03-02 to 2025-03-06" in capsys.readouterr().out
