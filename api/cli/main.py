@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "api.cli.analyze",
     "api.cli.worker",
     "api.cli.audit",
+    "api.cli.release",
 ]
 
 # The top-level commands each module registers, with the one-line help it gives them, so that
@@ -53,6 +54,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "campaign": ("api.cli.worker", "fieldwork steps of a campaign"),
     "sms": ("api.cli.worker", "the SMS outbox: requeue failed or unknown messages"),
     "audit": ("api.cli.audit", "the audit log of who did what"),
+    "release": ("api.cli.release", "index releases: verify a published one"),
 }
 
 
