@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -40,6 +41,13 @@ class ProblemPublic(BaseModel):
     severity: str
 
 
+class ProblemKindPublic(BaseModel):
+    severity: str
+    field: str
+    column: str  # the file's own header for the field ("" for the file or a whole row)
+    count: int
+
+
 class ImportReportPublic(BaseModel):
     frame_id: int
     name: str
@@ -56,6 +64,10 @@ class ImportReportPublic(BaseModel):
     problems: list[ProblemPublic]
     content_hash: str
     duplicates_rule: str
+    period_start: date | None = None
+    period_end: date | None = None
+    same_content_as: list[int] = []
+    problem_kinds: list[ProblemKindPublic] = []
 
 
 class FrameReport(BaseModel):
@@ -86,6 +98,18 @@ def report_public(report: ImportReport) -> ImportReportPublic:
         ],
         content_hash=report.content_hash,
         duplicates_rule=report.duplicates_rule,
+        period_start=report.period_start,
+        period_end=report.period_end,
+        same_content_as=list(report.same_content_as),
+        problem_kinds=[
+            ProblemKindPublic(
+                severity=k.severity,
+                field=k.field,
+                column=report.column_headers.get(k.field, ""),
+                count=k.count,
+            )
+            for k in report.counts_by_kind
+        ],
     )
 
 
@@ -162,10 +186,16 @@ def upload_frame(
         ),
     ] = None,
     accept_valid_rows: Annotated[bool, Form()] = False,
+    period_start: Annotated[
+        date | None, Form(description="first day of the period the frame covers (YYYY-MM-DD)")
+    ] = None,
+    period_end: Annotated[date | None, Form(description="last day of the period")] = None,
 ) -> ImportReportPublic:
     """Import a frame whole, or reject it with a report naming every bad row and field (422).
 
     With ``accept_valid_rows`` the valid rows are imported and the report lists the bad ones.
+    With a period, dossiers completed outside it are bad rows; without, the period is that of
+    the completion dates. ``same_content_as`` names ready frames with the same content and period.
     """
     mapping = parse_column_map(column_map)
     filename = upload_display_name(file.filename)
@@ -187,6 +217,8 @@ def upload_frame(
             accept_valid_rows=accept_valid_rows,
             created_by=caller.id,
             source_filename=filename,
+            period_start=period_start,
+            period_end=period_end,
         )
     if report.status != "ready":
         raise rejected_problems(report)

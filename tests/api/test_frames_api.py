@@ -142,3 +142,39 @@ def test_roles_and_scopes(client: TestClient, session: Session, tmp_path: Path) 
     assert len(everything) == 7 and "phone" not in everything[0]
     mine = client.get(f"/api/frames/{frame_id}/dossiers", headers=local).json()
     assert {d["agency_code"] for d in mine} == {"B"}
+
+
+def test_upload_with_a_period_and_a_second_copy(
+    client: TestClient, session: Session, tmp_path: Path
+) -> None:
+    headers = bearer(session, "coordinator")
+    rows = frame_rows({("A", "01"): 4})  # completed 5 to 8 July 2025
+    upload = {"file": ("quy3.csv", csv_bytes(tmp_path, rows), "text/csv")}
+    first = client.post("/api/frames", headers=headers, files=upload, data={"name": "Q3"})
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert (body["period_start"], body["period_end"]) == ("2025-07-05", "2025-07-08")
+    assert body["same_content_as"] == []
+    second = client.post("/api/frames", headers=headers, files=upload, data={"name": "Q3 lại"})
+    body = second.json()
+    assert body["same_content_as"] == [first.json()["frame_id"]]
+    assert {"severity": "warning", "field": "file", "column": "", "count": 1} in body[
+        "problem_kinds"
+    ]
+    narrow = client.post(
+        "/api/frames",
+        headers=headers,
+        files=upload,
+        data={"name": "Q3 hẹp", "period_start": "2025-07-01", "period_end": "2025-07-06"},
+    )
+    assert narrow.status_code == 422
+    locs = [p["loc"] for p in narrow.json()["detail"]]
+    assert ["row", 4, "completed_date"] in locs and ["row", 5, "completed_date"] in locs
+    bad = client.post(
+        "/api/frames",
+        headers=headers,
+        files=upload,
+        data={"name": "x", "period_start": "2025-07-09", "period_end": "2025-07-01"},
+    )
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["period_end"]
