@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.access_log import install_access_log_redaction
 from api.api_docs import STATIC_PACKAGES, install_docs
-from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.errors import ERROR_RESPONSES, DatabaseOutage, install_error_handlers
 from api.policy import install_policies
 from api.rate_limits import RateLimitMiddleware
 from api.security_headers import SecurityHeaders
@@ -67,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Citizen pages and SMS callbacks: per-address limits (sign-in counts in its use case).
     app.add_middleware(RateLimitMiddleware)
     app.add_middleware(UploadLimit, max_upload_bytes=int(settings.max_upload_mb * 1_000_000))
+    # Wraps the middlewares that query the database: an outage there is a 503 too.
+    app.add_middleware(DatabaseOutage)
     for module_name in ROUTER_MODULES:
         # Every operation publishes the one error shape the handlers send (api.errors).
         app.include_router(import_module(module_name).router, responses=ERROR_RESPONSES)

@@ -10,21 +10,33 @@ Every error answer of the API, whatever raised it, is ``{"detail": [{"loc", "msg
 - FastAPI's request validation: pydantic's own ``type`` (``int_parsing``, ``string_too_long``...);
 - Starlette's HTTP errors (unknown path, unparsable body): ``http_<status>``;
 - a value the database cannot hold (a number beyond a column's range, a string longer than its
-  column) that slipped past the parameter bounds: 422 ``out_of_range`` instead of a 500.
+  column) that slipped past the parameter bounds: 422 ``out_of_range`` instead of a 500;
+- the database out of reach (refused connection, restart, pool exhausted): 503 with
+  ``Retry-After``, ``service_unavailable`` in JSON on the API and a vi/en "try again" page on
+  the citizen's (``/r/``) and staff (``/staff``) pages (:class:`DatabaseOutage` also catches it
+  in the middlewares that query the database, such as the rate limits);
+- a client that went away while its request was read (``ClientDisconnect``) is not an error:
+  nothing is answered and nothing is logged above debug.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError, StatementError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from survey.errors import SipasError, TooManyRequests
 
@@ -55,6 +67,7 @@ _DESCRIPTIONS = {
     413: "The request body is larger than the upload limit",
     422: "A parameter or field is invalid; each problem names it and the fix",
     429: "Too many requests; retry after the Retry-After header's seconds",
+    503: "The database is out of reach for a moment; retry after the Retry-After header's seconds",
 }
 # Passed to include_router, so every operation publishes these instead of FastAPI's
 # HTTPValidationError (whose shape the service never sent).
@@ -157,6 +170,102 @@ async def _out_of_range(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(422, problems)
 
 
+# A PostgreSQL restart takes seconds; a client that retries sooner only adds load.
+RETRY_AFTER_SECONDS = 30
+_PAGE_PREFIXES = ("/r/", "/staff")
+_TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached now (not that a statement is wrong)."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def database_unavailable_response(request: Request) -> Response:
+    """503 with ``Retry-After``: the "try again" page on citizen and staff pages, else JSON."""
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    if not request.url.path.startswith(_PAGE_PREFIXES):
+        problems = [
+            {
+                "loc": [],
+                "msg": "the database cannot be reached for a moment; nothing was changed by "
+                f"this request unless it said so: retry in {RETRY_AFTER_SECONDS} seconds",
+                "type": "service_unavailable",
+            }
+        ]
+        return problem_response(503, problems, headers)
+    from api.i18n import choose_language, texts
+    from api.pages.answer import TEXT  # the answer pages' own words (service name, switch)
+
+    lang = choose_language(request)
+    words = {**TEXT[lang], **texts(lang)}
+    return _TEMPLATES.TemplateResponse(
+        request,
+        "answer/unavailable.html",
+        {
+            "lang": lang,
+            "t": words,
+            "other_lang": "en" if lang == "vi" else "vi",
+            "errors": {},
+            "wait": words["wait_seconds"].format(n=RETRY_AFTER_SECONDS),
+            "again": request.url.path,
+        },
+        status_code=503,
+        headers=headers,
+    )
+
+
+def _log_outage(exc: BaseException) -> None:
+    # The class only: messages and statements may carry addresses, tokens or answers.
+    origin = getattr(exc, "orig", None) or exc
+    logger.warning("database unavailable (%s): answered 503", type(origin).__name__)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    if not is_database_outage(exc):
+        return await _out_of_range(request, exc)
+    _log_outage(exc)
+    return database_unavailable_response(request)
+
+
+async def _client_disconnect(_request: Request, _exc: Exception) -> Response:
+    logger.debug("client went away before its request was read")
+    # Nobody is listening; the server drops this.
+    return Response(status_code=400)
+
+
+class DatabaseOutage:
+    """ASGI middleware: a database outage or a client disconnect raised by an inner middleware
+    (the rate limits count in the database before any route runs) gets the same answer as one
+    raised by a route, instead of a 500 and a traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            logger.debug("client went away before its request was read")
+        except Exception as exc:
+            if started or not is_database_outage(exc):
+                raise
+            _log_outage(exc)
+            await database_unavailable_response(Request(scope, receive))(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers, so every error leaves in the one published shape."""
     app.add_exception_handler(SipasError, _sipas_error)
@@ -165,3 +274,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DataError, _out_of_range)
     app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(StatementError, _out_of_range)
+    # More specific than StatementError, so these win for the database's own errors.
+    app.add_exception_handler(DBAPIError, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _database_unavailable)
+    app.add_exception_handler(ClientDisconnect, _client_disconnect)

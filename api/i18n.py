@@ -49,6 +49,10 @@ STAFF_TEXT: Mapping[str, Mapping[str, str]] = {
         "account_disabled": "Tài khoản này đã bị khoá. Xin liên hệ quản trị viên.",
         "too_many_title": "Quá nhiều yêu cầu",
         "too_many_body": "Có quá nhiều yêu cầu từ địa chỉ mạng này. Xin chờ {wait} rồi thử lại.",
+        "unavailable_title": "Hệ thống tạm thời gián đoạn",
+        "unavailable_body": "Hệ thống đang tạm thời không truy cập được dữ liệu. Những câu trả "
+        "lời đã lưu trước đó vẫn còn nguyên. Xin chờ khoảng {wait} rồi thử lại.",
+        "try_again": "Thử lại",
         "wait_seconds": "{n} giây",
         "wait_minutes": "{n} phút",
         "signed_in_as": "Đăng nhập với tên",
@@ -249,6 +253,10 @@ STAFF_TEXT: Mapping[str, Mapping[str, str]] = {
         "too_many_title": "Too many requests",
         "too_many_body": "There have been too many requests from this network address. Please "
         "wait {wait} and try again.",
+        "unavailable_title": "The service is briefly unavailable",
+        "unavailable_body": "The service cannot reach its data for a moment. Answers you saved "
+        "before are kept. Please wait about {wait} and try again.",
+        "try_again": "Try again",
         "wait_seconds": "{n} seconds",
         "wait_minutes": "{n} minutes",
         "signed_in_as": "Signed in as",
