@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote_to_bytes
 
 import pytest
 
 from survey.sms.encoding import SmsEncoding, count_segments
-from survey.sms.gateway import DeliveryStatus, parse_delivery_report, parse_inbound
+from survey.sms.gateway import DeliveryStatus, SendOutcome, parse_delivery_report, parse_inbound
 from survey.sms.kannel import KannelGateway, KannelSettings
 
 if TYPE_CHECKING:
@@ -120,3 +121,16 @@ def test_long_message_is_concatenated(
         pieces[header[5]] = unquote_to_bytes(data.replace("+", "%20"))
     assert b"".join(pieces[i] for i in sorted(pieces)).decode("utf-16-be") == text
     callback_server.wait_for(is_report(message_id, DeliveryStatus.DELIVERED))
+
+
+def test_probe_of_a_real_kannel_with_right_and_wrong_credentials(
+    kannel: KannelInstance, callback_server: CallbackServer
+) -> None:
+    with gateway_for(kannel, callback_server) as gateway:
+        up = gateway.probe()
+        assert up.outcome is SendOutcome.ACCEPTED, up.detail
+        wrong = KannelGateway(replace(gateway.settings, password="not-the-password"))
+        with wrong:
+            refused = wrong.probe()
+        assert refused.outcome is SendOutcome.GATEWAY_UNAVAILABLE, refused.detail
+        assert "credentials" in refused.detail
