@@ -95,6 +95,14 @@ STAFF_TEXT: Mapping[str, Mapping[str, str]] = {
         "message": "Nội dung",
         "severity": "Mức độ",
         "frame_period": "Kỳ của danh sách",
+        "period_hint": "Không bắt buộc. Nếu nhập, hồ sơ có ngày trả kết quả ngoài kỳ sẽ bị báo "
+        "lỗi; nếu để trống, kỳ là từ ngày trả kết quả sớm nhất đến muộn nhất trong tệp.",
+        "period_start": "Ngày đầu kỳ",
+        "period_end": "Ngày cuối kỳ",
+        "period_incomplete": "Nhập cả ngày đầu và ngày cuối kỳ, hoặc để trống cả hai",
+        "period_reversed": "Ngày cuối kỳ đứng trước ngày đầu kỳ: sửa lại hoặc đổi chỗ hai ngày",
+        "period_day_invalid": "“{value}” không phải là ngày: nhập theo dạng NN/TT/NNNN, ví dụ "
+        "01/07/2025",
         "problem_kinds": "Tổng số vấn đề: {total}, theo loại",
         "problem_count": "Số lượng",
         "problems_listed": "Dưới đây liệt kê {shown} trong tổng số {total} vấn đề.",
@@ -299,6 +307,13 @@ STAFF_TEXT: Mapping[str, Mapping[str, str]] = {
         "message": "Message",
         "severity": "Severity",
         "frame_period": "Period of the frame",
+        "period_hint": "Optional. If given, dossiers completed outside it are errors; if left "
+        "empty, the period runs from the first to the last completion date in the file.",
+        "period_start": "First day",
+        "period_end": "Last day",
+        "period_incomplete": "Give both the first and the last day of the period, or neither",
+        "period_reversed": "The last day is before the first day: correct or swap them",
+        "period_day_invalid": "“{value}” is not a date: write it as DD/MM/YYYY, e.g. 01/07/2025",
         "problem_kinds": "Problems in all: {total}, by kind",
         "problem_count": "Count",
         "problems_listed": "Listed below: {shown} of {total} problems.",

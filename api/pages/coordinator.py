@@ -18,6 +18,7 @@ import hmac
 import shutil
 import tempfile
 from collections.abc import Callable, Coroutine, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -80,6 +81,7 @@ from survey.frames import (
     get_frame,
     import_frame,
     list_frames,
+    parse_date,
 )
 from survey.geography import PROVINCES_2025
 from survey.models import StaffUser
@@ -443,6 +445,19 @@ def upload(
         mapping = parse_column_map(column_map_text)
     except InvalidInput as error:
         problems.extend(Problem(("column_map",), p.msg) for p in error.problems)
+    period_text = {k: str(form.get(k) or "").strip() for k in ("period_start", "period_end")}
+    period: dict[str, date | None] = {}
+    for key, value in period_text.items():
+        try:
+            period[key] = parse_date(value) if value else None
+        except (ValueError, OverflowError):
+            problems.append(Problem((key,), t["period_day_invalid"].format(value=value[:40])))
+    start, end = period.get("period_start"), period.get("period_end")
+    if len(period) == 2 and (start is None) != (end is None):
+        missing = "period_start" if start is None else "period_end"
+        problems.append(Problem((missing,), t["period_incomplete"]))
+    elif start is not None and end is not None and end < start:
+        problems.append(Problem(("period_end",), t["period_reversed"]))
     report = None
     if not problems:
         assert isinstance(upload_file, UploadFile) and upload_file.filename
@@ -460,15 +475,28 @@ def upload(
                     accept_valid_rows=accept,
                     created_by=user.id,
                     source_filename=filename,
+                    period_start=period.get("period_start"),
+                    period_end=period.get("period_end"),
                 )
             except InvalidInput as error:
                 problems.extend(
-                    Problem(("file", *p.loc), p.msg) if p.loc else Problem(("file",), p.msg)
+                    p
+                    if p.loc[:1] in (("period_start",), ("period_end",))
+                    else Problem(("file", *p.loc), p.msg)
+                    if p.loc
+                    else Problem(("file",), p.msg)
                     for p in error.problems
                 )
     if report is None:
-        errors, links = error_context(problems, ("name", "file", "column_map"))
-        form_values = {"name": name, "column_map": column_map_text, "accept": accept}
+        errors, links = error_context(
+            problems, ("name", "file", "column_map", "period_start", "period_end")
+        )
+        form_values = {
+            "name": name,
+            "column_map": column_map_text,
+            "accept": accept,
+            **period_text,
+        }
         return render(
             request,
             "coordinator/frame_upload.html",
