@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -207,6 +208,18 @@ def encode_labels(labels: ArrayLike, *, field: str) -> tuple[NDArray[np.intp], N
             row = int(np.flatnonzero(missing)[0])
             raise DesignError(f"{field}: row {row} is missing; every row needs a {field} label")
         arr = arr.astype(str)
+    if arr.size and arr.dtype.kind in "iu":
+        lo, hi = int(arr.min()), int(arr.max())
+        span = hi - lo + 1
+        # Coded labels (strata, agencies) span little more than their count: a presence table
+        # gives np.unique's levels and codes in O(n + span) instead of a sort of n labels.
+        if span <= max(2 * arr.size, 1 << 16):
+            shifted = (arr - lo).astype(np.intp)
+            present = np.bincount(shifted, minlength=span) > 0
+            levels = (np.flatnonzero(present) + lo).astype(arr.dtype)
+            lookup = np.cumsum(present, dtype=np.intp)
+            lookup -= 1
+            return lookup[shifted], levels
     levels, codes = np.unique(arr, return_inverse=True)
     return codes.astype(np.intp).reshape(-1), levels
 
@@ -308,6 +321,8 @@ class SurveyDesign:
         psu_stratum : ndarray of intp, shape (P',)
         psu_fpc : ndarray of float, shape (P',)
         """
+        if self.rows_are_psus:
+            return np.arange(self.n, dtype=np.intp), self.strata, self.fpc
         uniq, first, psu_index = np.unique(self.psu, return_index=True, return_inverse=True)
         del uniq
         return (
@@ -315,6 +330,15 @@ class SurveyDesign:
             self.strata[first],
             self.fpc[first],
         )
+
+    @cached_property
+    def rows_are_psus(self) -> bool:
+        """Whether every row is its own PSU, coded 0..n-1 in row order (no clusters)."""
+        n = self.n
+        psu = self.psu
+        if n == 0 or psu[0] != 0 or psu[-1] != n - 1:
+            return False
+        return bool(np.array_equal(psu, np.arange(n, dtype=psu.dtype)))
 
     def subset_rows(self, mask: ArrayLike) -> SurveyDesign:
         """Keep only the rows in ``mask``, as R's ``subset()`` of an uncalibrated design.
@@ -416,9 +440,12 @@ class SurveyDesign:
             if not nest:
                 _check_psu_nesting(raw_psu, psu_codes)
         # n_h counts PSUs, not rows: one entry per distinct PSU.
-        _, first = np.unique(psu_codes, return_index=True)
         n_strata = int(strata_codes.max(initial=-1)) + 1
-        n_h = np.bincount(strata_codes[first], minlength=n_strata).astype(np.float64)
+        if psu is None:
+            n_h = np.bincount(strata_codes, minlength=n_strata).astype(np.float64)
+        else:
+            _, first = np.unique(psu_codes, return_index=True)
+            n_h = np.bincount(strata_codes[first], minlength=n_strata).astype(np.float64)
 
         fraction = np.zeros(n, dtype=np.float64)
         pop_counts: NDArray[np.float64] | None = None
@@ -489,13 +516,15 @@ def _check_constant_within(
     values: NDArray[np.float64], groups: NDArray[np.intp], *, field: str
 ) -> None:
     g = int(groups.max(initial=-1)) + 1
-    lo = np.full(g, np.inf)
-    hi = np.full(g, -np.inf)
-    np.minimum.at(lo, groups, values)
-    np.maximum.at(hi, groups, values)
-    varying = hi[groups] != lo[groups]
-    if varying.any():
-        row = int(np.flatnonzero(varying)[0])
+    # Any one row's value per group (which one does not matter): a group is constant iff every
+    # row equals it. Two gathers instead of sorting or ufunc.at over the rows.
+    some = np.zeros(g)
+    some[groups] = values
+    differs = values != some[groups]
+    if differs.any():
+        varying_group = np.zeros(g, dtype=bool)
+        varying_group[groups[differs]] = True
+        row = int(np.flatnonzero(varying_group[groups])[0])
         raise DesignError(
             f"{field}: row {row} differs from other rows of its stratum; {field} must be "
             "constant within a stratum"

@@ -84,6 +84,8 @@ SATISFIED_FROM = 4
 SCALE_MIN, SCALE_MAX = 1, 5
 # Same tolerance as analysis.variance: a stratum with 1 - f_h below it is a certainty stratum.
 _CERTAINTY_TOL = 1e-7
+# Rows per block where a pass over (rows x columns) arrays is split to stay in the CPU cache.
+_BLOCK = 1 << 15
 
 
 class IndexInputError(ValueError):
@@ -287,6 +289,7 @@ class _VarianceLayout:
     factor_h: NDArray[np.float64]  # c_h, 0 for certainty strata and dropped lonely strata
     adjust_h: NDArray[np.bool_]  # lonely strata kept uncentred ("adjust")
     lonely_h: NDArray[np.bool_]  # strata with one PSU and f_h < 1
+    rows_are_psus: bool  # psu_index is 0..n-1 in row order: (domain, PSU) pairs are the rows
 
     @classmethod
     def from_design(cls, design: SurveyDesign) -> _VarianceLayout:
@@ -315,7 +318,7 @@ class _VarianceLayout:
                 "strata: every stratum has a single PSU, so lonely_psu='average' has no "
                 "other strata to borrow from; merge strata or use 'certainty'"
             )
-        return cls(psu_index, psu_stratum, n_h, factor, adjust, lonely)
+        return cls(psu_index, psu_stratum, n_h, factor, adjust, lonely, design.rows_are_psus)
 
     @property
     def n_psu(self) -> int:
@@ -328,17 +331,10 @@ class _VarianceLayout:
         return np.where(regular, self.factor_h / np.maximum(self.n_h, 1.0), 0.0)
 
     def stratum_pairs(
-        self, pair_domain: NDArray[np.intp], pair_psu: NDArray[np.intp]
+        self, pair_domain: NDArray[np.intp], pair_psu: NDArray[np.intp], n_domains: int
     ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:
         """(domain, stratum) pairs present: their domain, stratum, and each PSU pair's index."""
-        n_strata = self.n_h.shape[0]
-        dh_key = pair_domain.astype(np.int64) * n_strata + self.psu_stratum[pair_psu]
-        dh, dh_inverse = np.unique(dh_key, return_inverse=True)
-        return (
-            (dh // n_strata).astype(np.intp),
-            (dh % n_strata).astype(np.intp),
-            dh_inverse.reshape(-1).astype(np.intp),
-        )
+        return _pairs(pair_domain, self.psu_stratum[pair_psu], n_domains, self.n_h.shape[0])
 
     def variances(
         self,
@@ -346,6 +342,7 @@ class _VarianceLayout:
         pair_domain: NDArray[np.intp],
         pair_psu: NDArray[np.intp],
         n_domains: int,
+        dh: tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]],
     ) -> NDArray[np.float64]:
         """Unscaled V_d for every domain and column of ``totals`` (one row per (domain, PSU)).
 
@@ -354,11 +351,14 @@ class _VarianceLayout:
         ``c_h t_dk^2`` for a lonely stratum under ``adjust`` (not centred, as R).
         """
         c = self.factor_h[self.psu_stratum[pair_psu]]
-        weighted_squares = np.square(totals)
-        weighted_squares *= c[:, None]  # in place: these arrays are pairs x nodes, i.e. large
-        var = _group_sum(pair_domain, weighted_squares, n_domains)
-        del weighted_squares
-        dh_domain, dh_stratum, dh_inverse = self.stratum_pairs(pair_domain, pair_psu)
+        var = np.zeros((n_domains, totals.shape[1]))
+        # Blocks of pairs: the squares stay in cache instead of a second pairs x nodes array.
+        for start in range(0, totals.shape[0], _BLOCK):
+            block = slice(start, start + _BLOCK)
+            weighted_squares = np.square(totals[block])
+            weighted_squares *= c[block, None]
+            var += _group_sum(pair_domain[block], weighted_squares, n_domains)
+        dh_domain, dh_stratum, dh_inverse = dh
         stratum_totals = _group_sum(dh_inverse, totals, dh_domain.shape[0])
         coef = self.centring_h[dh_stratum]
         var -= _group_sum(dh_domain, coef[:, None] * stratum_totals**2, n_domains)
@@ -380,6 +380,46 @@ class _VarianceLayout:
         q = sparse.csr_matrix((totals, (pair_stratum, pair_domain)), shape=(n_strata, n_domains))
         cov -= np.asarray((q.T @ sparse.diags(self.centring_h) @ q).toarray())
         return cov
+
+
+def _pairs(
+    outer: NDArray[np.intp], inner: NDArray[np.intp], n_outer: int, n_inner: int
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:
+    """The distinct (outer, inner) code pairs of the rows: their outer, inner, each row's pair.
+
+    When one code is nested in the other (strata within agencies, agencies within a stratum,
+    the common SIPAS layouts) the pairs are the present codes of the finer one, found in O(n)
+    with a lookup table; crossed codes with a small product use a presence table; otherwise
+    one sort. Pairs come in no particular order.
+    """
+    owner = np.full(n_inner, -1, dtype=np.intp)
+    owner[inner] = outer  # any row's outer code per inner code; nested iff all rows agree
+    if np.array_equal(owner[inner], outer):
+        present = owner >= 0
+        index = np.cumsum(present, dtype=np.intp) - 1
+        pair_inner = np.flatnonzero(present)
+        return owner[pair_inner], pair_inner, index[inner]
+    owner = np.full(n_outer, -1, dtype=np.intp)
+    owner[outer] = inner
+    if np.array_equal(owner[outer], inner):
+        present = owner >= 0
+        index = np.cumsum(present, dtype=np.intp) - 1
+        pair_outer = np.flatnonzero(present)
+        return pair_outer, owner[pair_outer], index[outer]
+    key = outer.astype(np.int64) * n_inner + inner
+    span = n_outer * n_inner
+    if span <= max(2 * key.shape[0], 1 << 16):
+        present = np.bincount(key, minlength=span) > 0
+        index = np.cumsum(present, dtype=np.intp) - 1
+        found = np.flatnonzero(present)
+        inverse = index[key]
+    else:
+        found, inverse = np.unique(key, return_inverse=True)
+    return (
+        (found // n_inner).astype(np.intp),
+        (found % n_inner).astype(np.intp),
+        inverse.reshape(-1).astype(np.intp, copy=False),
+    )
 
 
 def _group_sum(
@@ -409,6 +449,8 @@ def validate_answers(answers: ArrayLike, criteria: tuple[str, ...]) -> NDArray[n
             f"answers: expected an (n, {len(criteria)}) matrix, one column per criterion "
             f"({', '.join(criteria)}), got shape {y.shape}"
         )
+    if _answers_on_scale(y):
+        return y
     valid = ~np.isnan(y)
     bad = valid & ((y < SCALE_MIN) | (y > SCALE_MAX) | (y != np.round(y)))
     if bad.any():
@@ -418,6 +460,23 @@ def validate_answers(answers: ArrayLike, criteria: tuple[str, ...]) -> NDArray[n
             f"be whole numbers {SCALE_MIN}-{SCALE_MAX}, or missing for not answered/not applicable"
         )
     return y
+
+
+def _answers_on_scale(y: NDArray[np.float64]) -> bool:
+    """Whether every non-NaN answer is a whole number on the scale (blockwise, NaN-ignoring)."""
+    for start in range(0, y.shape[0], _BLOCK):
+        block = y[start : start + _BLOCK]
+        if block.size == 0:
+            continue
+        # fmin/fmax skip NaN; all-NaN blocks give NaN, which compares False.
+        if (
+            np.fmin.reduce(block, axis=None) < SCALE_MIN
+            or np.fmax.reduce(block, axis=None) > SCALE_MAX
+        ):
+            return False
+        if np.fmax.reduce(np.abs(block - np.rint(block)), axis=None) > 0:
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -452,43 +511,67 @@ def _structure(tree: QuestionnaireTree, rule: IndexRule) -> _Structure:
     return _Structure(nodes, levels, parents, mixing)
 
 
-def _base_columns(
+def _base_matrices(
     y: NDArray[np.float64], tree: QuestionnaireTree, rule: IndexRule
-) -> Iterator[tuple[NDArray[np.float64], NDArray[np.float64]]]:
-    """Numerator and denominator values (a_ij, b_ij) of each base ratio, one column at a time."""
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Numerators a_ij and denominators b_ij of the base ratios for rows y, each (n, J).
+
+    Built whole-matrix rather than column by column (strided writes into an n x J array);
+    the Taylor path calls it on blocks of rows (:func:`_row_blocks`).
+    """
     valid = ~np.isnan(y)
-    for c in range(y.shape[1]):
-        if rule == "mean-score":
-            yield np.where(valid[:, c], y[:, c], 0.0), valid[:, c].astype(np.float64)
-        else:
-            yield (y[:, c] >= SATISFIED_FROM).astype(np.float64), valid[:, c].astype(np.float64)
-    if rule not in ("pooled", "respondent-mean"):
-        return
-    start = 0
-    for element in tree.elements:
-        stop = start + len(element.criteria)
-        n_valid = valid[:, start:stop].sum(axis=1).astype(np.float64)
-        n_sat = (y[:, start:stop] >= SATISFIED_FROM).sum(axis=1).astype(np.float64)
-        if rule == "pooled":
-            yield n_sat, n_valid
-        else:
-            answered = n_valid > 0
-            own_share = np.divide(n_sat, n_valid, out=np.zeros_like(n_sat), where=answered)
-            yield own_share, answered.astype(np.float64)
-        start = stop
+    n, n_cr = y.shape
+    n_base = n_cr + (len(tree.elements) if rule in ("pooled", "respondent-mean") else 0)
+    a = np.empty((n, n_base))
+    b = np.empty((n, n_base))
+    if rule == "mean-score":
+        np.copyto(a[:, :n_cr], np.where(valid, y, 0.0))
+    else:
+        np.greater_equal(y, SATISFIED_FROM, out=a[:, :n_cr])
+    b[:, :n_cr] = valid
+    if n_base == n_cr:
+        return a, b
+    starts = _element_starts(tree)
+    n_valid = np.add.reduceat(b[:, :n_cr], starts, axis=1)
+    n_sat = np.add.reduceat(a[:, :n_cr], starts, axis=1)
+    if rule == "pooled":
+        a[:, n_cr:] = n_sat
+        b[:, n_cr:] = n_valid
+    else:
+        answered = n_valid > 0
+        a[:, n_cr:] = np.divide(n_sat, n_valid, out=np.zeros_like(n_sat), where=answered)
+        b[:, n_cr:] = answered
+    return a, b
 
 
-def _node_counted(y: NDArray[np.float64], tree: QuestionnaireTree) -> Iterator[NDArray[np.bool_]]:
-    """For each node, whether the respondent has a valid answer the node counts."""
-    valid = ~np.isnan(y)
-    yield np.asarray(valid.any(axis=1))
-    start = 0
-    for element in tree.elements:
-        stop = start + len(element.criteria)
-        yield np.asarray(valid[:, start:stop].any(axis=1))
-        start = stop
-    for c in range(y.shape[1]):
-        yield valid[:, c]
+def _element_starts(tree: QuestionnaireTree) -> NDArray[np.intp]:
+    sizes = [len(element.criteria) for element in tree.elements]
+    return np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+
+
+def _row_blocks(
+    y: NDArray[np.float64], tree: QuestionnaireTree, rule: IndexRule, n_base: int
+) -> Iterator[tuple[slice, NDArray[np.float64], NDArray[np.float64]]]:
+    """(rows, a, b) for blocks of rows small enough for the CPU cache (about 2 MB per matrix)."""
+    step = max(1 << 12, (1 << 18) // max(n_base, 1))
+    for start in range(0, y.shape[0], step):
+        rows = slice(start, start + step)
+        a, b = _base_matrices(y[rows], tree, rule)
+        yield rows, a, b
+
+
+def _node_counts(
+    valid_float: NDArray[np.float64], tree: QuestionnaireTree, codes: NDArray[np.intp], size: int
+) -> NDArray[np.float64]:
+    """Respondents per domain with a valid answer each node counts (overall, elements, criteria).
+
+    ``valid_float`` is the (n, K) 0/1 matrix of valid answers.
+    """
+    per_criterion = _group_sum(codes, valid_float, size)
+    any_in_element = np.add.reduceat(valid_float, _element_starts(tree), axis=1) > 0
+    per_element = _group_sum(codes, any_in_element.astype(np.float64), size)
+    overall = np.bincount(codes, weights=any_in_element.any(axis=1), minlength=size)
+    return np.column_stack([overall, per_element, per_criterion])
 
 
 def estimate_indices(
@@ -563,26 +646,25 @@ def estimate_indices(
     else:
         labels = np.asarray(["all"])
     structure = _structure(tree, rule)
-    columns = _base_columns(y, tree, rule)
     if isinstance(design, ReplicateDesign):
+        a, b = _base_matrices(y, tree, rule)
+        # b's criterion columns are the 0/1 valid answers.
+        counted = _node_counts(b[:, : y.shape[1]], tree, codes, n_domains)
         ratio, has_base, variance, df, cells = _replicate_cells(
-            design, codes, n_domains, columns, structure
+            design, codes, n_domains, a, b, structure
         )
+        del a, b
         variance_method = "replicate"
     else:
-        ratio, has_base, variance, df, cells = _taylor_cells(
-            design, codes, n_domains, columns, structure
+        (ratio, has_base, variance, df, cells), counted = _taylor_cells(
+            design, codes, n_domains, y, tree, rule, structure
         )
         variance_method = "taylor"
+    n_respondents = np.rint(counted).astype(np.int64)
     # A node is undefined when any base ratio it mixes has no valid answer in the domain.
     undefined = (~has_base).astype(np.float64) @ (structure.mixing.T != 0) > 0
     estimate = np.where(undefined, np.nan, ratio @ structure.mixing.T)
     se = np.where(undefined, np.nan, np.sqrt(variance))
-
-    counted = np.column_stack(
-        [np.bincount(codes, weights=k, minlength=n_domains) for k in _node_counted(y, tree)]
-    )
-    n_respondents = np.rint(counted).astype(np.int64)
 
     df_cells = np.broadcast_to(df[:, None], estimate.shape)
     method = "mean" if rule == "mean-score" else ci_method
@@ -635,10 +717,17 @@ def _taylor_cells(
     design: SurveyDesign,
     codes: NDArray[np.intp],
     n_domains: int,
-    columns: Iterator[tuple[NDArray[np.float64], NDArray[np.float64]]],
+    y: NDArray[np.float64],
+    tree: QuestionnaireTree,
+    rule: IndexRule,
     structure: _Structure,
-) -> _Parts:
-    """Base ratios (G, J), which exist, node variances (G, N), df (G,) and covariance cells.
+) -> tuple[_Parts, NDArray[np.float64]]:
+    """Base ratios (G, J), which exist, node variances (G, N), df (G,) and covariance cells;
+    and the respondents each node counts per domain (G, N).
+
+    Two passes over blocks of the answers: the domain (or (domain, PSU)) sums of w a and w b,
+    then, when every row is its own PSU, each row's node scores. Nothing n x J is built except
+    the (n, N) score totals the covariance cells keep; no sort of the n rows.
 
     A calibrated design replaces each row's w u by its calibration residual, which is not zero
     outside the domain. Its PSU totals are t_k = ts_k - omega_k gamma (ts the sparse domain
@@ -650,46 +739,69 @@ def _taylor_cells(
     the stratum's PSUs): a few (cells x cells) products instead of dense n x G*N residuals.
     """
     layout = _VarianceLayout.from_design(design)
-    n_psu = layout.n_psu
-    # Pairs (domain, PSU) that occur: every score total the variance needs lives on them.
-    pair_key = codes.astype(np.int64) * n_psu + layout.psu_index
-    pairs, pair_of_row = np.unique(pair_key, return_inverse=True)
-    pair_of_row = pair_of_row.reshape(-1)
-    pair_domain = (pairs // n_psu).astype(np.intp)
-    pair_psu = (pairs % n_psu).astype(np.intp)
-    n_pairs = pairs.shape[0]
-
     w = design.weights
-    n_base = structure.mixing.shape[1]
-    kept: list[tuple[NDArray[np.float64], NDArray[np.float64]]] = []
-    pair_a = np.empty((n_pairs, n_base))
-    pair_b = np.empty((n_pairs, n_base))
-    for j, (a, b) in enumerate(columns):
-        pair_a[:, j] = np.bincount(pair_of_row, weights=w * a, minlength=n_pairs)
-        pair_b[:, j] = np.bincount(pair_of_row, weights=w * b, minlength=n_pairs)
-        if design.calibration:
-            kept.append((a, b))
-    dom_a = _group_sum(pair_domain, pair_a, n_domains)
-    dom_b = _group_sum(pair_domain, pair_b, n_domains)
+    n_cr = y.shape[1]
+    mixing_t = np.ascontiguousarray(structure.mixing.T)
+    n_base, n_nodes = mixing_t.shape
+    rows_are_pairs = layout.rows_are_psus
+    if rows_are_pairs:
+        # Every row its own PSU: the (domain, PSU) pairs are the rows themselves.
+        pair_domain, pair_psu = codes, layout.psu_index
+        pair_of_row = codes  # the first pass sums straight into domains
+        n_sums = n_domains
+    else:
+        # Pairs (domain, PSU) that occur: every score total the variance needs lives on them.
+        pair_domain, pair_psu, pair_of_row = _pairs(
+            codes, layout.psu_index, n_domains, layout.n_psu
+        )
+        n_sums = pair_domain.shape[0]
+    sum_a = np.zeros((n_sums, n_base))
+    sum_b = np.zeros((n_sums, n_base))
+    counted = np.zeros((n_domains, n_nodes))
+    for rows, a, b in _row_blocks(y, tree, rule, n_base):
+        counted += _node_counts(b[:, :n_cr], tree, codes[rows], n_domains)
+        wr = w[rows, None]
+        sum_a += _group_sum(pair_of_row[rows], np.multiply(a, wr, out=a), n_sums)
+        sum_b += _group_sum(pair_of_row[rows], np.multiply(b, wr, out=b), n_sums)
+    if rows_are_pairs:
+        dom_a, dom_b = sum_a, sum_b
+    else:
+        dom_a = _group_sum(pair_domain, sum_a, n_domains)
+        dom_b = _group_sum(pair_domain, sum_b, n_domains)
     has_base = dom_b > 0
     ratio = np.divide(dom_a, dom_b, out=np.zeros_like(dom_a), where=has_base)
     inv_b = np.divide(1.0, dom_b, out=np.zeros_like(dom_b), where=has_base)
-    # Scores are linear within a (domain, PSU) pair, so their totals come from the pair totals.
-    pair_b *= ratio[pair_domain]
-    pair_a -= pair_b
-    pair_a *= inv_b[pair_domain]
-    totals = pair_a @ structure.mixing.T
-    del pair_a, pair_b
-    variance = layout.variances(totals, pair_domain, pair_psu, n_domains)
+    # Score of a base ratio: w (a - R b) / B within the domain (Woodruff).
+    if rows_are_pairs:
+        totals = np.empty((y.shape[0], n_nodes))
+        for rows, a, b in _row_blocks(y, tree, rule, n_base):
+            d = codes[rows]
+            b *= ratio[d]
+            a -= b
+            a *= inv_b[d]
+            a *= w[rows, None]
+            np.matmul(a, mixing_t, out=totals[rows])
+    else:
+        # Scores are linear within a (domain, PSU) pair, so their totals come from the pair sums.
+        sum_b *= ratio[pair_domain]
+        sum_a -= sum_b
+        sum_a *= inv_b[pair_domain]
+        totals = sum_a @ mixing_t
+    del sum_a, sum_b
+    dh_domain, dh_stratum, dh_inverse = layout.stratum_pairs(pair_domain, pair_psu, n_domains)
+    dh = (dh_domain, dh_stratum, dh_inverse)
+    variance = layout.variances(totals, pair_domain, pair_psu, n_domains, dh)
 
     correction = None
     if design.calibration:
+        a, b = _base_matrices(y, tree, rule)
         correction = _calibration_correction(
             design,
             layout,
             codes,
             n_domains,
-            kept,
+            a,
+            b,
             ratio,
             inv_b,
             structure,
@@ -700,10 +812,7 @@ def _taylor_cells(
         variance += -2.0 * np.einsum("cgn,cgn->gn", correction.cross, correction.gamma)
         variance += np.einsum("cgn,ce,egn->gn", correction.gamma, correction.quad, correction.gamma)
 
-    n_strata = layout.n_h.shape[0]
     psus_per_domain = np.bincount(pair_domain, minlength=n_domains)
-    dh = np.unique(pair_domain.astype(np.int64) * n_strata + layout.psu_stratum[pair_psu])
-    dh_domain = (dh // n_strata).astype(np.intp)
     strata_per_domain = np.bincount(dh_domain, minlength=n_domains)
     df = np.maximum(psus_per_domain - strata_per_domain, 1).astype(np.int64)
 
@@ -715,12 +824,12 @@ def _taylor_cells(
             l_d = np.full(n_domains, float(layout.lonely_h.sum()))
         else:
             h_d = strata_per_domain.astype(np.float64)
-            lonely_pairs = layout.lonely_h[(dh % n_strata).astype(np.intp)]
+            lonely_pairs = layout.lonely_h[dh_stratum]
             l_d = np.bincount(dh_domain, weights=lonely_pairs, minlength=n_domains)
         domain_scale = np.where(h_d > l_d, h_d / np.maximum(h_d - l_d, 1.0), np.nan)
     variance = np.maximum(variance, 0.0) * domain_scale[:, None]
     cells = _TaylorCells(totals, pair_domain, pair_psu, layout, domain_scale, correction)
-    return ratio, has_base, variance, df, cells
+    return (ratio, has_base, variance, df, cells), counted
 
 
 def _calibration_correction(
@@ -728,7 +837,8 @@ def _calibration_correction(
     layout: _VarianceLayout,
     codes: NDArray[np.intp],
     n_domains: int,
-    columns: list[tuple[NDArray[np.float64], NDArray[np.float64]]],
+    a: NDArray[np.float64],
+    b: NDArray[np.float64],
     ratio: NDArray[np.float64],
     inv_b: NDArray[np.float64],
     structure: _Structure,
@@ -744,10 +854,10 @@ def _calibration_correction(
         # sum over the rows of cell c and domain d of v w u, for every node: (C, G * N).
         size = int(groups.max(initial=-1)) + 1
         key = groups.astype(np.int64) * n_domains + codes
-        base = np.empty((size, n_domains, len(columns)))
-        for j, (a, b) in enumerate(columns):
-            sa = np.bincount(key, weights=v * w * a, minlength=size * n_domains)
-            sb = np.bincount(key, weights=v * w * b, minlength=size * n_domains)
+        base = np.empty((size, n_domains, a.shape[1]))
+        for j in range(a.shape[1]):
+            sa = np.bincount(key, weights=v * w * a[:, j], minlength=size * n_domains)
+            sb = np.bincount(key, weights=v * w * b[:, j], minlength=size * n_domains)
             base[:, :, j] = (
                 sa.reshape(size, n_domains) - ratio[None, :, j] * sb.reshape(size, n_domains)
             ) * inv_b[None, :, j]
@@ -772,7 +882,7 @@ def _calibration_correction(
     omega_h = _group_sum(layout.psu_stratum, omega, n_strata)  # (H, C)
     e_h = layout.centring_h
     quad = omega.T @ (c_psu[:, None] * omega) - omega_h.T @ (e_h[:, None] * omega_h)
-    dh_domain, dh_stratum, dh_inverse = layout.stratum_pairs(pair_domain, pair_psu)
+    dh_domain, dh_stratum, dh_inverse = layout.stratum_pairs(pair_domain, pair_psu, n_domains)
     stratum_totals = _group_sum(dh_inverse, totals, dh_domain.shape[0])
     weighted_pairs = c_psu[pair_psu][:, None] * omega[pair_psu]  # (pairs, C)
     weighted_dh = e_h[dh_stratum][:, None] * omega_h[dh_stratum]  # (dh pairs, C)
@@ -787,7 +897,8 @@ def _replicate_cells(
     design: ReplicateDesign,
     codes: NDArray[np.intp],
     n_domains: int,
-    columns: Iterator[tuple[NDArray[np.float64], NDArray[np.float64]]],
+    a: NDArray[np.float64],
+    b: NDArray[np.float64],
     structure: _Structure,
 ) -> _Parts:
     """As :func:`_taylor_cells` with replicate weights: every cell re-estimated per replicate.
@@ -802,9 +913,9 @@ def _replicate_cells(
     n_base = structure.mixing.shape[1]
     dom_a = np.empty((n_domains, all_weights.shape[1], n_base))
     dom_b = np.empty_like(dom_a)
-    for j, (a, b) in enumerate(columns):
-        dom_a[:, :, j] = indicator @ (all_weights * a[:, None])
-        dom_b[:, :, j] = indicator @ (all_weights * b[:, None])
+    for j in range(n_base):
+        dom_a[:, :, j] = indicator @ (all_weights * a[:, j : j + 1])
+        dom_b[:, :, j] = indicator @ (all_weights * b[:, j : j + 1])
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = np.where(dom_b > 0, dom_a / dom_b, np.nan)
     has_base = dom_b[:, 0, :] > 0

@@ -1,31 +1,31 @@
-"""Benchmark: SIPAS indices by agency with linearised SEs.
+"""Benchmark: SIPAS indices by agency with Taylor SEs against the shared plain-numpy baseline.
 
-Prints the time of :func:`analysis.indices.estimate_indices` for every agency x node (overall,
-5 elements, 20 criteria) against
-
-* a plain vectorised numpy baseline written here for this one case (domains = strata, one
-  respondent per PSU, ``criteria-mean`` rule), computing the same estimates and SEs, and
-* ``samplics`` (``TaylorEstimator("ratio")`` by domain), run in a separate virtualenv
-  (default ``/work/bench-venv``) because it is not a project dependency. samplics has no
-  covariance between estimates, so it can only give the criterion shares, not the SEs of the
-  element and overall indices; we time the criterion shares only.
+The platform side is the whole job from raw columns: ``SurveyDesign.from_columns`` (weights,
+strata, population counts) then :func:`analysis.indices.estimate_indices` for every agency x
+node (SEs, df, logit intervals, covariance cells kept). The baseline is
+``../shared/baselines/numpy_indices.py`` used as it is (same estimates and linearised SEs,
+nothing else). Rows are shuffled (not sorted by agency); strata are nested in agencies
+(every agency has at least one, the others go to random agencies), every row its own PSU.
+Sides are interleaved (A, B, A, B ...), medians printed with the machine's load, for each
+size (linearity: 100k and 1M by default) and each number of criteria (1, and 20 in 5 elements).
 
 Usage::
 
-    python bench/analysis_indices.py                       # 1,000,000 responses, 2,000 agencies
-    python bench/analysis_indices.py --responses 50000 --agencies 100
-    python bench/analysis_indices.py --samplics-criteria 1 # time samplics on one criterion
+    .venv/bin/python bench/analysis_indices.py                  # 100k and 1M, 1 and 20 criteria
+    .venv/bin/python bench/analysis_indices.py --sizes 1000000 --criteria 20 --repeats 5
+    .venv/bin/python bench/analysis_indices.py --agencies 63    # per-province domains
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
+import os
+import platform
+import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,210 +33,144 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analysis.design import SurveyDesign
-from analysis.indices import estimate_indices
+from analysis.indices import IndexTable, estimate_indices
 from analysis.questionnaire_tree import Element, QuestionnaireTree
 
-N_ELEMENTS, PER_ELEMENT = 5, 4
+BASELINES = Path(__file__).resolve().parents[2] / "shared" / "baselines"
+sys.path.insert(0, str(BASELINES))
+import numpy_indices  # noqa: E402  (the shared baseline, imported as it is)
 
-SAMPLICS_SCRIPT = r"""
-import json, sys, time, warnings
-import numpy as np
-warnings.filterwarnings("ignore")
-from samplics.estimation import TaylorEstimator
-from samplics.utils.types import PopParam
-data = np.load(sys.argv[1])
-n_criteria = int(sys.argv[2])
-y, w, agency, fpc = data["y"], data["w"], data["agency"], data["one_minus_f"]
-estimates, ses, times = [], [], []
-for c in range(n_criteria):
-    valid = ~np.isnan(y[:, c])
-    start = time.perf_counter()
-    est = TaylorEstimator(PopParam.ratio)
-    est.estimate(y=(y[:, c] >= 4).astype(float), x=valid.astype(float), samp_weight=w,
-                 stratum=agency, domain=agency, fpc=fpc)
-    times.append(time.perf_counter() - start)
-    keys = sorted(est.point_est)
-    estimates.append([float(est.point_est[k]) for k in keys])
-    ses.append([float(est.stderror[k]) for k in keys])
-import samplics
-print(json.dumps({"version": samplics.__version__, "times": times, "estimate": estimates,
-                  "se": ses}))
-"""
+N_ELEMENTS = 5
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def make_data(
-    n: int, n_agencies: int, seed: int
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp], NDArray[np.float64]]:
-    """Synthetic responses: agency sizes vary 1:9, 20 criteria, about 8% item non-response."""
+    n: int, n_agencies: int, n_strata: int, k: int, seed: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp], NDArray[np.intp], Any]:
+    """Shuffled synthetic responses: gamma-sized strata nested in agencies, ~8% missing."""
     rng = np.random.default_rng(seed)
-    share = rng.uniform(1.0, 9.0, n_agencies)
-    n_h = np.maximum(np.floor(share / share.sum() * n).astype(np.intp), 2)
-    n_h[-1] = max(n - int(n_h[:-1].sum()), 2)
-    agency = np.repeat(np.arange(n_agencies), n_h)
-    big_n = np.round(n_h * rng.uniform(2.0, 20.0, n_agencies))
-    k = N_ELEMENTS * PER_ELEMENT
+    agency_of = np.concatenate(
+        [np.arange(n_agencies), rng.integers(0, n_agencies, n_strata - n_agencies)]
+    )
+    size = rng.gamma(2.0, 1.0, n_strata)
+    n_h = np.maximum(np.floor(size / size.sum() * n).astype(np.int64), 2)
+    n_h[np.argmax(n_h)] += n - int(n_h.sum())
+    stratum = rng.permutation(np.repeat(np.arange(n_strata), n_h))
+    agency = agency_of[stratum]
+    n_pop = np.round(n_h * rng.uniform(2.0, 20.0, n_strata))
     level = rng.normal(0.0, 0.5, n_agencies)[agency][:, None]
-    y = np.round(3.6 + level + rng.normal(0.0, 1.0, (agency.size, 1)))
-    y = np.clip(y + np.round(rng.normal(0.0, 0.8, (agency.size, k))), 1, 5)
+    y = np.round(3.6 + level + rng.normal(0.0, 1.0, (n, 1)))
+    y = np.clip(y + np.round(rng.normal(0.0, 0.8, (n, k))), 1, 5)
     y[rng.random(y.shape) < 0.08] = np.nan
-    weights = (big_n / n_h)[agency]
-    fraction = (n_h / big_n)[agency]
-    return y, weights, agency, fraction
+    weights = (n_pop / n_h)[stratum]
+    return y, weights, stratum, agency, n_pop
 
 
-def numpy_baseline(
+def tree_for(k: int) -> tuple[QuestionnaireTree, list[list[int]]]:
+    if k == 1:
+        return QuestionnaireTree("bench", (Element("e0", ("e0_q0",)),)), [[0]]
+    per = k // N_ELEMENTS
+    if per * N_ELEMENTS != k:
+        raise SystemExit(f"--criteria: {k} is not 1 or a multiple of {N_ELEMENTS}")
+    elements = tuple(
+        Element(f"e{e}", tuple(f"e{e}_q{q}" for q in range(per))) for e in range(N_ELEMENTS)
+    )
+    columns = [list(range(e * per, (e + 1) * per)) for e in range(N_ELEMENTS)]
+    return QuestionnaireTree("bench", elements), columns
+
+
+def run_ours(
     y: NDArray[np.float64],
     w: NDArray[np.float64],
+    stratum: NDArray[np.intp],
     agency: NDArray[np.intp],
-    fraction: NDArray[np.float64],
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Same estimates and SEs for this design only (domain = stratum, every row its own PSU).
-
-    V_h = (1 - f_h) n_h / (n_h - 1) sum_i (w_i u_i - mean_h)^2 with the node scores u computed
-    densely as an (n, 26) matrix.
-    """
-    g = int(agency.max()) + 1
-    k = y.shape[1]
-    valid = ~np.isnan(y)
-    sat = y >= 4
-    num = np.column_stack([np.bincount(agency, w * sat[:, c], g) for c in range(k)])
-    den = np.column_stack([np.bincount(agency, w * valid[:, c], g) for c in range(k)])
-    ratio = num / den
-    z = (sat - ratio[agency] * valid) / den[agency]
-    mix = np.zeros((1 + N_ELEMENTS + k, k))
-    mix[1 + N_ELEMENTS :] = np.eye(k)
-    for e in range(N_ELEMENTS):
-        mix[1 + e, e * PER_ELEMENT : (e + 1) * PER_ELEMENT] = 1.0 / PER_ELEMENT
-    mix[0] = mix[1 : 1 + N_ELEMENTS].mean(axis=0)
-    t = w[:, None] * (z @ mix.T)
-    n_h = np.bincount(agency, minlength=g).astype(float)
-    f_h = np.bincount(agency, fraction, g) / n_h
-    sums = np.column_stack([np.bincount(agency, t[:, j], g) for j in range(t.shape[1])])
-    squares = np.column_stack([np.bincount(agency, t[:, j] ** 2, g) for j in range(t.shape[1])])
-    factor = (1.0 - f_h) * n_h / (n_h - 1.0)
-    variance = factor[:, None] * (squares - sums**2 / n_h[:, None])
-    return ratio @ mix.T, np.sqrt(variance)
+    fpc: NDArray[np.float64],
+    tree: QuestionnaireTree,
+) -> IndexTable:
+    """The platform's whole job from raw columns: the design, then every index with its SE."""
+    design = SurveyDesign.from_columns(weights=w, strata=stratum, fpc=fpc)
+    return estimate_indices(design, y, tree, domain=agency)
 
 
-def best_time(function: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
 
 
-def run_samplics(
-    python: Path,
-    y: NDArray[np.float64],
-    w: NDArray[np.float64],
-    agency: NDArray[np.intp],
-    fraction: NDArray[np.float64],
-    n_criteria: int,
-    timeout: float,
-) -> dict[str, Any] | str:
-    if not python.exists():
-        return f"not run: {python} does not exist (create a venv there and pip install samplics)"
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "data.npz"
-        np.savez(data, y=y, w=w, agency=agency, one_minus_f=1.0 - fraction)
-        try:
-            done = subprocess.run(
-                [str(python), "-c", SAMPLICS_SCRIPT, str(data), str(n_criteria)],
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=timeout,
-            )
-        except subprocess.TimeoutExpired:
-            return f"did not finish {n_criteria} criterion/criteria within {timeout:g} s"
-    if done.returncode != 0:
-        return "failed: " + (done.stderr.strip().splitlines() or ["no output"])[-1]
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+def agreement(table: IndexTable, base: dict[str, Any]) -> float:
+    """Largest relative SE difference over every node (the estimates are compared too)."""
+    ours_est = table.estimate
+    base_est = np.column_stack([base["overall"], base["element"], base["criterion"]])
+    base_se = np.column_stack([base["overall_se"], base["element_se"], base["criterion_se"]])
+    assert np.allclose(ours_est, base_est, rtol=1e-10, atol=1e-12, equal_nan=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.abs(table.se - base_se) / base_se
+    return float(np.nanmax(rel))
 
 
-def main(argv: list[str] | None = None) -> int:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--responses", type=int, default=1_000_000)
+    parser.add_argument("--sizes", default="100000,1000000", help="responses, comma-separated")
+    parser.add_argument("--criteria", default="1,20", help="criteria counts, comma-separated")
     parser.add_argument("--agencies", type=int, default=2_000)
+    parser.add_argument("--strata", type=int, default=4_775)
+    parser.add_argument("--repeats", type=int, default=3, help="pairs of runs (at least 3)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3, help="timings keep the best of N")
-    parser.add_argument("--samplics-python", type=Path, default=Path("/work/bench-venv/bin/python"))
-    parser.add_argument(
-        "--samplics-criteria",
-        type=int,
-        default=N_ELEMENTS * PER_ELEMENT,
-        help="criteria to time samplics on (0 to skip); its total is extrapolated to 20",
-    )
-    parser.add_argument(
-        "--samplics-timeout", type=float, default=1800.0, help="seconds before giving up"
-    )
-    args = parser.parse_args(argv)
+    args = parser.parse_args()
+    repeats = max(args.repeats, 3)
+    sizes = [int(v) for v in args.sizes.split(",")]
+    criteria = [int(v) for v in args.criteria.split(",")]
+    if args.strata < args.agencies:
+        raise SystemExit("--strata: give at least as many strata as agencies (they nest)")
 
-    tree = QuestionnaireTree(
-        "bench",
-        tuple(
-            Element(f"e{e}", tuple(f"e{e}_q{q}" for q in range(PER_ELEMENT)))
-            for e in range(N_ELEMENTS)
-        ),
-    )
-    y, w, agency, fraction = make_data(args.responses, args.agencies, args.seed)
+    print(f"platform      {platform.platform()}, {os.cpu_count()} CPUs")
+    print(f"python/numpy  {platform.python_version()} / {np.__version__}")
+    print(f"baseline      {BASELINES / 'numpy_indices.py'} (as it is)")
     print(
-        f"data: {y.shape[0]:,} responses, {args.agencies:,} agencies (strata = domains), "
-        f"{y.shape[1]} criteria in {N_ELEMENTS} elements, {np.isnan(y).mean():.1%} missing"
+        f"design        {args.strata:,} strata nested in {args.agencies:,} agencies (domains), "
+        "rows shuffled, every row its own PSU, fpc"
     )
-    t_design, design = best_time(
-        lambda: SurveyDesign.from_columns(weights=w, strata=agency, fpc=fraction), args.repeat
-    )
-    t_ours, table = best_time(lambda: estimate_indices(design, y, tree, domain=agency), args.repeat)
-    t_base, (base_est, base_se) = best_time(
-        lambda: numpy_baseline(y, w, agency, fraction), args.repeat
-    )
-    est_diff = float(np.nanmax(np.abs(table.estimate - base_est)))
-    se_diff = float(np.nanmax(np.abs(table.se - base_se) / base_se))
-    cells = table.estimate.size
-    print(f"design from columns:                {t_design:8.3f} s")
-    print(
-        f"ours  estimate_indices (all nodes): {t_ours:8.3f} s  ({cells:,} cells with SE and "
-        "logit CI, any design)"
-    )
-    print(
-        f"plain numpy baseline (this design): {t_base:8.3f} s  -> ours / baseline = "
-        f"{t_ours / t_base:.2f}x"
-    )
-    print(f"  agreement: max |estimate diff| {est_diff:.1e}, max relative SE diff {se_diff:.1e}")
-    if args.samplics_criteria > 0:
-        result = run_samplics(
-            args.samplics_python,
-            y,
-            w,
-            agency,
-            fraction,
-            args.samplics_criteria,
-            args.samplics_timeout,
-        )
-        if isinstance(result, str):
-            print(f"samplics: {result}")
-        else:
-            times = np.asarray(result["times"])
-            total = times.sum() / times.size * (N_ELEMENTS * PER_ELEMENT)
-            est = np.asarray(result["estimate"]).T
-            se = np.asarray(result["se"]).T
-            k = times.size
-            crit = slice(1 + N_ELEMENTS, 1 + N_ELEMENTS + k)
+    print(f"repeats       {repeats} interleaved pairs (ours, baseline, ours, ...), medians")
+    print(f"{'responses':>10} {'crit':>4} {'ours s':>8} {'numpy s':>8} {'ratio':>6}  load")
+    medians: dict[tuple[int, int], tuple[float, float]] = {}
+    for k in criteria:
+        tree, columns = tree_for(k)
+        for n in sizes:
+            y, w, stratum, agency, n_pop = make_data(n, args.agencies, args.strata, k, args.seed)
+            ours = partial(run_ours, y, w, stratum, agency, n_pop[stratum], tree)
+            base = partial(numpy_indices.indices, y, w, stratum, agency, n_pop, columns)
+            load_before = load()
+            ours_t: list[float] = []
+            base_t: list[float] = []
+            table = base_out = None
+            for _ in range(repeats):
+                t, table = timed(ours)
+                ours_t.append(t)
+                t, base_out = timed(base)
+                base_t.append(t)
+            assert table is not None and base_out is not None
+            se_diff = agreement(table, base_out)
+            o, b = statistics.median(ours_t), statistics.median(base_t)
+            medians[(k, n)] = (o, b)
             print(
-                f"samplics {result['version']} TaylorEstimator ratio by domain: "
-                f"{times.mean():.3f} s per criterion, {total:.1f} s for the 20 criteria "
-                f"({'measured' if k == 20 else f'extrapolated from {k}'}); "
-                f"no element/overall SEs (no covariance between estimates)"
+                f"{n:>10,} {k:>4} {o:>8.3f} {b:>8.3f} {o / b:>6.2f}  {load_before} -> {load()}"
+                f"  (ours {', '.join(f'{t:.3f}' for t in ours_t)}; numpy "
+                f"{', '.join(f'{t:.3f}' for t in base_t)}; max rel SE diff {se_diff:.1e})"
             )
+    if len(sizes) > 1:
+        lo, hi = min(sizes), max(sizes)
+        for k in criteria:
+            o_lo, b_lo = medians[(k, lo)]
+            o_hi, b_hi = medians[(k, hi)]
             print(
-                f"  agreement with ours on criteria: max |estimate diff| "
-                f"{np.nanmax(np.abs(est - table.estimate[:, crit])):.1e}, max relative SE diff "
-                f"{np.nanmax(np.abs(se - table.se[:, crit]) / se):.1e}"
+                f"scaling {lo:,} -> {hi:,} responses ({hi / lo:g}x), {k} criteria: ours "
+                f"{o_hi / o_lo:.1f}x, numpy {b_hi / b_lo:.1f}x"
             )
+    print("target: ratio <= 2 for 1 and 20 criteria at 1,000,000 responses")
     return 0
 
 
