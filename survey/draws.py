@@ -343,7 +343,9 @@ def run_draw(
     -------
     Draw
         With ``seed``, ``frame_hash`` (the frame's content hash), ``library_version`` and
-        ``design_snapshot`` (design, allocation, the library's draw record, duplicate contacts).
+        ``design_snapshot`` (design, allocation, the library's draw record, duplicate contacts,
+        and ``size``: designed and issued main units per stratum and why they differ, see
+        :func:`size_explanation`).
 
     Raises
     ------
