@@ -515,6 +515,37 @@ def submit_response(
     return SubmitResult(created=True, response_id=response_id, submission_hash=digest)
 
 
+def submit_draft(*, session: Session, invitation: Invitation) -> SubmitResult:
+    """Submit the answers saved on the invitation's draft, as stored when the draft is locked.
+
+    The draft's row is locked first (as :func:`save_page` does), so a save from another window
+    either lands before the submission and is in it, or waits and is then told the response is
+    completed: no save is acknowledged and left out.
+
+    Raises
+    ------
+    InvalidInput
+        When the saved answers are incomplete (nothing changes).
+    Conflict
+        When there is no draft to submit (it was submitted already, or never started).
+    """
+    draft = _find_response(session, invitation)
+    if draft is None:
+        session.rollback()
+        raise _completed_conflict()
+    response_id = draft.id
+    session.commit()
+    locked = session.execute(_LOCK_DRAFT, {"response": response_id}).first()
+    if locked is None:
+        session.rollback()
+        return submit_response(session=session, invitation=invitation, answers=draft.answers)
+    try:
+        return submit_response(session=session, invitation=invitation, answers=dict(locked[0]))
+    except InvalidInput:
+        session.rollback()
+        raise
+
+
 def unlink_responses(*, session: Session, campaign_id: int) -> int:
     """Clear the invitation link of the campaign's drafts (after fieldwork); does not commit.
 

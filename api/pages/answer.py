@@ -38,7 +38,7 @@ from survey.responses import (
     resolve_link,
     save_page,
     start_or_resume,
-    submit_response,
+    submit_draft,
 )
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
@@ -580,8 +580,9 @@ def submit(
     if link.response is None:
         return _redirect(f"/r/{token}")
     try:
-        answers = link.response.answers
-        submit_response(session=session, invitation=_invitation(link), answers=answers)
+        # The draft as stored when locked, not as read above: a save from another window
+        # either makes it in or is refused.
+        submit_draft(session=session, invitation=_invitation(link))
     except InvalidInput:
         definition = questionnaire_for(session=session, invitation=_invitation(link)).definition
         lang, _ = _language(request)
