@@ -389,7 +389,15 @@ class FrameReader:
         try:
             with zipfile.ZipFile(self.path) as archive:
                 members = archive.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        # A flipped byte in a version field makes zipfile raise NotImplementedError.
+        except (
+            zipfile.BadZipFile,
+            zipfile.LargeZipFile,
+            NotImplementedError,
+            OSError,
+            ValueError,
+            EOFError,
+        ) as exc:
             raise self._damaged(exc) from exc
         total = 0
         for member in members:
