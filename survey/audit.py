@@ -55,7 +55,10 @@ AUDIT_ACTIONS = (
     "export.frame_problems",
     "letters.printed",
     "questionnaire.published",
+    "release.computed",
+    "release.submitted",
     "release.published",
+    "release.superseded",
     "campaign.purged",
 )
 # The actor's name when no staff member is signed in: the command line on the server, or setup.

@@ -100,6 +100,9 @@ DEMO_USERS: tuple[tuple[str, str, str, str, tuple[tuple[str, str], ...]], ...] =
         "Điều phối viên tỉnh Bắc Ninh",
         (("province", "24"), ("province", "27")),
     ),
+    # Four eyes: the admin computes the demo's drafts, the analyst submits one, this account
+    # publishes it.
+    ("publisher", "publisher", "demo-publisher-2025", "Lãnh đạo duyệt công bố", ()),
 )
 
 PROCEDURE_FIELDS = (
