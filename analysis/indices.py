@@ -431,6 +431,12 @@ def _group_sum(
     times faster than k ``np.bincount`` calls or ``np.add.reduceat`` on a C-ordered matrix.
     """
     m = codes.shape[0]
+    if values.ndim == 2 and values.shape[1] <= 4:
+        # A few columns: bincount is one cheap pass each, with no indicator to build.
+        out = np.empty((size, values.shape[1]))
+        for j in range(values.shape[1]):
+            out[:, j] = np.bincount(codes, weights=values[:, j], minlength=size)
+        return out
     indicator = sparse.csr_matrix((np.ones(m), codes, np.arange(m + 1)), shape=(m, size))
     return np.asarray(indicator.T @ values, dtype=np.float64)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.design import DesignError, SurveyDesign
+from analysis.design import DesignError, SurveyDesign, encode_labels
 
 
 def test_fpc_counts_and_fractions_give_the_same_design() -> None:
@@ -64,3 +64,38 @@ def test_subset_rows_keeps_fractions() -> None:
     assert sub.n == 2
     np.testing.assert_allclose(sub.fpc, [0.5, 0.5])
     np.testing.assert_allclose(sub.weights, [2.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array([7, 3, 3, 9, 7, 1_000_003]),  # small span: presence table
+        np.array([-5, 2, -5, 0], dtype=np.int16),
+        np.array([4, 4, 2], dtype=np.uint32),
+        np.array([10**12, 3, 10**12, -(10**12)]),  # wide span: sorted
+        np.array(["b", "a", "b"]),
+    ],
+)
+def test_encode_labels_equals_numpy_unique(labels: np.ndarray) -> None:
+    codes, levels = encode_labels(labels, field="x")
+    expected_levels, expected_codes = np.unique(labels, return_inverse=True)
+    np.testing.assert_array_equal(levels, expected_levels)
+    assert levels.dtype == expected_levels.dtype
+    np.testing.assert_array_equal(codes, expected_codes)
+    assert codes.dtype == np.intp
+
+
+def test_rows_are_psus_only_without_clusters() -> None:
+    assert SurveyDesign.from_columns(weights=np.ones(4), strata=[0, 0, 1, 1]).rows_are_psus
+    clustered = SurveyDesign.from_columns(weights=np.ones(4), strata=[0, 0, 1, 1], psu=[1, 1, 2, 3])
+    assert not clustered.rows_are_psus
+    psu_index, psu_stratum, _ = clustered.psu_layout()
+    np.testing.assert_array_equal(psu_index, [0, 0, 1, 2])
+    np.testing.assert_array_equal(psu_stratum, [0, 1, 1])
+
+
+def test_fpc_varying_within_a_stratum_names_its_first_row() -> None:
+    with pytest.raises(DesignError, match="fpc: row 1 differs"):
+        SurveyDesign.from_columns(
+            weights=np.ones(5), strata=[1, 0, 1, 0, 0], fpc=[10.0, 20.0, 10.0, 20.0, 30.0]
+        )

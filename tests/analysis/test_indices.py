@@ -575,3 +575,90 @@ def test_criterion_share_on_a_raked_design_equals_the_ratio_estimator() -> None:
         )
         np.testing.assert_allclose(table.estimate[:, 6], ref.estimate, rtol=1e-12)
         np.testing.assert_allclose(table.se[:, 6], ref.se, rtol=1e-9)
+
+
+# ---------------------------------------------------------------- fast paths of the variance
+
+
+def _unclustered_layout(layout: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Strata and domains nested either way, crossed, or crossed over a wide code product."""
+    rng = np.random.default_rng(23)
+    if layout == "strata-in-domains":
+        strata = rng.integers(0, 40, n)
+        return strata, strata // 5
+    if layout == "domains-in-strata":
+        domain = rng.integers(0, 40, n)
+        return domain // 10, domain
+    if layout == "crossed":
+        return rng.integers(0, 6, n), rng.integers(0, 5, n)
+    # 300 x 300 codes: more pairs possible than a presence table is built for.
+    return rng.integers(0, 300, n), rng.integers(0, 300, n)
+
+
+@pytest.mark.parametrize("layout", ["strata-in-domains", "domains-in-strata", "crossed", "wide"])
+@pytest.mark.parametrize("rule", RULES)
+def test_every_row_its_own_psu_equals_taylor_covariance_whatever_the_nesting(
+    layout: str, rule: IndexRule
+) -> None:
+    n = 3000
+    rng = np.random.default_rng(29)
+    strata, domain = _unclustered_layout(layout, n)
+    y = rng.integers(1, 6, size=(n, 5)).astype(float)
+    y[rng.random((n, 5)) < 0.2] = np.nan
+    w = rng.uniform(1.0, 6.0, n)
+    design = SurveyDesign.from_columns(
+        weights=w, strata=strata, fpc=np.where(strata % 3 == 0, 0.3, 0.02), lonely_psu="certainty"
+    )
+    assert design.rows_are_psus
+    table = estimate_indices(design, y, TREE, domain=domain, rule=rule)
+    labels = np.unique(domain)
+    for g in range(min(labels.size, 8)):
+        est, scores = _explicit_scores(y, w, domain == labels[g], rule)
+        cov = taylor_covariance(design, scores)
+        np.testing.assert_allclose(table.estimate[g], est, rtol=1e-12)
+        np.testing.assert_allclose(table.se[g], np.sqrt(np.diag(cov)), rtol=1e-9)
+    # Row order does not matter (the pairs are found without sorting the rows).
+    perm = rng.permutation(n)
+    shuffled = estimate_indices(
+        SurveyDesign.from_columns(
+            weights=w[perm],
+            strata=strata[perm],
+            fpc=np.where(strata[perm] % 3 == 0, 0.3, 0.02),
+            lonely_psu="certainty",
+        ),
+        y[perm],
+        TREE,
+        domain=domain[perm],
+        rule=rule,
+    )
+    np.testing.assert_allclose(shuffled.estimate, table.estimate, rtol=1e-12)
+    np.testing.assert_allclose(shuffled.se, table.se, rtol=1e-10)
+    np.testing.assert_array_equal(shuffled.df, table.df)
+    np.testing.assert_array_equal(shuffled.n_respondents, table.n_respondents)
+
+
+def test_clustered_design_with_psus_nested_in_domains_equals_taylor_covariance() -> None:
+    s = _clustered_sample(31)
+    design = SurveyDesign.from_columns(
+        weights=s["w"], strata=s["strata"], psu=s["psu"], fpc=s["fpc"], lonely_psu="adjust"
+    )
+    assert not design.rows_are_psus
+    table = estimate_indices(design, s["y"], TREE, domain=s["strata"])  # PSUs within domains
+    for g, label in enumerate(np.unique(s["strata"])):
+        est, scores = _explicit_scores(s["y"], s["w"], s["strata"] == label, "criteria-mean")
+        np.testing.assert_allclose(table.estimate[g], est, rtol=1e-12)
+        se = np.sqrt(np.diag(taylor_covariance(design, scores)))
+        # The lonely stratum's one PSU holds its whole domain: a zero SE up to rounding.
+        np.testing.assert_allclose(table.se[g], se, rtol=1e-9, atol=1e-12)
+
+
+def test_answers_off_the_scale_found_after_a_clean_block() -> None:
+    y = np.full((70_000, 2), 3.0)
+    y[::7, 1] = np.nan
+    y[65_000, 0] = 4.5  # in the second block of rows
+    with pytest.raises(IndexInputError, match=r"row 65000, criterion 'a1' is 4\.5"):
+        estimate_indices(
+            SurveyDesign.from_columns(weights=np.ones(70_000)),
+            y,
+            parse_questionnaire_tree({"elements": {"a": ["a1", "a2"]}}),
+        )
