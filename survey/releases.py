@@ -1034,12 +1034,19 @@ def correct_release(
             else "only a published release is corrected; a draft is simply recomputed"
         )
         raise Conflict(f"release {release_id} is {old.status}", [Problem(("release_id",), hint)])
+    try:
+        arguments = release_arguments(old)
+    except KeyError as error:
+        raise Conflict(
+            f"release {release_id} does not record its parameter {error}",
+            [Problem(("release_id",), "compute a new release with the parameters you need")],
+        ) from None
     release = compute_release(
         session=session,
         name=(name or old.name).strip(),
         created_by=actor.id,
         store=False,
-        **release_arguments(old),
+        **arguments,
     )
     release.version = old.version + 1
     release.supersedes_id = old.id
