@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "api.cli.worker",
     "api.cli.audit",
     "api.cli.release",
+    "api.cli.backup",
 ]
 
 # The top-level commands each module registers, with the one-line help it gives them, so that
@@ -55,6 +56,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sms": ("api.cli.worker", "the SMS outbox: requeue failed or unknown messages"),
     "audit": ("api.cli.audit", "the audit log of who did what"),
     "release": ("api.cli.release", "index releases: verify a published one"),
+    "backup": ("api.cli.backup", "a consistent backup of the database while the service runs"),
+    "restore": ("api.cli.backup", "replace the database's contents with a backup"),
 }
 
 
