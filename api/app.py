@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from api.access_log import install_access_log_redaction
 from api.api_docs import STATIC_PACKAGES, install_docs
 from api.errors import ERROR_RESPONSES, DatabaseOutage, install_error_handlers
+from api.metrics import MetricsMiddleware, RequestMetrics
 from api.policy import install_policies
 from api.rate_limits import RateLimitMiddleware
 from api.security_headers import SecurityHeaders
@@ -39,6 +40,7 @@ ROUTER_MODULES = [
     "api.pages.releases",
     "api.routers.audit",
     "api.pages.audit",
+    "api.routers.health",
 ]
 
 
@@ -75,6 +77,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR, packages=STATIC_PACKAGES), name="static")
     install_docs(app)
     install_policies(app)
+    # Outside the others: it counts and times their answers (503s, rate limits) too.
+    app.state.metrics = RequestMetrics(app.state.engine)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     # Added last, so it wraps every other middleware: their responses get the headers too.
     app.add_middleware(SecurityHeaders)
     install_access_log_redaction()

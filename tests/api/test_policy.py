@@ -70,12 +70,16 @@ ADMIN = "users, roles"
 OWN_TOKENS = "own API tokens"
 OWN_ACCOUNT = "own account"
 PUBLIC = "sign-in page"
+HEALTH = "health checks"
 CITIZEN = "a citizen's answer pages"
 GATEWAY = "SMS gateway callbacks"
 
 # (method, path) -> the row of docs/access.md that says who may call it.
 ROUTE_ROWS: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/healthz"): HEALTH,
+    ("GET", "/readyz"): HEALTH,
+    ("GET", "/metrics"): HEALTH,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/static"): PUBLIC,
     ("GET", "/"): PUBLIC,
