@@ -30,6 +30,7 @@ __all__ = [
     "SampleSize",
     "sample_size_by_domain",
     "sample_size_proportion",
+    "sample_size_yamane",
     "z_value",
 ]
 
@@ -185,6 +186,61 @@ def sample_size_proportion(
         deff=deff,
         response_rate=response_rate,
         population=None if population is None else int(population),
+    )
+
+
+# Yamane's rule is Cochran's with z^2 p (1 - p) = 1, i.e. p = 0.5 and z = 2.
+_YAMANE_Z = 2.0
+
+
+def sample_size_yamane(
+    population: int,
+    margin: float,
+    *,
+    deff: float = 1.0,
+    response_rate: float = 1.0,
+) -> SampleSize:
+    """Sample size by Yamane's rule ``n = N / (1 + N e^2)`` (MoHA's legacy SIPAS rule).
+
+    Yamane, T. (1967), *Statistics: An Introductory Analysis*, 2nd ed., Harper & Row, p. 886.
+    It is Cochran's size for p = 0.5 at z = 2 (confidence 95.45%, not 95%), n0 = 1 / e^2,
+    with the correction n0 / (1 + n0 / N) instead of Cochran's n0 / (1 + (n0 - 1) / N), so
+    it is never larger than :func:`sample_size_proportion` at p = 0.5 and 95.45%. It knows
+    nothing of the design: ``deff`` and ``response_rate`` are applied after it as there.
+
+    Parameters
+    ----------
+    population
+        Population size N (whole number, at least 1).
+    margin
+        e, the target half-width as a proportion (0.05 = ±5 points).
+    deff, response_rate
+        As :func:`sample_size_proportion`.
+
+    Examples
+    --------
+    >>> sample_size_yamane(10_000, 0.05).n_respondents
+    385
+    """
+    _check_inputs(margin, 0.5, deff, response_rate)
+    pop = _check_population(population, "population")
+    n0 = 1.0 / margin**2
+    n_fpc = float(pop) / (1.0 + float(pop) * margin**2)
+    cap = int(pop)
+    respondents = int(_ceil(np.asarray(n_fpc * deff)))
+    issued = int(_ceil(np.asarray(n_fpc * deff / response_rate)))
+    return SampleSize(
+        n0=n0,
+        n_fpc=n_fpc,
+        n_respondents=min(respondents, cap),
+        n_issued=min(issued, cap),
+        take_all=issued >= cap,
+        margin=margin,
+        confidence=float(2.0 * stats.norm.cdf(_YAMANE_Z) - 1.0),
+        p=0.5,
+        deff=deff,
+        response_rate=response_rate,
+        population=cap,
     )
 
 

@@ -7,7 +7,12 @@ import pytest
 from scipy import stats
 
 from sampling.errors import DesignError
-from sampling.sample_size import sample_size_by_domain, sample_size_proportion, z_value
+from sampling.sample_size import (
+    sample_size_by_domain,
+    sample_size_proportion,
+    sample_size_yamane,
+    z_value,
+)
 
 
 def test_classic_385() -> None:
@@ -96,3 +101,55 @@ def test_invalid_requests(kwargs: dict[str, float], message: str) -> None:
 
 def test_z_value() -> None:
     assert z_value(0.95) == pytest.approx(1.959964, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("population", "margin", "n_fpc", "expected"),
+    [
+        # N / (1 + N e^2) by hand.
+        (10_000, 0.05, 10_000 / 26, 385),  # 384.615...
+        (400, 0.05, 200.0, 200),  # 400 / 2
+        (1_000, 0.03, 1_000 / 1.9, 527),  # 526.315...
+        (50, 0.10, 50 / 1.5, 34),  # 33.33...
+        (100, 0.10, 50.0, 50),  # exactly 50: no rounding up
+    ],
+)
+def test_yamane_hand_computed(population: int, margin: float, n_fpc: float, expected: int) -> None:
+    s = sample_size_yamane(population, margin)
+    assert s.n_fpc == pytest.approx(n_fpc, rel=1e-12)
+    assert s.n_respondents == s.n_issued == expected
+    assert s.n0 == pytest.approx(1 / margin**2)
+    assert s.p == 0.5 and s.population == population and not s.take_all
+    assert s.confidence == pytest.approx(0.9545, abs=1e-4)
+
+
+def test_yamane_deff_response_rate_and_census() -> None:
+    s = sample_size_yamane(10_000, 0.05, deff=1.5, response_rate=0.6)
+    assert s.n_respondents == 577  # ceil(384.615 * 1.5 = 576.92)
+    assert s.n_issued == 962  # ceil(576.92 / 0.6 = 961.54)
+    small = sample_size_yamane(20, 0.05, response_rate=0.6)
+    assert small.n_respondents == 20  # ceil(20 / 1.05 = 19.05)
+    assert small.n_issued == 20 and small.take_all
+
+
+def test_yamane_never_above_cochran_at_z2() -> None:
+    # Same n0 = 1/e^2; Yamane corrects by n0/N, Cochran by (n0 - 1)/N.
+    for population in (50, 384, 1_000, 250_000):
+        cochran = sample_size_proportion(0.05, confidence=0.9544997361036416, population=population)
+        assert sample_size_yamane(population, 0.05).n_fpc <= cochran.n_fpc
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"population": 0, "margin": 0.05}, "population"),
+        ({"population": 10.5, "margin": 0.05}, "population"),
+        ({"population": 100, "margin": 0.0}, "margin"),
+        ({"population": 100, "margin": 5}, "margin"),
+        ({"population": 100, "margin": 0.05, "response_rate": 0.0}, "response_rate"),
+    ],
+)
+def test_yamane_bad_input_names_the_field(kwargs: dict[str, float], field: str) -> None:
+    with pytest.raises(DesignError) as err:
+        sample_size_yamane(**kwargs)  # type: ignore[arg-type]
+    assert err.value.loc == (field,)
