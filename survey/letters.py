@@ -23,6 +23,7 @@ from survey.outbox import deadline_text
 from survey.settings import Settings
 from survey.tokens import make_token
 
+
 def qr_svg(link: str) -> str:
     """The link as an inline SVG QR code (error correction M, survives a creased letter)."""
     return str(segno.make(link, error="m", micro=False).svg_inline(scale=4, border=2))

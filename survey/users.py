@@ -154,7 +154,9 @@ def create_user(
     problems: list[Problem] = []
     if role not in {r.value for r in Role}:
         problems.append(
-            Problem(("role",), f"unknown role {role!r}: use admin, coordinator, analyst or publisher")
+            Problem(
+                ("role",), f"unknown role {role!r}: use admin, coordinator, analyst or publisher"
+            )
         )
     if not username.strip():
         problems.append(Problem(("username",), "the username is empty"))
@@ -662,7 +664,9 @@ def change_user(
     problems: list[Problem] = []
     if role is not None and role not in {r.value for r in Role}:
         problems.append(
-            Problem(("role",), f"unknown role {role!r}: use admin, coordinator, analyst or publisher")
+            Problem(
+                ("role",), f"unknown role {role!r}: use admin, coordinator, analyst or publisher"
+            )
         )
     if full_name is not None and len(full_name) > 200:
         problems.append(Problem(("full_name",), "the full name may have at most 200 characters"))

@@ -38,7 +38,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "It needs 12 characters and must not be easy to guess (several uncommon words work).",
     )
     create.add_argument("username")
-    create.add_argument("--role", choices=["admin", "coordinator", "analyst", "publisher"], default="admin")
+    create.add_argument(
+        "--role", choices=["admin", "coordinator", "analyst", "publisher"], default="admin"
+    )
     create.add_argument("--full-name", default="")
     create.add_argument(
         "--agency", action="append", default=[], help="limit a coordinator to this agency code"

@@ -59,6 +59,7 @@ from tests.survey.release_fixtures import build_release_campaign
 ROLES: dict[str, tuple[str, list[tuple[str, str]]] | None] = {
     "unauthenticated": None,
     "analyst": ("analyst", []),
+    "publisher": ("publisher", []),
     "scoped_coordinator": ("coordinator", [("agency", "AG-A")]),
     "national_coordinator": ("coordinator", []),
     "admin": ("admin", []),
