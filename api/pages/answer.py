@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
 from api.deps import SessionDep, SettingsDep
+from api.formatting import install as install_formatting
 from api.policy import Citizen
 from survey.errors import Conflict, InvalidInput, Problem
 from survey.invitations import record_first_open
@@ -42,6 +43,7 @@ from survey.responses import (
 )
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
+install_formatting(TEMPLATES)
 LANG_COOKIE = "sipas_lang"
 LANGUAGES = ("vi", "en")
 CSRF_FIELD = "csrf"

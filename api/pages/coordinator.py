@@ -41,6 +41,9 @@ from api.deps import (
     SignInTurn,
     get_engine,
 )
+from api.formatting import NumberNotUnderstood, parse_number
+from api.formatting import install as install_formatting
+from api.formatting import plain as fmt_plain
 from api.i18n import choose_language, remember_language, texts
 from api.policy import (
     AsNationalCoordinator,
@@ -58,6 +61,7 @@ from survey.designs import (
     SORTABLE,
     STRATIFIABLE,
     AllocationPreview,
+    AllocationSpec,
     DesignCreate,
     create_design,
     design_spec,
@@ -87,11 +91,13 @@ from survey.geography import PROVINCES_2025
 from survey.models import StaffUser
 from survey.rate_limits import SignInLocked
 from survey.settings import Settings
+from survey.unit_names import agency_names
 from survey.users import AccountDisabled, Scope
 from survey.users import sign_in as open_session
 from survey.users import sign_out as close_session
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
+install_formatting(TEMPLATES)
 STAFF = "/staff"
 CSRF_FIELD = "csrf"
 EDITOR_ROLES = frozenset({"admin", "coordinator"})
@@ -590,6 +596,84 @@ def _form_values(form: FormData) -> dict[str, Any]:
     return values
 
 
+WHOLE_FIELDS = ("n_total", "min_per_stratum", "max_per_stratum", "m_per_psu", "reserve_per_stratum")
+DECIMAL_FIELDS = ("margin", "p", "confidence", "deff", "response_rate", "power_q")
+# Shares may be typed as percentages ("5 %"); a design effect or an exponent may not.
+PERCENT_FIELDS = ("margin", "p", "confidence", "response_rate")
+
+
+def _bounds(field: str) -> list[tuple[str, float]]:
+    """The model's own limits of a number (gt/ge/lt/le), so the page never drifts from them."""
+    info = (
+        AllocationSpec.model_fields.get(field)
+        or DesignCreate.model_fields[field]  # reserve_per_stratum
+    )
+    found = []
+    for item in info.metadata:
+        for op in ("gt", "ge", "lt", "le"):
+            limit = getattr(item, op, None)
+            if limit is not None:
+                found.append((op, float(limit)))
+    return found
+
+
+def _within(value: float, op: str, limit: float) -> bool:
+    return {
+        "gt": value > limit,
+        "ge": value >= limit,
+        "lt": value < limit,
+        "le": value <= limit,
+    }[op]
+
+
+def parse_design_numbers(
+    values: Mapping[str, Any], lang: str
+) -> tuple[dict[str, Any], list[Problem]]:
+    """The form's numbers as people type them ("0,10", "0.10", "5 %"), checked in ``lang``.
+
+    Returns the values with numbers in place (empty boxes stay empty) and the problems, each
+    naming the field in the page's words.
+    """
+    t = texts(lang)
+    parsed = dict(values)
+    problems: list[Problem] = []
+    for field in (*WHOLE_FIELDS, *DECIMAL_FIELDS):
+        text = values.get(field, "")
+        if text == "":
+            continue
+        name = t["margin_name"] if field == "margin" else t[field]
+        whole = field in WHOLE_FIELDS
+        percent_sign = field in PERCENT_FIELDS
+        try:
+            number = parse_number(text, lang, whole=whole, percent_sign=percent_sign)
+        except NumberNotUnderstood as error:
+            example = t[
+                "num_example_whole"
+                if whole
+                else ("num_example_percent" if percent_sign else "num_example_decimal")
+            ]
+            key = "num_not_whole" if error.kind == "whole" else "num_not_number"
+            problems.append(
+                Problem((field,), t[key].format(field=name, value=text, example=example))
+            )
+            continue
+        bounds = _bounds(field)
+        if not all(_within(number, op, limit) for op, limit in bounds):
+            words = [
+                t["num_" + op].format(x=fmt_plain(int(limit) if whole else limit, lang))
+                for op, limit in bounds
+            ]
+            problems.append(
+                Problem(
+                    (field,),
+                    t["num_out_of_range"].format(field=name, range=t["num_and"].join(words)),
+                )
+            )
+            continue
+        parsed[field] = number
+    return parsed, problems
+
+
 def design_data(values: Mapping[str, Any]) -> dict[str, Any]:
     """Turn the design form's strings into design data; empty optional numbers are left out."""
     # An empty box means "the default" (or "none" for the optional sizes and bounds).
@@ -622,7 +706,10 @@ def design_submit(
     action = str(form.get("action") or "preview")
     preview: AllocationPreview | None = None
     try:
-        spec: DesignCreate = parse_design(design_data(values))
+        numbers, problems = parse_design_numbers(values, choose_language(request))
+        if problems:
+            raise InvalidInput("the design's numbers are not valid", problems)
+        spec: DesignCreate = parse_design(design_data(numbers))
         if action == "save":
             design = create_design(session=session, spec=spec, created_by=user.id)
             return _see_other(f"/staff/designs/{design.id}")
@@ -646,7 +733,17 @@ def design_submit(
         )
     context = _design_form_context(session, values)
     context["preview"] = preview
+    if preview is not None:
+        context.update(_name_context(session, spec.frame_id, spec.stratify_by))
     return render(request, "coordinator/design_form.html", context, user=caller, settings=settings)
+
+
+def _name_context(session: SessionDep, frame_id: int, columns: Sequence[str]) -> dict[str, Any]:
+    """What the ``stratum`` and ``unit`` filters need to name agencies, provinces and channels."""
+    return {
+        "stratum_columns": list(columns),
+        "agency_names": agency_names(session=session, frame_id=frame_id),
+    }
 
 
 @router.get("/staff/designs/{design_id}")
@@ -665,6 +762,7 @@ def design_page(
             "preview": preview,
             "draws": list_draws(session=session, design_id=design_id, scope=caller.scope),
             "seed": "",
+            **_name_context(session, design.frame_id, design.stratify_by),
         },
         user=caller,
         settings=settings,
@@ -707,6 +805,7 @@ def draw_submit(
             "preview": preview,
             "draws": list_draws(session=session, design_id=design_id),
             "seed": seed_text,
+            **_name_context(session, design.frame_id, design.stratify_by),
             "errors": errors,
             "error_links": links,
         },

@@ -54,6 +54,7 @@ from survey.outbox import (
 from survey.purge import purge_contacts
 from survey.questionnaires import list_questionnaires
 from survey.settings import Settings
+from survey.unit_names import campaign_units
 from survey.users import Scope
 
 router = APIRouter(route_class=StaffRoute, include_in_schema=False)
@@ -395,6 +396,9 @@ def campaign_page(
         ),
         "can_export_responses": Analyst.allows(caller.role),
     }
+    context["stratum_columns"], context["agency_names"] = campaign_units(
+        session=session, campaign_id=campaign_id
+    )
     if NationalCoordinator.allows(caller.role, limited=caller.scope.limited):
         context.update(_outbox(campaign_id, session, settings, by, status, page))
     return render(request, "fieldwork/campaign.html", context, user=caller, settings=settings)

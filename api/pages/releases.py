@@ -22,6 +22,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import AddressDep, SessionDep, SettingsDep
+from api.formatting import PERCENT_SUFFIX
+from api.formatting import number as fmt_number
+from api.formatting import percent as fmt_percent
 from api.i18n import choose_language
 from api.pages.coordinator import (
     FormDep,
@@ -300,8 +303,7 @@ def _words(request: Request) -> dict[str, str]:
 
 
 def _number(value: float, digits: int, lang: str) -> str:
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if lang == "vi" else text
+    return fmt_number(value, lang, digits)
 
 
 def format_cell(row: Mapping[str, Any], *, lang: str, percent: bool) -> dict[str, str]:
@@ -311,7 +313,7 @@ def format_cell(row: Mapping[str, Any], *, lang: str, percent: bool) -> dict[str
     estimate = row.get("estimate")
     if flag == "suppressed" or estimate is None:
         return {"text": "", "flag": words["flag_suppressed"], "kind": "suppressed"}
-    scale, digits, unit = (100.0, 1, " %") if percent else (1.0, 2, "")
+    scale, digits, unit = (100.0, 1, PERCENT_SUFFIX[lang]) if percent else (1.0, 2, "")
     text = _number(float(estimate) * scale, digits, lang) + unit
     lower, upper = row.get("ci_lower"), row.get("ci_upper")
     if lower is not None and upper is not None:
@@ -399,7 +401,7 @@ def release_view(session: SessionDep, release: IndexRelease, lang: str) -> dict[
         "domains": list(domains.values()),
         "by_text": " × ".join(by),
         "ranking": ranking,
-        "response_rate": "" if rate is None else _number(100.0 * float(rate), 1, lang) + " %",
+        "response_rate": "" if rate is None else fmt_percent(float(rate), lang),
         "method": method_note(release),
         "percent": percent,
     }

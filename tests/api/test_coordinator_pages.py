@@ -141,7 +141,9 @@ def test_upload_design_draw_and_download_through_the_pages(
     preview = client.post("/staff/designs/new", data={**fields, "action": "preview"})
     assert preview.status_code == 200
     assert re.search(
-        r"<th scope=\"row\">A</th><td class=\"num\">40</td><td class=\"num\">8</td>", preview.text
+        r"<th scope=\"row\">Cơ quan A <small class=\"muted\">A</small></th>"
+        r"<td class=\"num\">40</td><td class=\"num\">8</td>",
+        preview.text,
     )
     saved = client.post(
         "/staff/designs/new", data={**fields, "action": "save"}, follow_redirects=False

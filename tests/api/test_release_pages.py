@@ -30,7 +30,7 @@ def _signed_in(
 
 def test_cell_format() -> None:
     row = {"estimate": 0.8271, "ci_lower": 0.8012, "ci_upper": 0.8504, "flag": "ok"}
-    assert format_cell(row, lang="en", percent=True)["text"] == "82.7 % (80.1–85.0)"
+    assert format_cell(row, lang="en", percent=True)["text"] == "82.7% (80.1–85.0)"
     assert format_cell(row, lang="vi", percent=True)["text"] == "82,7 % (80,1–85,0)"
     unreliable = format_cell({**row, "flag": "unreliable"}, lang="en", percent=True)
     assert unreliable["flag"] == "unreliable" and unreliable["text"]
@@ -85,7 +85,7 @@ def test_compute_view_and_publish(settings: Settings, session: Session) -> None:
         }
         a = rows["AG-A"]
         expected = (
-            f"{100 * a['estimate']:.1f} % ({100 * a['ci_lower']:.1f}–{100 * a['ci_upper']:.1f})"
+            f"{100 * a['estimate']:.1f}% ({100 * a['ci_lower']:.1f}–{100 * a['ci_upper']:.1f})"
         )
         assert expected in text
         # AG-B (30 respondents < 31) is suppressed: its row has blank cells and the word.
