@@ -94,6 +94,30 @@ class CalibrationStep:
         return resid
 
 
+@dataclass(frozen=True)
+class SecondStage:
+    """The second stage of a two-stage design (R ``svydesign(id=~psu+ssu, fpc=~N1+N2)``).
+
+    Attributes
+    ----------
+    ssu : ndarray of intp, shape (n,)
+        Secondary sampling unit codes, unique across PSUs.
+    fraction : ndarray, shape (n,)
+        Second-stage sampling fraction m_i / M_i of the row's PSU.
+    n_sampled : ndarray, shape (n,)
+        m_i, the SSUs sampled in the row's PSU (kept by :meth:`SurveyDesign.subset_rows`, so a
+        subset pads the missing SSUs with zero totals, as R keeps ``fpc$sampsize``).
+    """
+
+    ssu: NDArray[np.intp]
+    fraction: NDArray[np.float64]
+    n_sampled: NDArray[np.float64]
+
+    def take(self, keep: NDArray[np.bool_]) -> SecondStage:
+        """The rows in ``keep``."""
+        return SecondStage(self.ssu[keep], self.fraction[keep], self.n_sampled[keep])
+
+
 CellSums = Callable[[NDArray[np.intp], NDArray[np.float64]], NDArray[np.float64]]
 
 
@@ -257,6 +281,9 @@ class SurveyDesign:
     calibration : tuple of CalibrationStep
         Calibrations that produced ``weights``, in order (empty for design weights); the Taylor
         variance replaces scores by their calibration residuals.
+    second_stage : SecondStage or None
+        Second-stage units and fpc of a two-stage design; None for one stage (or the
+        ultimate-cluster approximation of a multistage design).
     """
 
     weights: NDArray[np.float64]
@@ -265,6 +292,7 @@ class SurveyDesign:
     fpc: NDArray[np.float64]
     lonely_psu: LonelyPsuRule = "fail"
     calibration: tuple[CalibrationStep, ...] = ()
+    second_stage: SecondStage | None = None
 
     def __post_init__(self) -> None:
         n = self.weights.shape[0]
@@ -361,6 +389,7 @@ class SurveyDesign:
                 fpc=self.fpc,
                 lonely_psu=self.lonely_psu,
                 calibration=self.calibration,
+                second_stage=self.second_stage,
             )
         return SurveyDesign(
             weights=self.weights[keep],
@@ -368,6 +397,7 @@ class SurveyDesign:
             psu=self.psu[keep],
             fpc=self.fpc[keep],
             lonely_psu=self.lonely_psu,
+            second_stage=None if self.second_stage is None else self.second_stage.take(keep),
         )
 
     def with_weights(
@@ -386,6 +416,7 @@ class SurveyDesign:
             fpc=self.fpc,
             lonely_psu=self.lonely_psu,
             calibration=calibration,
+            second_stage=self.second_stage,
         )
 
     @classmethod
@@ -399,6 +430,8 @@ class SurveyDesign:
         fpc: ArrayLike | None = None,
         lonely_psu: LonelyPsuRule = "fail",
         nest: bool = False,
+        ssu: ArrayLike | None = None,
+        ssu_fpc: ArrayLike | None = None,
     ) -> SurveyDesign:
         """Build a design from data columns, as R ``svydesign``.
 
@@ -415,6 +448,12 @@ class SurveyDesign:
         lonely_psu : {"fail", "certainty", "adjust", "average"}
         nest : bool
             PSU labels are only unique within a stratum (R ``nest=TRUE``).
+        ssu, ssu_fpc : array_like, optional
+            Second stage of a two-stage design (R ``id=~psu+ssu, fpc=~fpc1+fpc2``): the
+            secondary unit labels (unique within a PSU) and the population count M_i of SSUs
+            in the row's PSU, or the fraction m_i / M_i (all values <= 1). Both or neither;
+            they need ``psu`` and the first-stage ``fpc``. Default weights become
+            (N_h / n_h)(M_i / m_i).
 
         Returns
         -------
@@ -469,6 +508,11 @@ class SurveyDesign:
                     )
                 fraction = n_h[strata_codes] / fpc_arr
 
+        second = None
+        stage2_weight = np.ones(n)
+        if ssu is not None or ssu_fpc is not None:
+            second, stage2_weight = _second_stage(ssu, ssu_fpc, psu, fpc, psu_codes, n)
+
         if weights is not None:
             w = _as_float_column(weights, field="weights", n=n)
         elif inclusion_prob is not None:
@@ -479,7 +523,7 @@ class SurveyDesign:
                 raise DesignError(f"inclusion_prob: row {row} is {prob[row]}; it must be in (0, 1]")
             w = 1.0 / prob
         elif pop_counts is not None:
-            w = pop_counts / n_h[strata_codes]
+            w = pop_counts / n_h[strata_codes] * stage2_weight
         else:
             w = np.ones(n, dtype=np.float64)
         return cls(
@@ -488,7 +532,54 @@ class SurveyDesign:
             psu=psu_codes,
             fpc=fraction,
             lonely_psu=lonely_psu,
+            second_stage=second,
         )
+
+
+def _second_stage(
+    ssu: ArrayLike | None,
+    ssu_fpc: ArrayLike | None,
+    psu: ArrayLike | None,
+    fpc: ArrayLike | None,
+    psu_codes: NDArray[np.intp],
+    n: int,
+) -> tuple[SecondStage, NDArray[np.float64]]:
+    """The second stage and the rows' second-stage weights M_i / m_i (1 given fractions)."""
+    if ssu is None or ssu_fpc is None:
+        raise DesignError(
+            "ssu, ssu_fpc: give both the second-stage unit labels and the second-stage fpc "
+            "(population count of SSUs in each PSU), or neither"
+        )
+    if psu is None or fpc is None:
+        raise DesignError(
+            "psu, fpc: a second-stage fpc needs the first-stage PSUs and their fpc; without "
+            "them R's variance has no second-stage term (drop ssu/ssu_fpc)"
+        )
+    raw, _ = encode_labels(ssu, field="ssu")
+    if raw.shape[0] != n:
+        raise DesignError(f"ssu: has {raw.shape[0]} rows, expected {n}")
+    # SSU labels need only be unique within their PSU.
+    pair = psu_codes.astype(np.int64) * (int(raw.max(initial=0)) + 1) + raw
+    _, ssu_codes = np.unique(pair, return_inverse=True)
+    ssu_codes = ssu_codes.astype(np.intp).reshape(-1)
+    _, first = np.unique(ssu_codes, return_index=True)
+    m_i = np.bincount(psu_codes[first], minlength=int(psu_codes.max(initial=-1)) + 1)
+    m_rows = m_i[psu_codes].astype(np.float64)
+    f2 = _as_float_column(ssu_fpc, field="ssu_fpc", n=n)
+    _check_constant_within(f2, psu_codes, field="ssu_fpc", unit="PSU")
+    if (f2 <= 0).any():
+        row = int(np.flatnonzero(f2 <= 0)[0])
+        raise DesignError(f"ssu_fpc: row {row} is {f2[row]}; it must be positive")
+    if (f2 <= 1).all():
+        return SecondStage(ssu_codes, f2, m_rows), np.ones(n)
+    too_small = f2 < m_rows
+    if too_small.any():
+        row = int(np.flatnonzero(too_small)[0])
+        raise DesignError(
+            f"ssu_fpc: row {row} says its PSU has {f2[row]:g} SSUs but {int(m_rows[row])} were "
+            "sampled; give the population count M_i of SSUs in the PSU (or the fraction)"
+        )
+    return SecondStage(ssu_codes, m_rows / f2, m_rows), f2 / m_rows
 
 
 def _infer_n(*columns: ArrayLike | None) -> int:
@@ -513,7 +604,11 @@ def _check_psu_nesting(raw_psu: NDArray[np.intp], psu_codes: NDArray[np.intp]) -
 
 
 def _check_constant_within(
-    values: NDArray[np.float64], groups: NDArray[np.intp], *, field: str
+    values: NDArray[np.float64],
+    groups: NDArray[np.intp],
+    *,
+    field: str,
+    unit: str = "stratum",
 ) -> None:
     g = int(groups.max(initial=-1)) + 1
     # Any one row's value per group (which one does not matter): a group is constant iff every
@@ -526,8 +621,8 @@ def _check_constant_within(
         varying_group[groups[differs]] = True
         row = int(np.flatnonzero(varying_group[groups])[0])
         raise DesignError(
-            f"{field}: row {row} differs from other rows of its stratum; {field} must be "
-            "constant within a stratum"
+            f"{field}: row {row} differs from other rows of its {unit}; {field} must be "
+            f"constant within a {unit}"
         )
 
 

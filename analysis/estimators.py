@@ -27,11 +27,10 @@ from scipy import stats
 from analysis.design import DesignError, SurveyDesign, encode_labels
 from analysis.replicates import ReplicateDesign
 from analysis.variance import (
-    covariance_from_psu_totals,
     domain_strata,
     domain_taylor_covariance,
-    psu_totals,
     replicate_covariance,
+    taylor_covariance_with_strata,
 )
 
 Design = SurveyDesign | ReplicateDesign
@@ -455,7 +454,7 @@ def estimate_proportions(
     scores = (num - member * est[None, :]) / t_x[None, :]
     if isinstance(design, SurveyDesign):
         strata_in = np.repeat(domain_strata(design, domains.codes, size), n_cat, axis=1)
-        cov = covariance_from_psu_totals(design, psu_totals(design, scores), strata_in)
+        cov = taylor_covariance_with_strata(design, scores, strata_in)
     else:
         w_rep = design.replicate_weights
         est_rep = (num.T @ w_rep) / (member.T @ w_rep)

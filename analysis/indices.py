@@ -50,7 +50,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import sparse, stats
 from scipy.special import expit, logit
 
-from analysis.design import SurveyDesign, calibration_terms, encode_labels
+from analysis.design import DesignError, SurveyDesign, calibration_terms, encode_labels
 from analysis.estimators import Domains, make_domains
 from analysis.intervals import exact_bounds_for_unanimous, proportion_interval_bounds
 from analysis.questionnaire_tree import QuestionnaireTree
@@ -662,6 +662,13 @@ def estimate_indices(
         del a, b
         variance_method = "replicate"
     else:
+        if design.second_stage is not None:
+            # The blockwise cells below have first-stage terms only; refuse rather than
+            # understate a two-stage variance.
+            raise DesignError(
+                "design: estimate_indices has no second-stage variance term; build the design "
+                "without ssu/ssu_fpc (R's ultimate-cluster variance) or use replicate weights"
+            )
         (ratio, has_base, variance, df, cells), counted = _taylor_cells(
             design, codes, n_domains, y, tree, rule, structure
         )

@@ -22,6 +22,7 @@ Rules (Hyndman & Fan 1996, *Am. Stat.* 50, 361-365, with weights as R):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -29,7 +30,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from analysis.design import DesignError, SurveyDesign
-from analysis.estimators import critical_value, estimate_mean
+from analysis.estimators import critical_value, estimate_mean, make_domains
 from analysis.intervals import proportion_interval_bounds
 
 QuantileRule = Literal["math", "school", "hf7"]
@@ -172,4 +173,125 @@ def estimate_quantiles(
         rule=rule,
         level=level,
         df=dfv,
+    )
+
+
+@dataclass(frozen=True)
+class DomainQuantiles:
+    """Quantiles by domain with Woodruff intervals, one row per domain.
+
+    Attributes
+    ----------
+    labels : tuple of ndarray, each shape (G,)
+        Domain labels, one array per ``by`` column (as :class:`analysis.estimators.Domains`).
+    probabilities : ndarray, shape (m,)
+    estimate, lower, upper, se : ndarray, shape (G, m)
+    df : ndarray, shape (G,)
+        PSUs minus strata among the domain's rows (R ``degf`` of the domain's subset).
+    n_obs : ndarray of int, shape (G,)
+        Rows in the domain with a value and non-zero weight.
+    rule : QuantileRule
+    level : float
+    """
+
+    labels: tuple[NDArray[np.generic], ...]
+    probabilities: NDArray[np.float64]
+    estimate: NDArray[np.float64]
+    lower: NDArray[np.float64]
+    upper: NDArray[np.float64]
+    se: NDArray[np.float64]
+    df: NDArray[np.float64]
+    n_obs: NDArray[np.int64]
+    rule: QuantileRule
+    level: float
+
+
+def estimate_quantiles_by(
+    design: SurveyDesign,
+    y: ArrayLike,
+    by: ArrayLike | Sequence[ArrayLike],
+    probabilities: ArrayLike,
+    *,
+    rule: QuantileRule = "math",
+    level: float = 0.95,
+    method: WoodruffMethod = "mean",
+    na_rm: bool = False,
+) -> DomainQuantiles:
+    """Quantiles of y in each domain (R ``svyby(~y, ~by, design, svyquantile, ci=TRUE)``).
+
+    Domains may cut across PSUs and strata: the whole design is kept, the quantile is read
+    off the domain's rows and the variance of F_hat(q_hat) is the domain estimate of the
+    share at or below q_hat (zero score outside the domain, R's subset with its PSU counts
+    kept), so two-stage and calibrated designs work as in :func:`estimate_quantiles`.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+    y : array_like, shape (n,)
+    by : array_like or sequence of array_like
+        Domain column(s).
+    probabilities : array_like
+    rule, level, method
+        As :func:`estimate_quantiles` (interval limits kept in [0, 1]; R gives NaN when a
+        ``mean`` limit leaves [0, 1]).
+    na_rm : bool
+        Leave rows with a missing y out of every domain instead of raising.
+
+    Returns
+    -------
+    DomainQuantiles
+    """
+    yv = np.asarray(y, dtype=np.float64)
+    if yv.shape != (design.n,):
+        raise DesignError(f"y: has shape {yv.shape}; give one value per row ({design.n})")
+    missing = np.isnan(yv)
+    if missing.any() and not na_rm:
+        row = int(np.flatnonzero(missing)[0])
+        raise DesignError(
+            f"y: row {row} is missing; pass na_rm=True to leave missing rows out of the domains"
+        )
+    probs = np.atleast_1d(np.asarray(probabilities, dtype=np.float64))
+    if ((probs < 0) | (probs > 1)).any():
+        raise DesignError("probabilities: every probability must be in [0, 1]")
+    domains = make_domains(design.n, by)
+    size = domains.size
+    # Rows without a value form an extra domain that is estimated and then dropped.
+    codes = np.where(missing, size, domains.codes)
+    inside = [(codes == g) & (design.weights != 0) for g in range(size)]
+    if not all(mask.any() for mask in inside):
+        raise DesignError("by: a domain has no row with a value and a positive weight")
+    sorted_by = [_sorted(yv[mask], design.weights[mask]) for mask in inside]
+    estimate = np.array([[_quantile(s, float(p), rule) for p in probs] for s in sorted_by])
+    lower = np.empty_like(estimate)
+    upper = np.empty_like(estimate)
+    y_filled = np.where(missing, 0.0, yv)
+    dfv = np.zeros(size)
+    n_obs = np.array([int(mask.sum()) for mask in inside], dtype=np.int64)
+    for j in range(probs.shape[0]):
+        # Each row is compared with its own domain's quantile.
+        q_row = np.append(estimate[:, j], 0.0)[codes]
+        share = estimate_mean(design, (y_filled <= q_row).astype(np.float64), by=codes, deff=None)
+        keep = np.asarray(share.labels[0], dtype=np.intp) < size
+        f_hat = share.estimate[keep]
+        f_var = share.variance[keep]
+        dfv = share.domain_df[keep].astype(np.float64)
+        f_lo, f_hi = proportion_interval_bounds(
+            f_hat, f_var, method=method, df=dfv, n=n_obs, level=level
+        )
+        for g, s in enumerate(sorted_by):
+            lower[g, j] = _quantile(s, float(f_lo[g]), rule)
+            upper[g, j] = _quantile(s, float(f_hi[g]), rule)
+    crit = np.array([critical_value(level, float(d)) for d in dfv])
+    se = (upper - lower) / (2.0 * crit[:, None])
+    return DomainQuantiles(
+        labels=domains.labels,
+        probabilities=probs,
+        estimate=estimate,
+        lower=lower,
+        upper=upper,
+        se=se,
+        df=dfv,
+        n_obs=n_obs,
+        rule=rule,
+        level=level,
     )

@@ -6,6 +6,12 @@ Taylor (linearisation) variance of an estimator theta_hat with theta_hat - theta
     V = sum_h (1 - f_h) n_h / (n_h - 1) sum_{j in h} (z_hj - zbar_h)(z_hj - zbar_h)^T
 
 with z_hj the total of w_i u_i over PSU j of stratum h and n_h the number of PSUs sampled in h.
+A two-stage design with fpc at both stages adds the second-stage term of R's ``multistage``::
+
+    + sum_h f_h sum_{j in h} (1 - f_hj) m_hj / (m_hj - 1) sum_k (z_hjk - zbar_hj)(...)^T
+
+with z_hjk the SSU totals of w_i u_i, m_hj the SSUs sampled in PSU j, f_h = n_h / N_h and
+f_hj = m_hj / M_hj (Lumley 2010, sec. 3.2; Saerndal et al. 1992, result 4.3.1).
 
 Replicate variance (Wolter 2007, ch. 3-5; R ``survey::svrVar``)::
 
@@ -81,7 +87,74 @@ def taylor_covariance(design: SurveyDesign, scores: ArrayLike) -> NDArray[np.flo
     strata the estimate has rows in and L the lonely ones among them (``strata_present``; all
     strata of the design by default). Strata with f_h = 1 contribute nothing, as in R.
     """
-    return covariance_from_psu_totals(design, psu_totals(design, scores))
+    cov = covariance_from_psu_totals(design, psu_totals(design, scores))
+    if design.second_stage is not None:
+        u = as_score_matrix(scores, design.n)
+        x = design.calibration_residuals(design.weights[:, None] * u)
+        cov = cov + second_stage_covariance(design, ssu_totals(design, x))
+    return cov
+
+
+def ssu_totals(design: SurveyDesign, x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Totals of (n, k) weighted scores over each second-stage unit, shape (S, k)."""
+    if design.second_stage is None:
+        raise DesignError("second_stage: the design has one stage")
+    _, ssu_index = np.unique(design.second_stage.ssu, return_inverse=True)
+    z = np.zeros((int(ssu_index.max(initial=-1)) + 1, x.shape[1]))
+    np.add.at(z, ssu_index.reshape(-1), x)
+    return z
+
+
+def second_stage_covariance(design: SurveyDesign, z: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The second-stage term of a two-stage design from SSU totals z (S, k), as R.
+
+    R ``survey:::multistage`` (survey 4.1): within each PSU the SSU totals get the one-stage
+    variance ``onestrat`` with the PSU's m and fpc, padded with zero totals up to m (a subset
+    or domain), times the PSU's first-stage fraction n_h / N_h; a PSU sampled with certainty
+    (f_h = 1) keeps its whole second-stage term and a PSU whose SSUs were all taken
+    (f_hj = 1) adds nothing. A PSU with a single sampled SSU follows ``lonely_psu`` as at the
+    first stage (``average`` raises: R's answer is NaN).
+    """
+    st = design.second_stage
+    if st is None:
+        return np.zeros((z.shape[1], z.shape[1]))
+    _, first_row = np.unique(st.ssu, return_index=True)
+    _, ssu_psu = np.unique(design.psu[first_row], return_inverse=True)
+    ssu_psu = ssu_psu.reshape(-1)
+    n_psu = int(ssu_psu.max(initial=-1)) + 1
+    _, psu_first = np.unique(ssu_psu, return_index=True)
+    rows = first_row[psu_first]
+    m = st.n_sampled[rows]
+    f1 = design.fpc[rows]
+    one_minus_f2 = 1.0 - st.fraction[rows]
+    certain = one_minus_f2 < _CERTAINTY_TOL
+    lonely = (m == 1) & ~certain
+    if lonely.any() and design.lonely_psu in ("fail", "average"):
+        psu_row = int(rows[np.flatnonzero(lonely)[0]])
+        raise LonelyPsuError(
+            f"ssu: the PSU of row {psu_row} has a single sampled SSU but not all its SSUs, so "
+            "its second-stage variance cannot be estimated; choose lonely_psu='certainty' or "
+            "'adjust' (or give its ssu_fpc as 1 if every SSU was taken)"
+        )
+    sums = np.zeros((n_psu, z.shape[1]))
+    np.add.at(sums, ssu_psu, z)
+    means = sums / m[:, None]
+    centred = z - means[ssu_psu]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = f1 * one_minus_f2 * np.where(m > 1, m / (m - 1.0), 1.0)
+    factor[certain] = 0.0
+    if lonely.any():
+        if design.lonely_psu == "adjust":
+            # onestrat leaves a lonely unit uncentred under "adjust".
+            centred[lonely[ssu_psu]] = z[lonely[ssu_psu]]
+        else:
+            factor[lonely] = 0.0
+    cov = (centred * factor[ssu_psu][:, None]).T @ centred
+    # SSUs of the PSU absent from the rows (a subset) have zero totals, so centred at -mean.
+    present = np.bincount(ssu_psu, minlength=n_psu).astype(np.float64)
+    missing = np.maximum(m - present, 0.0) * factor
+    cov += (means * missing[:, None]).T @ means
+    return np.asarray(cov)
 
 
 def domain_strata(
@@ -145,11 +218,29 @@ def domain_taylor_covariance(
     if design.calibration:
         dense = np.zeros((design.n, n_domains))
         dense[np.arange(design.n), codes] = u
-        return covariance_from_psu_totals(design, psu_totals(design, dense), present)
+        return taylor_covariance_with_strata(design, dense, present)
     psu_index, psu_stratum, _ = design.psu_layout()
     z = np.zeros((psu_stratum.shape[0], n_domains))
     np.add.at(z, (psu_index, codes), design.weights * u)
-    return covariance_from_psu_totals(design, z, present)
+    cov = covariance_from_psu_totals(design, z, present)
+    if design.second_stage is not None:
+        _, ssu_index = np.unique(design.second_stage.ssu, return_inverse=True)
+        z2 = np.zeros((int(ssu_index.max(initial=-1)) + 1, n_domains))
+        np.add.at(z2, (ssu_index.reshape(-1), codes), design.weights * u)
+        cov = cov + second_stage_covariance(design, z2)
+    return cov
+
+
+def taylor_covariance_with_strata(
+    design: SurveyDesign, scores: ArrayLike, strata_present: NDArray[np.bool_] | None
+) -> NDArray[np.float64]:
+    """:func:`taylor_covariance` with each column's strata for ``lonely_psu="average"``."""
+    cov = covariance_from_psu_totals(design, psu_totals(design, scores), strata_present)
+    if design.second_stage is not None:
+        u = as_score_matrix(scores, design.n)
+        x = design.calibration_residuals(design.weights[:, None] * u)
+        cov = cov + second_stage_covariance(design, ssu_totals(design, x))
+    return cov
 
 
 def covariance_from_psu_totals(
