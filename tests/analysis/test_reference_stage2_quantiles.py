@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from analysis.calibration import poststratify
 from analysis.design import DesignError, SurveyDesign
 from analysis.estimators import estimate_mean, estimate_ratio, estimate_total
 from analysis.indices import estimate_indices
@@ -111,6 +112,22 @@ def test_two_stage_ratio_matches_r(dname: str) -> None:
     ref = cases()[f"stage2.{dname}.ratio.api00_api99"]
     d, t = design(dname)
     est = estimate_ratio(d, num(t["api00"]), num(t["api99"]))
+    np.testing.assert_allclose(est.estimate, num(ref["estimate"]), rtol=RTOL)
+    np.testing.assert_allclose(np.sqrt(est.variance), num(ref["se"]), rtol=RTOL)
+
+
+@pytest.mark.parametrize("key", [k for k in cases() if k.startswith("calibrated.")])
+def test_post_stratified_two_stage_design_matches_r(key: str) -> None:
+    ref = cases()[key]
+    d, t = design("dclus2")
+    ps = poststratify(d, t["stype"], {"E": 4421, "H": 755, "M": 1018})
+    assert ps.second_stage is not None
+    var = key.split(".")[-1]
+    if ".by_awards." in key:
+        est = estimate_total(ps, variable(t, var), by=t["awards"])
+        assert list(est.labels[0]) == ref["groups"]
+    else:
+        est = estimate_mean(ps, variable(t, var))
     np.testing.assert_allclose(est.estimate, num(ref["estimate"]), rtol=RTOL)
     np.testing.assert_allclose(np.sqrt(est.variance), num(ref["se"]), rtol=RTOL)
 

@@ -52,6 +52,20 @@ for (d in c("dclus2", "dclus2c")) {
   add(sprintf("stage2.%s.ratio.api00_api99", d), sprintf("svyratio(~api00, ~api99, %s)", d),
       estimate = num(coef(e)), se = num(SE(e)))
 }
+# Post-stratified to the population's school types: the residuals feed both stages.
+pop_stype <- data.frame(stype = c("E", "H", "M"), Freq = c(4421, 755, 1018))
+dclus2ps <- postStratify(dclus2, ~stype, pop_stype)
+for (v in c("api00", "hi700")) {
+  e <- svymean(as.formula(paste0("~", v)), dclus2ps)
+  add(sprintf("calibrated.dclus2ps.mean.%s", v),
+      sprintf("svymean(~%s, postStratify(dclus2, ~stype, pop_stype)) (E 4421, H 755, M 1018)", v),
+      estimate = num(coef(e)), se = num(SE(e)))
+}
+b <- svyby(~api00, ~awards, dclus2ps, svytotal)
+add("calibrated.dclus2ps.by_awards.total.api00",
+    "svyby(~api00, ~awards, postStratify(dclus2, ~stype, pop_stype), svytotal)",
+    groups = as.character(b$awards), estimate = num(coef(b)), se = num(SE(b)))
+
 # One-stage variance of the same sample (R's ultimate-cluster approximation), for contrast.
 e <- svymean(~api00, svydesign(id = ~dnum, fpc = ~fpc1, weights = ~pw, data = apiclus2))
 add("stage2.dclus2.first_stage_only.mean.api00",
@@ -90,7 +104,8 @@ qcase("quantile.dclus1.by_stype.p50.hf7",
       'svyby(~api00, ~stype, dclus1, svyquantile, quantiles = 0.5, ci = TRUE, qrule = "hf7")',
       b, "stype", dclus1, 0.5, "hf7", "dclus1")
 
-write.csv(apiclus2[, c("dnum", "snum", "stype", "fpc1", "fpc2", "pw", "api00", "api99")],
+write.csv(apiclus2[, c("dnum", "snum", "stype", "awards", "fpc1", "fpc2", "pw", "api00",
+                      "api99")],
           "data/apiclus2.csv", row.names = FALSE)
 meta <- list(R = R.version.string, survey = as.character(packageVersion("survey")),
              jsonlite = as.character(packageVersion("jsonlite")),
