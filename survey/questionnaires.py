@@ -2,9 +2,17 @@
 
 A questionnaire version is a ``definition`` document (see ``questionnaire_data/*.json``): texts in
 Vietnamese and English, a 1-5 scale with an explicit "not applicable" answer (stored as 0), elements
-with criteria whose codes are stable across versions, and optional single/multiple/text questions.
-A draft may change; a published version never does (new wording = new version). A criterion may
-name ``maps_from`` (a code of an earlier version) so results stay comparable across versions.
+with criteria whose codes are stable across versions, and optional questions of the types in
+:data:`QUESTION_TYPES` (single or multiple choice, numeric bands, bounded free text, yes/no grids
+and 3-level priority grids whose rows are answered one by one under their own codes).
+Every item, grid row and answer option has a code kept across versions; a criterion, question,
+row or option may name ``maps_from`` (a code of an earlier version) so results stay comparable.
+
+Questions may sit in ``blocks`` (their own page, before or after the elements). An element, block
+or question may carry ``show_if: {"item": CODE, "in": [OPTION CODES]}``: it is asked only when the
+answer to an item on an *earlier* page is one of those options (for a multiple choice: any of
+them is chosen). Hidden items are not required and their answers are dropped (:func:`drop_hidden`).
+A draft may change; a published version never does (new wording = new version).
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -24,7 +33,21 @@ from survey.models import Questionnaire, StaffUser, utcnow
 
 NOT_APPLICABLE = 0
 BUILTIN_FILES = ("sipas-service-v1.json",)
-QUESTION_TYPES = ("single", "multiple", "text")
+QUESTION_TYPES = ("single", "multiple", "text", "band", "yesno_grid", "priority")
+CHOICE_TYPES = ("single", "multiple", "band")
+GRID_TYPES = ("yesno_grid", "priority")
+YES_NO_OPTIONS: tuple[dict[str, Any], ...] = (
+    {"code": "yes", "text": {"vi": "Có", "en": "Yes"}},
+    {"code": "no", "text": {"vi": "Không", "en": "No"}},
+)
+# Q10's scale (DOMAIN.md); a priority grid may give its own three levels instead.
+PRIORITY_OPTIONS: tuple[dict[str, Any], ...] = (
+    {"code": "very_much", "text": {"vi": "Rất nhiều", "en": "Very much"}},
+    {"code": "much", "text": {"vi": "Nhiều", "en": "Much"}},
+    {"code": "little", "text": {"vi": "Ít", "en": "Little"}},
+)
+TEXT_MAX_LENGTH = 2000
+DEFAULT_TEXT_LENGTH = 500
 LANGUAGES = ("vi", "en")
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _QUESTIONNAIRE_CODE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
@@ -32,13 +55,19 @@ _QUESTIONNAIRE_CODE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 
 @dataclass(frozen=True)
 class AnswerPage:
-    """One page of the answer flow: an element's criteria, or the extra questions."""
+    """One page of the answer flow: an element's criteria, a block of questions, or the extra ones.
+
+    ``item_codes`` are the answer keys (criteria, questions, grid rows); ``display_codes`` the
+    criteria and questions as shown (a grid is one question holding several rows).
+    """
 
     index: int
-    kind: str  # "element" | "questions"
+    kind: str  # "element" | "block" | "questions"
     code: str
     title: dict[str, str]
     item_codes: tuple[str, ...]
+    display_codes: tuple[str, ...] = ()
+    show_if: dict[str, Any] | None = None
 
 
 def builtin_definition(filename: str = BUILTIN_FILES[0]) -> dict[str, Any]:
@@ -97,24 +126,222 @@ def validate_definition(definition: Any) -> list[Problem]:
                 continue
             claim(criterion.get("code"), (*loc, "code"))
             _check_text(criterion.get("text"), (*loc, "text"), problems)
-    for k, question in enumerate(definition.get("questions") or []):
+    blocks = definition.get("blocks") or []
+    block_codes: set[str] = set()
+    if not isinstance(blocks, list):
+        problems.append(Problem(("blocks",), "blocks is a list of {code, title, position}"))
+        blocks = []
+    for b, block in enumerate(blocks):
+        if not isinstance(block, dict):
+            problems.append(Problem(("blocks", b), "a block is an object"))
+            continue
+        claim(block.get("code"), ("blocks", b, "code"))
+        block_codes.add(str(block.get("code")))
+        _check_text(block.get("title"), ("blocks", b, "title"), problems)
+        if block.get("position", "before") not in ("before", "after"):
+            problems.append(
+                Problem(("blocks", b, "position"), "position is 'before' or 'after' the elements")
+            )
+    questions = definition.get("questions") or []
+    for k, question in enumerate(questions):
         loc = ("questions", k)
         if not isinstance(question, dict):
             problems.append(Problem(loc, "a question is an object"))
             continue
         claim(question.get("code"), (*loc, "code"))
         _check_text(question.get("text"), (*loc, "text"), problems)
-        if question.get("type") not in QUESTION_TYPES:
-            problems.append(Problem((*loc, "type"), "type is single, multiple or text"))
-        if question.get("type") in ("single", "multiple"):
-            options = question.get("options")
-            if not isinstance(options, list) or len(options) < 2:
-                problems.append(Problem((*loc, "options"), "give at least two options"))
+        kind = question.get("type")
+        if kind not in QUESTION_TYPES:
+            problems.append(Problem((*loc, "type"), f"type is one of {', '.join(QUESTION_TYPES)}"))
+        if "block" in question and question["block"] not in block_codes:
+            problems.append(
+                Problem((*loc, "block"), f"block {question['block']!r} is not in 'blocks'")
+            )
+        if kind in CHOICE_TYPES or (kind == "priority" and "options" in question):
+            _check_options(question, loc, problems, exactly=3 if kind == "priority" else None)
+        if kind == "band":
+            _check_bands(question, loc, problems)
+        if kind in GRID_TYPES:
+            rows = question.get("rows")
+            if not isinstance(rows, list) or not rows:
+                problems.append(
+                    Problem((*loc, "rows"), "a grid needs rows, each with code and text")
+                )
             else:
-                codes = [o.get("code") for o in options if isinstance(o, dict)]
-                if len(set(codes)) != len(options):
-                    problems.append(Problem((*loc, "options"), "option codes must be unique"))
+                for r, row in enumerate(rows):
+                    if not isinstance(row, dict):
+                        problems.append(Problem((*loc, "rows", r), "a row is an object"))
+                        continue
+                    claim(row.get("code"), (*loc, "rows", r, "code"))
+                    _check_text(row.get("text"), (*loc, "rows", r, "text"), problems)
+        if kind == "text":
+            limit = question.get("max_length", DEFAULT_TEXT_LENGTH)
+            if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 2000:
+                problems.append(
+                    Problem(
+                        (*loc, "max_length"),
+                        f"max_length is a whole number from 1 to {TEXT_MAX_LENGTH}",
+                    )
+                )
+    if not problems:
+        problems.extend(_condition_problems(definition))
     return problems
+
+
+def _check_options(
+    question: dict[str, Any],
+    loc: tuple[str | int, ...],
+    problems: list[Problem],
+    *,
+    exactly: int | None = None,
+) -> None:
+    options = question.get("options")
+    if not isinstance(options, list) or len(options) < 2:
+        problems.append(Problem((*loc, "options"), "give at least two options"))
+        return
+    if exactly is not None and len(options) != exactly:
+        problems.append(
+            Problem((*loc, "options"), f"a priority scale has exactly {exactly} levels")
+        )
+    seen: set[str] = set()
+    for o, option in enumerate(options):
+        if not isinstance(option, dict):
+            problems.append(Problem((*loc, "options", o), "an option is {code, text}"))
+            continue
+        code = option.get("code")
+        if not isinstance(code, str) or not _CODE.match(code):
+            problems.append(
+                Problem(
+                    (*loc, "options", o, "code"), "an option code is lowercase letters, digits, '_'"
+                )
+            )
+        elif code in seen:
+            problems.append(
+                Problem(
+                    (*loc, "options", o, "code"),
+                    f"option code {code!r} is used twice here: give each option its own code",
+                )
+            )
+        seen.add(str(code))
+        _check_text(option.get("text"), (*loc, "options", o, "text"), problems)
+
+
+def _check_bands(
+    question: dict[str, Any], loc: tuple[str | int, ...], problems: list[Problem]
+) -> None:
+    """Bands are ascending and do not overlap; an open end leaves ``min`` or ``max`` out."""
+    previous: float | None = None
+    for o, option in enumerate(question.get("options") or []):
+        if not isinstance(option, dict):
+            continue
+        low, high = option.get("min"), option.get("max")
+        for name, bound in (("min", low), ("max", high)):
+            if bound is not None and (
+                isinstance(bound, bool) or not isinstance(bound, int | float)
+            ):
+                problems.append(Problem((*loc, "options", o, name), f"{name} is a number"))
+                return
+        if low is None and high is None:
+            problems.append(
+                Problem((*loc, "options", o), "a band gives min, max or both (e.g. 18 and 24)")
+            )
+            return
+        if low is not None and high is not None and low > high:
+            problems.append(Problem((*loc, "options", o), f"min {low} is above max {high}"))
+            return
+        if previous is not None and (low is None or low <= previous):
+            problems.append(
+                Problem(
+                    (*loc, "options", o, "min"),
+                    f"bands go upwards without overlap: start above {previous}",
+                )
+            )
+            return
+        previous = high if high is not None else float("inf")
+
+
+def _answer_options(definition: dict[str, Any]) -> dict[str, set[str]]:
+    """Every answerable code that has options (questions and grid rows) -> its option codes."""
+    found: dict[str, set[str]] = {}
+    for question in definition.get("questions") or []:
+        kind = question.get("type")
+        if kind in CHOICE_TYPES:
+            found[question["code"]] = {o["code"] for o in question["options"]}
+        elif kind in GRID_TYPES:
+            codes = {o["code"] for o in grid_options(question)}
+            for row in question["rows"]:
+                found[row["code"]] = codes
+    return found
+
+
+def _condition_problems(definition: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
+    pages = answer_pages(definition)
+    page_of = {code: page.index for page in pages for code in page.item_codes}
+    options = _answer_options(definition)
+
+    def check(show_if: Any, loc: tuple[str | int, ...], page_index: int) -> None:
+        if show_if is None:
+            return
+        item = show_if.get("item") if isinstance(show_if, dict) else None
+        wanted = show_if.get("in") if isinstance(show_if, dict) else None
+        if item not in options:
+            problems.append(
+                Problem(
+                    (*loc, "show_if", "item"),
+                    "show_if names an earlier choice question or grid row by its code",
+                )
+            )
+            return
+        if page_of[item] >= page_index:
+            problems.append(
+                Problem(
+                    (*loc, "show_if", "item"),
+                    f"{item!r} is on the same or a later page: conditions use earlier pages",
+                )
+            )
+        if (
+            not isinstance(wanted, list)
+            or not wanted
+            or any(w not in options[item] for w in wanted)
+        ):
+            problems.append(
+                Problem(
+                    (*loc, "show_if", "in"),
+                    f"list option codes of {item!r}: {', '.join(sorted(options[item]))}",
+                )
+            )
+
+    by_code = {page.code: page for page in pages}
+    for i, element in enumerate(definition["elements"]):
+        check(element.get("show_if"), ("elements", i), by_code[element["code"]].index)
+    for b, block in enumerate(definition.get("blocks") or []):
+        check(block.get("show_if"), ("blocks", b), by_code[block["code"]].index)
+    for k, question in enumerate(definition.get("questions") or []):
+        check(question.get("show_if"), ("questions", k), page_of[_answer_keys(question)[0]])
+    return problems
+
+
+def grid_options(question: dict[str, Any]) -> list[dict[str, Any]]:
+    """The answer options of a grid's rows: yes/no, or the priority question's three levels."""
+    if question["type"] == "yesno_grid":
+        return [dict(o) for o in YES_NO_OPTIONS]
+    return list(question.get("options") or PRIORITY_OPTIONS)
+
+
+def _answer_keys(question: dict[str, Any]) -> list[str]:
+    if question["type"] in GRID_TYPES:
+        return [row["code"] for row in question["rows"]]
+    return [question["code"]]
+
+
+def item_kinds(definition: dict[str, Any]) -> dict[str, str]:
+    """Answer key -> how its value is stored: "criterion" (int), "multiple" (list), else text."""
+    kinds = {c["code"]: "criterion" for e in definition["elements"] for c in e["criteria"]}
+    for question in definition.get("questions") or []:
+        for key in _answer_keys(question):
+            kinds[key] = "single" if question["type"] in GRID_TYPES else question["type"]
+    return kinds
 
 
 def criterion_codes(definition: dict[str, Any]) -> list[str]:
@@ -127,38 +354,151 @@ def element_tree(definition: dict[str, Any]) -> dict[str, list[str]]:
     return {e["code"]: [c["code"] for c in e["criteria"]] for e in definition["elements"]}
 
 
+def _question_page(
+    index: int,
+    kind: str,
+    code: str,
+    title: dict[str, str],
+    questions: list[dict[str, Any]],
+    show_if: Any,
+) -> AnswerPage:
+    return AnswerPage(
+        index,
+        kind,
+        code,
+        title,
+        tuple(key for q in questions for key in _answer_keys(q)),
+        tuple(q["code"] for q in questions),
+        show_if,
+    )
+
+
 def answer_pages(definition: dict[str, Any]) -> list[AnswerPage]:
-    """One page per element, then one page for the extra questions when there are any."""
-    pages = [
-        AnswerPage(i, "element", e["code"], e["title"], tuple(c["code"] for c in e["criteria"]))
-        for i, e in enumerate(definition["elements"])
-    ]
+    """Blocks placed before the elements, one page per element, blocks placed after, then the
+    questions that belong to no block (one page) when there are any."""
     questions = definition.get("questions") or []
-    if questions:
-        title = {"vi": "Câu hỏi thêm", "en": "A few more questions"}
+    blocks = definition.get("blocks") or []
+    pages: list[AnswerPage] = []
+
+    def add_blocks(position: str) -> None:
+        for block in blocks:
+            if block.get("position", "before") == position:
+                members = [q for q in questions if q.get("block") == block["code"]]
+                pages.append(
+                    _question_page(
+                        len(pages),
+                        "block",
+                        block["code"],
+                        block["title"],
+                        members,
+                        block.get("show_if"),
+                    )
+                )
+
+    add_blocks("before")
+    for element in definition["elements"]:
+        codes = tuple(c["code"] for c in element["criteria"])
         pages.append(
             AnswerPage(
-                len(pages), "questions", "questions", title, tuple(q["code"] for q in questions)
+                len(pages),
+                "element",
+                element["code"],
+                element["title"],
+                codes,
+                codes,
+                element.get("show_if"),
             )
         )
+    add_blocks("after")
+    loose = [q for q in questions if not q.get("block")]
+    if loose:
+        title = {"vi": "Câu hỏi thêm", "en": "A few more questions"}
+        pages.append(_question_page(len(pages), "questions", "questions", title, loose, None))
     return pages
 
 
+def condition_met(show_if: Mapping[str, Any] | None, answers: Mapping[str, Any]) -> bool:
+    """Whether a ``show_if`` holds for ``answers`` (no condition: always)."""
+    if not show_if:
+        return True
+    value = answers.get(show_if["item"])
+    chosen = value if isinstance(value, list) else [value]
+    return any(str(v) in show_if["in"] for v in chosen if v is not None)
+
+
+def shown_codes(definition: dict[str, Any], answers: Mapping[str, Any]) -> set[str]:
+    """The answer keys asked of a respondent with ``answers`` (pages and questions shown)."""
+    questions = {q["code"]: q for q in definition.get("questions") or []}
+    shown: set[str] = set()
+    for page in answer_pages(definition):
+        if not condition_met(page.show_if, answers):
+            continue
+        for code in page.display_codes:
+            question = questions.get(code)
+            if question is None:
+                shown.add(code)
+            elif condition_met(question.get("show_if"), answers):
+                shown.update(_answer_keys(question))
+    return shown
+
+
+def page_shown(definition: dict[str, Any], page: AnswerPage, answers: Mapping[str, Any]) -> bool:
+    """Whether any item of ``page`` is asked of a respondent with ``answers``."""
+    return bool(set(page.item_codes) & shown_codes(definition, answers))
+
+
+def drop_hidden(definition: dict[str, Any], answers: Mapping[str, Any]) -> dict[str, Any]:
+    """``answers`` without those to items the respondent is not asked (their conditions fail).
+
+    Repeated until stable, so an answer that hides a block also frees what that block gated."""
+    kept = dict(answers)
+    known = set(item_kinds(definition))
+    while True:
+        shown = shown_codes(definition, kept)
+        trimmed = {k: v for k, v in kept.items() if k in shown or k not in known}
+        if trimmed == kept:
+            return kept
+        kept = trimmed
+
+
 def validate_answers(
-    definition: dict[str, Any], answers: dict[str, Any], page: AnswerPage | None = None
+    definition: dict[str, Any],
+    answers: dict[str, Any],
+    page: AnswerPage | None = None,
+    *,
+    earlier: Mapping[str, Any] | None = None,
 ) -> list[Problem]:
-    """Problems with ``answers`` (all of them, or one page's); criteria are required, 0 = N/A."""
+    """Problems with ``answers`` (all of them, or one page's); criteria are required, 0 = N/A.
+
+    Items whose display condition fails (judged on ``earlier`` answers and ``answers``) are not
+    required; whatever is given for them is still checked against the answers offered."""
     scale = definition.get("scale", {"min": 1, "max": 5})
     questions = {q["code"]: q for q in definition.get("questions") or []}
-    wanted = page.item_codes if page else (*criterion_codes(definition), *questions)
+    row_question = {
+        key: q for q in questions.values() if q["type"] in GRID_TYPES for key in _answer_keys(q)
+    }
+    kinds = item_kinds(definition)
+    wanted = page.item_codes if page else tuple(kinds)
+    shown = shown_codes(definition, {**(earlier or {}), **answers})
     problems: list[Problem] = []
     for code in wanted:
         value = answers.get(code)
-        if code in questions:
-            question = questions[code]
-            problems.extend(_question_problems(question, value))
+        hidden = code not in shown
+        empty = value is None or value == "" or value == []
+        if hidden and empty:
             continue
-        if value is None or value == "":
+        if code in row_question:
+            question = row_question[code]
+            if empty:
+                if question.get("required", True) and not hidden:
+                    problems.append(Problem((code,), "answer this row"))
+            elif value not in {o["code"] for o in grid_options(question)}:
+                problems.append(Problem((code,), "choose one of the answers shown"))
+            continue
+        if code in questions:
+            problems.extend(_question_problems(questions[code], value, required=not hidden))
+            continue
+        if value is None or empty:
             problems.append(Problem((code,), "choose an answer, or 'not applicable'"))
             continue
         try:
@@ -171,20 +511,23 @@ def validate_answers(
     return problems
 
 
-def _question_problems(question: dict[str, Any], value: Any) -> list[Problem]:
+def _question_problems(question: dict[str, Any], value: Any, *, required: bool) -> list[Problem]:
     code = question["code"]
     empty = value is None or value == "" or value == []
     if empty:
-        return [Problem((code,), "answer this question")] if question.get("required") else []
+        if required and question.get("required"):
+            return [Problem((code,), "answer this question")]
+        return []
     options = {o["code"] for o in question.get("options") or []}
-    if question["type"] == "single" and value not in options:
+    if question["type"] in ("single", "band") and value not in options:
         return [Problem((code,), "choose one of the answers shown")]
     if question["type"] == "multiple":
         values = value if isinstance(value, list) else [value]
         if any(v not in options for v in values):
             return [Problem((code,), "choose among the answers shown")]
-    if question["type"] == "text" and len(str(value)) > int(question.get("max_length", 500)):
-        return [Problem((code,), f"keep it under {question.get('max_length', 500)} characters")]
+    limit = int(question.get("max_length", DEFAULT_TEXT_LENGTH))
+    if question["type"] == "text" and len(str(value)) > limit:
+        return [Problem((code,), f"keep it under {limit} characters")]
     return []
 
 

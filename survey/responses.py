@@ -53,7 +53,13 @@ from survey.models import (
     SampleUnit,
     utcnow,
 )
-from survey.questionnaires import AnswerPage, answer_pages, validate_answers
+from survey.questionnaires import (
+    AnswerPage,
+    answer_pages,
+    drop_hidden,
+    item_kinds,
+    validate_answers,
+)
 from survey.tokens import hash_token, make_token
 
 # A salt no invitation has (salts are 32 hex digits): unknown links still pay for one HMAC.
@@ -370,9 +376,8 @@ def _clean_value(kind: str, raw: Any) -> Any:
 
 
 def _item_kinds(definition: Mapping[str, Any]) -> dict[str, str]:
-    kinds = {c["code"]: "criterion" for e in definition["elements"] for c in e["criteria"]}
-    kinds.update({q["code"]: q["type"] for q in definition.get("questions") or []})
-    return kinds
+    # Grid rows are answer keys of their own (see survey.questionnaires.item_kinds).
+    return item_kinds(dict(definition))
 
 
 def clean_answers(
@@ -417,7 +422,7 @@ def save_page(
     definition = questionnaire.definition
     current = _page(definition, page)
     page_answers = clean_answers(definition, answers, current.item_codes)
-    problems = validate_answers(definition, page_answers, current)
+    problems = validate_answers(definition, page_answers, current, earlier=response.answers)
     if problems:
         raise InvalidInput(f"page {page + 1} has answers to fix", problems)
     response_id = response.id
@@ -431,6 +436,8 @@ def save_page(
     stored, stored_page = locked
     merged = {k: v for k, v in dict(stored or {}).items() if k not in current.item_codes}
     merged.update(page_answers)
+    # A changed answer may hide later questions: their answers are not kept.
+    merged = drop_hidden(definition, merged)
     session.execute(
         update(_RESPONSES)
         .where(_RESPONSES.c.id == response_id)
@@ -469,7 +476,7 @@ def submit_response(
     definition = questionnaire.definition
     pages = answer_pages(definition)
     codes = tuple(code for page in pages for code in page.item_codes)
-    final = clean_answers(definition, answers, codes)
+    final = drop_hidden(definition, clean_answers(definition, answers, codes))
     problems = validate_answers(definition, final)
     if problems:
         raise InvalidInput("some answers are missing or not valid", problems)

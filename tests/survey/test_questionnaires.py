@@ -15,15 +15,20 @@ from survey.questionnaires import (
     builtin_definition,
     create_draft,
     criterion_codes,
+    drop_hidden,
     element_tree,
     ensure_builtin_questionnaires,
     export_questionnaire,
     import_questionnaire,
+    item_kinds,
+    page_shown,
     publish_questionnaire,
+    shown_codes,
     update_draft,
     validate_answers,
     validate_definition,
 )
+from tests.survey.national_form_fixture import typed_answers, typed_definition
 
 DOMAIN_MD = Path(__file__).resolve().parents[3] / "shared" / "DOMAIN.md"
 
@@ -111,3 +116,93 @@ def test_json_round_trip_and_bad_json(session: Session) -> None:
     with pytest.raises(InvalidInput) as caught:
         import_questionnaire(session=session, text='{"code": "x",')
     assert caught.value.problems[0].loc[0] == "line"
+
+
+# --- question types, stable codes and display conditions -------------------------------------
+
+
+def test_every_question_type_validates_and_pages_follow_blocks() -> None:
+    definition = typed_definition()
+    assert validate_definition(definition) == []
+    pages = answer_pages(definition)
+    assert [p.code for p in pages] == [
+        "profile",
+        "experience",
+        "school",
+        "access",
+        "procedures",
+        "civil_servants",
+        "results",
+        "feedback",
+        "expectations",
+        "questions",
+    ]
+    # A grid is one question shown, its rows answered under their own stable codes.
+    assert pages[1].display_codes == ("q8",)
+    assert pages[1].item_codes == ("q8_school", "q8_procedure")
+    assert item_kinds(definition)["q10_competence"] == "single"
+    assert validate_answers(definition, typed_answers()) == []
+
+
+def test_definition_problems_name_the_item_option_and_fix() -> None:
+    definition = typed_definition()
+    definition["questions"][1]["options"][1]["min"] = 20  # overlaps 18-24
+    definition["questions"][0]["options"][1]["code"] = "male"  # duplicate option code
+    definition["questions"][2]["rows"][1]["code"] = "sex"  # row code clashes with a question
+    definition["questions"][4]["options"] = [{"code": "a", "text": {"vi": "A"}}] * 2
+    definition["questions"][6]["max_length"] = 10**6
+    definition["questions"][5]["type"] = "slider"
+    problems = {p.loc: p.msg for p in validate_definition(definition)}
+    assert "start above 24" in problems[("questions", 1, "options", 1, "min")]
+    assert "used twice" in problems[("questions", 0, "options", 1, "code")]
+    assert "'sex' is used twice" in problems[("questions", 2, "rows", 1, "code")]
+    assert "exactly 3" in problems[("questions", 4, "options")]
+    assert "1 to 2000" in problems[("questions", 6, "max_length")]
+    assert "yesno_grid" in problems[("questions", 5, "type")]
+
+
+def test_conditions_must_use_an_earlier_page_and_real_options() -> None:
+    definition = typed_definition()
+    definition["questions"][3]["show_if"] = {"item": "q8_school", "in": ["maybe"]}
+    definition["questions"][2]["show_if"] = {"item": "q8_school", "in": ["yes"]}
+    definition["blocks"][0]["show_if"] = {"item": "q8_procedure", "in": ["yes"]}
+    definition["elements"][0]["show_if"] = {"item": "nothing", "in": ["yes"]}
+    problems = {p.loc: p.msg for p in validate_definition(definition)}
+    assert "yes" in problems[("questions", 3, "show_if", "in")]
+    assert "earlier pages" in problems[("questions", 2, "show_if", "item")]
+    assert "earlier pages" in problems[("blocks", 0, "show_if", "item")]
+    assert "earlier choice question" in problems[("elements", 0, "show_if", "item")]
+
+
+def test_hidden_questions_are_not_required_and_are_dropped() -> None:
+    definition = typed_definition()
+    without = typed_answers(procedure=False)
+    # No procedure: the 19 service criteria are not asked, so nothing is missing.
+    assert validate_answers(definition, without) == []
+    shown = shown_codes(definition, without)
+    assert "access_q15" not in shown and "school_level" not in shown
+    pages = answer_pages(definition)
+    assert not page_shown(definition, pages[2], without)
+    assert not page_shown(definition, pages[3], without)
+    # Answers given before the citizen changed Q8 to "no" are dropped, unknown keys kept.
+    stale = {**typed_answers(), "q8_procedure": "no", "school_level": "primary"}
+    kept = drop_hidden(definition, stale)
+    assert "access_q15" not in kept and "school_level" not in kept
+    assert kept["q10_competence"] == "little"
+    # With the experience, the service block and the school question are required again.
+    needed = {**without, "q8_procedure": "yes", "q8_school": "yes"}
+    missing = {p.loc[0] for p in validate_answers(definition, needed)}
+    assert "access_q15" in missing
+    assert validate_answers(definition, {}, pages[2], earlier=needed)
+    # A page's check follows earlier answers: a hidden page needs nothing.
+    assert validate_answers(definition, {}, pages[3], earlier=without) == []
+    assert validate_answers(definition, {}, pages[3], earlier=needed)
+
+
+def test_answers_to_new_types_are_checked_against_their_options() -> None:
+    definition = typed_definition()
+    bad = {**typed_answers(), "age_band": "a99", "q8_school": "perhaps", "comments": "x" * 201}
+    bad["q10_information"] = ""
+    locs = {p.loc[0]: p.msg for p in validate_answers(definition, bad)}
+    assert set(locs) == {"age_band", "q8_school", "comments", "q10_information"}
+    assert "200" in locs["comments"]
