@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from survey.monitoring import outbox_snapshot, submitted_responses
+from survey.monitoring import heartbeat_snapshot, outbox_snapshot, submitted_responses
 
 # Tuned to page latencies: most answers are tens of milliseconds, imports take seconds.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -103,12 +103,27 @@ class FieldworkCollector(Collector):
             with Session(self.engine) as session:
                 outbox = outbox_snapshot(session=session)
                 submitted = submitted_responses(session=session)
+                beats = heartbeat_snapshot(session=session)
         except SQLAlchemyError:
             up.add_metric([], 0)
             yield up
             return
         up.add_metric([], 1)
         yield up
+        live = GaugeMetricFamily(
+            "sipas_workers_live",
+            "Workers whose heartbeat is younger than 10 minutes, by their last pass's state",
+            labels=["state"],
+        )
+        for state in ("ok", "gateway_down", "database_error"):
+            live.add_metric([state], beats.by_state.get(state, 0))
+        yield live
+        if beats.newest_age_seconds is not None:
+            yield GaugeMetricFamily(
+                "sipas_worker_heartbeat_age_seconds",
+                "Seconds since the newest worker heartbeat (absent: no worker ever ran)",
+                value=beats.newest_age_seconds,
+            )
         yield GaugeMetricFamily(
             "sipas_responses_submitted", "Questionnaires submitted (all campaigns)", value=submitted
         )

@@ -1,21 +1,25 @@
-"""What the health checks and the metrics read from the database: reachability and the outbox.
-
-The worker records no heartbeat of its own, so its health is read from what it leaves behind:
-how long the oldest due message has waited and when a message was last handed to the gateway.
+"""What the health checks and the metrics read from the database: reachability, the outbox and
+the workers' heartbeats (each ``sipas worker`` writes one row per pass, :func:`record_heartbeat`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, text
+from sqlalchemy import delete, func, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from survey.campaigns import as_utc
-from survey.models import Response, SmsMessage, utcnow
+from survey.models import Response, SmsMessage, WorkerHeartbeat, utcnow
+
+# A worker silent this long is gone (killed, host down): its row is deleted by the others.
+HEARTBEAT_KEPT = timedelta(days=1)
+# Beats younger than this count as a live worker. The longest sleep between passes is the
+# quiet-hours nap (5 minutes at the default --idle), so a live worker always beats within it.
+HEARTBEAT_LIVE_SECONDS = 600.0
 
 
 def database_problem(engine: Engine) -> str:
@@ -73,3 +77,68 @@ def outbox_snapshot(*, session: Session, now: datetime | None = None) -> OutboxS
 def submitted_responses(*, session: Session) -> int:
     """Responses submitted so far (every campaign)."""
     return int(session.exec(select(func.count()).where(col(Response.status) == "completed")).one())
+
+
+def record_heartbeat(
+    *,
+    session: Session,
+    worker_id: str,
+    host: str,
+    pid: int,
+    passes: int,
+    state: str,
+    detail: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Upsert this worker's row (one UPDATE, an INSERT the first time), prune dead ones, commit.
+
+    Only this process writes its ``worker_id``, so the UPDATE-then-INSERT cannot race itself.
+    """
+    now = now or utcnow()
+    values = {"beat_at": now, "passes": passes, "state": state, "detail": detail[:300]}
+    changed = session.execute(
+        update(WorkerHeartbeat).where(col(WorkerHeartbeat.worker_id) == worker_id).values(**values)
+    )
+    if not getattr(changed, "rowcount", 0):
+        session.add(
+            WorkerHeartbeat(
+                worker_id=worker_id,
+                host=host,
+                pid=pid,
+                started_at=now,
+                beat_at=now,
+                passes=passes,
+                state=state,
+                detail=detail[:300],
+            )
+        )
+    session.execute(
+        delete(WorkerHeartbeat).where(col(WorkerHeartbeat.beat_at) < now - HEARTBEAT_KEPT)
+    )
+    session.commit()
+
+
+@dataclass(frozen=True)
+class HeartbeatSnapshot:
+    """The workers as their heartbeats show them."""
+
+    live: int = 0
+    newest_age_seconds: float | None = None
+    by_state: dict[str, int] = field(default_factory=dict)
+
+
+def heartbeat_snapshot(*, session: Session, now: datetime | None = None) -> HeartbeatSnapshot:
+    """Live workers (a beat within :data:`HEARTBEAT_LIVE_SECONDS`), by their last pass's state,
+    and the newest beat's age (``None``: no worker has ever run against this database)."""
+    now = now or utcnow()
+    newest = session.exec(select(func.max(WorkerHeartbeat.beat_at))).one()
+    since = now - timedelta(seconds=HEARTBEAT_LIVE_SECONDS)
+    rows = session.exec(
+        select(WorkerHeartbeat.state, func.count())
+        .where(col(WorkerHeartbeat.beat_at) >= since)
+        .group_by(col(WorkerHeartbeat.state))
+    ).all()
+    by_state = {str(state): int(count) for state, count in rows}
+    return HeartbeatSnapshot(
+        live=sum(by_state.values()), newest_age_seconds=_age(now, newest), by_state=by_state
+    )

@@ -38,7 +38,9 @@ gateway are injected so tests control time and failures.
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,6 +55,7 @@ from sqlmodel import Session, col, select
 from survey.campaigns import as_utc
 from survey.errors import InvalidInput, Problem
 from survey.models import Campaign, Invitation, SmsMessage, utcnow
+from survey.monitoring import record_heartbeat
 from survey.outbox import ADVANCES_FROM, delivery_report_url
 from survey.reminders import queue_due_reminders
 from survey.settings import Settings
@@ -475,6 +478,38 @@ def _rollback(session: Session) -> None:
         session.invalidate()
 
 
+def _beat(
+    session: Session,
+    worker_id: str,
+    host: str,
+    passes: int,
+    now: datetime,
+    *,
+    down: str,
+    failures: int,
+) -> None:
+    state, detail = "ok", ""
+    if failures:
+        state, detail = "database_error", f"{failures} failed passes in a row"
+    elif down:
+        state, detail = "gateway_down", down
+    try:
+        record_heartbeat(
+            session=session,
+            worker_id=worker_id,
+            host=host,
+            pid=os.getpid(),
+            passes=passes,
+            state=state,
+            detail=detail,
+            now=now,
+        )
+    except SQLAlchemyError:
+        # The database is what failed: the next pass backs off and the beat's age shows it.
+        logger.warning("worker heartbeat not written (database error)")
+        _rollback(session)
+
+
 def run_worker(
     *,
     session: Session,
@@ -486,8 +521,12 @@ def run_worker(
     idle_seconds: float = 5.0,
     max_passes: int | None = None,
     rng: random.Random | None = None,
+    worker_id: str = "",
 ) -> BatchReport:
     """Queue due reminders and process batches until stopped (or once); returns the last report.
+
+    Every pass ends with a heartbeat row under ``worker_id`` (default ``host:pid``), which
+    ``/readyz`` and ``/metrics`` read; a heartbeat that cannot be written is only logged.
 
     When idle the worker sleeps ``idle_seconds``; in quiet hours it sleeps until the window
     opens (at most ``idle_seconds * 60`` at a time, so configuration changes are noticed). A
@@ -500,6 +539,8 @@ def run_worker(
     passes = failures = probes = 0
     down = ""  # why the gateway is unavailable, while it is
     report = BatchReport()
+    host = socket.gethostname()
+    worker_id = worker_id or f"{host}:{os.getpid()}"
     while True:
         if down:
             # Claim nothing while the gateway is down: a probe per pass, with backoff.
@@ -539,6 +580,7 @@ def run_worker(
                 _rollback(session)
                 report = BatchReport()
         passes += 1
+        _beat(session, worker_id, host, passes, clock.now(), down=down, failures=failures)
         if once or (max_passes is not None and passes >= max_passes):
             return report
         if down:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from api.policy import Public
-from survey.monitoring import database_problem, outbox_snapshot
+from survey.monitoring import database_problem, heartbeat_snapshot, outbox_snapshot
 
 router = APIRouter(tags=["health"], dependencies=[Depends(Public)])
 
@@ -26,7 +26,9 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", responses={503: {"description": "the database does not answer"}})
 def readyz(request: Request) -> JSONResponse:
-    """200 when the database answers, 503 otherwise; the outbox's ages for the worker."""
+    """200 when the database answers, 503 otherwise; the workers' heartbeats and the outbox's
+    ages. A silent worker does not make the API unready (the proxy would drop every API
+    process for it): monitoring alerts on ``heartbeat_age_seconds`` instead."""
     engine = request.app.state.engine
     problem = database_problem(engine)
     body: dict[str, Any] = {"status": "ok" if not problem else "unavailable"}
@@ -35,11 +37,14 @@ def readyz(request: Request) -> JSONResponse:
         try:
             with Session(engine) as session:
                 outbox = outbox_snapshot(session=session)
+                beats = heartbeat_snapshot(session=session)
         except SQLAlchemyError:
             body["worker"] = {"status": "unknown"}
         else:
-            # The worker records no heartbeat: these are what its absence would show.
             body["worker"] = {
+                "heartbeat_age_seconds": beats.newest_age_seconds,
+                "live": beats.live,
+                "states": beats.by_state,
                 "oldest_due_message_age_seconds": outbox.oldest_due_age_seconds,
                 "last_sent_age_seconds": outbox.last_sent_age_seconds,
                 "queued": outbox.by_status.get("queued", 0),

@@ -18,6 +18,7 @@ from survey.models.fieldwork import (
     SmsOptOut,
 )
 from survey.models.frames import Dossier, DossierContact, Frame, FrameImportProblem, GeoMapping
+from survey.models.operations import WorkerHeartbeat
 from survey.models.questionnaires import Questionnaire
 from survey.models.rate_limits import RateLimitCounter
 from survey.models.releases import IndexRelease
@@ -50,5 +51,6 @@ __all__ = [
     "SmsOptOut",
     "StaffUser",
     "UserScope",
+    "WorkerHeartbeat",
     "utcnow",
 ]
