@@ -510,3 +510,235 @@ def remember_language(request: Request, response: Response) -> None:
 def texts(lang: str) -> Mapping[str, str]:
     """The words of the staff pages in ``lang``."""
     return STAFF_TEXT.get(lang, STAFF_TEXT[DEFAULT_LANGUAGE])
+
+
+# AAPOR Standard Definitions (2023): what each rate on the campaign page means. I complete,
+# P partial, R refusal and break-off, NC non-contact, O other, UH/UO unknown eligibility.
+RATE_DEFINITIONS: Mapping[str, Mapping[str, tuple[str, str, str]]] = {
+    "vi": {
+        "rr1": (
+            "Tỷ lệ trả lời 1",
+            "I / ((I + P) + (R + NC + O) + (UH + UO))",
+            "Số phiếu hoàn thành chia cho mọi trường hợp đủ điều kiện hoặc chưa rõ điều kiện; "
+            "đây là tỷ lệ thận trọng nhất.",
+        ),
+        "rr2": (
+            "Tỷ lệ trả lời 2",
+            "(I + P) / ((I + P) + (R + NC + O) + (UH + UO))",
+            "Như tỷ lệ trả lời 1 nhưng tính cả phiếu trả lời dở.",
+        ),
+        "coop1": (
+            "Tỷ lệ hợp tác 1",
+            "I / ((I + P) + R + O)",
+            "Trong số người đã liên lạc được, bao nhiêu người trả lời hoàn thành.",
+        ),
+        "ref1": (
+            "Tỷ lệ từ chối 1",
+            "R / ((I + P) + (R + NC + O) + (UH + UO))",
+            "Số trường hợp từ chối hoặc bỏ dở (đã mở đường dẫn nhưng không trả lời) chia cho "
+            "mọi trường hợp.",
+        ),
+        "con1": (
+            "Tỷ lệ liên lạc 1",
+            "((I + P) + R + O) / ((I + P) + R + O + NC + (UH + UO))",
+            "Tỷ lệ trường hợp liên lạc được với người dân (đã mở đường dẫn, trả lời hoặc từ chối).",
+        ),
+    },
+    "en": {
+        "rr1": (
+            "Response rate 1",
+            "I / ((I + P) + (R + NC + O) + (UH + UO))",
+            "Complete interviews divided by every eligible case and every case of unknown "
+            "eligibility; the most conservative rate.",
+        ),
+        "rr2": (
+            "Response rate 2",
+            "(I + P) / ((I + P) + (R + NC + O) + (UH + UO))",
+            "As response rate 1, counting partial interviews as respondents.",
+        ),
+        "coop1": (
+            "Cooperation rate 1",
+            "I / ((I + P) + R + O)",
+            "Of the cases contacted, the share who completed the questionnaire.",
+        ),
+        "ref1": (
+            "Refusal rate 1",
+            "R / ((I + P) + (R + NC + O) + (UH + UO))",
+            "Refusals and break-offs (link opened, no answer) divided by every case.",
+        ),
+        "con1": (
+            "Contact rate 1",
+            "((I + P) + R + O) / ((I + P) + R + O + NC + (UH + UO))",
+            "The share of cases in which the citizen was reached (opened the link, answered or "
+            "refused).",
+        ),
+    },
+}
+
+RATE_WORDS: Mapping[str, Mapping[str, str]] = {
+    "vi": {
+        "total": "Tổng cộng",
+        "rates_title": "Các tỷ lệ nghĩa là gì (định nghĩa chuẩn AAPOR 2023)",
+        "rates_letters": "I: hoàn thành; P: trả lời dở; R: từ chối hoặc bỏ dở; NC: không "
+        "liên lạc được; O: lý do khác; UH, UO: chưa rõ có đủ điều kiện không (chưa mời, chờ "
+        "gửi). Trường hợp trùng số điện thoại không đủ điều kiện và không được tính.",
+    },
+    "en": {
+        "total": "Total",
+        "rates_title": "What the rates mean (AAPOR Standard Definitions, 2023)",
+        "rates_letters": "I: complete; P: partial; R: refusal or break-off; NC: non-contact; "
+        "O: other; UH, UO: eligibility unknown (not invited, queued). Cases with a duplicate "
+        "phone are not eligible and are not counted.",
+    },
+}
+
+# Names of the staff roles and of the states and severities a page shows; the codes stay in
+# the API and the exports.
+ROLE_NAMES: Mapping[str, Mapping[str, str]] = {
+    "vi": {
+        "admin": "quản trị viên",
+        "coordinator": "điều phối viên",
+        "analyst": "phân tích viên",
+        "publisher": "người công bố",
+    },
+    "en": {
+        "admin": "administrator",
+        "coordinator": "coordinator",
+        "analyst": "analyst",
+        "publisher": "publisher",
+    },
+}
+
+STATE_NAMES: Mapping[str, Mapping[str, str]] = {
+    "vi": {
+        "ready": "sẵn sàng",
+        "importing": "đang nhập",
+        "rejected": "bị từ chối",
+        "failed": "lỗi khi nhập",
+        "error": "lỗi",
+        "warning": "cảnh báo",
+        "active": "đang dùng",
+        "all": "toàn bộ",
+        "seed": "hạt giống",
+    },
+    "en": {
+        "ready": "ready",
+        "importing": "importing",
+        "rejected": "rejected",
+        "failed": "failed",
+        "error": "error",
+        "warning": "warning",
+        "active": "active",
+        "all": "all",
+        "seed": "seed",
+    },
+}
+
+
+def role_name(role: str, lang: str) -> str:
+    """A role's name in ``lang`` (the code itself when it has none)."""
+    return ROLE_NAMES.get(lang, ROLE_NAMES[DEFAULT_LANGUAGE]).get(role, role)
+
+
+def state_name(state: str, lang: str) -> str:
+    """A status, severity or other short word in ``lang`` (the code when it has none)."""
+    return STATE_NAMES.get(lang, STATE_NAMES[DEFAULT_LANGUAGE]).get(state, state)
+
+
+# The public site of published releases (api.pages.public): no staff words, no sign-in.
+PUBLIC_TEXT: Mapping[str, Mapping[str, str]] = {
+    "vi": {
+        "site": "SIPAS – Chỉ số hài lòng về sự phục vụ hành chính",
+        "language_switch": "English",
+        "skip": "Chuyển đến nội dung chính",
+        "releases": "Các bản công bố chỉ số",
+        "none_yet": "Chưa có bản công bố nào.",
+        "name": "Tên bản công bố",
+        "version": "Phiên bản",
+        "published_at": "Ngày công bố",
+        "status": "Trạng thái",
+        "published": "đã công bố",
+        "superseded": "đã được thay thế (xem phiên bản mới hơn)",
+        "superseded_notice": "Bản này đã được thay thế bởi một bản đính chính; số liệu dưới đây "
+        "được giữ nguyên để đối chiếu.",
+        "back": "Các bản công bố",
+        "respondents": "Số người trả lời",
+        "response_rate": "Tỷ lệ trả lời",
+        "national": "Số liệu chung",
+        "national_note": "Mỗi ô: tỷ lệ hài lòng và khoảng tin cậy 95 % trong ngoặc.",
+        "indicator": "Nội dung",
+        "index": "Chỉ số (khoảng tin cậy)",
+        "n": "Số người",
+        "flag": "Độ tin cậy",
+        "suppressed": "ẩn (quá ít người trả lời)",
+        "ranking": "Xếp hạng theo chỉ số chung",
+        "rank": "Hạng",
+        "rank_interval": "Khoảng hạng",
+        "tier": "Nhóm",
+        "unit": "Đơn vị",
+        "by_domain": "Chỉ số chung theo đơn vị",
+        "chart_domains": "Chỉ số chung theo đơn vị, từ cao đến thấp, với khoảng tin cậy 95 %",
+        "chart_elements": "Chỉ số theo yếu tố, với khoảng tin cậy 95 %",
+        "chart_axis": "Tỷ lệ hài lòng (%)",
+        "chart_axis_score": "Điểm trung bình (1–5)",
+        "chart_suppressed": "Bị ẩn vì quá ít người trả lời:",
+        "chart_overall": "Chỉ số chung",
+        "cite": "Trích dẫn",
+        "sha256": "Mã băm SHA-256",
+        "fingerprint": "Dấu vân tay dữ liệu",
+        "method": "Phương pháp",
+        "method_sampling": "Mẫu được chọn ngẫu nhiên từ danh sách hồ sơ đã giải quyết, theo từng "
+        "tầng (cơ quan); mỗi người trả lời có trọng số bằng nghịch đảo xác suất được chọn, điều "
+        "chỉnh cho người không trả lời trong từng tầng.",
+        "method_suppression": "Để bảo vệ người trả lời, ô có ít hơn {k} người trả lời luôn bị ẩn.",
+        "not_found": "Không có bản công bố này",
+    },
+    "en": {
+        "site": "SIPAS – Satisfaction Index of Public Administrative Services",
+        "language_switch": "Tiếng Việt",
+        "skip": "Skip to main content",
+        "releases": "Published index releases",
+        "none_yet": "Nothing has been published yet.",
+        "name": "Release",
+        "version": "Version",
+        "published_at": "Published",
+        "status": "Status",
+        "published": "published",
+        "superseded": "superseded (see the newer version)",
+        "superseded_notice": "This release has been superseded by a correction; its figures "
+        "stay here unchanged for reference.",
+        "back": "Published releases",
+        "respondents": "Respondents",
+        "response_rate": "Response rate",
+        "national": "Overall figures",
+        "national_note": "Each cell: share satisfied, with its 95% confidence interval in "
+        "brackets.",
+        "indicator": "Item",
+        "index": "Index (confidence interval)",
+        "n": "Respondents",
+        "flag": "Reliability",
+        "suppressed": "suppressed (too few respondents)",
+        "ranking": "Ranking on the overall index",
+        "rank": "Rank",
+        "rank_interval": "Rank interval",
+        "tier": "Tier",
+        "unit": "Unit",
+        "by_domain": "Overall index by unit",
+        "chart_domains": "Overall index by unit, highest first, with 95% confidence intervals",
+        "chart_elements": "Index by element, with 95% confidence intervals",
+        "chart_axis": "Share satisfied (%)",
+        "chart_axis_score": "Mean score (1–5)",
+        "chart_suppressed": "Suppressed (too few respondents):",
+        "chart_overall": "Overall index",
+        "cite": "Citation",
+        "sha256": "SHA-256",
+        "fingerprint": "Data fingerprint",
+        "method": "Method",
+        "method_sampling": "A random sample is drawn from the list of completed dossiers, "
+        "stratum by stratum (agency); each respondent is weighted by the inverse of their "
+        "probability of selection, adjusted for non-response within each stratum.",
+        "method_suppression": "To protect respondents, cells of fewer than {k} respondents are "
+        "always suppressed.",
+        "not_found": "No such release",
+    },
+}

@@ -231,3 +231,47 @@ def install_policies(app: FastAPI) -> None:
         if mounted or (path in builtin and not hasattr(route, "dependant")):
             route.policy = Public  # type: ignore[attr-defined]
     app.add_exception_handler(StaffSessionOnCitizenPage, _staff_on_citizen_page)
+    declare_security(app)
+
+
+# How a staff caller signs in, as /docs's "Authorize" button offers it.
+SECURITY_SCHEMES: dict[str, dict[str, str]] = {
+    "bearerToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A token from POST /api/auth/token: 'Authorization: Bearer <token>'.",
+    },
+    "sessionCookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": SESSION_COOKIE,
+        "description": "The staff pages' sign-in cookie; a request that changes something "
+        "also needs the CSRF header.",
+    },
+}
+
+
+def declare_security(app: FastAPI) -> None:
+    """Publish the Bearer and cookie schemes, and on every staff operation (a :class:`Policy`)
+    that either one is accepted; public, citizen and gateway operations declare none."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+        staff = {
+            (method.lower(), route.path)
+            for route in app_routes(app)
+            if any(isinstance(p, Policy) for p in route_policies(route))
+            for method in getattr(route, "methods", None) or ()
+        }
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                if (method, path) in staff:
+                    operation["security"] = [{"bearerToken": []}, {"sessionCookie": []}]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -41,7 +41,7 @@ from api.deps import (
     SignInTurn,
     get_engine,
 )
-from api.formatting import NumberNotUnderstood, parse_number
+from api.formatting import NumberNotUnderstood, parse_number, province_name
 from api.formatting import install as install_formatting
 from api.formatting import plain as fmt_plain
 from api.i18n import choose_language, remember_language, texts
@@ -52,6 +52,8 @@ from api.policy import (
     NationalCoordinator,
     Public,
 )
+from api.problem_text import install as install_problem_text
+from api.problem_text import problem_text
 from api.rate_limits import wait_words
 from api.routers.frames import parse_column_map
 from api.upload_limit import upload_display_name, upload_path
@@ -98,6 +100,7 @@ from survey.users import sign_out as close_session
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
 install_formatting(TEMPLATES)
+install_problem_text(TEMPLATES.env.filters)
 STAFF = "/staff"
 CSRF_FIELD = "csrf"
 EDITOR_ROLES = frozenset({"admin", "coordinator"})
@@ -239,9 +242,10 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def _scope_text(scope: Scope) -> str:
-    parts = [f"agency {c}" for c in sorted(scope.agencies or ())]
-    parts += [f"province {c}" for c in sorted(scope.provinces or ())]
+def _scope_text(scope: Scope, lang: str) -> str:
+    agency, province = ("cơ quan", "tỉnh") if lang == "vi" else ("agency", "province")
+    parts = [f"{agency} {c}" for c in sorted(scope.agencies or ())]
+    parts += [f"{province} {province_name(c)} ({c})" for c in sorted(scope.provinces or ())]
     return ", ".join(parts)
 
 
@@ -398,7 +402,7 @@ def home(request: Request, caller: AsStaff, session: SessionDep, settings: Setti
         "n_frames": len(list_frames(session, scope=scope)),
         "n_designs": len(list_designs(session=session, scope=scope)),
         "n_draws": len(list_draws(session=session, scope=scope)),
-        "scope_text": _scope_text(scope),
+        "scope_text": _scope_text(scope, choose_language(request)),
     }
     return render(request, "coordinator/home.html", context, user=caller, settings=settings)
 
@@ -494,6 +498,8 @@ def upload(
                     for p in error.problems
                 )
     if report is None:
+        lang = choose_language(request)
+        problems = [Problem(p.loc, problem_text(p.msg, lang)) for p in problems]
         errors, links = error_context(
             problems, ("name", "file", "column_map", "period_start", "period_end")
         )
@@ -856,11 +862,13 @@ def draw_page(
 
 def _error_page(request: Request, error: SipasError) -> Response:
     settings: Settings = request.app.state.settings
-    _, links = error_context(error.problems, ())
+    lang = choose_language(request)
+    problems = [Problem(p.loc, problem_text(p.msg, lang)) for p in error.problems]
+    _, links = error_context(problems, ())
     return render(
         request,
         "coordinator/error.html",
-        {"error_links": links, "message": error.msg},
+        {"error_links": links, "message": problem_text(error.msg, lang)},
         user=None,
         settings=settings,
         status_code=error.status_code,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 from urllib.parse import urlencode
@@ -24,7 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.deps import AddressDep, SessionDep, SettingsDep
-from api.i18n import choose_language
+from api.i18n import RATE_DEFINITIONS, RATE_WORDS, choose_language
 from api.pages.coordinator import (
     FormDep,
     StaffRoute,
@@ -40,7 +41,13 @@ from survey.campaigns import (
     get_campaign,
     list_campaigns,
 )
-from survey.dispositions import DISPOSITIONS, GROUPINGS, campaign_dispositions
+from survey.dispositions import (
+    DISPOSITIONS,
+    GROUPINGS,
+    DispositionGroup,
+    aapor_rates,
+    campaign_dispositions,
+)
 from survey.draws import list_draws
 from survey.errors import InvalidInput, Problem
 from survey.invitations import create_invitations
@@ -242,6 +249,20 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+def disposition_total(groups: Sequence[DispositionGroup]) -> DispositionGroup:
+    """The totals row: every group's counts summed, and the AAPOR rates of those sums."""
+    counts = dict.fromkeys(DISPOSITIONS, 0)
+    for group in groups:
+        for disposition, n in group.counts.items():
+            counts[disposition] = counts.get(disposition, 0) + n
+    return DispositionGroup(
+        group="all",
+        cases=sum(g.cases for g in groups),
+        counts=counts,
+        rates=aapor_rates(counts),
+    )
+
+
 def _mask(phone: str | None) -> str:
     return "" if not phone else "•" * (len(phone) - 3) + phone[-3:]
 
@@ -384,6 +405,10 @@ def campaign_page(
 ) -> Response:
     campaign = get_campaign(session=session, campaign_id=campaign_id, scope=caller.scope)
     by = by if by in GROUPINGS else "stratum"
+    groups = campaign_dispositions(
+        session=session, campaign_id=campaign_id, by=by, scope=caller.scope
+    )
+    lang = choose_language(request)
     context: dict[str, Any] = {
         "w": _words(request),
         "labels": LABELS[choose_language(request)],
@@ -391,9 +416,11 @@ def campaign_page(
         "by": by,
         "groupings": GROUPINGS,
         "dispositions": DISPOSITIONS,
-        "groups": campaign_dispositions(
-            session=session, campaign_id=campaign_id, by=by, scope=caller.scope
-        ),
+        "groups": groups,
+        # The rates of the sum, not the mean of the groups' rates.
+        "total": disposition_total(groups) if by != "all" else None,
+        "rate_definitions": RATE_DEFINITIONS[lang],
+        "rate_words": RATE_WORDS[lang],
         "can_export_responses": Analyst.allows(caller.role),
     }
     context["stratum_columns"], context["agency_names"] = campaign_units(

@@ -9,13 +9,14 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, status
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
 from api.deps import SessionDep, get_engine
 from api.params import FrameId, Offset
 from api.policy import AsCoordinator, AsNationalCoordinator, AsStaff
+from api.problem_text import accept_language, problem_text
 from api.upload_limit import upload_display_name, upload_path
 from survey.designs import list_frame_dossiers
 from survey.errors import InvalidInput, Problem
@@ -244,16 +245,22 @@ def read_frame(frame_id: FrameId, session: SessionDep, caller: AsStaff) -> Frame
 @router.get("/{frame_id}/problems")
 def read_problems(
     frame_id: FrameId,
+    request: Request,
     session: SessionDep,
     caller: AsCoordinator,
     severity: Annotated[str | None, Query(pattern="^(error|warning)$")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     offset: Offset = 0,
 ) -> list[ProblemPublic]:
-    """The import report's problems: row (as in Excel), field and the fix."""
+    """The import report's problems: row (as in Excel), field and the fix; in English, or in
+    Vietnamese with ``Accept-Language: vi``."""
+    lang = accept_language(request.headers.get("accept-language"))
     return [
         ProblemPublic(
-            row_number=p.row_number, field=p.field, message=p.message, severity=p.severity
+            row_number=p.row_number,
+            field=p.field,
+            message=p.message if lang == "en" else problem_text(p.message, lang),
+            severity=p.severity,
         )
         for p in frame_problems(
             session, frame_id, severity=severity, limit=limit, offset=offset, scope=caller.scope

@@ -42,7 +42,7 @@ def test_the_report_counts_all_problems_and_says_how_many_it_lists(
     sign_in(client, session)
     page = client.get(f"/staff/frames/{report.frame_id}").text
     assert "Tổng số vấn đề: 508, theo loại" in page
-    assert '<td><code>level</code></td><td><span class="tag tag-error">error</span></td>' in page
+    assert '<td><code>level</code></td><td><span class="tag tag-error">lỗi</span></td>' in page
     assert '<td class="num">505</td>' in page and '<td class="num">3</td>' in page
     assert "Dưới đây liệt kê 500 trong tổng số 508 vấn đề." in page
     # The 15 rows kept (i = 505..519) were completed on 10..24 July 2025: the frame's period.
