@@ -31,7 +31,14 @@ from survey.invitations import record_first_open
 from survey.keys import derive_keys
 from survey.models import Invitation
 from survey.optouts import opt_out_invitation
-from survey.questionnaires import AnswerPage, answer_pages
+from survey.questionnaires import (
+    GRID_TYPES,
+    AnswerPage,
+    answer_pages,
+    grid_options,
+    page_shown,
+    shown_codes,
+)
 from survey.responses import (
     AnswerLink,
     questionnaire_for,
@@ -83,6 +90,8 @@ TEXT: dict[str, dict[str, str]] = {
         "too_long": "Hãy viết ngắn hơn {n} ký tự",
         "optional": "(không bắt buộc)",
         "choose_any": "Có thể chọn nhiều câu trả lời",
+        "answer_required": "Hãy trả lời câu này",
+        "max_chars": "Tối đa {n} ký tự",
         "review_title": "Kiểm tra câu trả lời",
         "review_intro": "Xin kiểm tra lại trước khi gửi. Sau khi gửi, câu trả lời không thể sửa.",
         "change": "Sửa",
@@ -136,6 +145,8 @@ TEXT: dict[str, dict[str, str]] = {
         "too_long": "Keep it under {n} characters",
         "optional": "(optional)",
         "choose_any": "Choose all that apply",
+        "answer_required": "Please answer this question",
+        "max_chars": "At most {n} characters",
         "review_title": "Check your answers",
         "review_intro": "Please check before sending. Answers cannot be changed once sent.",
         "change": "Change",
@@ -244,28 +255,78 @@ def _problem_messages(
     """One message per item, in the page's language, keyed by the item's code."""
     text = TEXT[lang]
     questions = {q["code"]: q for q in definition.get("questions") or []}
+    criteria = {c["code"] for e in definition["elements"] for c in e["criteria"]}
     messages: dict[str, str] = {}
     for problem in problems:
         code = str(problem.loc[0]) if problem.loc else ""
         question = questions.get(code)
-        if question is None:
+        if question is None and code not in criteria:
+            messages[code] = text["choose_option"]  # a grid row
+        elif question is None:
             messages[code] = text["choose_criterion"]
-        elif question["type"] == "text":
+        elif question["type"] == "text" and problem.msg.startswith("keep it"):
             messages[code] = text["too_long"].format(n=question.get("max_length", 500))
+        elif question["type"] == "text":
+            messages[code] = text["answer_required"]
         else:
             messages[code] = text["choose_option"]
     return messages
 
 
-def _items(definition: Mapping[str, Any], page: AnswerPage) -> list[dict[str, Any]]:
+def _items(
+    definition: Mapping[str, Any], page: AnswerPage, shown: set[str] | None = None
+) -> list[dict[str, Any]]:
+    """The page's criteria and questions as shown (only those in ``shown`` when given); a grid
+    carries its rows and their options."""
     criteria = {c["code"]: c for e in definition["elements"] for c in e["criteria"]}
     questions = {q["code"]: q for q in definition.get("questions") or []}
-    return [
-        {"kind": "criterion", **criteria[code]}
-        if code in criteria
-        else {"kind": questions[code]["type"], **questions[code]}
-        for code in page.item_codes
-    ]
+    items: list[dict[str, Any]] = []
+    for code in page.display_codes or page.item_codes:
+        if code in criteria:
+            item: dict[str, Any] = {"kind": "criterion", **criteria[code]}
+            keys = [code]
+        else:
+            question = questions[code]
+            item = {"kind": question["type"], **question}
+            if question["type"] in GRID_TYPES:
+                item["grid_options"] = grid_options(question)
+                keys = [row["code"] for row in question["rows"]]
+            else:
+                keys = [code]
+        if shown is None or any(key in shown for key in keys):
+            items.append(item)
+    return items
+
+
+def _next_shown(definition: dict[str, Any], answers: Mapping[str, Any], start: int) -> int | None:
+    """The first page index from ``start`` asked of this respondent, or ``None`` (review)."""
+    pages = answer_pages(definition)
+    for page in pages[start:]:
+        if page_shown(definition, page, answers):
+            return page.index
+    return None
+
+
+def _previous_url(
+    token: str, definition: dict[str, Any], answers: Mapping[str, Any], number: int
+) -> str:
+    for page in reversed(answer_pages(definition)[: number - 1]):
+        if page_shown(definition, page, answers):
+            return f"/r/{token}/p/{page.index + 1}"
+    return f"/r/{token}"
+
+
+def _reachable(
+    definition: dict[str, Any], answers: Mapping[str, Any], current_page: int, number: int
+) -> bool:
+    """Pages are answered in order: page ``number`` (from 1) is open when every page before it
+    was saved or is not asked of this respondent."""
+    pages = answer_pages(definition)
+    if not 1 <= number <= len(pages):
+        return False
+    return all(
+        not page_shown(definition, page, answers) for page in pages[current_page : number - 1]
+    )
 
 
 def _scale(definition: Mapping[str, Any]) -> list[tuple[str, Mapping[str, str]]]:
@@ -285,6 +346,9 @@ def _answer_text(
         return _label(label, lang) if label else str(value)
     if item["kind"] == "text":
         return str(value)
+    if item["kind"] in GRID_TYPES:
+        levels = {o["code"]: _label(o["text"], lang) for o in item["grid_options"]}
+        return levels.get(str(value), str(value))
     options = {o["code"]: _label(o["text"], lang) for o in item.get("options") or []}
     values = value if isinstance(value, list) else [value]
     return ", ".join(options.get(v, str(v)) for v in values)
@@ -330,10 +394,12 @@ def _csrf_failed(request: Request, token: str) -> HTMLResponse:
     )
 
 
-def _resume_url(token: str, current_page: int, n_pages: int) -> str:
-    if current_page >= n_pages:
-        return f"/r/{token}/review"
-    return f"/r/{token}/p/{current_page + 1}"
+def _resume_url(
+    token: str, current_page: int, definition: dict[str, Any], answers: Mapping[str, Any]
+) -> str:
+    """The first page not yet saved that is asked of this respondent, else the review."""
+    index = _next_shown(definition, answers, current_page)
+    return f"/r/{token}/review" if index is None else f"/r/{token}/p/{index + 1}"
 
 
 @router.get("/{token}", response_class=HTMLResponse)
@@ -375,14 +441,33 @@ def start(
     lang, _ = _language(request)
     response = start_or_resume(session=session, invitation=_invitation(link), language=lang)
     questionnaire = questionnaire_for(session=session, invitation=_invitation(link))
-    n_pages = len(answer_pages(questionnaire.definition))
-    return _redirect(_resume_url(token, response.current_page, n_pages))
+    return _redirect(
+        _resume_url(token, response.current_page, questionnaire.definition, response.answers)
+    )
 
 
 def _error_link_text(item: Mapping[str, Any], message: str, lang: str) -> str:
     if item.get("number"):
         return f"{item['number']}. {message}"
     return f"{_label(item['text'], lang)} – {message}"
+
+
+def _error_links(
+    items: list[dict[str, Any]], errors: Mapping[str, str], lang: str, prefix: str = ""
+) -> list[dict[str, str]]:
+    """Links of the error summary, one per item (or grid row) in error, in page order."""
+    links = []
+    for item in items:
+        entries: list[dict[str, Any]] = item["rows"] if item["kind"] in GRID_TYPES else [item]
+        for entry in entries:
+            if entry["code"] in errors:
+                links.append(
+                    {
+                        "href": f"{prefix}#{entry['code']}",
+                        "text": _error_link_text(entry, errors[entry["code"]], lang),
+                    }
+                )
+    return links
 
 
 def _page_context(
@@ -395,10 +480,12 @@ def _page_context(
     errors: Mapping[str, str],
     back_to_review: bool,
     lang: str,
+    earlier: Mapping[str, Any],
 ) -> dict[str, Any]:
     pages = answer_pages(definition)
     page = pages[number - 1]
-    items = _items(definition, page)
+    # Questions whose condition rests on earlier pages are left out of this one.
+    items = _items(definition, page, shown_codes(definition, earlier))
     return {
         "token": token,
         "csrf": csrf_token(settings.secret_key, _invitation(link)),
@@ -409,15 +496,12 @@ def _page_context(
         "scale": _scale(definition),
         "values": values,
         "errors": errors,
-        "error_links": [
-            {"href": f"#{item['code']}", "text": _error_link_text(item, errors[item["code"]], lang)}
-            for item in items
-            if item["code"] in errors
-        ],
+        "error_links": _error_links(items, errors, lang),
+        "grid_types": GRID_TYPES,
         "back_to_review": back_to_review,
         "back_url": f"/r/{token}/review"
         if back_to_review
-        else (f"/r/{token}/p/{number - 1}" if number > 1 else f"/r/{token}"),
+        else _previous_url(token, definition, earlier, number),
     }
 
 
@@ -440,10 +524,14 @@ def answer_page(
     if link.response is None:
         return _redirect(f"/r/{token}")
     definition = questionnaire_for(session=session, invitation=_invitation(link)).definition
-    n_pages = len(answer_pages(definition))
-    if not 1 <= number <= min(n_pages, link.response.current_page + 1):
+    answers = link.response.answers
+    current = link.response.current_page
+    if not _reachable(definition, answers, current, number):
         # Pages are answered in order; a later page sends the citizen to where they are.
-        return _redirect(_resume_url(token, link.response.current_page, n_pages))
+        return _redirect(_resume_url(token, current, definition, answers))
+    if not page_shown(definition, answer_pages(definition)[number - 1], answers):
+        # Not asked of this respondent (a display condition): on to the next page asked.
+        return _redirect(_resume_url(token, number, definition, answers))
     context = _page_context(
         token,
         settings,
@@ -454,6 +542,7 @@ def answer_page(
         {},
         request.query_params.get("from") == "review",
         _language(request)[0],
+        answers,
     )
     return _render(request, "answer/page.html", context)
 
@@ -477,10 +566,10 @@ def post_answer_page(
     if link.response is None:
         return _redirect(f"/r/{token}")
     definition = questionnaire_for(session=session, invitation=_invitation(link)).definition
-    n_pages = len(answer_pages(definition))
-    if not 1 <= number <= min(n_pages, link.response.current_page + 1):
+    earlier = link.response.answers
+    if not _reachable(definition, earlier, link.response.current_page, number):
         # Pages are answered in order, by POST as by GET: no skipping ahead.
-        return _redirect(_resume_url(token, link.response.current_page, n_pages))
+        return _redirect(_resume_url(token, link.response.current_page, definition, earlier))
     back_to_review = fields.get("from") == "review"
     try:
         response = save_page(
@@ -498,13 +587,15 @@ def post_answer_page(
             _problem_messages(definition, error.problems, lang),
             back_to_review,
             lang,
+            earlier,
         )
         return _render(request, "answer/page.html", context, status_code=422)
     except Conflict:
         return _redirect(f"/r/{token}")
-    if back_to_review or number == n_pages:
-        return _redirect(_resume_url(token, response.current_page, n_pages))
-    return _redirect(f"/r/{token}/p/{number + 1}")
+    if back_to_review:
+        return _redirect(_resume_url(token, response.current_page, definition, response.answers))
+    # The next page asked, given the answers just saved (a "no" in Q8 skips its blocks).
+    return _redirect(_resume_url(token, number, definition, response.answers))
 
 
 def _review_context(
@@ -521,27 +612,40 @@ def _review_context(
     sections = []
     errors: dict[str, str] = {}
     error_links: list[dict[str, str]] = []
+    shown = shown_codes(definition, answers)
     for page in answer_pages(definition):
+        if not page_shown(definition, page, answers):
+            continue  # not asked of this respondent: nothing to review or require
         rows = []
-        for item in _items(definition, page):
-            value = answers.get(item["code"])
-            required = item["kind"] == "criterion" or bool(item.get("required"))
-            if show_missing and value is None and required:
-                errors[item["code"]] = TEXT[lang]["missing"]
-                error_links.append(
+        for item in _items(definition, page, shown):
+            grid = item["kind"] in GRID_TYPES
+            for entry in item["rows"] if grid else [item]:
+                if entry["code"] not in shown:
+                    continue
+                value = answers.get(entry["code"])
+                required = item["kind"] == "criterion" or bool(item.get("required", grid))
+                if show_missing and value is None and required:
+                    errors[entry["code"]] = TEXT[lang]["missing"]
+                    error_links.append(
+                        {
+                            "href": f"/r/{token}/p/{page.index + 1}?from=review#{entry['code']}",
+                            "text": _error_link_text(entry, TEXT[lang]["no_answer"], lang),
+                        }
+                    )
+                text = entry["text"]
+                if grid:
+                    text = {
+                        k: f"{_label(item['text'], k)} {_label(entry['text'], k)}"
+                        for k in LANGUAGES
+                    }
+                rows.append(
                     {
-                        "href": f"/r/{token}/p/{page.index + 1}?from=review#{item['code']}",
-                        "text": _error_link_text(item, TEXT[lang]["no_answer"], lang),
+                        "code": entry["code"],
+                        "number": entry.get("number"),
+                        "text": text,
+                        "answer": _answer_text(definition, item, value, lang),
                     }
                 )
-            rows.append(
-                {
-                    "code": item["code"],
-                    "number": item.get("number"),
-                    "text": item["text"],
-                    "answer": _answer_text(definition, item, value, lang),
-                }
-            )
         sections.append({"number": page.index + 1, "title": page.title, "rows": rows})
     return {
         "token": token,
