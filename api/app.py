@@ -41,6 +41,7 @@ ROUTER_MODULES = [
     "api.routers.audit",
     "api.pages.audit",
     "api.routers.health",
+    "api.pages.public",
 ]
 
 

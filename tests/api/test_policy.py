@@ -71,6 +71,7 @@ OWN_TOKENS = "own API tokens"
 OWN_ACCOUNT = "own account"
 PUBLIC = "sign-in page"
 HEALTH = "health checks"
+PUBLIC_SITE = "public site of published releases"
 CITIZEN = "a citizen's answer pages"
 GATEWAY = "SMS gateway callbacks"
 
@@ -80,6 +81,9 @@ ROUTE_ROWS: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): HEALTH,
     ("GET", "/readyz"): HEALTH,
     ("GET", "/metrics"): HEALTH,
+    ("GET", "/public"): PUBLIC_SITE,
+    ("GET", "/public/releases/{release_id}"): PUBLIC_SITE,
+    ("GET", "/public/releases/{release_id}/charts/{name}.svg"): PUBLIC_SITE,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/static"): PUBLIC,
     ("GET", "/"): PUBLIC,
@@ -289,6 +293,7 @@ class Walk:
             "number": "1",
             "fmt": "csv",
             "action": "invite",
+            "name": "domains",
             "key": self.settings.keys.sms_inbound_credential,
         }
 
