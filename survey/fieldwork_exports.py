@@ -70,20 +70,53 @@ QUASI_IDENTIFIER_REFINE = ("level", "channel", "procedure_field", "completed_mon
 RATE_COLUMNS = ("rr1", "rr2", "rr3", "rr4", "coop1", "coop2", "ref1", "con1")
 
 
-def _answer_codes(definition: dict[str, Any], responses: Sequence[Response]) -> list[str]:
-    # Definition order first (criteria by element, then extra questions); stray keys after.
-    codes = [
-        criterion["code"]
+@dataclass(frozen=True)
+class _AnswerColumn:
+    """One column of answers: the answer key it reads and, for a 0/1 column, the option."""
+
+    name: str
+    key: str
+    flag: str | None = None  # 0/1: is ``flag`` chosen (multiple) / is the row "yes" (grid)
+
+
+def _answer_columns(
+    definition: dict[str, Any], responses: Sequence[Response]
+) -> list[_AnswerColumn]:
+    """Definition order (criteria by element, then questions); stray keys after.
+
+    Single choice, band, priority rows and free text: one column with the option code (or the
+    text). Multiple choice: one 0/1 column ``<question>__<option>`` per option. Yes/no grid:
+    one 0/1 column per row (1 = yes). Blank = not answered (or not asked)."""
+    columns = [
+        _AnswerColumn(criterion["code"], criterion["code"])
         for element in definition.get("elements", [])
         for criterion in element.get("criteria", [])
-    ] + [question["code"] for question in definition.get("questions", [])]
-    seen = set(codes)
+    ]
+    for question in definition.get("questions", []):
+        code, kind = question["code"], question.get("type")
+        if kind == "multiple":
+            columns.extend(
+                _AnswerColumn(f"{code}__{o['code']}", code, o["code"]) for o in question["options"]
+            )
+        elif kind == "yesno_grid":
+            columns.extend(_AnswerColumn(r["code"], r["code"], "yes") for r in question["rows"])
+        elif kind == "priority":
+            columns.extend(_AnswerColumn(r["code"], r["code"]) for r in question["rows"])
+        else:
+            columns.append(_AnswerColumn(code, code))
+    seen = {c.key for c in columns}
     extra = sorted({key for r in responses for key in r.answers} - seen)
-    return codes + extra
+    return columns + [_AnswerColumn(key, key) for key in extra]
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, list):
+def _answer_cell(answers: dict[str, Any], column: _AnswerColumn) -> Any:
+    value = answers.get(column.key)
+    if value is None or value == "":
+        return ""
+    if column.flag is not None:
+        chosen = value if isinstance(value, list) else [value]
+        return 1 if column.flag in chosen else 0
+    if isinstance(value, list):  # a stray key the definition does not describe
         return ";".join(str(v) for v in value)
     return value
 
@@ -147,7 +180,7 @@ def response_export(
     responses = list(session.exec(query).all())
     questionnaire = session.get(Questionnaire, campaign.questionnaire_id)
     definition = questionnaire.definition if questionnaire is not None else {}
-    codes = _answer_codes(definition, responses)
+    columns = _answer_columns(definition, responses)
     draw = session.get(Draw, campaign.draw_id)
     population = (population_by_stratum(draw) if draw is not None else None) or {}
 
@@ -174,7 +207,7 @@ def response_export(
         for r in ordered
     ]
     rule = k_anonymise(quasi, base=QUASI_IDENTIFIER_BASE, refine=QUASI_IDENTIFIER_REFINE)
-    header = [*RESPONSE_COLUMNS, "status", *codes]
+    header = [*RESPONSE_COLUMNS, "status", *(c.name for c in columns)]
     rows: list[list[Any]] = []
     for r, values, hidden in zip(ordered, quasi, rule.hidden, strict=True):
         if hidden is None:
@@ -194,7 +227,7 @@ def response_export(
                 r.language,
                 shown["completed_month"],
                 r.status,
-                *(_cell(r.answers.get(code, "")) for code in codes),
+                *(_answer_cell(r.answers, column) for column in columns),
             ]
         )
     record_event(
