@@ -185,7 +185,28 @@ def validate_definition(definition: Any) -> list[Problem]:
                 )
     if not problems:
         problems.extend(_condition_problems(definition))
+        problems.extend(_maps_from_problems(definition))
     return problems
+
+
+def _maps_from_problems(definition: dict[str, Any]) -> list[Problem]:
+    """``maps_from`` names one code of an earlier version (an item, row or option code)."""
+    found: list[tuple[tuple[str | int, ...], Any]] = []
+    for i, element in enumerate(definition["elements"]):
+        for j, criterion in enumerate(element["criteria"]):
+            found.append((("elements", i, "criteria", j), criterion))
+    for k, question in enumerate(definition.get("questions") or []):
+        found.append((("questions", k), question))
+        for r, row in enumerate(question.get("rows") or []):
+            found.append((("questions", k, "rows", r), row))
+        for o, option in enumerate(question.get("options") or []):
+            found.append((("questions", k, "options", o), option))
+    return [
+        Problem((*loc, "maps_from"), "maps_from is the code it had in the earlier version")
+        for loc, entry in found
+        if "maps_from" in entry
+        and not (isinstance(entry["maps_from"], str) and _CODE.match(entry["maps_from"]))
+    ]
 
 
 def _check_options(
@@ -529,6 +550,72 @@ def _question_problems(question: dict[str, Any], value: Any, *, required: bool) 
     if question["type"] == "text" and len(str(value)) > limit:
         return [Problem((code,), f"keep it under {limit} characters")]
     return []
+
+
+@dataclass(frozen=True)
+class VersionMapping:
+    """How a later version's answer keys and option codes read in an earlier version.
+
+    ``keys`` maps a new answer key to the old one (same code, or its ``maps_from``);
+    ``options`` maps, per new key, a new option code to the old one. Keys without a
+    counterpart are in ``new_only`` and are not comparable across the two versions."""
+
+    keys: dict[str, str]
+    options: dict[str, dict[str, str]]
+    new_only: tuple[str, ...]
+
+
+def _answer_entries(definition: dict[str, Any]) -> dict[str, tuple[dict[str, Any], list[Any]]]:
+    """Answer key -> (its criterion, question or grid row; its options, if any)."""
+    entries: dict[str, tuple[dict[str, Any], list[Any]]] = {
+        c["code"]: (c, []) for e in definition["elements"] for c in e["criteria"]
+    }
+    for question in definition.get("questions") or []:
+        if question["type"] in GRID_TYPES:
+            for row in question["rows"]:
+                entries[row["code"]] = (row, grid_options(question))
+        else:
+            entries[question["code"]] = (question, list(question.get("options") or []))
+    return entries
+
+
+def compare_versions(earlier: dict[str, Any], later: dict[str, Any]) -> VersionMapping:
+    """Match ``later``'s items, grid rows and options to ``earlier``'s by code or ``maps_from``."""
+    old = _answer_entries(earlier)
+    keys: dict[str, str] = {}
+    options: dict[str, dict[str, str]] = {}
+    new_only: list[str] = []
+    for key, (entry, new_options) in _answer_entries(later).items():
+        source = entry.get("maps_from") or key
+        if source not in old:
+            new_only.append(key)
+            continue
+        keys[key] = source
+        old_codes = {o["code"] for o in old[source][1]}
+        options[key] = {
+            o["code"]: o.get("maps_from") or o["code"]
+            for o in new_options
+            if (o.get("maps_from") or o["code"]) in old_codes
+        }
+    return VersionMapping(keys, options, tuple(new_only))
+
+
+def map_answers(mapping: VersionMapping, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers given to the earlier version, re-keyed with the later version's codes; options
+    that have no counterpart are left out (they are not comparable)."""
+    mapped: dict[str, Any] = {}
+    for key, source in mapping.keys.items():
+        if source not in answers:
+            continue
+        value = answers[source]
+        back = {old: new for new, old in mapping.options.get(key, {}).items()}
+        if not back:
+            mapped[key] = value
+        elif isinstance(value, list):
+            mapped[key] = [back[v] for v in value if v in back]
+        elif value in back:
+            mapped[key] = back[value]
+    return mapped
 
 
 def create_draft(*, session: Session, definition: dict[str, Any]) -> Questionnaire:

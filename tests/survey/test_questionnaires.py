@@ -13,6 +13,7 @@ from survey.errors import Conflict, InvalidInput
 from survey.questionnaires import (
     answer_pages,
     builtin_definition,
+    compare_versions,
     create_draft,
     criterion_codes,
     drop_hidden,
@@ -21,6 +22,7 @@ from survey.questionnaires import (
     export_questionnaire,
     import_questionnaire,
     item_kinds,
+    map_answers,
     page_shown,
     publish_questionnaire,
     shown_codes,
@@ -206,3 +208,35 @@ def test_answers_to_new_types_are_checked_against_their_options() -> None:
     locs = {p.loc[0]: p.msg for p in validate_answers(definition, bad)}
     assert set(locs) == {"age_band", "q8_school", "comments", "q10_information"}
     assert "200" in locs["comments"]
+
+
+def test_versions_are_compared_through_codes_and_maps_from() -> None:
+    earlier = typed_definition()
+    later = copy.deepcopy(earlier)
+    later["version"] = 2
+    # Q8's procedure row and the "45+" band are renamed; a new row has no counterpart.
+    q8 = later["questions"][2]
+    q8["rows"][1] = {**q8["rows"][1], "code": "q8_tthc", "maps_from": "q8_procedure"}
+    q8["rows"].append({"code": "q8_health", "text": {"vi": "Khám chữa bệnh", "en": "Health"}})
+    band = later["questions"][1]["options"][2]
+    band.update({"code": "a35_60", "maps_from": "a35_plus", "max": 60})
+    later["questions"][1]["options"].append({"code": "a61", "min": 61, "text": {"vi": "Trên 60"}})
+    for element in later["elements"]:
+        element["show_if"] = {"item": "q8_tthc", "in": ["yes"]}
+    assert validate_definition(later) == []
+    mapping = compare_versions(earlier, later)
+    assert mapping.keys["q8_tthc"] == "q8_procedure" and mapping.keys["access_q15"] == "access_q15"
+    assert mapping.new_only == ("q8_health",)
+    assert mapping.options["age_band"] == {
+        "a18_24": "a18_24",
+        "a25_34": "a25_34",
+        "a35_60": "a35_plus",
+    }
+    old_answers = {**typed_answers(), "age_band": "a35_plus"}
+    mapped = map_answers(mapping, old_answers)
+    assert mapped["q8_tthc"] == "yes" and mapped["age_band"] == "a35_60"
+    assert mapped["channels"] == ["loudspeaker", "internet"] and "q8_health" not in mapped
+    assert validate_answers(later, {**mapped, "q8_health": "no"}) == []
+    later["questions"][1]["options"][0]["maps_from"] = "18-24"
+    locs = {p.loc for p in validate_definition(later)}
+    assert ("questions", 1, "options", 0, "maps_from") in locs
