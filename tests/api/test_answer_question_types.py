@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -77,6 +78,8 @@ def test_every_type_renders_and_q8_skips_the_blocks_it_gates(
     assert saved.headers["location"] == f"/r/{token}/p/2"
 
     grid = client.get(f"/r/{token}/p/2").text
+    css = (Path(__file__).resolve().parents[2] / "api" / "static" / "answer.css").read_bytes()
+    assert len(grid.encode()) + len(css) <= 30 * 1024  # the phone-first page budget
     assert "<legend>Giải quyết thủ tục hành chính</legend>" in grid
     assert 'type="radio" id="q8_procedure-no" name="q8_procedure" value="no"' in grid
     # One row left out: the error names that row, in Vietnamese.
