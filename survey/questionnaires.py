@@ -32,7 +32,8 @@ from survey.errors import Conflict, InvalidInput, NotFound, Problem
 from survey.models import Questionnaire, StaffUser, utcnow
 
 NOT_APPLICABLE = 0
-BUILTIN_FILES = ("sipas-service-v1.json",)
+# The service form (the default) and its variant with the respondent profile (working wording).
+BUILTIN_FILES = ("sipas-service-v1.json", "sipas-service-profile-v1.json")
 QUESTION_TYPES = ("single", "multiple", "text", "band", "yesno_grid", "priority")
 CHOICE_TYPES = ("single", "multiple", "band")
 GRID_TYPES = ("yesno_grid", "priority")
@@ -711,9 +712,12 @@ def list_questionnaires(*, session: Session, status: str | None = None) -> list[
     return list(session.exec(statement).all())
 
 
-def ensure_builtin_questionnaires(*, session: Session) -> Questionnaire:
-    """Install (once) and return the published standard SIPAS service questionnaire."""
-    definition = builtin_definition()
+def ensure_builtin_questionnaires(
+    *, session: Session, filename: str = BUILTIN_FILES[0]
+) -> Questionnaire:
+    """Install (once) and return a published built-in questionnaire (the service form unless
+    ``filename`` names another of :data:`BUILTIN_FILES`)."""
+    definition = builtin_definition(filename)
     row = session.exec(
         select(Questionnaire).where(
             Questionnaire.code == definition["code"],

@@ -240,3 +240,37 @@ def test_versions_are_compared_through_codes_and_maps_from() -> None:
     later["questions"][1]["options"][0]["maps_from"] = "18-24"
     locs = {p.loc for p in validate_definition(later)}
     assert ("questions", 1, "options", 0, "maps_from") in locs
+
+
+def test_the_profile_variant_is_the_service_form_after_a_working_wording_profile(
+    session: Session,
+) -> None:
+    service = builtin_definition()
+    variant = builtin_definition("sipas-service-profile-v1.json")
+    assert validate_definition(variant) == []
+    assert variant["elements"] == service["elements"]
+    assert variant["blocks"][0]["working_wording"] is True
+    assert "tạm thời" in variant["notes"]["vi"]
+    pages = answer_pages(variant)
+    assert pages[0].code == "profile" and [p.code for p in pages[1:6]] == list(
+        element_tree(service)
+    )
+    profile = {q["code"]: q for q in variant["questions"] if q.get("block") == "profile"}
+    assert list(profile) == [
+        "sex",
+        "age_band",
+        "ethnicity",
+        "education",
+        "occupation",
+        "urban_rural",
+        "terrain",
+    ]
+    # Age bands as DOMAIN.md lists them; no name is asked and every profile item is optional.
+    domain = DOMAIN_MD.read_text(encoding="utf-8")
+    assert "age\n  band (18–25, 25–34, 35–49, 50–60, over 60)" in domain
+    labels = [o["text"]["vi"] for o in profile["age_band"]["options"]]
+    assert labels == ["18–25", "25–34", "35–49", "50–60", "Trên 60"]
+    assert not any(q.get("required") for q in profile.values())
+    row = ensure_builtin_questionnaires(session=session, filename="sipas-service-profile-v1.json")
+    assert (row.code, row.status) == ("sipas-service-profile", "published")
+    assert ensure_builtin_questionnaires(session=session).code == "sipas-service"
