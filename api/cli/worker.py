@@ -28,6 +28,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     worker.add_argument("--batch", type=int, default=50, help="messages claimed per pass")
     worker.add_argument("--idle", type=float, default=5.0, help="seconds to wait when idle")
     worker.add_argument(
+        "--lease",
+        type=float,
+        default=120.0,
+        help="seconds before another worker takes over a batch claimed by a worker that died "
+        "(longer than the gateway's timeout)",
+    )
+    worker.add_argument(
         "--print-inbound-url",
         action="store_true",
         help="print the reply (MO) URL for Kannel's get-url, key included, and exit; keep the "
@@ -80,7 +87,7 @@ def _worker(args: argparse.Namespace) -> int:
             session=session,
             settings=settings,
             gateway=gateway,
-            config=WorkerConfig(batch_size=args.batch),
+            config=WorkerConfig(batch_size=args.batch, lease_seconds=args.lease),
             once=args.once,
             idle_seconds=args.idle,
         )
