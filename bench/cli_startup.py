@@ -1,5 +1,7 @@
 """Time ``sipas --help`` against importing numpy, pandas and scipy.stats (issue 13's baseline).
 
+``../shared/baselines/`` has no command-line baseline, so the other side is the one issue 13
+names: a bare interpreter importing the scientific stack the analysis commands need.
 Both sides run as fresh processes, interleaved (A, B, A, B ...); medians of the wall times are
 printed with the machine's load, then the slowest imports of ``sipas --help`` from
 ``python -X importtime``.
