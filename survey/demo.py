@@ -74,7 +74,7 @@ from survey.models.releases import ReleaseStatus
 from survey.optouts import handle_inbound, opt_out_invitation
 from survey.outbox import queue_invitation_sms
 from survey.questionnaires import answer_pages, ensure_builtin_questionnaires
-from survey.releases import compute_release
+from survey.releases import compute_release, publish_release, submit_release
 from survey.responses import save_page, start_or_resume, submit_response
 from survey.settings import Settings
 from survey.sms.gateway import InboundMessage, detect_opt_out
@@ -774,7 +774,8 @@ def simulate_fieldwork(
 def ensure_demo_releases(
     *, session: Session, campaign_id: int, created_by: int | None
 ) -> tuple[list[int], list[str]]:
-    """A draft release of the campaign by agency and one by province, computed when missing.
+    """A draft release of the campaign by agency and a published one by province, computed when
+    missing (the province release goes through submission and four-eyes publication).
 
     The province release groups the 2025 provinces (:data:`PROVINCES_2025`), since the demo's
     dossiers still carry some pre-merger codes. A draft of the same name computed without that
@@ -819,10 +820,31 @@ def ensure_demo_releases(
                 created_by=created_by,
             )
             created.append(f"release {release.id} ({name})")
+        if (
+            release is not None
+            and by == ("province_code",)
+            and release.status == ReleaseStatus.DRAFT.value
+        ):
+            _publish_for_the_public_site(session=session, release=release)
+            created.append(f"release {release.id} submitted by admin, published by publisher")
         if release is not None:
             assert release.id is not None
             ids.append(release.id)
     return ids, created
+
+
+def _publish_for_the_public_site(*, session: Session, release: IndexRelease) -> None:
+    """Four eyes on the demo's province release: the admin submits, the publisher publishes,
+    so ``/public`` has a release to show."""
+    assert release.id is not None
+    admin = session.exec(select(StaffUser).where(col(StaffUser.username) == "admin")).first()
+    publisher = session.exec(
+        select(StaffUser).where(col(StaffUser.username) == "publisher")
+    ).first()
+    if admin is None or publisher is None:
+        return
+    submit_release(session=session, release_id=release.id, actor=admin)
+    publish_release(session=session, release_id=release.id, actor=publisher)
 
 
 def example_links(

@@ -257,16 +257,19 @@ def test_demo_fieldwork_end_to_end(
     assert again.fieldwork.release_ids == work.release_ids
     with Session(engine) as session:
         assert _counts(session) == before
-        # A province release left by an older demo (codes as recorded) is recomputed once.
-        stale = session.get(IndexRelease, work.release_ids[1])
-        assert stale is not None and stale.name == DEMO_RELEASE_BY_PROVINCE
-        stale.parameters = {**stale.parameters, "geo_mapping": None}
-        session.add(stale)
-        session.commit()
+        # The province release went through four eyes (admin submitted, publisher published), so
+        # /public shows it; a rerun keeps it as it is (its figures can never change).
+        province = session.get(IndexRelease, work.release_ids[1])
+        assert province is not None and province.name == DEMO_RELEASE_BY_PROVINCE
+        assert province.status == "published" and province.content_sha256
+        assert province.parameters["geo_mapping"] is not None
+        published_hash = province.content_sha256
+        agency = session.get(IndexRelease, work.release_ids[0])
+        assert agency is not None and agency.status == "draft"
     third = build_demo(engine=engine, data_dir=tmp_path, n_dossiers=3000, settings=quiet, now=night)
     assert third.fieldwork is not None
-    assert third.fieldwork.release_ids[0] == work.release_ids[0]
+    assert third.fieldwork.release_ids == work.release_ids
     with Session(engine) as session:
         assert _counts(session) == before
-        fresh = session.get(IndexRelease, third.fieldwork.release_ids[1])
-        assert fresh is not None and fresh.parameters["geo_mapping"] is not None
+        kept = session.get(IndexRelease, work.release_ids[1])
+        assert kept is not None and kept.content_sha256 == published_hash
