@@ -40,7 +40,9 @@ def _readable_get_routes(caller: str) -> list[str]:
         for (method, path), row in ROUTE_ROWS.items()
         if method == "GET"
         and _row(table, row)[CALLER_COLUMN[caller]]
-        and not path.startswith(("/r/", "/sms/", "/static", "/docs", "/openapi"))
+        # Published releases are public for everyone (docs/access.md): a scope limits what an
+        # account sees beyond what the public site shows anybody.
+        and not path.startswith(("/r/", "/sms/", "/static", "/docs", "/openapi", "/public"))
     ]
 
 
