@@ -8,6 +8,7 @@ The life of a response::
     save_page          -> answers merged as the citizen goes, so a closed browser resumes later
     submit_response    -> the invitation is marked completed and the draft completed *and
                           unlinked* (``invitation_id = NULL``) in the same transaction
+                          (:func:`complete_response`, the guard every mode goes through)
 
 Exactly once: the database decides. ``UPDATE invitation ... WHERE completed_at IS NULL`` lets one
 transaction complete an invitation; a draft can only be created after ``UPDATE invitation ...
@@ -146,6 +147,7 @@ _RESPONSE_VALUES = {
     "answers": bindparam("answers", type_=_RESPONSES.c.answers.type),
     "completed_month": bindparam("month", type_=_RESPONSES.c.completed_month.type),
     "current_page": bindparam("pages"),
+    "mode": bindparam("mode"),
 }
 # Completes and unlinks the invitation's draft.
 _COMPLETE_RESPONSE = (
@@ -460,9 +462,29 @@ def submission_hash(questionnaire_id: int, answers: Mapping[str, Any]) -> str:
 
 
 def submit_response(
-    *, session: Session, invitation: Invitation, answers: Mapping[str, Any]
+    *, session: Session, invitation: Invitation, answers: Mapping[str, Any], mode: str = "web"
+) -> SubmitResult:
+    """Complete the invitation with ``answers`` (:func:`complete_response`) and commit.
+
+    When the invitation was already completed nothing changes (rolled back, ``created=False``).
+    """
+    result = complete_response(session=session, invitation=invitation, answers=answers, mode=mode)
+    if result.created:
+        session.commit()
+    else:
+        session.rollback()
+    return result
+
+
+def complete_response(
+    *, session: Session, invitation: Invitation, answers: Mapping[str, Any], mode: str = "web"
 ) -> SubmitResult:
     """Complete the invitation and its response with ``answers``, exactly once, and unlink them.
+
+    The one guard of every mode (web, paper, phone, face_to_face): whoever completes a form
+    calls this in the transaction that completes it and commits afterwards, so a second
+    response for an invitation is refused whatever the mode. ``mode`` is stored on the response.
+    Does not commit; raises :class:`InvalidInput` before writing anything.
 
     In one transaction: ``UPDATE invitation SET completed_at = <day> WHERE id = :id AND
     completed_at IS NULL``; when that changed the row, the draft is completed with
@@ -488,8 +510,9 @@ def submit_response(
         "day": _day(now),
         "month": _month(now),
         "pages": len(pages),
+        "mode": mode,
     }
-    # Core statements on the tables skip the ORM's bulk-update machinery; the commit below
+    # Core statements on the tables skip the ORM's bulk-update machinery; the caller's commit
     # expires whatever the session had loaded, so nothing stale outlives this call.
     response_id: int | None = None
     if session.get_bind().dialect.name == "postgresql":
@@ -498,7 +521,6 @@ def submit_response(
     else:
         won = int(getattr(session.execute(_COMPLETE_INVITATION, params), "rowcount", 0)) == 1
     if not won:
-        session.rollback()
         return SubmitResult(created=False, response_id=None, submission_hash=digest)
     if response_id is None:
         # A fresh statement sees a draft committed while this one waited for the invitation.
@@ -513,12 +535,12 @@ def submit_response(
             status="completed",
             completed_month=params["month"],
             current_page=len(pages),
+            mode=mode,
         )
         session.add(row)
         session.flush()
         assert row.id is not None
         response_id = row.id
-    session.commit()
     return SubmitResult(created=True, response_id=response_id, submission_hash=digest)
 
 
