@@ -600,12 +600,14 @@ ROLE_NAMES: Mapping[str, Mapping[str, str]] = {
         "coordinator": "điều phối viên",
         "analyst": "phân tích viên",
         "publisher": "người công bố",
+        "interviewer": "điều tra viên",
     },
     "en": {
         "admin": "administrator",
         "coordinator": "coordinator",
         "analyst": "analyst",
         "publisher": "publisher",
+        "interviewer": "interviewer",
     },
 }
 

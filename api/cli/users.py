@@ -39,7 +39,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     create.add_argument("username")
     create.add_argument(
-        "--role", choices=["admin", "coordinator", "analyst", "publisher"], default="admin"
+        "--role",
+        choices=["admin", "coordinator", "analyst", "publisher", "interviewer"],
+        default="admin",
     )
     create.add_argument("--full-name", default="")
     create.add_argument(

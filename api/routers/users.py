@@ -35,13 +35,13 @@ class ScopeIn(BaseModel):
 class UserCreateRequest(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(max_length=200, description="12 characters or more, hard to guess")
-    role: Literal["admin", "coordinator", "analyst", "publisher"]
+    role: Literal["admin", "coordinator", "analyst", "publisher", "interviewer"]
     full_name: str = Field(default="", max_length=200)
     scopes: list[ScopeIn] = Field(default=[], max_length=500)
 
 
 class UserChangeRequest(BaseModel):
-    role: Literal["admin", "coordinator", "analyst", "publisher"] | None = None
+    role: Literal["admin", "coordinator", "analyst", "publisher", "interviewer"] | None = None
     full_name: str | None = Field(default=None, max_length=200)
     scopes: list[ScopeIn] | None = Field(
         default=None, max_length=500, description="replaces all scopes; [] makes it national"

@@ -17,6 +17,8 @@ class Role(StrEnum):
     ANALYST = "analyst"
     # Reviews and publishes index releases someone else computed and submitted (four eyes).
     PUBLISHER = "publisher"
+    # Conducts phone and face-to-face interviews of the cases assigned to them (survey.interviews).
+    INTERVIEWER = "interviewer"
 
 
 class StaffUserBase(SQLModel):
