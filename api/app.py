@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.access_log import install_access_log_redaction
 from api.api_docs import STATIC_PACKAGES, install_docs
+from api.compression import SafeGZip
 from api.errors import ERROR_RESPONSES, DatabaseOutage, install_error_handlers
 from api.metrics import MetricsMiddleware, RequestMetrics
 from api.policy import install_policies
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outside the others: it counts and times their answers (503s, rate limits) too.
     app.state.metrics = RequestMetrics(app.state.engine)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(SafeGZip)
     # Added last, so it wraps every other middleware: their responses get the headers too.
     app.add_middleware(SecurityHeaders)
     install_access_log_redaction()
