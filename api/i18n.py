@@ -601,6 +601,7 @@ ROLE_NAMES: Mapping[str, Mapping[str, str]] = {
         "analyst": "phân tích viên",
         "publisher": "người công bố",
         "interviewer": "điều tra viên",
+        "clerk": "nhân viên nhập phiếu",
     },
     "en": {
         "admin": "administrator",
@@ -608,6 +609,7 @@ ROLE_NAMES: Mapping[str, Mapping[str, str]] = {
         "analyst": "analyst",
         "publisher": "publisher",
         "interviewer": "interviewer",
+        "clerk": "data-entry clerk",
     },
 }
 

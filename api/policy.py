@@ -40,7 +40,7 @@ from survey.errors import PermissionDenied
 from survey.models import StaffUser
 from survey.users import Scope, user_scope
 
-STAFF_ROLES = frozenset({"admin", "coordinator", "analyst", "publisher", "interviewer"})
+STAFF_ROLES = frozenset({"admin", "coordinator", "analyst", "publisher", "interviewer", "clerk"})
 # Mounted apps by name; they take no dependencies, so their policy is a tag on the route.
 PUBLIC_MOUNTS = frozenset({"static"})
 

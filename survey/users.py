@@ -131,6 +131,10 @@ def _check_scopes(scopes: Sequence[tuple[str, str]]) -> list[Problem]:
     return problems
 
 
+# Every role, for the refusal of an unknown one.
+_ROLE_LIST = ", ".join(r.value for r in Role)
+
+
 def _scope_names(scopes: Sequence[tuple[str, str]]) -> list[str]:
     return sorted(f"{kind}:{code}" for kind, code in scopes)
 
@@ -153,11 +157,7 @@ def create_user(
     """
     problems: list[Problem] = []
     if role not in {r.value for r in Role}:
-        problems.append(
-            Problem(
-                ("role",), f"unknown role {role!r}: use admin, coordinator, analyst or publisher"
-            )
-        )
+        problems.append(Problem(("role",), f"unknown role {role!r}: use one of {_ROLE_LIST}"))
     if not username.strip():
         problems.append(Problem(("username",), "the username is empty"))
     elif len(username) > 64:
@@ -663,11 +663,7 @@ def change_user(
     user = get_user(session=session, user_id=user_id)
     problems: list[Problem] = []
     if role is not None and role not in {r.value for r in Role}:
-        problems.append(
-            Problem(
-                ("role",), f"unknown role {role!r}: use admin, coordinator, analyst or publisher"
-            )
-        )
+        problems.append(Problem(("role",), f"unknown role {role!r}: use one of {_ROLE_LIST}"))
     if full_name is not None and len(full_name) > 200:
         problems.append(Problem(("full_name",), "the full name may have at most 200 characters"))
     problems += _check_scopes(scopes or [])

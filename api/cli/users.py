@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     create.add_argument("username")
     create.add_argument(
         "--role",
-        choices=["admin", "coordinator", "analyst", "publisher", "interviewer"],
+        choices=["admin", "coordinator", "analyst", "publisher", "interviewer", "clerk"],
         default="admin",
     )
     create.add_argument("--full-name", default="")

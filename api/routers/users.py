@@ -25,6 +25,7 @@ from survey.users import (
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+RoleName = Literal["admin", "coordinator", "analyst", "publisher", "interviewer", "clerk"]
 
 
 class ScopeIn(BaseModel):
@@ -35,13 +36,13 @@ class ScopeIn(BaseModel):
 class UserCreateRequest(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(max_length=200, description="12 characters or more, hard to guess")
-    role: Literal["admin", "coordinator", "analyst", "publisher", "interviewer"]
+    role: RoleName
     full_name: str = Field(default="", max_length=200)
     scopes: list[ScopeIn] = Field(default=[], max_length=500)
 
 
 class UserChangeRequest(BaseModel):
-    role: Literal["admin", "coordinator", "analyst", "publisher", "interviewer"] | None = None
+    role: RoleName | None = None
     full_name: str | None = Field(default=None, max_length=200)
     scopes: list[ScopeIn] | None = Field(
         default=None, max_length=500, description="replaces all scopes; [] makes it national"

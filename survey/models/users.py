@@ -19,6 +19,8 @@ class Role(StrEnum):
     PUBLISHER = "publisher"
     # Conducts phone and face-to-face interviews of the cases assigned to them (survey.interviews).
     INTERVIEWER = "interviewer"
+    # Keys returned paper forms, each twice by two different clerks (survey.data_entry).
+    CLERK = "clerk"
 
 
 class StaffUserBase(SQLModel):
