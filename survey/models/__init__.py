@@ -18,6 +18,7 @@ from survey.models.fieldwork import (
     SmsOptOut,
 )
 from survey.models.frames import Dossier, DossierContact, Frame, FrameImportProblem, GeoMapping
+from survey.models.interviews import InterviewAssignment, InterviewAttempt
 from survey.models.operations import WorkerHeartbeat
 from survey.models.questionnaires import Questionnaire
 from survey.models.rate_limits import RateLimitCounter
@@ -41,6 +42,8 @@ __all__ = [
     "FrameImportProblem",
     "GeoMapping",
     "IndexRelease",
+    "InterviewAssignment",
+    "InterviewAttempt",
     "Invitation",
     "Questionnaire",
     "RateLimitCounter",
