@@ -922,7 +922,8 @@ def frame_content_hash(connection: Connection, frame_id: int) -> str:
 _DUPLICATE_PHONES_SQL = """
 SELECT COUNT(*), COALESCE(SUM(n), 0) FROM (
     SELECT COUNT(*) AS n FROM dossier_contact c JOIN dossier d ON d.id = c.dossier_id
-    WHERE d.frame_id = :frame_id GROUP BY c.phone_e164 HAVING COUNT(*) > 1
+    WHERE d.frame_id = :frame_id AND c.phone_e164 IS NOT NULL
+    GROUP BY c.phone_e164 HAVING COUNT(*) > 1
 ) AS shared
 """
 

@@ -8,6 +8,7 @@ tables): no ``*Public`` schema an analyst receives has a phone field.
 from sqlmodel import SQLModel
 
 from survey.models.audit import AuditEvent, AuditHead
+from survey.models.backchecks import Backcheck, BackcheckPlan, CollectedForm, ResponseExclusion
 from survey.models.base import NAMING_CONVENTION, use_aware_datetimes, utcnow
 from survey.models.designs import Design, Draw, SampleUnit
 from survey.models.fieldwork import (
@@ -20,6 +21,7 @@ from survey.models.fieldwork import (
 from survey.models.frames import Dossier, DossierContact, Frame, FrameImportProblem, GeoMapping
 from survey.models.interviews import InterviewAssignment, InterviewAttempt
 from survey.models.operations import WorkerHeartbeat
+from survey.models.paper_forms import PaperForm
 from survey.models.questionnaires import Questionnaire
 from survey.models.rate_limits import RateLimitCounter
 from survey.models.releases import IndexRelease
@@ -33,7 +35,10 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "AuditHead",
+    "Backcheck",
+    "BackcheckPlan",
     "Campaign",
+    "CollectedForm",
     "Design",
     "Dossier",
     "DossierContact",
@@ -45,9 +50,11 @@ __all__ = [
     "InterviewAssignment",
     "InterviewAttempt",
     "Invitation",
+    "PaperForm",
     "Questionnaire",
     "RateLimitCounter",
     "Response",
+    "ResponseExclusion",
     "Role",
     "SampleUnit",
     "SmsMessage",

@@ -106,14 +106,17 @@ class DossierPublic(SQLModel):
 
 
 class DossierContact(SQLModel, table=True):
-    """The applicant's phone, kept apart from the dossier data and purged after fieldwork."""
+    """The applicant's phone, name and postal address, kept apart from the dossier data and
+    purged after fieldwork. A row may hold only an address (a letter) or only a phone (an SMS)."""
 
     __tablename__ = "dossier_contact"
     dossier_id: int = Field(
         sa_column=Column(BigInteger, ForeignKey("dossier.id", ondelete="CASCADE"), primary_key=True)
     )
-    phone_e164: str = Field(max_length=16, index=True)
+    phone_e164: str | None = Field(default=None, max_length=16, index=True)
     phone_as_given: str = Field(default="", max_length=32)
+    full_name: str = Field(default="", max_length=200)
+    postal_address: str = Field(default="", max_length=500)
 
 
 class FrameImportProblem(SQLModel, table=True):
