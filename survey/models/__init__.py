@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 from survey.models.audit import AuditEvent, AuditHead
 from survey.models.backchecks import Backcheck, BackcheckPlan, CollectedForm, ResponseExclusion
 from survey.models.base import NAMING_CONVENTION, use_aware_datetimes, utcnow
+from survey.models.data_entry import PaperEntry, PaperKeying
 from survey.models.designs import Design, Draw, SampleUnit
 from survey.models.fieldwork import (
     Campaign,
@@ -50,7 +51,9 @@ __all__ = [
     "InterviewAssignment",
     "InterviewAttempt",
     "Invitation",
+    "PaperEntry",
     "PaperForm",
+    "PaperKeying",
     "Questionnaire",
     "RateLimitCounter",
     "Response",
