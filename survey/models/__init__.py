@@ -9,7 +9,6 @@ from sqlmodel import SQLModel
 
 from survey.models.audit import AuditEvent, AuditHead
 from survey.models.backchecks import Backcheck, BackcheckPlan, CollectedForm, ResponseExclusion
-from survey.models.backchecks import Backcheck, BackcheckPlan, CollectedForm, ResponseExclusion
 from survey.models.base import NAMING_CONVENTION, use_aware_datetimes, utcnow
 from survey.models.data_entry import PaperEntry, PaperKeying
 from survey.models.designs import Design, Draw, SampleUnit
@@ -39,10 +38,7 @@ __all__ = [
     "AuditHead",
     "Backcheck",
     "BackcheckPlan",
-    "Backcheck",
-    "BackcheckPlan",
     "Campaign",
-    "CollectedForm",
     "CollectedForm",
     "Design",
     "Dossier",
@@ -61,7 +57,6 @@ __all__ = [
     "Questionnaire",
     "RateLimitCounter",
     "Response",
-    "ResponseExclusion",
     "ResponseExclusion",
     "Role",
     "SampleUnit",
