@@ -439,6 +439,20 @@ def answer_pages(definition: dict[str, Any]) -> list[AnswerPage]:
     return pages
 
 
+def display_numbers(definition: dict[str, Any]) -> dict[str, int]:
+    """1, 2, 3 ... for every criterion and question in the order the pages ask them.
+
+    The national form's own numbers (the service block is its items 15-33) stay in the
+    definition for cross-reference; respondents see the numbering of the form they hold, fixed
+    for everyone (a question skipped by a condition keeps its number, as on the printed form).
+    """
+    numbers: dict[str, int] = {}
+    for page in answer_pages(definition):
+        for code in page.display_codes or page.item_codes:
+            numbers.setdefault(code, len(numbers) + 1)
+    return numbers
+
+
 def condition_met(show_if: Mapping[str, Any] | None, answers: Mapping[str, Any]) -> bool:
     """Whether a ``show_if`` holds for ``answers`` (no condition: always)."""
     if not show_if:

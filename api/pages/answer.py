@@ -35,6 +35,7 @@ from survey.questionnaires import (
     GRID_TYPES,
     AnswerPage,
     answer_pages,
+    display_numbers,
     grid_options,
     page_shown,
     shown_codes,
@@ -71,6 +72,7 @@ TEXT: dict[str, dict[str, str]] = {
         "error_prefix": "Lỗi: ",
         "error_title": "Có lỗi",
         "part": "Phần {n}/{total}",
+        "progress": "Câu {first}–{last} trong {total} câu",
         "back": "Quay lại",
         "continue": "Tiếp tục",
         "start": "Bắt đầu",
@@ -126,6 +128,7 @@ TEXT: dict[str, dict[str, str]] = {
         "error_prefix": "Error: ",
         "error_title": "There is a problem",
         "part": "Part {n} of {total}",
+        "progress": "Questions {first}–{last} of {total}",
         "back": "Back",
         "continue": "Continue",
         "start": "Start",
@@ -280,6 +283,7 @@ def _items(
     carries its rows and their options."""
     criteria = {c["code"]: c for e in definition["elements"] for c in e["criteria"]}
     questions = {q["code"]: q for q in definition.get("questions") or []}
+    numbers = display_numbers(dict(definition))
     items: list[dict[str, Any]] = []
     for code in page.display_codes or page.item_codes:
         if code in criteria:
@@ -293,6 +297,7 @@ def _items(
                 keys = [row["code"] for row in question["rows"]]
             else:
                 keys = [code]
+        item["number"] = numbers[code]
         if shown is None or any(key in shown for key in keys):
             items.append(item)
     return items
@@ -492,6 +497,7 @@ def _page_context(
         "page": page,
         "number": number,
         "n_pages": len(pages),
+        "progress": _progress(definition, items),
         "items": items,
         "scale": _scale(definition),
         "values": values,
@@ -503,6 +509,13 @@ def _page_context(
         if back_to_review
         else _previous_url(token, definition, earlier, number),
     }
+
+
+def _progress(definition: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, int]:
+    """Where this page's questions sit in the whole form, for the progress bar and its words."""
+    total = len(display_numbers(definition))
+    numbers = [item["number"] for item in items] or [total]
+    return {"first": min(numbers), "last": max(numbers), "total": total}
 
 
 def _selected(values: Mapping[str, Any]) -> dict[str, list[str]]:
