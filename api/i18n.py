@@ -695,6 +695,34 @@ PUBLIC_TEXT: Mapping[str, Mapping[str, str]] = {
         "tầng (cơ quan); mỗi người trả lời có trọng số bằng nghịch đảo xác suất được chọn, điều "
         "chỉnh cho người không trả lời trong từng tầng.",
         "method_suppression": "Để bảo vệ người trả lời, ô có ít hơn {k} người trả lời luôn bị ẩn.",
+        "previous_round": "Kỳ trước",
+        "previous_note": "So sánh với bản công bố kỳ trước:",
+        "no_previous": "Chưa có bản công bố kỳ trước cùng loại để so sánh.",
+        "change": "Thay đổi",
+        "change_note": "Thay đổi: điểm phần trăm so với kỳ trước, khoảng tin cậy 95 % trong "
+        "ngoặc; dấu * là thay đổi có ý nghĩa thống kê.",
+        "chart_ranks": "Hạng theo chỉ số chung, với khoảng hạng 95 %",
+        "chart_change": "Thay đổi chỉ số chung so với kỳ trước, với khoảng tin cậy 95 %",
+        "chart_axis_rank": "Hạng (1 = cao nhất)",
+        "chart_axis_change": "Thay đổi (điểm phần trăm)",
+        "chart_axis_change_score": "Thay đổi (điểm)",
+        "charts": "Biểu đồ",
+        "charts_note": "Số liệu của từng biểu đồ có trong các bảng trên trang này.",
+        "warning": "Lưu ý",
+        "warn_zero_width": "khoảng tin cậy bằng 0: mọi người trả lời như nhau, độ bất định "
+        "chưa đo được",
+        "warn_unstable": "kém ổn định (hệ số biến thiên cao)",
+        "method_intervals": "Khoảng tin cậy 95 % cho biết độ chính xác của ước lượng từ mẫu: với "
+        "cách chọn mẫu này, 95 % số khoảng tính được chứa chỉ số thật.",
+        "method_ranks_stored": "Khoảng hạng 95 %: {draws} lần mô phỏng từ phân phối chuẩn của "
+        "các ước lượng, có tính hiệp phương sai theo thiết kế (hạt giống {seed}); hai đơn vị có "
+        "khoảng hạng chồng nhau thì chưa phân biệt được thứ hạng.",
+        "method_ranks_simulated": "Khoảng hạng 95 %: tính từ ước lượng và sai số chuẩn đã công "
+        "bố, {draws} lần mô phỏng từ phân phối chuẩn, coi các đơn vị là độc lập (hạt giống "
+        "{seed}); hai đơn vị có khoảng hạng chồng nhau thì chưa phân biệt được thứ hạng.",
+        "method_change": "Thay đổi so với kỳ trước = chỉ số kỳ này trừ chỉ số kỳ trước; sai số "
+        "chuẩn của hiệu là căn bậc hai của tổng bình phương hai sai số chuẩn (hai mẫu độc lập).",
+        "downloads": "Tải về",
         "not_found": "Không có bản công bố này",
     },
     "en": {
@@ -743,6 +771,36 @@ PUBLIC_TEXT: Mapping[str, Mapping[str, str]] = {
         "probability of selection, adjusted for non-response within each stratum.",
         "method_suppression": "To protect respondents, cells of fewer than {k} respondents are "
         "always suppressed.",
+        "previous_round": "Previous round",
+        "previous_note": "Compared with the previous round's release:",
+        "no_previous": "There is no earlier comparable release to compare with.",
+        "change": "Change",
+        "change_note": "Change: percentage points since the previous round, 95% confidence "
+        "interval in brackets; * marks a statistically significant change.",
+        "chart_ranks": "Rank on the overall index, with 95% rank intervals",
+        "chart_change": "Change in the overall index since the previous round, with 95% "
+        "confidence intervals",
+        "chart_axis_rank": "Rank (1 = highest)",
+        "chart_axis_change": "Change (percentage points)",
+        "chart_axis_change_score": "Change (points)",
+        "charts": "Charts",
+        "charts_note": "Each chart's figures are in the tables on this page.",
+        "warning": "Note",
+        "warn_zero_width": "zero-width interval: every respondent answered alike, so the "
+        "uncertainty is not measured",
+        "warn_unstable": "unstable (high coefficient of variation)",
+        "method_intervals": "A 95% confidence interval shows how precise an estimate from the "
+        "sample is: with this sampling method, 95% of such intervals contain the true index.",
+        "method_ranks_stored": "95% rank intervals: {draws} draws from the normal distribution "
+        "of the estimates, with their design covariance (seed {seed}); units whose rank "
+        "intervals overlap cannot be told apart.",
+        "method_ranks_simulated": "95% rank intervals: from the published estimates and "
+        "standard errors, {draws} draws from the normal distribution, units taken as "
+        "independent (seed {seed}); units whose rank intervals overlap cannot be told apart.",
+        "method_change": "Change since the previous round = this round's index minus the "
+        "previous one; the SE of the difference is the square root of the sum of the two "
+        "squared SEs (independent samples).",
+        "downloads": "Downloads",
         "not_found": "No such release",
     },
 }

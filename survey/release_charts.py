@@ -1,19 +1,22 @@
 """SVG charts of a published release: indices with their intervals, drawn on the server.
 
-Two charts, both read from the stored results of a published (or superseded) release, never
-recomputed:
+Read from the stored results of a published (or superseded) release, never recomputed:
 
 - ``domains``: a dot-and-whisker chart of the overall index per domain (agency or province) with
   its interval, sorted from highest to lowest; suppressed domains get no marker (their
   estimate is not stored) and are named in the description instead.
 - ``elements``: the profile of the campaign's elements (and the overall index) with intervals,
   in questionnaire order.
+- ``ranks``: each ranked domain's rank (dot) and rank interval (whisker), best on top
+  (:mod:`survey.public_releases` says where the intervals come from).
+- ``change``: the change of each domain's overall index since the previous round, with the
+  interval of the difference and a line at no change; only when there is a previous round.
 
 Matplotlib draws them through its SVG backend alone (no pyplot, no Agg, no display), with the
 fonts it ships (DejaVu, which covers Vietnamese), text kept as ``<text>`` so the file stays
 small and searchable. Output is byte-for-byte reproducible: ``svg.hashsalt`` fixes the element
 ids and the metadata carries no date. Each SVG opens with a ``<title>`` and a ``<desc>`` that
-spells the figures out for screen readers.
+spells the figures out for screen readers; the pages also carry the same figures as tables.
 """
 
 from __future__ import annotations
@@ -33,9 +36,9 @@ from sqlmodel import Session
 
 from survey.errors import NotFound, Problem
 from survey.models import IndexRelease, Questionnaire
-from survey.models.releases import FROZEN_STATUSES
+from survey.public_releases import PublicRelease, get_public_release, get_published_release
 
-CHART_NAMES: tuple[str, ...] = ("domains", "elements")
+CHART_NAMES: tuple[str, ...] = ("domains", "elements", "ranks", "change")
 # Ids in the SVG derive from this salt instead of a random one: same release, same bytes.
 _RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "sipas-release-chart",
@@ -70,33 +73,28 @@ class ChartWords:
     lang: str
 
 
-def get_published_release(*, session: Session, release_id: int) -> IndexRelease:
-    """A published or superseded release, or :class:`NotFound` (drafts and releases under
-    review do not exist for the public)."""
-    release = session.get(IndexRelease, release_id)
-    if release is None or release.status not in FROZEN_STATUSES:
-        raise NotFound(
-            f"no published release {release_id}",
-            [Problem(("release_id",), "choose a release from the list of published releases")],
-        )
-    return release
-
-
 def _is_percent(release: IndexRelease) -> bool:
     return release.parameters.get("rule") != "mean-score"
 
 
-def domain_points(rows: Sequence[Mapping[str, Any]]) -> tuple[list[ChartPoint], list[str]]:
-    """Overall index per domain, highest first, and the names of the suppressed domains."""
+def domain_points(
+    rows: Sequence[Mapping[str, Any]], names: Mapping[str, str] | None = None
+) -> tuple[list[ChartPoint], list[str]]:
+    """Overall index per domain, highest first, and the names of the suppressed domains.
+
+    ``names`` maps a stored domain name (a code) to what a reader sees (an agency's name).
+    """
+    named = names or {}
     points: list[ChartPoint] = []
     suppressed: list[str] = []
     for r in rows:
         if not r.get("domain") or r.get("node") != "overall":
             continue
+        label = named.get(str(r["domain_name"]), str(r["domain_name"]))
         if r.get("flag") == "suppressed" or r.get("estimate") is None:
-            suppressed.append(str(r["domain_name"]))
+            suppressed.append(label)
             continue
-        points.append(_point(str(r["domain_name"]), r))
+        points.append(_point(label, r))
     # Ties broken by name, so the order never depends on the stored order.
     points.sort(key=lambda p: (-p.estimate, p.label))
     return points, sorted(suppressed)
@@ -131,20 +129,61 @@ def _point(label: str, r: Mapping[str, Any]) -> ChartPoint:
     )
 
 
-def _number(value: float, *, percent: bool, lang: str) -> str:
-    text = f"{value * 100:.1f}" if percent else f"{value:.2f}"
+def rank_points(view: PublicRelease, names: Mapping[str, str] | None = None) -> list[ChartPoint]:
+    """Each ranked domain's rank and rank interval, best first."""
+    named = names or {}
+    return [
+        ChartPoint(
+            label=named.get(d.domain_name, d.domain_name),
+            estimate=float(d.rank),
+            ci_lower=float(d.rank_lower),
+            ci_upper=float(d.rank_upper),
+        )
+        for d in view.ranking
+    ]
+
+
+def change_points(view: PublicRelease, names: Mapping[str, str] | None = None) -> list[ChartPoint]:
+    """Change of each domain's overall index since the previous round, largest rise first."""
+    named = names or {}
+    points = [
+        ChartPoint(
+            label=named.get(domain, domain),
+            estimate=change.estimate,
+            ci_lower=change.ci_lower,
+            ci_upper=change.ci_upper,
+        )
+        for (domain, node), change in view.changes.items()
+        if domain and node == "overall"
+    ]
+    points.sort(key=lambda p: (-p.estimate, p.label))
+    return points
+
+
+def _number(value: float, *, percent: bool, lang: str, digits: int | None = None) -> str:
+    if digits is None:
+        digits = 1 if percent else 2
+    text = f"{value * (100 if percent else 1):.{digits}f}"
     return text.replace(".", ",") if lang == "vi" else text
 
 
 def describe_points(
-    points: Sequence[ChartPoint], suppressed: Sequence[str], words: ChartWords, *, percent: bool
+    points: Sequence[ChartPoint],
+    suppressed: Sequence[str],
+    words: ChartWords,
+    *,
+    percent: bool,
+    unit: str | None = None,
+    digits: int | None = None,
 ) -> str:
     """The chart in words: every marker with its interval, then the suppressed names."""
-    unit = " %" if percent and words.lang == "vi" else ("%" if percent else "")
+    if unit is None:
+        unit = " %" if percent and words.lang == "vi" else ("%" if percent else "")
+    lang = words.lang
     parts = [
-        f"{p.label}: {_number(p.estimate, percent=percent, lang=words.lang)}{unit} "
-        f"({_number(p.ci_lower, percent=percent, lang=words.lang)}–"
-        f"{_number(p.ci_upper, percent=percent, lang=words.lang)})"
+        f"{p.label}: {_number(p.estimate, percent=percent, lang=lang, digits=digits)}{unit} "
+        f"({_number(p.ci_lower, percent=percent, lang=lang, digits=digits)}–"
+        f"{_number(p.ci_upper, percent=percent, lang=lang, digits=digits)})"
         for p in points
     ]
     text = "; ".join(parts) + "."
@@ -159,8 +198,14 @@ def dot_whisker_svg(
     *,
     description: str,
     percent: bool,
+    xlim: tuple[float, float] | None = None,
+    reference: float | None = None,
 ) -> str:
-    """A horizontal dot-and-whisker chart, first point on top, as an SVG document."""
+    """A horizontal dot-and-whisker chart, first point on top, as an SVG document.
+
+    ``xlim`` overrides the axis (0-100 for percentages otherwise); ``reference`` draws a line
+    there (no change, for differences).
+    """
     n = max(len(points), 1)
     scale = 100.0 if percent else 1.0
     figure = Figure(figsize=(7.0, 1.0 + 0.32 * n), layout="constrained")
@@ -180,8 +225,12 @@ def dot_whisker_svg(
         dots.set_gid(ESTIMATES_GID)
     axes.set_yticks(y, [p.label for p in points])
     axes.set_ylim(-0.7, n - 0.3)
-    if percent:
+    if xlim is not None:
+        axes.set_xlim(*xlim)
+    elif percent and reference is None:
         axes.set_xlim(0.0, 100.0)
+    if reference is not None:
+        axes.axvline(reference * scale, color="#5a5f66", linewidth=1.0, linestyle="--")
     axes.set_xlabel(words.axis)
     axes.grid(axis="x", color="#d0d4da", linewidth=0.6)
     axes.set_axisbelow(True)
@@ -226,20 +275,60 @@ def render_release_chart(
     name: str,
     words: ChartWords,
     overall_label: str,
+    names: Mapping[str, str] | None = None,
 ) -> str:
-    """The chart ``name`` (one of :data:`CHART_NAMES`) of a published release, as SVG text."""
+    """The chart ``name`` (one of :data:`CHART_NAMES`) of a published release, as SVG text.
+
+    ``names`` maps domain codes to the names readers see; ``change`` is NotFound when the
+    release has no previous round to compare with.
+    """
     if name not in CHART_NAMES:
         raise NotFound(
             f"no chart {name!r}",
             [Problem(("name",), f"use one of {', '.join(CHART_NAMES)}")],
         )
+    if name in ("ranks", "change"):
+        return _render_view_chart(
+            get_public_release(session=session, release_id=release_id), name, words, names
+        )
     release = get_published_release(session=session, release_id=release_id)
     rows: Sequence[Mapping[str, Any]] = release.results.get("rows", [])
     if name == "domains":
-        points, suppressed = domain_points(rows)
+        points, suppressed = domain_points(rows, names)
     else:
         labels = {"overall": overall_label, **_element_labels(session, release, words.lang)}
         points, suppressed = element_points(rows, labels)
     percent = _is_percent(release)
     description = describe_points(points, suppressed, words, percent=percent)
     return dot_whisker_svg(points, words, description=description, percent=percent)
+
+
+def _render_view_chart(
+    view: PublicRelease, name: str, words: ChartWords, names: Mapping[str, str] | None
+) -> str:
+    if name == "ranks":
+        points = rank_points(view, names)
+        if not points:
+            raise NotFound(
+                "this release ranks no domains",
+                [Problem(("name",), "use the domains chart: fewer than two units can be ranked")],
+            )
+        description = describe_points(points, [], words, percent=False, unit="", digits=0)
+        return dot_whisker_svg(
+            points,
+            words,
+            description=description,
+            percent=False,
+            xlim=(0.5, len(points) + 0.5),
+        )
+    if view.previous is None:
+        raise NotFound(
+            "this release has no previous round",
+            [Problem(("name",), "the change chart needs a published release of an earlier round")],
+        )
+    points = change_points(view, names)
+    unit = " điểm %" if view.percent and words.lang == "vi" else (" pts" if view.percent else "")
+    description = describe_points(points, [], words, percent=view.percent, unit=unit)
+    return dot_whisker_svg(
+        points, words, description=description, percent=view.percent, reference=0.0
+    )

@@ -1,8 +1,10 @@
 """The public site of published releases under ``/public``: no sign-in, no JavaScript.
 
 ``/public`` lists the published and superseded releases; ``/public/releases/{id}`` shows one:
-the overall figures with their intervals, the ranking with rank intervals, the overall index by
-unit, two charts, the SHA-256 and data fingerprint to cite it, and a plain method note.
+the national figures with their intervals beside the previous round's, the ranking with rank
+intervals, the table per unit (agencies and provinces by name, provinces by their 2025 name),
+the charts, the SHA-256 and data fingerprint to cite it, and a plain method note
+(:mod:`survey.public_releases` gathers the figures).
 Drafts and releases under review answer 404. Figures are the stored ones, formatted by the
 same helpers as the staff page (:func:`api.pages.releases.release_view`); the charts come from
 :mod:`survey.release_charts` as ``image/svg+xml`` and are embedded with ``<img>``, so the
@@ -11,18 +13,29 @@ page's CSP (no inline style) holds; the SVG response carries its own stricter po
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep
+from api.formatting import PERCENT_SUFFIX, number, unit_name
 from api.i18n import PUBLIC_TEXT, choose_language, remember_language
 from api.pages.coordinator import TEMPLATES, StaffRoute
-from api.pages.releases import release_view
+from api.pages.releases import format_cell, release_view
 from api.policy import Public
 from survey.disclosure import K as DISCLOSURE_K
-from survey.release_charts import ChartWords, get_published_release, render_release_chart
+from survey.public_releases import (
+    Change,
+    PublicRelease,
+    get_public_release,
+    get_published_release,
+    interval_warning,
+    row_key,
+)
+from survey.release_charts import ChartWords, render_release_chart
+from survey.release_rankings import RANK_DRAWS, RANK_SEED
 from survey.releases import list_releases
 
 router = APIRouter(route_class=StaffRoute, include_in_schema=False, dependencies=[Depends(Public)])
@@ -52,40 +65,144 @@ def public_releases(request: Request, session: SessionDep) -> HTMLResponse:
     return _page(request, "public/list.html", {"releases": releases})
 
 
+def domain_label(domain: Mapping[str, Any], lang: str, agencies: Mapping[str, str]) -> str:
+    """A domain as readers name it: "Sở Tư pháp", "Hồ Chí Minh", "Sở Tư pháp × Trực tuyến"."""
+    return " × ".join(
+        unit_name(column, str(code), lang, agencies) for column, code in domain.items()
+    )
+
+
+def domain_names(view: PublicRelease, lang: str) -> dict[str, str]:
+    """Stored domain name (codes) -> readable name, for every domain row of the release."""
+    return {
+        str(r["domain_name"]): domain_label(r["domain"], lang, view.agency_names)
+        for r in view.rows
+        if r.get("domain")
+    }
+
+
+def _change_text(change: Change | None, *, lang: str, percent: bool) -> str:
+    if change is None:
+        return ""
+    scale, digits = (100.0, 1) if percent else (1.0, 2)
+
+    def signed(value: float) -> str:
+        text = number(abs(value) * scale, lang, digits)
+        return ("+" if value > 0 else "−" if value < 0 else "") + text
+
+    star = " *" if change.significant else ""
+    return (
+        f"{signed(change.estimate)} ({signed(change.ci_lower)} – {signed(change.ci_upper)}){star}"
+    )
+
+
+def _figures(
+    view: PublicRelease, row: Mapping[str, Any], lang: str, w: Mapping[str, str]
+) -> dict[str, Any]:
+    key = row_key(row)
+    before = view.previous_rows.get(key)
+    warning = interval_warning(row)
+    return {
+        "cell": format_cell(row, lang=lang, percent=view.percent),
+        "previous": None
+        if before is None
+        else format_cell(before, lang=lang, percent=view.percent),
+        "change": _change_text(view.changes.get(key), lang=lang, percent=view.percent),
+        "warning": "" if warning is None else w[f"warn_{warning}"],
+        "n": row.get("n_respondents", ""),
+    }
+
+
+def public_view(view: PublicRelease, staff: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """What ``public/release.html`` shows, in ``lang``."""
+    w = PUBLIC_TEXT[lang]
+    names = domain_names(view, lang)
+    labels = dict(staff["columns"])
+    national = [
+        {"label": labels.get(r["node"], r["node"]), **_figures(view, r, lang, w)}
+        for r in view.rows
+        if not r.get("domain") and r.get("level") in ("overall", "element")
+    ]
+    domains: dict[str, dict[str, Any]] = {}
+    for r in view.rows:
+        if r.get("domain") and r["node"] in labels:
+            name = str(r["domain_name"])
+            entry = domains.setdefault(
+                name, {"name": names.get(name, name), "cells": {}, "n": 0, "overall": None}
+            )
+            entry["cells"][r["node"]] = format_cell(r, lang=lang, percent=view.percent)
+            if r["node"] == "overall":
+                entry["overall"] = _figures(view, r, lang, w)
+                entry["n"] = r["n_respondents"]
+    ranking = [
+        {
+            "rank": d.rank,
+            "name": names.get(d.domain_name, d.domain_name),
+            "interval": f"{d.rank_lower}–{d.rank_upper}",
+            "tier": d.tier,
+            **_figures(view, d.row, lang, w),
+        }
+        for d in view.ranking
+    ]
+    charts = [("domains", "chart_domains"), ("elements", "chart_elements")]
+    if ranking:
+        charts.append(("ranks", "chart_ranks"))
+    if view.previous is not None and any(k[0] and k[1] == "overall" for k in view.changes):
+        charts.append(("change", "chart_change"))
+    method_ranks = (
+        w[f"method_ranks_{view.rank_source}"].format(draws=number(RANK_DRAWS, lang), seed=RANK_SEED)
+        if view.rank_source
+        else ""
+    )
+    return {
+        "national": national,
+        "domain_rows": sorted(domains.values(), key=lambda d: str(d["name"])),
+        "public_ranking": ranking,
+        "previous": view.previous,
+        "charts": charts,
+        "method_ranks": method_ranks,
+        "percent_suffix": PERCENT_SUFFIX[lang],
+        # Filled by the documents work (XLSX, PDF, JSON, CSV links): (label, href, kind).
+        "downloads": [],
+    }
+
+
 @router.get("/public/releases/{release_id}")
 def public_release(request: Request, session: SessionDep, release_id: int) -> HTMLResponse:
     """One published release, in the reader's language."""
     lang = choose_language(request)
-    release = get_published_release(session=session, release_id=release_id)
-    view = release_view(session, release, lang)
-    return _page(
-        request,
-        "public/release.html",
-        {**view, "charts": [("domains", "chart_domains"), ("elements", "chart_elements")]},
-    )
+    view = get_public_release(session=session, release_id=release_id)
+    staff = release_view(session, view.release, lang)
+    return _page(request, "public/release.html", {**staff, **public_view(view, staff, lang)})
 
 
 @router.get("/public/releases/{release_id}/charts/{name}.svg")
 def public_release_chart(
     request: Request, session: SessionDep, release_id: int, name: str
 ) -> Response:
-    """A chart of a published release as SVG (``domains`` or ``elements``)."""
+    """A chart of a published release as SVG (``domains``, ``elements``, ``ranks``, ``change``)."""
     lang = choose_language(request)
     w = PUBLIC_TEXT[lang]
     release = get_published_release(session=session, release_id=release_id)
     percent = release.parameters.get("rule") != "mean-score"
+    axis = {
+        "ranks": w["chart_axis_rank"],
+        "change": w["chart_axis_change"] if percent else w["chart_axis_change_score"],
+    }.get(name, w["chart_axis"] if percent else w["chart_axis_score"])
     words = ChartWords(
         title=w.get(f"chart_{name}", name),
-        axis=w["chart_axis"] if percent else w["chart_axis_score"],
+        axis=axis,
         suppressed=w["chart_suppressed"],
         lang=lang,
     )
+    view = get_public_release(session=session, release_id=release_id)
     svg = render_release_chart(
         session=session,
         release_id=release_id,
         name=name,
         words=words,
         overall_label=w["chart_overall"],
+        names=domain_names(view, lang),
     )
     return Response(
         svg,
