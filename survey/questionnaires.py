@@ -47,6 +47,9 @@ PRIORITY_OPTIONS: tuple[dict[str, Any], ...] = (
     {"code": "much", "text": {"vi": "Nhiều", "en": "Much"}},
     {"code": "little", "text": {"vi": "Ít", "en": "Little"}},
 )
+# Minutes the standard form takes, as the answer page and the printed letter both say it (one
+# figure for both: a letter promising 10 where the page says 5 loses trust).
+ANSWER_MINUTES = 5
 TEXT_MAX_LENGTH = 2000
 DEFAULT_TEXT_LENGTH = 500
 LANGUAGES = ("vi", "en")

@@ -68,6 +68,14 @@ class Settings:
     login_limit_per_address: str = "30/15 minutes"
     citizen_limit_per_address: str = "120/minute"
     callback_limit_per_address: str = "600/minute"
+    # The official header and signature of printed letters (survey/letter_pdf.py), in the
+    # administrative document layout of Decree 30/2020/ND-CP: the governing body above the
+    # issuing agency, the place before the date, the signer's title above the name.
+    letter_parent_agency: str = "ỦY BAN NHÂN DÂN TỈNH"
+    letter_agency: str = "SỞ NỘI VỤ"
+    letter_place: str = "Hà Nội"
+    letter_signer_title: str = "GIÁM ĐỐC"
+    letter_signer_name: str = ""
     # Concurrent Argon2 verifications per process (0: one less than the cores, at least 1) and
     # how many sign-ins may wait for one (on the event loop, holding no thread, at most 10 s);
     # the rest are refused at once with 429.
@@ -193,6 +201,11 @@ def load_settings(*, development: bool = False) -> Settings:
             "CALLBACK_LIMIT_PER_ADDRESS", defaults.callback_limit_per_address
         ),
         password_checks=int(_env("PASSWORD_CHECKS", str(defaults.password_checks))),
+        letter_parent_agency=_env("LETTER_PARENT_AGENCY", defaults.letter_parent_agency),
+        letter_agency=_env("LETTER_AGENCY", defaults.letter_agency),
+        letter_place=_env("LETTER_PLACE", defaults.letter_place),
+        letter_signer_title=_env("LETTER_SIGNER_TITLE", defaults.letter_signer_title),
+        letter_signer_name=_env("LETTER_SIGNER_NAME", defaults.letter_signer_name),
         password_check_queue=int(_env("PASSWORD_CHECK_QUEUE", str(defaults.password_check_queue))),
         kannel_allowed_addresses=parse_allowed_addresses(_env("KANNEL_ALLOWED_ADDRESSES", "")),
         development=development,

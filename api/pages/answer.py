@@ -32,6 +32,7 @@ from survey.keys import derive_keys
 from survey.models import Invitation
 from survey.optouts import opt_out_invitation
 from survey.questionnaires import (
+    ANSWER_MINUTES,
     GRID_TYPES,
     AnswerPage,
     answer_pages,
@@ -82,7 +83,7 @@ TEXT: dict[str, dict[str, str]] = {
         "field": "Lĩnh vực",
         "completed_on": "Ngày trả kết quả",
         "rated": "Xin cho biết ý kiến về việc giải quyết hồ sơ sau:",
-        "time": "Khảo sát gồm {total} phần ngắn, mất khoảng 5 phút.",
+        "time": f"Khảo sát gồm {{total}} phần ngắn, mất khoảng {ANSWER_MINUTES} phút.",
         "anonymity": "Câu trả lời được giữ bí mật: cơ quan giải quyết hồ sơ không biết ai trả lời "
         "và trả lời thế nào. Số điện thoại của ông/bà chỉ dùng để gửi lời mời và sẽ bị xoá "
         "khi kết thúc khảo sát.",
@@ -138,7 +139,7 @@ TEXT: dict[str, dict[str, str]] = {
         "field": "Field",
         "completed_on": "Result returned on",
         "rated": "Please tell us about how this dossier was handled:",
-        "time": "The survey has {total} short parts and takes about 5 minutes.",
+        "time": f"The survey has {{total}} short parts and takes about {ANSWER_MINUTES} minutes.",
         "anonymity": "Your answers are confidential: the agency that handled your dossier cannot "
         "see who answered or what. Your phone number is used only to invite you and is deleted "
         "when the survey ends.",
