@@ -17,6 +17,7 @@ from api.errors import ERROR_RESPONSES, DatabaseOutage, install_error_handlers
 from api.metrics import MetricsMiddleware, RequestMetrics
 from api.policy import install_policies
 from api.rate_limits import RateLimitMiddleware
+from api.request_context import RequestIdMiddleware
 from api.security_headers import SecurityHeaders
 from api.upload_limit import UploadLimit
 from survey.db import make_engine
@@ -82,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outside the others: it counts and times their answers (503s, rate limits) too.
     app.state.metrics = RequestMetrics(app.state.engine)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    # Sets the request id every log line of the request carries (and answers X-Request-ID).
+    app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SafeGZip)
     # Added last, so it wraps every other middleware: their responses get the headers too.
     app.add_middleware(SecurityHeaders)

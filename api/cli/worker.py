@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 from dataclasses import asdict
 
 from sqlmodel import Session
@@ -11,6 +12,7 @@ from sqlmodel import Session
 from api.access_log import redact_path
 from survey.db import make_engine
 from survey.invitations import create_invitations
+from survey.logging_setup import configure_logging
 from survey.outbox import delivery_report_url, inbound_url, queue_invitation_sms, requeue_message
 from survey.purge import purge_contacts
 from survey.settings import load_settings
@@ -74,13 +76,19 @@ def _worker(args: argparse.Namespace) -> int:
     if args.print_inbound_url:
         print(inbound_url(settings))
         return 0
+    # SIPAS_LOG_FORMAT: one JSON line per record under systemd, text at a terminal.
+    configure_logging()
     gateway = make_gateway(settings)
     if settings.sms_gateway == "kannel":
         # The console is often a log: name the endpoints, never the inbound key.
-        print(f"delivery reports expected at {delivery_report_url(settings)} (signed per message)")
-        print(
-            f"replies (Kannel get-url) at {redact_path(inbound_url(settings))}; "
-            "`sipas worker --print-inbound-url` prints the URL with its key"
+        log = logging.getLogger("sipas.worker")
+        log.info(
+            "delivery reports expected at %s (signed per message)", delivery_report_url(settings)
+        )
+        log.info(
+            "replies (Kannel get-url) at %s; `sipas worker --print-inbound-url` prints the URL "
+            "with its key",
+            redact_path(inbound_url(settings)),
         )
     with Session(make_engine(settings)) as session:
         report = run_worker(
