@@ -96,6 +96,7 @@ from survey.models.releases import FROZEN_STATUSES, ReleaseStatus
 from survey.models.users import Role
 from survey.questionnaires import element_tree
 from survey.release_hashing import canonical_json, content_sha256, data_fingerprint
+from survey.release_rows import RankingRow, RankInterval, ReleaseRow, release_rows
 from survey.spreadsheet_cells import safe_cell
 from survey.users import UNLIMITED, Scope
 
@@ -279,47 +280,47 @@ def _table_rows(
     by: Sequence[str],
     flags: NDArray[np.str_],
     ranking: Ranking | None,
-) -> list[dict[str, Any]]:
+) -> list[ReleaseRow]:
     """One row per (domain, node); suppressed cells keep counts and flag but no estimate."""
-    ranks: dict[str, dict[str, int | float | None]] = {}
+    ranks: dict[str, RankInterval] = {}
     if ranking is not None and list(by) == ["agency_code"]:
         ranks = _ranking_by_domain(ranking)
-    rows: list[dict[str, Any]] = []
+    rows: list[ReleaseRow] = []
     for g, name in enumerate(table.domains.tolist()):
-        domain = {column: str(table.domain_labels[k][g]) for k, column in enumerate(by)}
+        domain = tuple((column, str(table.domain_labels[k][g])) for k, column in enumerate(by))
         for j, node in enumerate(table.nodes):
             flag = str(flags[g, j])
             shown = flag != "suppressed"
-            row: dict[str, Any] = {
-                "domain": domain,
-                "domain_name": str(name),
-                "node": node,
-                "level": table.levels[j],
-                "parent": table.parents[j],
-                "estimate": _clean(table.estimate[g, j]) if shown else None,
-                "se": _clean(table.se[g, j]) if shown else None,
-                "ci_lower": _clean(table.ci_lower[g, j]) if shown else None,
-                "ci_upper": _clean(table.ci_upper[g, j]) if shown else None,
-                "cv": _clean(table.cv[g, j]) if shown else None,
-                "df": int(table.df[g]),
-                "n_respondents": int(table.n_respondents[g, j]),
-                "flag": flag,
-            }
-            if node == "overall" and str(name) in ranks:
-                row.update(ranks[str(name)])
-            rows.append(row)
+            rows.append(
+                ReleaseRow(
+                    domain=domain,
+                    domain_name=str(name),
+                    node=node,
+                    node_level=table.levels[j],
+                    parent=table.parents[j],
+                    estimate=_clean(table.estimate[g, j]) if shown else None,
+                    se=_clean(table.se[g, j]) if shown else None,
+                    ci_lower=_clean(table.ci_lower[g, j]) if shown else None,
+                    ci_upper=_clean(table.ci_upper[g, j]) if shown else None,
+                    cv=_clean(table.cv[g, j]) if shown else None,
+                    df=int(table.df[g]),
+                    n_respondents=int(table.n_respondents[g, j]),
+                    flag=flag,
+                    rank=ranks.get(str(name)) if node == "overall" else None,
+                )
+            )
     return rows
 
 
-def _ranking_by_domain(ranking: Ranking) -> dict[str, dict[str, int | float | None]]:
+def _ranking_by_domain(ranking: Ranking) -> dict[str, RankInterval]:
     return {
-        str(d): {
-            "rank": int(ranking.rank[i]),
-            "rank_lower": int(ranking.rank_lower[i]),
-            "rank_upper": int(ranking.rank_upper[i]),
-            "tier": int(ranking.tier[i]),
-            "prob_first": _clean(ranking.prob_first[i]),
-        }
+        str(d): RankInterval(
+            rank=int(ranking.rank[i]),
+            rank_lower=int(ranking.rank_lower[i]),
+            rank_upper=int(ranking.rank_upper[i]),
+            tier=int(ranking.tier[i]),
+            prob_first=_clean(ranking.prob_first[i]),
+        )
         for i, d in enumerate(ranking.domains.tolist())
     }
 
@@ -610,21 +611,21 @@ def compute_release(
     rows = _table_rows(overall, (), _flags(overall, reliability), None)
     if by_table is not None:
         rows += _table_rows(by_table, by, _flags(by_table, reliability), ranking)
-    ranking_rows = []
+    ranking_rows: list[RankingRow] = []
     if ranking is not None:
         for agency, info in _ranking_by_domain(ranking).items():
             g = agency_table.domain_index(agency)
             j = agency_table.node_index("overall")
             ranking_rows.append(
-                {
-                    "agency_code": agency,
-                    "estimate": _clean(agency_table.estimate[g, j]),
-                    "ci_lower": _clean(agency_table.ci_lower[g, j]),
-                    "ci_upper": _clean(agency_table.ci_upper[g, j]),
-                    "n_respondents": int(agency_table.n_respondents[g, j]),
-                    "flag": str(agency_flags[g, j]),
-                    **info,
-                }
+                RankingRow(
+                    agency_code=agency,
+                    estimate=_clean(agency_table.estimate[g, j]),
+                    ci_lower=_clean(agency_table.ci_lower[g, j]),
+                    ci_upper=_clean(agency_table.ci_upper[g, j]),
+                    n_respondents=int(agency_table.n_respondents[g, j]),
+                    flag=str(agency_flags[g, j]),
+                    rank=info,
+                )
             )
 
     n_sampled = int(sum(count for count, _ in sampled.values()))
@@ -688,7 +689,11 @@ def compute_release(
                 "version": questionnaire.version,
             },
         },
-        results={"nodes": list(overall.nodes), "rows": rows, "ranking": ranking_rows},
+        results={
+            "nodes": list(overall.nodes),
+            "rows": [r.to_json() for r in rows],
+            "ranking": [r.to_json() for r in ranking_rows],
+        },
         summary={
             "respondents": n,
             "sampled": n_sampled,
@@ -1303,28 +1308,28 @@ def release_csv(release: IndexRelease) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for row in release.results.get("rows", []):
-        domain = row.get("domain", {})
+    for row in release_rows(release):
+        rank = row.rank
         writer.writerow(
             [
-                *(safe_cell(domain.get(c, "")) for c in BY_COLUMNS),
-                safe_cell(row["node"]),
-                safe_cell(row["level"]),
+                *(safe_cell(row.domain_value(c) or "") for c in BY_COLUMNS),
+                safe_cell(row.node),
+                safe_cell(row.node_level),
                 *(
-                    _csv_value(row.get(k))
-                    for k in (
-                        "estimate",
-                        "se",
-                        "ci_lower",
-                        "ci_upper",
-                        "df",
-                        "n_respondents",
-                        "cv",
-                        "flag",
-                        "rank",
-                        "rank_lower",
-                        "rank_upper",
-                        "tier",
+                    _csv_value(v)
+                    for v in (
+                        row.estimate,
+                        row.se,
+                        row.ci_lower,
+                        row.ci_upper,
+                        row.df,
+                        row.n_respondents,
+                        row.cv,
+                        row.flag,
+                        None if rank is None else rank.rank,
+                        None if rank is None else rank.rank_lower,
+                        None if rank is None else rank.rank_upper,
+                        None if rank is None else rank.tier,
                     )
                 ),
                 release.id,

@@ -15,7 +15,7 @@ Vietnamese, "82.7 % (80.1–85.0)" in English, suppressed cells blank, flags in 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -39,6 +39,7 @@ from survey.errors import InvalidInput, NotFound, Problem
 from survey.geography import PROVINCES_2025
 from survey.models import IndexRelease, Questionnaire
 from survey.models.releases import ReleaseStatus
+from survey.release_rows import RankingRow, ReleaseRow, release_ranking, release_rows
 from survey.releases import (
     BY_COLUMNS,
     LONELY_PSU_RULES,
@@ -306,16 +307,20 @@ def _number(value: float, digits: int, lang: str) -> str:
     return fmt_number(value, lang, digits)
 
 
-def format_cell(row: Mapping[str, Any], *, lang: str, percent: bool) -> dict[str, str]:
+def format_cell(
+    row: ReleaseRow | RankingRow | Mapping[str, Any], *, lang: str, percent: bool
+) -> dict[str, str]:
     """A cell's text "82,7 % (80,1–85,0)" and its flag in words; blank when suppressed."""
     words = WORDS[lang]
-    flag = str(row.get("flag", "ok"))
-    estimate = row.get("estimate")
+    if isinstance(row, Mapping):
+        flag = str(row.get("flag", "ok"))
+        estimate, lower, upper = row.get("estimate"), row.get("ci_lower"), row.get("ci_upper")
+    else:
+        flag, estimate, lower, upper = row.flag, row.estimate, row.ci_lower, row.ci_upper
     if flag == "suppressed" or estimate is None:
         return {"text": "", "flag": words["flag_suppressed"], "kind": "suppressed"}
     scale, digits, unit = (100.0, 1, PERCENT_SUFFIX[lang]) if percent else (1.0, 2, "")
     text = _number(float(estimate) * scale, digits, lang) + unit
-    lower, upper = row.get("ci_lower"), row.get("ci_upper")
     if lower is not None and upper is not None:
         text += (
             f" ({_number(float(lower) * scale, digits, lang)}"
@@ -347,43 +352,39 @@ def _node_labels(session: SessionDep, release: IndexRelease, lang: str) -> dict[
 def release_view(session: SessionDep, release: IndexRelease, lang: str) -> dict[str, Any]:
     """Everything the release page shows, formatted for ``lang``."""
     percent = release.parameters.get("rule") != "mean-score"
-    rows: Sequence[Mapping[str, Any]] = release.results.get("rows", [])
+    rows = release_rows(release)
     labels = _node_labels(session, release, lang)
     overall_rows = [
         {
-            "node": r["node"],
-            "label": labels.get(r["node"], r["node"]),
-            "level": r["level"],
+            "node": r.node,
+            "label": labels.get(r.node, r.node),
+            "level": r.node_level,
             "cell": format_cell(r, lang=lang, percent=percent),
-            "se": ""
-            if r.get("se") is None
-            else _number(float(r["se"]) * (100.0 if percent else 1.0), 2, lang),
-            "n": r["n_respondents"],
+            "se": "" if r.se is None else _number(r.se * (100.0 if percent else 1.0), 2, lang),
+            "n": r.n_respondents,
         }
         for r in rows
-        if not r["domain"]
+        if r.is_whole_campaign
     ]
     # From every row, not the overall ones alone: a scoped caller gets their domains' rows only.
-    columns = list(dict.fromkeys(r["node"] for r in rows if r["level"] in ("overall", "element")))
+    columns = list(dict.fromkeys(r.node for r in rows if r.node_level in ("overall", "element")))
     domains: dict[str, dict[str, Any]] = {}
     for r in rows:
-        if r["domain"] and r["node"] in columns:
-            entry = domains.setdefault(
-                r["domain_name"], {"name": r["domain_name"], "cells": {}, "n": 0}
-            )
-            entry["cells"][r["node"]] = format_cell(r, lang=lang, percent=percent)
-            if r["node"] == "overall":
-                entry["n"] = r["n_respondents"]
+        if not r.is_whole_campaign and r.node in columns:
+            entry = domains.setdefault(r.domain_name, {"name": r.domain_name, "cells": {}, "n": 0})
+            entry["cells"][r.node] = format_cell(r, lang=lang, percent=percent)
+            if r.node == "overall":
+                entry["n"] = r.n_respondents
     ranking = [
         {
-            "rank": r["rank"],
-            "agency": r["agency_code"],
+            "rank": r.rank.rank,
+            "agency": r.agency_code,
             "cell": format_cell(r, lang=lang, percent=percent),
-            "interval": f"{r['rank_lower']}–{r['rank_upper']}",
-            "tier": r["tier"],
-            "n": r["n_respondents"],
+            "interval": f"{r.rank.rank_lower}–{r.rank.rank_upper}",
+            "tier": r.rank.tier,
+            "n": r.n_respondents,
         }
-        for r in release.results.get("ranking", [])
+        for r in release_ranking(release)
     ]
     mapping = (release.parameters.get("geo_mapping") or {}).get("province_code")
     by = [
