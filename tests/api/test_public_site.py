@@ -8,14 +8,16 @@ from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from api.app import create_app
+from survey.models import Dossier
 from survey.release_charts import ESTIMATES_GID
 from survey.releases import compute_release, correct_release, publish_release, submit_release
 from survey.settings import Settings
 from tests.api.fast_users import make_user
 from tests.survey.release_fixtures import build_release_campaign
+from tests.survey.test_public_releases import PROVINCE_STRATA, publish, two_rounds
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -149,3 +151,73 @@ def test_suppressed_cells_shown_as_suppressed(settings: Settings, session: Sessi
     assert group is not None and len(group.findall(f".//{SVG}use")) == 1
     desc = root.findtext(f"{SVG}desc") or ""
     assert desc.startswith("AG-A: ") and "AG-B, AG-C" in desc
+
+
+def _name_agencies(session: Session, names: dict[str, str]) -> None:
+    # The frame's own agency names, as an agency's file would give them.
+    for dossier in session.exec(select(Dossier)).all():
+        if dossier.agency_code in names:
+            dossier.agency_name = names[dossier.agency_code]
+            session.add(dossier)
+    session.commit()
+
+
+def test_names_not_codes_and_province_ranking_with_rank_intervals(
+    settings: Settings, session: Session
+) -> None:
+    rc = build_release_campaign(session, strata_spec=PROVINCE_STRATA)
+    _name_agencies(session, {"AG-A": "Sở Tư pháp", "AG-B": "Sở Xây dựng", "AG-C": "Sở Y tế"})
+    by_agency = publish(session, rc.campaign_id, "Theo cơ quan")
+    by_province = publish(session, rc.campaign_id, "Theo tỉnh", by=("province_code",))
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        agencies = client.get(f"/public/releases/{by_agency.id}")
+        provinces = client.get(f"/public/releases/{by_province.id}")
+        provinces_en = client.get(f"/public/releases/{by_province.id}?lang=en")
+        chart = client.get(f"/public/releases/{by_agency.id}/charts/domains.svg")
+        ranks = client.get(f"/public/releases/{by_province.id}/charts/ranks.svg?lang=vi")
+    for name in ("Sở Tư pháp", "Sở Xây dựng", "Sở Y tế"):
+        assert f'<th scope="row">{name}</th>' in agencies.text
+    assert '<th scope="row">AG-A</th>' not in agencies.text
+    assert "Sở Tư pháp" in (ET.fromstring(chart.content).findtext(f"{SVG}desc") or "")
+    ranking = provinces.text[provinces.text.index('id="ranking"') :]
+    ranking = ranking[: ranking.index("</table>")]
+    # "02" (Hà Giang before 1 July 2025) carries its 2025 name.
+    for name in ("Hà Nội", "Hồ Chí Minh", "Tuyên Quang"):
+        assert f'<th scope="row">{name}</th>' in ranking
+    assert "AG-A" not in ranking and "Sở Tư pháp" not in ranking
+    intervals = re.findall(r"<td>(\d)–(\d)</td>", ranking)
+    assert len(intervals) == 3 and all(1 <= int(a) <= int(b) <= 3 for a, b in intervals)
+    assert "coi các đơn vị là độc lập" in provinces.text  # simulated from the stored figures
+    assert "units taken as independent" in provinces_en.text
+    assert "có tính hiệp phương sai theo thiết kế" in agencies.text  # the stored ranking
+    assert ranks.status_code == 200
+    root = ET.fromstring(ranks.content)
+    assert "khoảng hạng" in (root.findtext(f"{SVG}title") or "")
+    group = root.find(f".//{SVG}g[@id='{ESTIMATES_GID}']")
+    assert group is not None and len(group.findall(f".//{SVG}use")) == 3
+    assert f'src="/public/releases/{by_province.id}/charts/ranks.svg?lang=vi"' in provinces.text
+
+
+def test_previous_round_beside_the_figures_with_the_change(
+    settings: Settings, session: Session
+) -> None:
+    old_id, new_id = two_rounds(session)
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        new = client.get(f"/public/releases/{new_id}")
+        old = client.get(f"/public/releases/{old_id}")
+        change = client.get(f"/public/releases/{new_id}/charts/change.svg?lang=en")
+        no_change = client.get(f"/public/releases/{old_id}/charts/change.svg")
+    assert f'<a id="previous-release" href="/public/releases/{old_id}">Năm trước</a>' in new.text
+    national = new.text[new.text.index('id="national"') : new.text.index("</table>")]
+    assert (
+        '<th scope="col">Kỳ trước</th>' in national and '<th scope="col">Thay đổi</th>' in national
+    )
+    # A signed change with its interval, e.g. "+3,1 (−4,2 – +10,4)".
+    assert re.search(r"<td>[+−]?\d+,\d \([+−]?\d+,\d – [+−]?\d+,\d\)( \*)?</td>", national)
+    assert 'charts/change.svg?lang=vi"' in new.text
+    assert "Chưa có bản công bố kỳ trước" in old.text and "charts/change.svg" not in old.text
+    assert change.status_code == 200
+    root = ET.fromstring(change.content)
+    assert "since the previous round" in (root.findtext(f"{SVG}title") or "")
+    assert "pts" in (root.findtext(f"{SVG}desc") or "")
+    assert no_change.status_code == 404

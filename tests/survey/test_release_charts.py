@@ -9,20 +9,24 @@ import pytest
 from sqlmodel import Session
 
 from survey.errors import NotFound
+from survey.public_releases import get_public_release
 from survey.release_charts import (
     ESTIMATES_GID,
     INTERVALS_GID,
     ChartWords,
+    change_points,
     describe_points,
     domain_points,
     dot_whisker_svg,
     element_points,
     get_published_release,
+    rank_points,
     render_release_chart,
 )
 from survey.releases import compute_release, publish_release, submit_release
 from tests.api.fast_users import make_user
 from tests.survey.release_fixtures import build_release_campaign
+from tests.survey.test_public_releases import two_rounds
 
 SVG = "{http://www.w3.org/2000/svg}"
 WORDS = ChartWords(title="Chỉ số theo cơ quan", axis="Tỷ lệ (%)", suppressed="Ẩn:", lang="vi")
@@ -119,4 +123,38 @@ def test_render_from_a_published_release(session: Session) -> None:
     with pytest.raises(NotFound):
         render_release_chart(
             session=session, release_id=release.id, name="pie", words=WORDS, overall_label="C"
+        )
+
+
+def test_rank_and_change_charts_from_a_public_view(session: Session) -> None:
+    old_id, new_id = two_rounds(session)
+    view = get_public_release(session=session, release_id=new_id)
+    names = {"AG-A": "Sở Tư pháp"}
+    ranks = rank_points(view, names)
+    assert [p.estimate for p in ranks] == [1.0, 2.0, 3.0]
+    assert "Sở Tư pháp" in [p.label for p in ranks]
+    assert all(p.ci_lower <= p.estimate <= p.ci_upper for p in ranks)
+    svg = render_release_chart(
+        session=session,
+        release_id=new_id,
+        name="ranks",
+        words=WORDS,
+        overall_label="C",
+        names=names,
+    )
+    desc = ET.fromstring(svg.encode("utf-8")).findtext(f"{SVG}desc") or ""
+    # Ranks are whole numbers in words too: "Sở Tư pháp: 1 (1–2)".
+    assert any(part.startswith("Sở Tư pháp: ") for part in desc.split("; "))
+    assert ",00" not in desc and len(_markers(svg)) == 3
+    changes = change_points(view)
+    assert len(changes) == 3
+    assert [p.estimate for p in changes] == sorted((p.estimate for p in changes), reverse=True)
+    change_svg = render_release_chart(
+        session=session, release_id=new_id, name="change", words=WORDS, overall_label="C"
+    )
+    assert len(_markers(change_svg)) == 3
+    assert "điểm %" in (ET.fromstring(change_svg.encode("utf-8")).findtext(f"{SVG}desc") or "")
+    with pytest.raises(NotFound):
+        render_release_chart(
+            session=session, release_id=old_id, name="change", words=WORDS, overall_label="C"
         )
