@@ -83,6 +83,25 @@ _CATALOGUE: tuple[tuple[str, str], ...] = (
         "1/7/2025; hãy ghi cấp đang giải quyết hồ sơ, cấp tỉnh hoặc cấp xã",
     ),
     (
+        r"province_code (?P<v>.+) is a code from before 1 July 2025; the province is now part "
+        r"of (?P<n>\S+) \((?P<name>.+)\): the row is kept and a design by province maps it "
+        r"through (?P<m>\S+), or give \S+",
+        "mã tỉnh {v} là mã trước ngày 1/7/2025; tỉnh này nay thuộc {n} ({name}): dòng vẫn được "
+        "giữ và thiết kế theo tỉnh sẽ quy đổi qua bảng {m}, hoặc hãy ghi {n}",
+    ),
+    (
+        r"province_code (?P<v>.+) is not a province code for a dossier completed before 1 July "
+        r"2025 \(63 provinces\): .*",
+        "mã tỉnh {v} không phải mã tỉnh của hồ sơ hoàn thành trước ngày 1/7/2025 (63 tỉnh, thành "
+        "phố): hãy ghi mã hai chữ số theo danh mục đơn vị hành chính của Cục Thống kê",
+    ),
+    (
+        r"province_code (?P<v>.+) is not a province code for a dossier completed from 1 July "
+        r"2025 \(34 provinces\): .*",
+        "mã tỉnh {v} không phải mã tỉnh của hồ sơ hoàn thành từ ngày 1/7/2025 (34 tỉnh, thành "
+        "phố): hãy ghi mã hai chữ số theo danh mục đơn vị hành chính của Cục Thống kê",
+    ),
+    (
         r"completed_date (?P<c>\S+) is outside the frame's period (?P<s>\S+) to (?P<e>\S+): .*",
         "completed_date {c} nằm ngoài kỳ của danh sách {s} – {e}: hãy kiểm tra ngày, hoặc nhập "
         "tệp với đúng kỳ mà tệp bao gồm",

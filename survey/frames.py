@@ -49,6 +49,7 @@ from sqlmodel import Session, col, select
 from survey.dossier_codes import FirstRowIndex
 from survey.errors import InvalidInput, NotFound, Problem
 from survey.frame_files import RowBatch, normalise_header, open_frame_file
+from survey.geography import PROVINCE_CODES_SINCE_MERGER, pad_code, province_code_problem
 from survey.models.frames import (
     Channel,
     Dossier,
@@ -554,6 +555,42 @@ class _RowChecker:
             )
         return texts
 
+    def _province_problems(
+        self, codes: list[Any], completed: np.ndarray
+    ) -> tuple[list[tuple[int, str, str]], list[tuple[int, str]]]:
+        """Rows whose province code is not in force on their completion date (63 units before
+        1 July 2025, 34 from then on): errors as ``(position, field, message)``, warnings (an
+        old code on a later dossier, kept) as ``(position, message)``. Rows without a date are
+        judged by neither list."""
+        errors: list[tuple[int, str, str]] = []
+        warnings: list[tuple[int, str]] = []
+        # Every code of the 34 is one of the 63 too (each new unit kept a code): only rows with
+        # another code need their date looked at, and usually there are none.
+        suspect = {
+            code
+            for code in set(codes)
+            if code and pad_code(code) not in PROVINCE_CODES_SINCE_MERGER
+        }
+        if not suspect:
+            return errors, warnings
+        verdicts: dict[tuple[str, bool], tuple[bool, str] | None] = {}
+        for i in np.flatnonzero(completed >= 0):
+            code = codes[i]
+            if code not in suspect:
+                continue
+            key = (code, bool(completed[i] >= self.reform_ordinal))
+            if key not in verdicts:
+                verdicts[key] = province_code_problem(code, since_merger=key[1])
+            verdict = verdicts[key]
+            if verdict is None:
+                continue
+            rejected, message = verdict
+            if rejected:
+                errors.append((int(i), "province_code", message))
+            else:
+                warnings.append((int(i), message))
+        return errors, warnings
+
     def check(self, batch: RowBatch) -> _CheckedBatch:
         n = len(batch)
         rows = batch.row_numbers
@@ -610,6 +647,10 @@ class _RowChecker:
                         "commune (xã)",
                     )
                 )
+        province_errors, province_warnings = self._province_problems(
+            columns["province_code"], completed
+        )
+        bad.extend(province_errors)
         if self.period is not None:
             start, end = self.period
             outside = (completed >= 0) & (
@@ -634,6 +675,9 @@ class _RowChecker:
             invalid[np.fromiter((b[0] for b in bad), dtype=np.intp, count=len(bad))] = True
             for position, name, message in sorted(bad, key=lambda b: b[0]):
                 self.tally.add(rows[position], name, message, Severity.ERROR)
+        for position, message in province_warnings:
+            if not invalid[position]:
+                self.tally.add(rows[position], "province_code", message, Severity.WARNING)
         for i in np.flatnonzero(~invalid & (due >= 0) & (received >= 0) & (due < received)):
             self.tally.add(
                 rows[i],

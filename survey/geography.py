@@ -72,6 +72,44 @@ PROVINCE_MERGER_2025: tuple[MergedUnit, ...] = (
 )
 
 
+# Province codes in force for a dossier completed before / from 1 July 2025 (63 and 34 units).
+PROVINCE_CODES_BEFORE_MERGER = frozenset(
+    c for unit in PROVINCE_MERGER_2025 for c in unit.formed_from
+)
+PROVINCE_CODES_SINCE_MERGER = frozenset(unit.code for unit in PROVINCE_MERGER_2025)
+_MERGED_INTO = {old: unit for unit in PROVINCE_MERGER_2025 for old in unit.formed_from}
+
+
+def province_code_problem(code: str, *, since_merger: bool) -> tuple[bool, str] | None:
+    """``(rejected, message)`` when ``code`` is not a province code in force on the completion
+    date (before or from 1 July 2025), None when it is. Codes compare zero-padded.
+
+    A pre-merger code on a later dossier is only a warning: agencies' systems kept the old codes
+    for months, and a design by province maps them through ``provinces-2025``.
+    """
+    padded = pad_code(code)
+    valid = PROVINCE_CODES_SINCE_MERGER if since_merger else PROVINCE_CODES_BEFORE_MERGER
+    if padded in valid:
+        return None
+    shown = code.strip()[:20]
+    if since_merger and padded in _MERGED_INTO:
+        unit = _MERGED_INTO[padded]
+        return (
+            False,
+            f"province_code {shown} is a code from before 1 July 2025; the province is now "
+            f"part of {unit.code} ({unit.name}): the row is kept and a design by province "
+            f"maps it through {PROVINCES_2025}, or give {unit.code}",
+        )
+    period = (
+        "from 1 July 2025 (34 provinces)" if since_merger else "before 1 July 2025 (63 provinces)"
+    )
+    return (
+        True,
+        f"province_code {shown} is not a province code for a dossier completed {period}: "
+        "give the two-digit code of the General Statistics Office's list",
+    )
+
+
 @dataclass(frozen=True)
 class MappingRow:
     from_code: str

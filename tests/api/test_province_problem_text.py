@@ -1,0 +1,17 @@
+"""The province-code problems of a frame import read in Vietnamese on the coordinator's pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.problem_text import known, problem_text
+from survey.geography import province_code_problem
+
+
+@pytest.mark.parametrize(("code", "since"), [("27", True), ("99", False), ("HN", True)])
+def test_the_messages_read_in_vietnamese(code: str, since: bool) -> None:
+    message = province_code_problem(code, since_merger=since)
+    assert message is not None and known(message[1])
+    vietnamese = problem_text(message[1], "vi")
+    assert vietnamese.startswith(f"mã tỉnh {code} ")
+    assert "give" not in vietnamese and "the row" not in vietnamese and "kept" not in vietnamese
