@@ -1,0 +1,123 @@
+"""The data dictionary of a release's CSV: every column's name, labels, type and unit.
+
+The CSV (:func:`survey.releases.release_csv`) and the workbook's tables share these labels, and
+the JSON document carries the dictionary, so a reader of any of them knows what a column means.
+Types are those of the CSV text once parsed: ``string``, ``integer``, ``number``; an empty cell
+is a missing value (a suppressed figure, or a rank of a row that is not ranked).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from survey.releases import CSV_COLUMNS
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label_vi: str
+    label_en: str
+    type: str  # string | integer | number
+    unit: str
+    description: str = ""
+
+
+SHARE = "share 0-1"
+SCORE = "score 1-5"
+
+# Columns whose unit is the release's scale (shares, or scores under the mean-score rule).
+SCALED: frozenset[str] = frozenset({"estimate", "se", "ci_lower", "ci_upper"})
+
+_COLUMNS: tuple[Column, ...] = (
+    Column("agency_code", "Mã cơ quan", "Agency code", "string", "", "domain: agency"),
+    Column("province_code", "Mã tỉnh", "Province code", "string", "", "domain: province"),
+    Column("level", "Cấp hành chính", "Administrative level", "string", "", "domain: level"),
+    Column(
+        "procedure_field",
+        "Lĩnh vực thủ tục",
+        "Field of procedure",
+        "string",
+        "",
+        "domain: field of procedure",
+    ),
+    Column("channel", "Kênh nộp hồ sơ", "Channel", "string", "", "domain: channel"),
+    Column(
+        "node",
+        "Mã nội dung",
+        "Item code",
+        "string",
+        "",
+        "overall, an element code or a criterion code of the questionnaire",
+    ),
+    Column(
+        "level_of_node", "Cấp nội dung", "Item level", "string", "", "overall|element|criterion"
+    ),
+    Column("estimate", "Chỉ số", "Index", "number", SHARE, "blank when suppressed"),
+    Column("se", "Sai số chuẩn", "Standard error", "number", SHARE, "design-based (Taylor)"),
+    Column("ci_lower", "Cận dưới khoảng tin cậy", "Interval lower bound", "number", SHARE),
+    Column("ci_upper", "Cận trên khoảng tin cậy", "Interval upper bound", "number", SHARE),
+    Column("df", "Bậc tự do", "Degrees of freedom", "integer", "", "of the domain's design"),
+    Column("n_respondents", "Số người trả lời", "Respondents", "integer", "persons"),
+    Column(
+        "cv", "Hệ số biến thiên", "Coefficient of variation", "number", "ratio", "se / estimate"
+    ),
+    Column("flag", "Độ tin cậy", "Reliability flag", "string", "", "ok|unreliable|suppressed"),
+    Column("rank", "Hạng", "Rank", "integer", "", "agencies ranked on the overall index"),
+    Column("rank_lower", "Hạng cao nhất có thể", "Rank interval: best", "integer", ""),
+    Column("rank_upper", "Hạng thấp nhất có thể", "Rank interval: worst", "integer", ""),
+    Column("tier", "Nhóm", "Tier", "integer", "", "agencies not clearly different share a tier"),
+    Column("release_id", "Số bản công bố", "Release id", "integer", ""),
+    Column("release_version", "Phiên bản", "Release version", "integer", ""),
+    Column(
+        "release_status",
+        "Trạng thái",
+        "Release status",
+        "string",
+        "",
+        "draft|submitted|published|superseded",
+    ),
+    Column(
+        "release_sha256",
+        "Mã băm SHA-256",
+        "Release SHA-256",
+        "string",
+        "hex",
+        "blank for a draft",
+    ),
+)
+COLUMNS: dict[str, Column] = {c.name: c for c in _COLUMNS}
+DICTIONARY_FIELDS: tuple[str, ...] = (
+    "name",
+    "label_vi",
+    "label_en",
+    "type",
+    "unit",
+    "description",
+)
+
+
+def csv_dictionary(*, percent: bool = True) -> list[Column]:
+    """The columns of the release CSV in file order; figures in shares, or scores when not
+    ``percent`` (the mean-score rule)."""
+    unit = SHARE if percent else SCORE
+    return [
+        Column(**{**asdict(COLUMNS[name]), "unit": unit}) if name in SCALED else COLUMNS[name]
+        for name in CSV_COLUMNS
+    ]
+
+
+def dictionary_records(*, percent: bool = True) -> list[dict[str, Any]]:
+    return [asdict(c) for c in csv_dictionary(percent=percent)]
+
+
+def dictionary_csv(*, percent: bool = True) -> str:
+    """The dictionary as CSV text: one row per column of the release CSV."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=DICTIONARY_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(dictionary_records(percent=percent))
+    return buffer.getvalue()
