@@ -102,6 +102,14 @@ _CATALOGUE: tuple[tuple[str, str], ...] = (
         "phố): hãy ghi mã hai chữ số theo danh mục đơn vị hành chính của Cục Thống kê",
     ),
     (
+        r"frame (?P<id>\d+) (?P<name>'.*') \(ready, period (?P<s>\S+) to (?P<e>\S+)\) overlaps "
+        r"this file's period (?P<s2>\S+) to (?P<e2>\S+) and holds dossiers of (?P<n>\d+) of the "
+        r"same agencies \((?P<ex>.*)\): .*",
+        "danh sách {id} {name} (sẵn sàng, kỳ {s} – {e}) trùng kỳ với tệp này ({s2} – {e2}) "
+        "và có hồ sơ của {n} cơ quan giống tệp này ({ex}): một hồ sơ có ở cả hai sẽ bị tính "
+        "hai lần; mỗi cơ quan và mỗi kỳ chỉ chọn mẫu từ một danh sách",
+    ),
+    (
         r"completed_date (?P<c>\S+) is outside the frame's period (?P<s>\S+) to (?P<e>\S+): .*",
         "completed_date {c} nằm ngoài kỳ của danh sách {s} – {e}: hãy kiểm tra ngày, hoặc nhập "
         "tệp với đúng kỳ mà tệp bao gồm",

@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, func, text
+from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -1274,6 +1275,20 @@ def _load_batches(
                 f"from frame {twin.id} and leave this one unused",
                 Severity.WARNING,
             )
+        for other, agencies in _overlapping_frames(connection, frame_id, start, end):
+            if int(other.id) in tally.same_content_as:
+                continue
+            example = ", ".join(agencies[:3])
+            tally.add(
+                0,
+                "file",
+                f"frame {other.id} {other.name!r} (ready, period "
+                f"{other.period_start.isoformat()} to {other.period_end.isoformat()}) overlaps "
+                f"this file's period {start.isoformat()} to {end.isoformat()} and holds dossiers "
+                f"of {len(agencies)} of the same agencies ({example}): a dossier in both would "
+                "be counted twice; draw from one frame per agency and period",
+                Severity.WARNING,
+            )
         writer.write_problems(tally.problems())
         _update_frame(
             connection,
@@ -1307,6 +1322,45 @@ def _same_content_frames(
             .order_by(table.c.id)
         )
     )
+
+
+def _overlapping_frames(
+    connection: Connection, frame_id: int, start: date, end: date
+) -> list[tuple[Any, list[str]]]:
+    """Other ready frames whose period overlaps ``start``-``end`` and that hold dossiers of
+    agencies this frame holds too, each with those agency codes (sorted), oldest first.
+
+    A frame of another province for the same quarter overlaps in time only: not a warning.
+    """
+    frames = Frame.__table__  # type: ignore[attr-defined]
+    dossiers = Dossier.__table__  # type: ignore[attr-defined]
+    overlapping = list(
+        connection.execute(
+            frames.select()
+            .where(
+                frames.c.id != frame_id,
+                frames.c.status == FrameStatus.READY.value,
+                frames.c.period_start <= end,
+                frames.c.period_end >= start,
+            )
+            .order_by(frames.c.id)
+        )
+    )
+    if not overlapping:
+        return []
+    ours = core_select(dossiers.c.agency_code).where(dossiers.c.frame_id == frame_id).distinct()
+    found = []
+    for other in overlapping:
+        shared = connection.execute(
+            core_select(dossiers.c.agency_code)
+            .where(dossiers.c.frame_id == other.id, dossiers.c.agency_code.in_(ours))
+            .distinct()
+            .order_by(dossiers.c.agency_code)
+        ).scalars()
+        agencies = [str(code) for code in shared]
+        if agencies:
+            found.append((other, agencies))
+    return found
 
 
 def _record_rejection(engine: Engine, frame_id: int, tally: _Tally) -> None:
