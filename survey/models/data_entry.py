@@ -80,7 +80,10 @@ class PaperKeying(SQLModel, table=True):
     )
     clerk_id: int = Field(sa_column=Column(ForeignKey("staff_user.id"), nullable=False, index=True))
     round: int
-    keyed: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # none_as_null: a cleared keying is SQL NULL, not the JSON value null.
+    keyed: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
     items: int = 0
     errors: int | None = None
     keyed_at: datetime = Field(
