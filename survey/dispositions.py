@@ -20,6 +20,29 @@ letter             invited by letter, link never opened                        N
 queued             SMS invitation not yet sent                                 UO    3.11
 ================== =========================================================== ===== ========
 
+Cases worked by an interviewer (phone or face to face, :mod:`survey.interviews`) take the AAPOR
+group of the interview's code (:func:`survey.interviews.final_interview_dispositions`) as one of
+``interview_partial`` (P, 1.2), ``interview_refusal`` (R, 2.11/2.12), ``interview_noncontact``
+(NC, 2.2x), ``interview_other`` (O, 2.3x), ``interview_unknown`` (UH/UO, 3.x; the rates below
+treat UH and UO alike) and ``interview_not_eligible`` (NE, 4.x).
+
+One case, one disposition, whatever the modes it went through (an SMS, then a letter, then a
+phone call are one invitation, so one row of the count). The precedence, first that applies:
+
+1. ``duplicate``, ``not_invited`` (nothing was sent);
+2. ``completed`` in any mode (the invitation's mark, set by the one completion guard);
+3. an interview's *final* code (the interviewer closed the case: a refusal, not eligible ...):
+   the most recent and most informative contact with the person;
+4. ``partial``, then ``opted_out`` (the self-administered modes' own marks);
+5. an interview still being worked: its most informative code so far;
+6. the web/SMS states from ``opened`` down to ``queued`` above.
+
+The case's **mode** (``by="mode"``) is the mode it was completed in (``paper``, ``phone``,
+``face_to_face`` from :class:`survey.models.CollectedForm`, otherwise ``web``); a case not
+completed counts under the last mode it was offered: the interview's mode when assigned to an
+interviewer, ``paper`` when a paper form came back (in data entry) or was printed for it (the
+letter carries the questionnaire), ``web`` otherwise, ``none`` when not invited.
+
 Why invited-but-never-opened is **NC (non-contact), not UO**: the frame lists people whose dossier
 an agency completed in the survey period, so every sampled case is known to be eligible (AAPOR's
 unknown-eligibility codes are for cases whose eligibility is in doubt, such as an unlisted address
@@ -51,12 +74,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_
+from sqlalchemy import and_, case, func, literal, null, or_
 from sqlmodel import Session, col, select
 
 from survey.campaigns import as_utc, get_campaign
 from survey.errors import InvalidInput, Problem
-from survey.models import Dossier, Invitation, SampleUnit, utcnow
+from survey.interviews import InterviewDisposition, final_interview_dispositions
+from survey.models import CollectedForm, Dossier, Invitation, PaperForm, SampleUnit, utcnow
+from survey.models.data_entry import PaperEntry
+from survey.models.interviews import InterviewAssignment
 from survey.users import UNLIMITED, Scope
 
 DISPOSITIONS: tuple[str, ...] = (
@@ -72,6 +98,12 @@ DISPOSITIONS: tuple[str, ...] = (
     "sent",
     "letter",
     "queued",
+    "interview_partial",
+    "interview_refusal",
+    "interview_noncontact",
+    "interview_other",
+    "interview_unknown",
+    "interview_not_eligible",
 )
 
 AAPOR_CODE: Mapping[str, str] = {
@@ -87,9 +119,31 @@ AAPOR_CODE: Mapping[str, str] = {
     "sent": "NC",
     "letter": "NC",
     "queued": "UO",
+    "interview_partial": "P",
+    "interview_refusal": "R",
+    "interview_noncontact": "NC",
+    "interview_other": "O",
+    "interview_unknown": "UH",
+    "interview_not_eligible": "NE",
 }
+# An interview code's AAPOR group -> the disposition it gives the case.
+_INTERVIEW_DISPOSITION: Mapping[str, str] = {
+    "I": "completed",
+    "P": "interview_partial",
+    "R": "interview_refusal",
+    "NC": "interview_noncontact",
+    "O": "interview_other",
+    "UH": "interview_unknown",
+    "UO": "interview_unknown",
+    "NE": "interview_not_eligible",
+}
+# Dispositions an interview's final code does not override (precedence 1-2), and those only an
+# interview still being worked gives way to (precedence 4).
+_BEFORE_FINAL_INTERVIEW = frozenset({"duplicate", "not_invited", "completed"})
+_BEFORE_OPEN_INTERVIEW = _BEFORE_FINAL_INTERVIEW | {"partial", "opted_out"}
 
-GROUPINGS = ("all", "stratum", "agency", "channel", "dossier_channel")
+MODES = ("web", "paper", "phone", "face_to_face")
+GROUPINGS = ("all", "stratum", "agency", "channel", "dossier_channel", "mode")
 
 
 @dataclass(frozen=True)
@@ -173,6 +227,28 @@ def aapor_rates(counts: Mapping[str, int]) -> AaporRates:
     )
 
 
+def _case_mode() -> Any:
+    """The mode a case counts under (module docstring): completed in, or last offered."""
+    return case(
+        (col(Invitation.id).is_(None), "none"),
+        (col(CollectedForm.mode).is_not(None), col(CollectedForm.mode)),
+        (col(Invitation.completed_at).is_not(None), "web"),
+        (col(InterviewAssignment.mode).is_not(None), col(InterviewAssignment.mode)),
+        (col(PaperEntry.invitation_id).is_not(None), "paper"),
+        (col(PaperForm.invitation_id).is_not(None), "paper"),
+        else_="web",
+    )
+
+
+def _with_interview(disposition: str, interview: InterviewDisposition | None) -> str:
+    """The case's one disposition once its interview is known (precedence: module docstring)."""
+    if interview is None or disposition in _BEFORE_FINAL_INTERVIEW:
+        return disposition
+    if interview.final or disposition not in _BEFORE_OPEN_INTERVIEW:
+        return _INTERVIEW_DISPOSITION[interview.group]
+    return disposition
+
+
 def campaign_dispositions(
     *,
     session: Session,
@@ -187,8 +263,9 @@ def campaign_dispositions(
     ----------
     by
         ``"all"``, ``"stratum"``, ``"agency"`` (agency code), ``"channel"`` (invitation channel:
-        sms, letter, or none when not invited) or ``"dossier_channel"`` (how the dossier was
-        filed: direct, online, postal).
+        sms, letter, or none when not invited), ``"dossier_channel"`` (how the dossier was
+        filed: direct, online, postal) or ``"mode"`` (web, paper, phone, face_to_face, none:
+        see the module docstring).
     now
         Invitations whose expiry is before ``now`` count as expired.
     scope
@@ -228,9 +305,14 @@ def campaign_dispositions(
         "agency": col(Dossier.agency_code),
         "channel": func.coalesce(col(Invitation.channel), "none"),
         "dossier_channel": col(Dossier.channel),
+        "mode": _case_mode(),
     }[by].label("grp")
+    # Cases with an interview come back one row each (their invitation id), the others grouped.
+    interviewed = case(
+        (col(InterviewAssignment.id).is_not(None), col(Invitation.id)), else_=null()
+    ).label("interviewed")
     rows = session.exec(
-        select(group_column, disposition, func.count())
+        select(group_column, disposition, interviewed, func.count())
         .select_from(SampleUnit)
         .join(Dossier, col(Dossier.id) == col(SampleUnit.dossier_id))
         .outerjoin(
@@ -240,16 +322,28 @@ def campaign_dispositions(
                 col(Invitation.campaign_id) == campaign_id,
             ),
         )
+        .outerjoin(CollectedForm, col(CollectedForm.invitation_id) == col(Invitation.id))
+        .outerjoin(
+            InterviewAssignment, col(InterviewAssignment.invitation_id) == col(Invitation.id)
+        )
+        .outerjoin(PaperForm, col(PaperForm.invitation_id) == col(Invitation.id))
+        .outerjoin(PaperEntry, col(PaperEntry.invitation_id) == col(Invitation.id))
         .where(
             col(SampleUnit.draw_id) == campaign.draw_id,
             or_(col(SampleUnit.is_reserve).is_(False), col(Invitation.id).is_not(None)),
             *scope.where(Dossier.agency_code, Dossier.province_code),
         )
-        .group_by(group_column, disposition)
+        .group_by(group_column, disposition, interviewed)
     ).all()
+    interviews = (
+        final_interview_dispositions(session=session, campaign_id=campaign_id)
+        if any(row[2] is not None for row in rows)
+        else {}
+    )
     groups: dict[str, dict[str, int]] = {}
-    for group, name, count in rows:
-        groups.setdefault(str(group), dict.fromkeys(DISPOSITIONS, 0))[str(name)] += int(count)
+    for group, name, invitation_id, count in rows:
+        final = _with_interview(str(name), interviews.get(invitation_id))
+        groups.setdefault(str(group), dict.fromkeys(DISPOSITIONS, 0))[final] += int(count)
     return [
         DispositionGroup(group, sum(counts.values()), counts, aapor_rates(counts))
         for group, counts in sorted(groups.items())

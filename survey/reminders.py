@@ -8,20 +8,52 @@ change to ``reminder_days`` applies to every reminder not yet sent; and because 
 due day is queued, a worker that was stopped for a week sends one reminder, not a burst.
 
 Never reminded: completed, opted out, revoked or expired invitations, failed numbers, and
-campaigns that are not active.
+campaigns that are not active. Whatever the mode: an answer keyed from paper or given in an
+interview completes the invitation through the one completion guard, so it is "completed" like a
+web answer; and two states before that count as answered too: a paper form that came back and
+waits in data entry (a ``paper_entry`` row), and an interview the interviewer closed with a
+final code other than a non-contact (a refusal, not eligible, deceased ...: no SMS should ask
+again), or closed because the person answered elsewhere.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists
+from sqlalchemy import ColumnElement, and_, exists, or_
 from sqlmodel import Session, col, select
 
 from survey.campaigns import get_campaign
+from survey.interviews import OUTCOMES
 from survey.models import Campaign, Invitation, SmsMessage, utcnow
+from survey.models.data_entry import PaperEntry
+from survey.models.interviews import AssignmentStatus, InterviewAssignment
 from survey.outbox import QueueResult, insert_messages, messageable_invitations
 from survey.settings import Settings
+
+# Final interview codes after which the person is not reminded: everything but non-contacts.
+_SETTLED_INTERVIEW_CODES = sorted(
+    code for code, outcome in OUTCOMES.items() if outcome.group not in ("NC", "UH", "UO")
+)
+
+
+def _answered_in_another_mode() -> list[ColumnElement[bool]]:
+    """Conditions: no returned paper form, no interview that settled the case."""
+    return [
+        ~exists().where(col(PaperEntry.invitation_id) == col(Invitation.id)),
+        ~exists().where(
+            col(InterviewAssignment.invitation_id) == col(Invitation.id),
+            or_(
+                col(InterviewAssignment.status).in_(
+                    [AssignmentStatus.COMPLETED.value, AssignmentStatus.ANSWERED_ELSEWHERE.value]
+                ),
+                and_(
+                    col(InterviewAssignment.status) == AssignmentStatus.CLOSED.value,
+                    col(InterviewAssignment.final_code).in_(_SETTLED_INTERVIEW_CODES),
+                ),
+            ),
+        ),
+    ]
 
 
 def _due_targets(
@@ -47,6 +79,7 @@ def _due_targets(
         .where(
             col(Invitation.expires_at) > now,
             *sent_window,
+            *_answered_in_another_mode(),
             ~exists().where(
                 reminder.c.invitation_id == col(Invitation.id),
                 reminder.c.idempotency_key.endswith(f":reminder:{day}"),
