@@ -70,7 +70,7 @@ def test_numbers_are_unique_stable_and_lead_back_to_the_invitation(
     assert fw.campaign.id is not None
     create_invitations(session=session, settings=settings, campaign_id=fw.campaign.id, now=NOW)
     ids = [
-        int(i)
+        int(i or 0)
         for i in session.exec(
             select(Invitation.id).where(col(Invitation.campaign_id) == fw.campaign.id)
         ).all()
