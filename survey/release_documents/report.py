@@ -33,7 +33,7 @@ from survey.release_charts import (
     element_points,
 )
 from survey.release_documents.method import method_facts
-from survey.release_documents.source import DocumentSource, ResultRow
+from survey.release_documents.source import DocumentSource
 from survey.release_documents.tables import (
     DomainRank,
     by_node,
@@ -45,6 +45,7 @@ from survey.release_documents.tables import (
     suppression_reason,
 )
 from survey.release_documents.words import WORDS
+from survey.release_rows import ReleaseRow
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONTS = {
@@ -88,7 +89,7 @@ class Formatter:
             return _number(value * 100.0, self.lang, 1) + (" %" if self.lang == "vi" else "%")
         return _number(value, self.lang, 2)
 
-    def interval(self, row: ResultRow) -> str:
+    def interval(self, row: ReleaseRow) -> str:
         if row.ci_lower is None or row.ci_upper is None:
             return ""
         scale, digits = (100.0, 1) if self.percent else (1.0, 2)
@@ -119,7 +120,7 @@ def _chart_words(lang: str, key: str, percent: bool) -> ChartWords:
     )
 
 
-def _point(label: str, row: ResultRow) -> ChartPoint:
+def _point(label: str, row: ReleaseRow) -> ChartPoint:
     assert row.estimate is not None
     return ChartPoint(
         label=label,
@@ -165,7 +166,7 @@ def _ranges(source: DocumentSource) -> list[dict[str, Any]]:
         rows = [
             r
             for r in source.rows
-            if r.domain and r.node == node and r.level in ("overall", "element")
+            if r.domain and r.node == node and r.node_level in ("overall", "element")
         ]
         shown = sorted((r for r in rows if not r.suppressed), key=lambda r: r.estimate or 0.0)
         if not shown:
@@ -180,7 +181,7 @@ def report_context(source: DocumentSource, lang: str = "vi") -> dict[str, Any]:
     element_nodes = [
         n
         for n in source.node_order
-        if any(r.node == n and r.level == "element" for r in source.rows)
+        if any(r.node == n and r.node_level == "element" for r in source.rows)
     ]
     per_unit: dict[str, dict[str, Any]] = {}
     for row in by_node(source, "overall") + by_node(source, "element"):

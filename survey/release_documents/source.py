@@ -1,13 +1,10 @@
 """What every release document is made from: the stored release, read once, with its names.
 
-A document never recomputes a figure: it reads the release's stored results JSON (the rows of
-:func:`survey.releases.compute_release`) into :class:`ResultRow` records, and adds what a reader
+A document never recomputes a figure: it reads the release's stored rows through the one typed
+definition of them (:mod:`survey.release_rows`), and adds what a reader
 needs besides codes: the questionnaire's element and criterion titles (Vietnamese and English),
 agency names from the frame, province names (:data:`survey.geography.PROVINCE_MERGER_2025`), the
 campaign's period and who computed, submitted and published the release.
-
-Until the release pipeline has one typed row definition, this module is the documents' reader of
-the results JSON; it leaves the stored format untouched (published releases are hashed).
 """
 
 from __future__ import annotations
@@ -23,6 +20,13 @@ from survey.disclosure import K as DISCLOSURE_K
 from survey.geography import PROVINCE_MERGER_2025
 from survey.models import Campaign, IndexRelease, Questionnaire
 from survey.release_charts import get_published_release
+from survey.release_rows import (
+    RankingRow,
+    ReleaseRow,
+    release_nodes,
+    release_ranking,
+    release_rows,
+)
 from survey.releases import get_release, release_steps
 from survey.unit_names import campaign_units
 from survey.users import UNLIMITED, Scope
@@ -32,49 +36,6 @@ PROVINCE_NAMES: Mapping[str, str] = {
     **{old: unit.name for unit in PROVINCE_MERGER_2025 for old in unit.formed_from},
     **{unit.code: unit.name for unit in PROVINCE_MERGER_2025},
 }
-FIGURES: tuple[str, ...] = ("estimate", "se", "ci_lower", "ci_upper", "cv")
-
-
-@dataclass(frozen=True)
-class ResultRow:
-    """One stored row: a domain (empty for the whole campaign) and a questionnaire node."""
-
-    domain: Mapping[str, str]
-    domain_name: str
-    node: str
-    level: str
-    estimate: float | None
-    se: float | None
-    ci_lower: float | None
-    ci_upper: float | None
-    cv: float | None
-    df: int | None
-    n_respondents: int
-    flag: str
-    rank: int | None = None
-    rank_lower: int | None = None
-    rank_upper: int | None = None
-    tier: int | None = None
-
-    @property
-    def suppressed(self) -> bool:
-        return self.flag == "suppressed" or self.estimate is None
-
-
-@dataclass(frozen=True)
-class RankedRow:
-    """One agency of the stored ranking (overall index, simulated rank interval and tier)."""
-
-    agency_code: str
-    estimate: float | None
-    ci_lower: float | None
-    ci_upper: float | None
-    n_respondents: int
-    flag: str
-    rank: int
-    rank_lower: int
-    rank_upper: int
-    tier: int
 
 
 @dataclass(frozen=True)
@@ -89,8 +50,8 @@ class DocumentSource:
     """A release and the names its documents print."""
 
     release: IndexRelease
-    rows: tuple[ResultRow, ...]
-    ranking: tuple[RankedRow, ...]
+    rows: tuple[ReleaseRow, ...]
+    ranking: tuple[RankingRow, ...]  # the stored ranking of agencies, best first
     node_labels: Mapping[str, Mapping[str, str]]  # lang -> node -> label
     node_order: tuple[str, ...]
     unit_names: Mapping[str, Mapping[str, str]]  # domain column -> code -> name
@@ -120,63 +81,14 @@ class DocumentSource:
         """A domain value's name ("Hà Nội" for province 01), or the code when none is known."""
         return self.unit_names.get(column, {}).get(code, code)
 
-    def domain_label(self, row: ResultRow | RankedRow) -> str:
+    def domain_label(self, row: ReleaseRow | RankingRow) -> str:
         """Names of a row's domain values joined with " × " (crossed domains)."""
-        if isinstance(row, RankedRow):
+        if isinstance(row, RankingRow):
             return self.unit_name("agency_code", row.agency_code)
-        return " × ".join(self.unit_name(c, str(row.domain.get(c, ""))) for c in self.by)
+        return " × ".join(self.unit_name(c, v) for c, v in row.domain)
 
     def step(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.step == name), None)
-
-
-def _int(value: Any) -> int | None:
-    return None if value is None else int(value)
-
-
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def result_rows(results: Mapping[str, Any]) -> tuple[ResultRow, ...]:
-    """The stored rows of ``results`` as records, in stored order."""
-    return tuple(
-        ResultRow(
-            domain={str(k): str(v) for k, v in (r.get("domain") or {}).items()},
-            domain_name=str(r.get("domain_name", "")),
-            node=str(r["node"]),
-            level=str(r.get("level", "")),
-            **{f: _float(r.get(f)) for f in FIGURES},
-            df=_int(r.get("df")),
-            n_respondents=int(r.get("n_respondents") or 0),
-            flag=str(r.get("flag", "ok")),
-            rank=_int(r.get("rank")),
-            rank_lower=_int(r.get("rank_lower")),
-            rank_upper=_int(r.get("rank_upper")),
-            tier=_int(r.get("tier")),
-        )
-        for r in results.get("rows") or []
-    )
-
-
-def ranked_rows(results: Mapping[str, Any]) -> tuple[RankedRow, ...]:
-    """The stored agency ranking, best rank first."""
-    rows = [
-        RankedRow(
-            agency_code=str(r["agency_code"]),
-            estimate=_float(r.get("estimate")),
-            ci_lower=_float(r.get("ci_lower")),
-            ci_upper=_float(r.get("ci_upper")),
-            n_respondents=int(r.get("n_respondents") or 0),
-            flag=str(r.get("flag", "ok")),
-            rank=int(r["rank"]),
-            rank_lower=int(r["rank_lower"]),
-            rank_upper=int(r["rank_upper"]),
-            tier=int(r["tier"]),
-        )
-        for r in results.get("ranking") or []
-    ]
-    return tuple(sorted(rows, key=lambda r: (r.rank, r.agency_code)))
 
 
 def node_labels(
@@ -210,14 +122,14 @@ def _source(session: Session, release: IndexRelease) -> DocumentSource:
     questionnaire = (
         session.get(Questionnaire, questionnaire_id) if questionnaire_id is not None else None
     )
-    nodes = [str(n) for n in (release.results.get("nodes") or [])]
+    nodes = release_nodes(release)
     labels, order = node_labels(questionnaire.definition if questionnaire else None, nodes)
     _, agencies = campaign_units(session=session, campaign_id=release.campaign_id)
     campaign = session.get(Campaign, release.campaign_id)
     return DocumentSource(
         release=release,
-        rows=result_rows(release.results),
-        ranking=ranked_rows(release.results),
+        rows=tuple(release_rows(release)),
+        ranking=tuple(sorted(release_ranking(release), key=lambda r: r.rank.rank)),
         node_labels=labels,
         node_order=order,
         unit_names={"agency_code": agencies, "province_code": PROVINCE_NAMES},

@@ -3,8 +3,9 @@
 - ``national``: the whole campaign, every node (overall, elements, criteria) in questionnaire
   order;
 - ``domain_ranking``: the overall index per domain (province, agency, ...) from highest to
-  lowest, the stored simulated rank and rank interval where the release ranked that domain, and
-  the position among the domains with a figure otherwise; suppressed domains come last, unranked;
+  lowest with its rank interval and tier as the public site shows them
+  (:func:`survey.public_releases.rank_release_domains`: stored for agencies, simulated from the
+  stored estimates and SEs for a single other breakdown); suppressed domains come last, unranked;
 - ``highest``/``lowest``: the first and last five of that ranking; ``spread``: the range across
   domains;
 - ``by_node``: each domain's row for the nodes of one level (elements or criteria).
@@ -14,25 +15,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from survey.release_documents.source import DocumentSource, ResultRow
+from survey.public_releases import rank_release_domains
+from survey.release_documents.source import DocumentSource
 from survey.release_documents.words import WORDS
+from survey.release_rows import ReleaseRow
 
 TOP = 5
 
 
 @dataclass(frozen=True)
 class DomainRank:
-    """A domain's overall row and its place: ``position`` among the domains with a figure,
-    ``rank``/``rank_lower``/``rank_upper`` as the release stored them (agencies only)."""
+    """A domain's overall row, its ``position`` among the domains with a figure (None when
+    suppressed) and its rank interval and tier (None when the release's domains are not
+    ranked, e.g. crossed domains)."""
 
-    row: ResultRow
+    row: ReleaseRow
     position: int | None
+    rank_lower: int | None = None
+    rank_upper: int | None = None
+    tier: int | None = None
 
 
 @dataclass(frozen=True)
 class Spread:
-    lowest: ResultRow
-    highest: ResultRow
+    lowest: ReleaseRow
+    highest: ReleaseRow
     units: int
 
     @property
@@ -45,7 +52,7 @@ def _order(source: DocumentSource) -> dict[str, int]:
     return {node: i for i, node in enumerate(source.node_order)}
 
 
-def national(source: DocumentSource) -> list[ResultRow]:
+def national(source: DocumentSource) -> list[ReleaseRow]:
     """The whole campaign's rows in questionnaire order."""
     order = _order(source)
     rows = [r for r in source.rows if not r.domain]
@@ -60,9 +67,17 @@ def domain_ranking(source: DocumentSource) -> list[DomainRank]:
         key=lambda r: (-(r.estimate or 0.0), source.domain_label(r)),
     )
     hidden = sorted((r for r in overall if r.suppressed), key=source.domain_label)
-    return [DomainRank(r, i + 1) for i, r in enumerate(shown)] + [
-        DomainRank(r, None) for r in hidden
-    ]
+    ranked, _ = rank_release_domains(source.release)
+    intervals = {d.domain_name: d for d in ranked}
+    placed = []
+    for i, r in enumerate(shown):
+        d = intervals.get(r.domain_name)
+        placed.append(
+            DomainRank(r, i + 1)
+            if d is None
+            else DomainRank(r, i + 1, d.rank_lower, d.rank_upper, d.tier)
+        )
+    return placed + [DomainRank(r, None) for r in hidden]
 
 
 def highest(ranking: list[DomainRank], n: int = TOP) -> list[DomainRank]:
@@ -81,23 +96,23 @@ def spread(ranking: list[DomainRank]) -> Spread | None:
     return Spread(lowest=shown[-1], highest=shown[0], units=len(shown))
 
 
-def by_node(source: DocumentSource, level: str) -> list[ResultRow]:
+def by_node(source: DocumentSource, level: str) -> list[ReleaseRow]:
     """Every domain's rows of nodes of ``level`` ("overall", "element", "criterion"), domains in
     the order of :func:`domain_ranking`, nodes in questionnaire order."""
     order = _order(source)
-    place = {tuple(sorted(d.row.domain.items())): i for i, d in enumerate(domain_ranking(source))}
-    rows = [r for r in source.rows if r.domain and r.level == level]
+    place = {d.row.domain: i for i, d in enumerate(domain_ranking(source))}
+    rows = [r for r in source.rows if r.domain and r.node_level == level]
     return sorted(
         rows,
         key=lambda r: (
-            place.get(tuple(sorted(r.domain.items())), len(place)),
+            place.get(r.domain, len(place)),
             source.domain_label(r),
             order.get(r.node, len(order)),
         ),
     )
 
 
-def suppression_reason(source: DocumentSource, row: ResultRow, lang: str) -> str:
+def suppression_reason(source: DocumentSource, row: ReleaseRow, lang: str) -> str:
     """Why a cell is empty, or why it is flagged, in words; "" for a reliable cell."""
     w = WORDS[lang]
     if row.suppressed:

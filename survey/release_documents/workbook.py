@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from survey.release_documents.dictionary import COLUMNS, DICTIONARY_FIELDS, dictionary_records
 from survey.release_documents.method import method_facts
-from survey.release_documents.source import DocumentSource, RankedRow, ResultRow
+from survey.release_documents.source import DocumentSource
 from survey.release_documents.tables import (
     DomainRank,
     by_node,
@@ -33,6 +33,7 @@ from survey.release_documents.tables import (
     suppression_reason,
 )
 from survey.release_documents.words import WORDS
+from survey.release_rows import RankingRow, ReleaseRow
 from survey.spreadsheet_cells import safe_cell
 
 HEADER_ROWS = 2
@@ -100,14 +101,14 @@ def _figure_columns(source: DocumentSource) -> list[Col]:
 def _node_columns(source: DocumentSource) -> list[Col]:
     return [
         Col(*_label("node"), lambda r: r.node),
-        Col(*_label("level_of_node"), lambda r: r.level),
+        Col(*_label("level_of_node"), lambda r: r.node_level),
         Col("Nội dung", "Item (Vietnamese)", lambda r: source.label(r.node, "vi"), width=48.0),
         Col("Nội dung (tiếng Anh)", "Item", lambda r: source.label(r.node, "en"), width=48.0),
     ]
 
 
-def _domain_value(column: str) -> Callable[[ResultRow], str]:
-    return lambda row: row.domain.get(column, "")
+def _domain_value(column: str) -> Callable[[ReleaseRow], str]:
+    return lambda row: row.domain_value(column) or ""
 
 
 def _of_row(value: Callable[[Any], Any]) -> Callable[[DomainRank], Any]:
@@ -155,17 +156,16 @@ def _ranking_columns(source: DocumentSource) -> list[Col]:
             Col(c.vi, c.en, _of_row(c.value), c.number_format, c.width)
             for c in _figure_columns(source)
         ],
-        Col(*_label("rank"), lambda d: d.row.rank, INTEGER),
-        Col(*_label("rank_lower"), lambda d: d.row.rank_lower, INTEGER),
-        Col(*_label("rank_upper"), lambda d: d.row.rank_upper, INTEGER),
-        Col(*_label("tier"), lambda d: d.row.tier, INTEGER),
+        Col(*_label("rank_lower"), lambda d: d.rank_lower, INTEGER),
+        Col(*_label("rank_upper"), lambda d: d.rank_upper, INTEGER),
+        Col(*_label("tier"), lambda d: d.tier, INTEGER),
     ]
 
 
 def _agency_columns(source: DocumentSource) -> list[Col]:
     share, _ = _figure_formats(source)
     return [
-        Col(*_label("rank"), lambda r: r.rank, INTEGER),
+        Col(*_label("rank"), lambda r: r.rank.rank, INTEGER),
         Col(*_label("agency_code"), lambda r: r.agency_code),
         Col("Cơ quan", "Agency", source.domain_label, width=32.0),
         Col(*_label("estimate"), lambda r: r.estimate, share),
@@ -173,9 +173,9 @@ def _agency_columns(source: DocumentSource) -> list[Col]:
         Col(*_label("ci_upper"), lambda r: r.ci_upper, share),
         Col(*_label("n_respondents"), lambda r: r.n_respondents, INTEGER),
         Col(*_label("flag"), lambda r: r.flag),
-        Col(*_label("rank_lower"), lambda r: r.rank_lower, INTEGER),
-        Col(*_label("rank_upper"), lambda r: r.rank_upper, INTEGER),
-        Col(*_label("tier"), lambda r: r.tier, INTEGER),
+        Col(*_label("rank_lower"), lambda r: r.rank.rank_lower, INTEGER),
+        Col(*_label("rank_upper"), lambda r: r.rank.rank_upper, INTEGER),
+        Col(*_label("tier"), lambda r: r.rank.tier, INTEGER),
     ]
 
 
@@ -210,7 +210,7 @@ def release_workbook(source: DocumentSource) -> bytes:
     first = book.active
     assert first is not None
     book.remove(first)
-    national_rows: list[ResultRow] = national(source)
+    national_rows: list[ReleaseRow] = national(source)
     _write(
         book.create_sheet(SHEETS["national"]),
         [*_node_columns(source), *_figure_columns(source)],
@@ -225,7 +225,7 @@ def release_workbook(source: DocumentSource) -> bytes:
                 [*_domain_columns(source), *_node_columns(source), *_figure_columns(source)],
                 by_node(source, level),
             )
-    agencies: Sequence[RankedRow] = source.ranking
+    agencies: Sequence[RankingRow] = source.ranking
     if agencies:
         _write(book.create_sheet(SHEETS["agencies"]), _agency_columns(source), agencies)
     _method_sheet(book.create_sheet(SHEETS["method"]), source)

@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from survey.errors import NotFound
 from survey.geography import PROVINCE_MERGER_2025
+from survey.public_releases import rank_release_domains
 from survey.release_documents.dictionary import csv_dictionary, dictionary_csv
 from survey.release_documents.machine import release_document, release_json
 from survey.release_documents.report import release_report_html, release_report_pdf
@@ -205,6 +206,13 @@ def test_workbook_cells_are_typed_and_equal_the_release(published: Published) ->
     assert [line[estimate] for line in lines[: len(expected)]] == pytest.approx(
         [r["estimate"] for r in expected]
     )
+    # Rank intervals as the public site computes them from the stored estimates and SEs.
+    best, worst = header.index("Rank interval: best"), header.index("Rank interval: worst")
+    ranked, _ = rank_release_domains(published.source.release)
+    by_name = {NAMES[d.row["domain"]["province_code"]]: d for d in ranked}
+    for line in lines[: len(expected)]:
+        d = by_name[line[unit]]
+        assert (line[best], line[worst]) == (d.rank_lower, d.rank_upper)
     last = lines[-1]  # the suppressed province: no figure, and the reason
     assert last[unit] == NAMES[PROVINCES[11]] and last[estimate] is None
     assert "fewer than 5" in str(last[note])
