@@ -1,6 +1,7 @@
 """Index releases: a campaign's SIPAS indices with their uncertainty, computed, then published.
 
-How a release is computed (:func:`compute_release`):
+How a release is computed (:func:`compute_release`, which runs the named steps of
+:mod:`survey.release_pipeline`: rows, weights, design, indices, disclosure, rankings, record):
 
 1. **Rows.** The completed responses of the campaign are read with one SELECT of the columns the
    estimation needs (stratum, base weight, domain columns, answers JSON); no ORM object per row.
@@ -46,48 +47,24 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-import numpy as np
-from numpy.typing import NDArray
 from sqlalchemy import and_, case, func, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from analysis.comparisons import Ranking, rank_domains
-from analysis.design import DesignError, LonelyPsuRule, SurveyDesign
-from analysis.indices import (
-    CI_METHODS,
-    INDEX_RULES,
-    CiMethod,
-    IndexInputError,
-    IndexRule,
-    IndexTable,
-    estimate_indices,
-)
+from analysis.design import LonelyPsuRule
+from analysis.indices import CI_METHODS, INDEX_RULES, CiMethod, IndexRule
 from analysis.questionnaire_tree import QuestionnaireTreeError, parse_questionnaire_tree
-from analysis.reliability import ReliabilityRule, flag_cells
-from analysis.variance import LonelyPsuError
-from analysis.weights import adjust_nonresponse
+from analysis.reliability import ReliabilityRule
 from survey.audit import SYSTEM_ACTOR, record_event
-from survey.designs import PSU_COLUMNS
-from survey.disclosure import K as DISCLOSURE_K
-from survey.disclosure import suppress_small_cells
-from survey.draws import population_by_stratum
 from survey.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
-from survey.geography import (
-    PROVINCES_2025,
-    builtin_mappings,
-    ensure_builtin_mappings,
-    map_codes,
-)
 from survey.models import (
     Campaign,
     Dossier,
     Draw,
     IndexRelease,
     Questionnaire,
-    Response,
     SampleUnit,
     StaffUser,
     utcnow,
@@ -96,21 +73,18 @@ from survey.models.releases import FROZEN_STATUSES, ReleaseStatus
 from survey.models.users import Role
 from survey.questionnaires import element_tree
 from survey.release_hashing import canonical_json, content_sha256, data_fingerprint
-from survey.release_rows import RankingRow, RankInterval, ReleaseRow, release_rows
+from survey.release_pipeline.design import build_design
+from survey.release_pipeline.disclosure import cell_flags, table_rows
+from survey.release_pipeline.indices import estimate_release_indices
+from survey.release_pipeline.rankings import rank_agencies
+from survey.release_pipeline.record import release_parameters, release_summary
+from survey.release_pipeline.rows import BY_COLUMNS, load_rows
+from survey.release_pipeline.weights import adjust_weights
+from survey.release_rows import release_rows
 from survey.spreadsheet_cells import safe_cell
 from survey.users import UNLIMITED, Scope
 
-# Response columns a release may be broken down by (never anything identifying a person).
-BY_COLUMNS: tuple[str, ...] = (
-    "agency_code",
-    "province_code",
-    "level",
-    "procedure_field",
-    "channel",
-)
 LONELY_PSU_RULES: tuple[str, ...] = ("adjust", "certainty", "average", "fail")
-RANKING_DRAWS = 4000
-RANKING_SEED = 20240601
 CSV_COLUMNS: tuple[str, ...] = (
     *BY_COLUMNS,
     "node",
@@ -133,13 +107,6 @@ CSV_COLUMNS: tuple[str, ...] = (
     "release_status",
     "release_sha256",
 )
-_RESPONSE_COLUMNS = {
-    "agency_code": Response.agency_code,
-    "province_code": Response.province_code,
-    "level": Response.level,
-    "procedure_field": Response.procedure_field,
-    "channel": Response.channel,
-}
 
 
 def _check_parameters(
@@ -183,232 +150,6 @@ def _check_parameters(
     if problems or rule_params is None:
         raise InvalidInput("the release cannot be computed with these parameters", problems)
     return rule_params
-
-
-def _load_responses(
-    session: Session, campaign_id: int
-) -> tuple[NDArray[np.str_], NDArray[np.float64], dict[str, NDArray[np.str_]], list[Any]]:
-    """Stratum, base weight, domain columns and answers of the completed responses (one query)."""
-    stmt = (
-        sa_select(
-            col(Response.stratum),
-            col(Response.weight),
-            *(col(c) for c in _RESPONSE_COLUMNS.values()),
-            col(Response.answers),
-        )
-        .where(col(Response.campaign_id) == campaign_id, col(Response.status) == "completed")
-        .order_by(col(Response.id))
-    )
-    rows = session.execute(stmt).all()
-    if not rows:
-        return np.array([], dtype=str), np.array([]), {}, []
-    columns = list(zip(*rows, strict=True))
-    strata = np.asarray(columns[0], dtype=str)
-    weights = np.asarray(columns[1], dtype=np.float64)
-    domain_columns = {
-        name: np.asarray(values, dtype=str)
-        for name, values in zip(_RESPONSE_COLUMNS, columns[2:-1], strict=True)
-    }
-    return strata, weights, domain_columns, list(columns[-1])
-
-
-def _load_psus(session: Session, campaign_id: int) -> NDArray[np.str_]:
-    """First-stage unit (``Response.psu``) of each completed response, in the order of
-    :func:`_load_responses`; an empty value means the response does not know it."""
-    stmt = (
-        sa_select(col(Response.psu))
-        .where(col(Response.campaign_id) == campaign_id, col(Response.status) == "completed")
-        .order_by(col(Response.id))
-    )
-    return np.asarray([str(v) for (v,) in session.execute(stmt).all()], dtype=str)
-
-
-def answer_matrix(answers: Sequence[Any], criteria: Sequence[str]) -> NDArray[np.float64]:
-    """The (n, K) answer matrix of the criteria: 1-5, NaN for 0 (not applicable) or missing.
-
-    Raises
-    ------
-    InvalidInput
-        Naming the response (0-based, in id order) and criterion of a value that is not a whole
-        number 0-5.
-    """
-    try:
-        y = np.array(
-            [[a.get(c) if isinstance(a, dict) else None for c in criteria] for a in answers],
-            dtype=np.float64,
-        ).reshape(len(answers), len(criteria))
-    except (TypeError, ValueError):
-        raise InvalidInput(
-            "a response has an answer that is not a number",
-            [Problem(("answers",), "criterion answers must be whole numbers 0-5")],
-        ) from None
-    y[y == 0] = np.nan
-    bad = ~np.isnan(y) & ((y < 1) | (y > 5) | (y != np.round(y)))
-    if bad.any():
-        row, column = (int(v[0]) for v in np.nonzero(bad))
-        raise InvalidInput(
-            "a response has an answer outside the scale",
-            [
-                Problem(
-                    ("responses", row, criteria[column]),
-                    f"answer {y[row, column]:g} is not 0 (not applicable) or 1-5",
-                )
-            ],
-        )
-    return y
-
-
-def _sampled_by_stratum(session: Session, draw_id: int) -> dict[str, tuple[int, float]]:
-    """Non-reserve sampled units of the draw per stratum: (count, sum of base weights)."""
-    stmt = (
-        sa_select(
-            col(SampleUnit.stratum), func.count(), func.coalesce(func.sum(SampleUnit.weight), 0.0)
-        )
-        .where(col(SampleUnit.draw_id) == draw_id, col(SampleUnit.is_reserve).is_(False))
-        .group_by(col(SampleUnit.stratum))
-    )
-    return {str(s): (int(n), float(d)) for s, n, d in session.execute(stmt).all()}
-
-
-def _clean(value: float) -> float | None:
-    # JSON (and PostgreSQL's json type) has no NaN or infinity.
-    return float(value) if math.isfinite(value) else None
-
-
-def _table_rows(
-    table: IndexTable,
-    by: Sequence[str],
-    flags: NDArray[np.str_],
-    ranking: Ranking | None,
-) -> list[ReleaseRow]:
-    """One row per (domain, node); suppressed cells keep counts and flag but no estimate."""
-    ranks: dict[str, RankInterval] = {}
-    if ranking is not None and list(by) == ["agency_code"]:
-        ranks = _ranking_by_domain(ranking)
-    rows: list[ReleaseRow] = []
-    for g, name in enumerate(table.domains.tolist()):
-        domain = tuple((column, str(table.domain_labels[k][g])) for k, column in enumerate(by))
-        for j, node in enumerate(table.nodes):
-            flag = str(flags[g, j])
-            shown = flag != "suppressed"
-            rows.append(
-                ReleaseRow(
-                    domain=domain,
-                    domain_name=str(name),
-                    node=node,
-                    node_level=table.levels[j],
-                    parent=table.parents[j],
-                    estimate=_clean(table.estimate[g, j]) if shown else None,
-                    se=_clean(table.se[g, j]) if shown else None,
-                    ci_lower=_clean(table.ci_lower[g, j]) if shown else None,
-                    ci_upper=_clean(table.ci_upper[g, j]) if shown else None,
-                    cv=_clean(table.cv[g, j]) if shown else None,
-                    df=int(table.df[g]),
-                    n_respondents=int(table.n_respondents[g, j]),
-                    flag=flag,
-                    rank=ranks.get(str(name)) if node == "overall" else None,
-                )
-            )
-    return rows
-
-
-def _ranking_by_domain(ranking: Ranking) -> dict[str, RankInterval]:
-    return {
-        str(d): RankInterval(
-            rank=int(ranking.rank[i]),
-            rank_lower=int(ranking.rank_lower[i]),
-            rank_upper=int(ranking.rank_upper[i]),
-            tier=int(ranking.tier[i]),
-            prob_first=_clean(ranking.prob_first[i]),
-        )
-        for i, d in enumerate(ranking.domains.tolist())
-    }
-
-
-def _flags(table: IndexTable, rule: ReliabilityRule) -> NDArray[np.str_]:
-    flags = flag_cells(
-        table.n_respondents, table.estimate, table.se, table.ci_lower, table.ci_upper, rule
-    )
-    return suppress_small_cells(table.n_respondents, flags)
-
-
-def _map_provinces(session: Session, mapping: str, codes: NDArray[np.str_]) -> NDArray[np.str_]:
-    """Each response's ``province_code`` mapped through ``mapping``; errors name ``geo_mapping``."""
-    if mapping in builtin_mappings():
-        # Reference rows shipped with the platform; loading them is idempotent (and commits).
-        ensure_builtin_mappings(session)
-    try:
-        return np.asarray(map_codes(session, mapping, codes.tolist()), dtype=str)
-    except NotFound as error:
-        raise InvalidInput(
-            "the release cannot be computed with these parameters",
-            [Problem(("geo_mapping",), error.msg)],
-        ) from None
-    except InvalidInput as error:
-        raise InvalidInput(
-            error.msg,
-            [Problem(("geo_mapping", *p.loc[1:]), p.msg) for p in error.problems],
-        ) from None
-
-
-def _geography_note(mapping: str) -> dict[str, str]:
-    if mapping == PROVINCES_2025:
-        return {
-            "vi": (
-                f"Mã tỉnh của hồ sơ được quy đổi theo bảng “{mapping}” (đơn vị hành chính cấp "
-                "tỉnh sau ngày 1/7/2025) trước khi chia nhóm, nên các tỉnh cũ đã hợp nhất được "
-                "tính chung một nhóm."
-            ),
-            "en": (
-                f"Dossiers' province codes are mapped through “{mapping}” (the provincial units "
-                "since 1 July 2025) before grouping, so merged former provinces form one domain."
-            ),
-        }
-    return {
-        "vi": f"Mã tỉnh của hồ sơ được quy đổi theo bảng “{mapping}” trước khi chia nhóm.",
-        "en": f"Dossiers' province codes are mapped through “{mapping}” before grouping.",
-    }
-
-
-def _weighting_note(fpc_source: str) -> dict[str, str]:
-    fpc_vi, fpc_en = {
-        "draw_snapshot": (
-            "hiệu chỉnh quần thể hữu hạn theo số hồ sơ của từng tầng trong danh sách (ghi lại khi "
-            "chọn mẫu)",
-            "finite population correction from each stratum's frame count recorded at the draw",
-        ),
-        "pps_with_replacement": ("có tính đến cụm", "with clusters"),
-    }.get(
-        fpc_source,
-        (
-            "không hiệu chỉnh quần thể hữu hạn (không có số hồ sơ theo tầng)",
-            "no finite population correction (the draw has no stratum counts)",
-        ),
-    )
-    vi = (
-        "Trọng số cơ sở là nghịch đảo xác suất được chọn của hồ sơ; trọng số được điều chỉnh "
-        "cho người không trả lời trong từng tầng (tổng trọng số của các hồ sơ được chọn, không "
-        "kể dự phòng, được chuyển cho người trả lời của tầng theo tỷ lệ trọng số). Sai số "
-        f"chuẩn tính theo phương pháp tuyến tính hóa Taylor cho thiết kế phân tầng, {fpc_vi}."
-    )
-    en = (
-        "Base weights are the inverse of each dossier's inclusion probability; they are adjusted "
-        "for non-response within strata (the base weight of the stratum's sampled units, "
-        "reserves excluded, is carried by its respondents). Standard errors use Taylor "
-        f"linearisation for a stratified design, {fpc_en}."
-    )
-    if fpc_source == "pps_with_replacement":
-        vi += (
-            " Thiết kế hai giai đoạn: phương sai tính từ các đơn vị giai đoạn 1 (cụm) trong từng "
-            "tầng, coi như chọn có hoàn lại (không hiệu chỉnh quần thể hữu hạn), một cách ước "
-            "lượng thận trọng."
-        )
-        en += (
-            " Two-stage design: the variance comes from the first-stage units (ultimate "
-            "clusters) within strata, treated as drawn with replacement (no finite population "
-            "correction), a conservative approximation."
-        )
-    return {"vi": vi, "en": en}
 
 
 def compute_release(
@@ -492,224 +233,47 @@ def compute_release(
             [Problem(("questionnaire_id",), str(error))],
         ) from None
 
-    strata, base, domain_columns, answers = _load_responses(session, campaign_id)
-    n = strata.shape[0]
-    if n == 0:
-        raise InvalidInput(
-            "the campaign has no completed responses",
-            [
-                Problem(
-                    ("campaign_id",),
-                    f"campaign {campaign_id} has no completed responses yet: compute a release "
-                    "once citizens have answered",
-                )
-            ],
-        )
-    y = answer_matrix(answers, tree.criteria)
-    if geo_mapping is not None:
-        domain_columns["province_code"] = _map_provinces(
-            session, geo_mapping, domain_columns["province_code"]
-        )
-
-    # Non-response adjustment: respondents plus one pseudo non-respondent row per stratum that
-    # carries the base weight of its sampled units that did not respond.
-    sampled = _sampled_by_stratum(session, campaign.draw_id)
-    labels, inverse = np.unique(strata, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    respondents_h = np.bincount(inverse, minlength=labels.size)
-    resp_weight_h = np.bincount(inverse, weights=base, minlength=labels.size)
-    sampled_weight_h = np.array([sampled.get(str(s), (0, 0.0))[1] for s in labels.tolist()])
-    missing_weight = np.maximum(sampled_weight_h - resp_weight_h, 0.0)
-    adjustment = adjust_nonresponse(
-        np.concatenate([base, missing_weight]),
-        np.concatenate([np.ones(n, dtype=bool), np.zeros(labels.size, dtype=bool)]),
-        np.concatenate([strata, labels]),
+    rows = load_rows(session, campaign_id, tree.criteria, geo_mapping)
+    weighting = adjust_weights(session, campaign.draw_id, rows)
+    choice = build_design(
+        session, campaign_id, draw, rows, weighting, cast(LonelyPsuRule, lonely_psu)
     )
-    weights = adjustment.weights[:n]
-
-    population = population_by_stratum(draw)
-    design_record = (draw.design_snapshot or {}).get("design") or {}
-    selection = str(design_record.get("selection", ""))
-    psu_column = design_record.get("psu_column")
-    fpc: NDArray[np.float64] | None = None
-    fpc_source = "none"
-    psu: NDArray[np.str_] | None = None
-    if selection == "pps" and psu_column in PSU_COLUMNS:
-        # Ultimate clusters: first-stage units within strata, treated as drawn with replacement
-        # (no fpc), the usual conservative approximation for a PPS first stage.
-        first_stage = _load_psus(session, campaign_id)
-        unknown = int((first_stage == "").sum())
-        if unknown:
-            raise InvalidInput(
-                "some responses cannot be placed in their first-stage unit",
-                [
-                    Problem(
-                        ("campaign_id",),
-                        f"{unknown} completed responses do not record their {psu_column}; a "
-                        "two-stage release needs every one",
-                    )
-                ],
-            )
-        psu = np.char.add(np.char.add(strata, "/"), first_stage)
-        fpc_source = "pps_with_replacement"
-    elif population is not None and all(str(s) in population for s in labels.tolist()):
-        pop_h = np.array([population[str(s)] for s in labels.tolist()], dtype=np.float64)
-        if (pop_h >= respondents_h).all() and (pop_h > 0).all():
-            fpc = (respondents_h / pop_h)[inverse]
-            fpc_source = "draw_snapshot"
-    lonely: LonelyPsuRule = lonely_psu  # type: ignore[assignment]
-    index_rule: IndexRule = rule  # type: ignore[assignment]
-    method: CiMethod = ci_method  # type: ignore[assignment]
-    try:
-        design = SurveyDesign.from_columns(
-            weights=weights, strata=strata, psu=psu, fpc=fpc, lonely_psu=lonely
-        )
-        overall = estimate_indices(design, y, tree, rule=index_rule, ci_method=method, level=level)
-        by_table: IndexTable | None = None
-        if by:
-            domain = [domain_columns[c] for c in by]
-            by_table = estimate_indices(
-                design,
-                y,
-                tree,
-                domain=domain[0] if len(domain) == 1 else domain,
-                rule=index_rule,
-                ci_method=method,
-                level=level,
-            )
-        agency_table = (
-            by_table
-            if by_table is not None and list(by) == ["agency_code"]
-            else estimate_indices(
-                design,
-                y,
-                tree,
-                domain=domain_columns["agency_code"],
-                rule=index_rule,
-                ci_method=method,
-                level=level,
-            )
-        )
-    except (DesignError, IndexInputError) as error:
-        field = "lonely_psu" if isinstance(error, LonelyPsuError) else "responses"
-        raise InvalidInput(
-            "the indices cannot be estimated", [Problem((field,), str(error))]
-        ) from None
-
-    agency_flags = _flags(agency_table, reliability)
-    ranking: Ranking | None = None
-    rankable = agency_flags[:, agency_table.node_index("overall")] != "suppressed"
-    if int(rankable.sum()) >= 2:
-        ranking = rank_domains(
-            agency_table,
-            "overall",
-            level=level,
-            n_draws=RANKING_DRAWS,
-            seed=RANKING_SEED,
-            include=rankable,
-        )
-    rows = _table_rows(overall, (), _flags(overall, reliability), None)
-    if by_table is not None:
-        rows += _table_rows(by_table, by, _flags(by_table, reliability), ranking)
-    ranking_rows: list[RankingRow] = []
-    if ranking is not None:
-        for agency, info in _ranking_by_domain(ranking).items():
-            g = agency_table.domain_index(agency)
-            j = agency_table.node_index("overall")
-            ranking_rows.append(
-                RankingRow(
-                    agency_code=agency,
-                    estimate=_clean(agency_table.estimate[g, j]),
-                    ci_lower=_clean(agency_table.ci_lower[g, j]),
-                    ci_upper=_clean(agency_table.ci_upper[g, j]),
-                    n_respondents=int(agency_table.n_respondents[g, j]),
-                    flag=str(agency_flags[g, j]),
-                    rank=info,
-                )
-            )
-
-    n_sampled = int(sum(count for count, _ in sampled.values()))
-    no_respondents = sorted(set(sampled) - {str(s) for s in labels.tolist()})
-    factors = dict(zip(adjustment.classes.tolist(), adjustment.factors.tolist(), strict=True))
-    strata_rows = [
-        {
-            "stratum": str(s),
-            "population": None if population is None else population.get(str(s)),
-            "sampled": sampled.get(str(s), (0, 0.0))[0],
-            "respondents": int(respondents_h[h]),
-            "adjustment_factor": float(factors[str(s)]),
-        }
-        for h, s in enumerate(labels.tolist())
-    ]
+    tables = estimate_release_indices(
+        choice.design,
+        rows,
+        tree,
+        by,
+        cast(IndexRule, rule),
+        cast(CiMethod, ci_method),
+        level,
+    )
+    ranking = rank_agencies(tables.agencies, cell_flags(tables.agencies, reliability), level)
+    release_table = table_rows(tables.overall, (), cell_flags(tables.overall, reliability))
+    if tables.by is not None:
+        # Ranks go on the agencies' rows of a release by agency alone.
+        ranks = ranking.by_agency if list(by) == ["agency_code"] else None
+        release_table += table_rows(tables.by, by, cell_flags(tables.by, reliability), ranks)
     release = IndexRelease(
         name=name.strip(),
         campaign_id=campaign_id,
         status=ReleaseStatus.DRAFT.value,
-        parameters={
-            "by": list(by),
-            "rule": rule,
-            "ci_method": overall.ci_method,
-            "level": level,
-            "reliability": {
-                "min_respondents": reliability.min_respondents,
-                "max_cv": reliability.max_cv,
-                "max_ci_width": reliability.max_ci_width,
-                "description": reliability.describe(),
-            },
-            "disclosure": {
-                "k": DISCLOSURE_K,
-                "description": f"cells of fewer than {DISCLOSURE_K} respondents are suppressed "
-                "whatever the reliability rule (docs/privacy.md)",
-            },
-            "variance": {
-                "method": "taylor",
-                "design": "stratified, respondents as each stratum's sample",
-                "lonely_psu": lonely_psu,
-                "fpc_source": fpc_source,
-                "first_stage_units": psu_column if psu is not None else None,
-            },
-            "weighting": {
-                "base": "1 / inclusion probability of the sampled dossier",
-                "nonresponse": "weighting classes = strata; sampled = the draw's non-reserve units",
-                "description": _weighting_note(fpc_source),
-            },
-            "ranking": {
-                "node": "overall",
-                "by": "agency_code",
-                "n_draws": RANKING_DRAWS,
-                "seed": RANKING_SEED,
-                "level": level,
-            },
-            "geo_mapping": None
-            if geo_mapping is None
-            else {"province_code": geo_mapping, "description": _geography_note(geo_mapping)},
-            "questionnaire": {
-                "id": questionnaire.id,
-                "code": questionnaire.code,
-                "version": questionnaire.version,
-            },
-        },
+        parameters=release_parameters(
+            by=by,
+            rule=rule,
+            overall=tables.overall,
+            level=level,
+            reliability=reliability,
+            lonely_psu=lonely_psu,
+            choice=choice,
+            geo_mapping=geo_mapping,
+            questionnaire=questionnaire,
+        ),
         results={
-            "nodes": list(overall.nodes),
-            "rows": [r.to_json() for r in rows],
-            "ranking": [r.to_json() for r in ranking_rows],
+            "nodes": list(tables.overall.nodes),
+            "rows": [r.to_json() for r in release_table],
+            "ranking": [r.to_json() for r in ranking.rows],
         },
-        summary={
-            "respondents": n,
-            "sampled": n_sampled,
-            "response_rate": _clean(n / n_sampled) if n_sampled else None,
-            "weighted_response_rate": _clean(
-                float(resp_weight_h.sum()) / float(sampled_weight_h.sum())
-            )
-            if sampled_weight_h.sum() > 0
-            else None,
-            "design_df": int(overall.df[0]),
-            "n_strata": int(labels.size),
-            "population": None if population is None else int(sum(population.values())),
-            "estimated_population": float(weights.sum()),
-            "strata_without_respondents": no_respondents,
-            "strata": strata_rows,
-        },
+        summary=release_summary(rows, weighting, choice, tables.overall),
         created_by=created_by,
     )
     if not store:
