@@ -1,62 +1,39 @@
 """``sipas analyze``: SIPAS indices with standard errors from a responses CSV.
 
-Reads the responses, builds the design from its columns, estimates every index (overall,
-elements, criteria) for the whole sample and for every domain of ``--by``, flags each cell and
-writes ``indices.csv``, ``indices.json`` and ``report.txt`` into ``--out``. A malformed input
-ends with a one-line error naming the line and column, and exit code 2.
+This module parses the options and prints; the analysis is :func:`survey.analyze_file.analyze_file`
+(it reads the responses, builds the design from their columns, estimates every index for the
+whole sample and every domain of ``--by``, flags each cell and writes ``indices.csv``,
+``indices.json`` and ``report.txt`` into ``--out``). A malformed input ends with a one-line
+error naming the line and column, and exit code 2.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import json
-import math
-import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
-
-from analysis.consistency import element_alphas
-from analysis.design import DesignError, SurveyDesign
-from analysis.indices import (
+from survey.analyze_file import (
+    ALL_DOMAINS,
     CI_METHODS,
     DEFAULT_CI_METHOD,
+    DEFAULT_MAX_CV,
+    DEFAULT_MIN_RESPONDENTS,
     INDEX_RULES,
-    IndexTable,
-    estimate_indices,
-)
-from analysis.questionnaire_tree import (
-    QuestionnaireTree,
-    builtin_questionnaire_tree,
+    LONELY_PSU_RULES,
+    STAT_FIELDS,
+    AnalyzeOptions,
+    analyze_file,
     builtin_tree_names,
-    parse_questionnaire_tree,
+    grouping_columns,
 )
-from analysis.reliability import FLAGS, ReliabilityRule, flag_cells
-from analysis.responses_file import ResponsesData, read_responses
-from analysis.variance import LonelyPsuError
-from survey.questionnaires import builtin_definition
-from survey.spreadsheet_cells import safe_cell
+
+# Re-exported for the command's tests and callers that named them here.
+__all__ = ["ALL_DOMAINS", "STAT_FIELDS", "grouping_columns", "options_from", "register"]
 
 EXIT_OK = 0
 EXIT_INPUT_ERROR = 2
-ALL_DOMAINS = "(all)"
-
-_RULE_TEXT = {
-    "criteria-mean": "criterion = weighted share of valid answers that are 4-5; element = mean "
-    "of its criterion indices; overall = mean of the element indices",
-    "pooled": "criterion = weighted share of valid answers that are 4-5; element = weighted "
-    "share of all its valid answers that are 4-5; overall = mean of the element indices",
-    "respondent-mean": "criterion = weighted share of valid answers that are 4-5; element = "
-    "weighted mean over respondents of each one's share of 4-5 answers in the element; "
-    "overall = mean of the element indices",
-    "mean-score": "criterion = weighted mean answer on the 1-5 scale; element = mean of its "
-    "criterion means; overall = mean of the element means",
-}
 
 _EPILOG = """\
 examples:
@@ -70,10 +47,6 @@ questionnaire) or a built-in name (%s). Answers are 1-5; an empty cell is "not a
 the --na-code is "not applicable"; both are left out of the shares. Indices are shares in [0, 1]
 (mean scores for --rule mean-score) with Taylor-linearised SEs from the whole design.
 """
-
-
-class AnalyzeInputError(ValueError):
-    """Inconsistent options or inputs; the message says what to change."""
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -126,20 +99,20 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument(
         "--lonely-psu",
-        choices=("fail", "certainty", "adjust", "average"),
+        choices=LONELY_PSU_RULES,
         default="fail",
         help="strata with a single PSU, as R survey.lonely.psu",
     )
     parser.add_argument(
         "--min-respondents",
         type=int,
-        default=ReliabilityRule.min_respondents,
+        default=DEFAULT_MIN_RESPONDENTS,
         help="cells with fewer respondents are flagged 'suppressed'",
     )
     parser.add_argument(
         "--max-cv",
         type=float,
-        default=ReliabilityRule.max_cv,
+        default=DEFAULT_MAX_CV,
         help="cells with a larger CV are flagged 'unreliable'",
     )
     parser.add_argument(
@@ -155,7 +128,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 def run_analyze(args: argparse.Namespace) -> int:
     """Handler of ``sipas analyze``: returns the exit code."""
     try:
-        summary = analyze(args)
+        summary = analyze_file(options_from(args))
     except (ValueError, OSError) as exc:
         # Every input problem is a ValueError subclass with a message naming the fix.
         print(f"sipas analyze: error: {exc}", file=sys.stderr)
@@ -164,339 +137,23 @@ def run_analyze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def load_tree(spec: str) -> QuestionnaireTree:
-    """A questionnaire JSON file, or else a built-in tree name."""
-    path = Path(spec)
-    if path.is_file():
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise AnalyzeInputError(
-                f"questionnaire {spec}: not valid JSON (line {exc.lineno}, column {exc.colno}): "
-                f"{exc.msg}"
-            ) from None
-        return parse_questionnaire_tree(data)
-    if spec.lower().endswith(".json"):
-        raise AnalyzeInputError(f"questionnaire {spec}: file not found")
-    platform = builtin_definition()
-    if spec == platform["code"]:
-        return parse_questionnaire_tree(platform)
-    return builtin_questionnaire_tree(spec)
-
-
-@dataclass(frozen=True)
-class _DesignChoice:
-    design: SurveyDesign
-    weight_source: str
-    fpc_text: str
-
-
-def _build_design(args: argparse.Namespace, data: ResponsesData) -> _DesignChoice:
-    fpc = data.fpc
-    if fpc is None:
-        fpc_text = "none: sampling with replacement assumed (no finite population correction)"
-    elif np.all(fpc <= 1):
-        fpc_text = f"column {args.fpc!r} read as sampling fractions f_h (all values <= 1)"
-    else:
-        fpc_text = (
-            f"column {args.fpc!r} read as population counts N_h (values > 1); "
-            "f_h = sampled PSUs / N_h"
-        )
-    if args.weight:
-        weights = data.weights
-        weight_source = f"column {args.weight!r}"
-    else:
-        if fpc is None or np.all(fpc <= 1):
-            raise AnalyzeInputError(
-                "--weight: no weight column given; give --weight, or --fpc with population "
-                "counts N_h so the weight is N_h / respondents in the stratum"
-            )
-        if args.psu:
-            raise AnalyzeInputError(
-                "--weight: with --psu the weight cannot be derived from N_h; give --weight"
-            )
-        weights = None  # SurveyDesign.from_columns derives N_h / n_h from the counts
-        weight_source = "N_h / respondents in the stratum (no --weight column)"
-    try:
-        design = SurveyDesign.from_columns(
-            weights=weights,
-            strata=data.strata,
-            psu=data.psu,
-            fpc=fpc,
-            lonely_psu=args.lonely_psu,
-        )
-    except DesignError as exc:
-        raise AnalyzeInputError(_with_file_lines(str(exc), data, args.responses)) from None
-    return _DesignChoice(design, weight_source, fpc_text)
-
-
-def _with_file_lines(message: str, data: ResponsesData, path: Path) -> str:
-    """Point a design error's 0-based ``row k`` at the line of the responses file."""
-
-    def line(match: re.Match[str]) -> str:
-        row = int(match.group(1))
-        if 0 <= row < data.n:
-            return f"line {int(data.line_numbers[row])} of {path.name}"
-        return match.group(0)
-
-    return re.sub(r"\brow (\d+)", line, message)
-
-
-def _estimate(
-    design: SurveyDesign,
-    data: ResponsesData,
-    tree: QuestionnaireTree,
-    args: argparse.Namespace,
-    domain: list[NDArray[np.str_]] | None,
-) -> IndexTable:
-    try:
-        return estimate_indices(
-            design,
-            data.answers,
-            tree,
-            domain=domain,
-            rule=args.rule,
-            ci_method=args.ci,
-            level=args.level,
-        )
-    except LonelyPsuError as exc:
-        stratum = re.search(r"stratum (\d+)", str(exc))
-        label = ""
-        if stratum and data.strata is not None:
-            label = f" ({args.strata} = {str(np.unique(data.strata)[int(stratum.group(1))])!r})"
-        raise AnalyzeInputError(
-            f"{args.strata or 'strata'}: a stratum{label} has a single respondent/PSU, so its "
-            "variance cannot be estimated; merge it with a similar stratum or pass "
-            "--lonely-psu certainty|adjust|average"
-        ) from None
-
-
-def _number(value: float) -> float | None:
-    return None if not math.isfinite(value) else float(value)
-
-
-# Columns of every output row after the grouping columns; the node's own level and parent
-# carry a node_ prefix so that a grouping column called "level" (administrative level) or
-# "parent" keeps its values.
-STAT_FIELDS = (
-    "node",
-    "node_level",
-    "node_parent",
-    "estimate",
-    "se",
-    "ci_lower",
-    "ci_upper",
-    "df",
-    "n_respondents",
-    "cv",
-    "flag",
-)
-
-
-def grouping_columns(by: list[str]) -> dict[str, str]:
-    """Output name of each --by column: its own name, or by_<name> if an output column has it.
-
-    The statistics' names are fixed, so a grouping column never overwrites them (nor they it),
-    in the CSV and the JSON alike.
-    """
-    if len(set(by)) != len(by):
-        twice = next(c for c in by if by.count(c) > 1)
-        raise AnalyzeInputError(f"--by: column {twice!r} is given twice; name each column once")
-    taken = set(STAT_FIELDS) | set(by)
-    names: dict[str, str] = {}
-    for column in by:
-        name = column
-        if name in STAT_FIELDS:
-            name = f"by_{column}"
-            while name in taken:
-                name = f"by_{name}"
-            taken.add(name)
-        names[column] = name
-    return names
-
-
-def _rows(
-    table: IndexTable,
-    by: dict[str, str],
-    flags: NDArray[np.str_],
-    total: bool,
-) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for g in range(table.domains.shape[0]):
-        labels = (
-            dict.fromkeys(by.values(), ALL_DOMAINS)
-            if total
-            else {
-                name: str(col[g])
-                for name, col in zip(by.values(), table.domain_labels, strict=True)
-            }
-        )
-        for j, node in enumerate(table.nodes):
-            rows.append(
-                {
-                    **labels,
-                    "node": node,
-                    "node_level": table.levels[j],
-                    "node_parent": table.parents[j],
-                    "estimate": _number(table.estimate[g, j]),
-                    "se": _number(table.se[g, j]),
-                    "ci_lower": _number(table.ci_lower[g, j]),
-                    "ci_upper": _number(table.ci_upper[g, j]),
-                    "df": int(table.df[g]),
-                    "n_respondents": int(table.n_respondents[g, j]),
-                    "cv": _number(table.cv[g, j]),
-                    "flag": str(flags[g, j]),
-                }
-            )
-    return rows
-
-
-def _flags(table: IndexTable, rule: ReliabilityRule) -> NDArray[np.str_]:
-    return flag_cells(
-        table.n_respondents, table.estimate, table.se, table.ci_lower, table.ci_upper, rule
-    )
-
-
-def analyze(args: argparse.Namespace) -> str:
-    """Run the analysis described by ``args``; return a one-paragraph summary."""
-    tree = load_tree(args.questionnaire)
-    by = [c.strip() for c in args.by.split(",") if c.strip()]
-    columns = grouping_columns(by)
-    if not 0.0 < args.level < 1.0:
-        raise AnalyzeInputError(f"--level: {args.level} must be between 0 and 1 (e.g. 0.95)")
-    flag_rule = ReliabilityRule(args.min_respondents, args.max_cv, args.max_ci_width)
-    data = read_responses(
-        args.responses,
-        criteria=tree.criteria,
+def options_from(args: argparse.Namespace) -> AnalyzeOptions:
+    """The use case's options from the parsed command line (``--by`` split on commas)."""
+    return AnalyzeOptions(
+        responses=args.responses,
+        questionnaire=args.questionnaire,
+        out=args.out,
         strata=args.strata,
-        psu=args.psu,
-        weight=args.weight,
         fpc=args.fpc,
-        by=by,
+        weight=args.weight,
+        psu=args.psu,
+        by=tuple(c.strip() for c in args.by.split(",") if c.strip()),
+        rule=args.rule,
+        ci_method=args.ci,
+        level=args.level,
         na_code=args.na_code,
+        lonely_psu=args.lonely_psu,
+        min_respondents=args.min_respondents,
+        max_cv=args.max_cv,
+        max_ci_width=args.max_ci_width,
     )
-    choice = _build_design(args, data)
-    design = choice.design
-    overall = _estimate(design, data, tree, args, None)
-    rows = _rows(overall, columns, _flags(overall, flag_rule), total=True)
-    tables = [overall]
-    if by:
-        domains = _estimate(design, data, tree, args, [data.by[c] for c in by])
-        rows += _rows(domains, columns, _flags(domains, flag_rule), total=False)
-        tables.append(domains)
-
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    fields = [*columns.values(), *STAT_FIELDS]
-    with (out / "indices.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        # Domain values come from the analysed file: they must not run as formulas in Excel.
-        writer.writerow({f: safe_cell(f) for f in fields})
-        for row in rows:
-            writer.writerow({k: "" if v is None else safe_cell(v) for k, v in row.items()})
-    meta = {
-        "questionnaire": tree.code,
-        "rule": args.rule,
-        "ci_method": overall.ci_method,
-        "level": args.level,
-        "by": by,
-        "by_columns": columns,
-        "flag_rule": flag_rule.describe(),
-        "weights": choice.weight_source,
-        "fpc": choice.fpc_text,
-        "n_respondents": design.n,
-        "n_strata": design.n_strata,
-        "n_psu": design.n_psu,
-        "design_df": design.df,
-    }
-    (out / "indices.json").write_text(
-        json.dumps({**meta, "rows": rows}, ensure_ascii=False, indent=1), encoding="utf-8"
-    )
-    report = _report(args, tree, data, choice, flag_rule, tables, rows, columns)
-    (out / "report.txt").write_text(report, encoding="utf-8")
-    return (
-        f"sipas analyze: {design.n} respondents, {len(rows)} cells "
-        f"({tables[-1].domains.shape[0]} domain(s) x {len(overall.nodes)} nodes"
-        f"{' + whole sample' if by else ''}) written to {out}"
-    )
-
-
-def _report(
-    args: argparse.Namespace,
-    tree: QuestionnaireTree,
-    data: ResponsesData,
-    choice: _DesignChoice,
-    flag_rule: ReliabilityRule,
-    tables: list[IndexTable],
-    rows: list[dict[str, Any]],
-    columns: dict[str, str],
-) -> str:
-    design = choice.design
-    ci = tables[0].ci_method
-    ci_text = (
-        "Student t interval estimate +/- t(df) se (mean-score rule)"
-        if args.rule == "mean-score"
-        else f"{ci} interval for a proportion, as R svyciprop(method={ci!r})"
-    )
-    lines = [
-        "SIPAS indices - sipas analyze",
-        "",
-        f"Responses: {args.responses} ({data.n} respondents)",
-        f"Questionnaire: {tree.code} - {len(tree.elements)} elements, {len(tree.criteria)} "
-        "criteria",
-        "",
-        "Design",
-        f"  strata: {args.strata or '(none)'} - {design.n_strata} strata",
-        f"  PSUs: {args.psu or 'each respondent is its own PSU'} - {design.n_psu} PSUs",
-        f"  design df (PSUs - strata): {design.df}",
-        f"  weights: {choice.weight_source}; sum of weights {design.weights.sum():.6g}",
-        f"  fpc: {choice.fpc_text}",
-        f"  strata with one PSU: rule {args.lonely_psu!r} (as R survey.lonely.psu)",
-        "",
-        f"Aggregation rule: {args.rule} - {_RULE_TEXT[args.rule]}.",
-        "Standard errors: Taylor linearisation of the ratio estimators over the whole design "
-        "(scores zero outside a domain), accounting for item non-response and for criteria "
-        "answered by the same respondent.",
-        f"Intervals: {ci_text}, level {args.level:g}; df = PSUs minus strata among the domain's "
-        "respondents (at least 1).",
-        f"Reliability flags: {flag_rule.describe()}",
-        f"Domains: {', '.join(columns) if columns else '(whole sample only)'}; rows with "
-        f"{ALL_DOMAINS!r} are the whole sample.",
-        *(
-            f"  grouping column {column!r} is written as {name!r} (an output column has its name)"
-            for column, name in columns.items()
-            if name != column
-        ),
-        "",
-        "Flags",
-    ]
-    for level in ("overall", "element", "criterion"):
-        counts = {
-            f: sum(1 for r in rows if r["node_level"] == level and r["flag"] == f) for f in FLAGS
-        }
-        lines.append(f"  {level}: " + ", ".join(f"{f} {n}" for f, n in counts.items()))
-    lines += [
-        "",
-        "Answers left out of the shares (per criterion)",
-        "  criterion: not answered, not applicable (code " + f"{args.na_code:g})",
-    ]
-    for c, criterion in enumerate(tree.criteria):
-        lines.append(f"  {criterion}: {int(data.not_answered[c])}, {int(data.not_applicable[c])}")
-    whole = tables[0]
-    lines += ["", "Whole sample"]
-    for j, node in enumerate(whole.nodes[: 1 + len(tree.elements)]):
-        lines.append(
-            f"  {node}: {whole.estimate[0, j]:.4f} (se {whole.se[0, j]:.4f}, "
-            f"{args.level:.0%} CI {whole.ci_lower[0, j]:.4f}-{whole.ci_upper[0, j]:.4f})"
-        )
-    lines += [
-        "",
-        "Internal consistency (Cronbach's alpha, weighted; respondents complete on the element)",
-    ]
-    for alpha in element_alphas(data.answers, tree, design.weights):
-        value = "n/a" if not np.isfinite(alpha.alpha) else f"{alpha.alpha:.3f}"
-        lines.append(
-            f"  {alpha.element}: {value} ({alpha.n_criteria} criteria, "
-            f"{alpha.n_complete} complete respondents)"
-        )
-    return "\n".join(lines) + "\n"
