@@ -38,6 +38,7 @@ ROUTER_MODULES = [
     "api.routers.campaigns",
     "api.routers.sms_callbacks",
     "api.pages.fieldwork",
+    "api.pages.interviews",
     "api.routers.releases",
     "api.pages.releases",
     "api.routers.audit",

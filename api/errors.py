@@ -172,7 +172,7 @@ async def _out_of_range(_request: Request, exc: Exception) -> JSONResponse:
 
 # A PostgreSQL restart takes seconds; a client that retries sooner only adds load.
 RETRY_AFTER_SECONDS = 30
-_PAGE_PREFIXES = ("/r/", "/staff")
+_PAGE_PREFIXES = ("/r/", "/m/", "/staff")
 _TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 
 

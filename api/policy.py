@@ -18,6 +18,7 @@ NationalCoordinator    admin, coordinator                           no
 Coordinator            admin, coordinator                           yes (scope returned)
 Analyst                admin, analyst                               no
 StaffReader            admin, coordinator, analyst, publisher       yes (scope returned)
+Interviewer            interviewer (their own assignments only)     no
 Public                 anyone, no sign-in (sign-in page, /docs...)  --
 Gateway                anyone; the handler checks the gateway key   --
 Citizen                the link holder; refused with a staff cookie --
@@ -170,6 +171,12 @@ StaffReader = Policy(
     scoped=True,
     summary="reading metadata and aggregates, limited to the caller's scope",
 )
+Interviewer = Policy(
+    "Interviewer",
+    roles={"interviewer"},
+    scoped=False,
+    summary="an interviewer's own call list, attempts and interviews in progress",
+)
 Public = OpenPolicy("Public", summary="no sign-in: the sign-in page, static files, /docs")
 Gateway = OpenPolicy("Gateway", summary="the SMS gateway; the handler checks its key")
 Citizen = CitizenPolicy("Citizen", summary="the citizen's link; refused with a staff cookie")
@@ -180,6 +187,7 @@ AsNationalCoordinator = Annotated[Caller, Depends(NationalCoordinator)]
 AsCoordinator = Annotated[Caller, Depends(Coordinator)]
 AsAnalyst = Annotated[Caller, Depends(Analyst)]
 AsStaff = Annotated[Caller, Depends(StaffReader)]
+AsInterviewer = Annotated[Caller, Depends(Interviewer)]
 
 AnyPolicy = Policy | OpenPolicy
 

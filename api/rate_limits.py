@@ -1,4 +1,4 @@
-"""Per-address rate limits on the citizen's link pages (``/r/...``) and the SMS callbacks.
+"""Per-address rate limits on the citizen's pages (``/r/...``, ``/m/...``) and the SMS callbacks.
 
 A pure ASGI middleware, so that other paths pay nothing. Counters live in the database
 (:mod:`survey.rate_limits`), shared by every process. The citizen limit is generous (120 a
@@ -23,7 +23,8 @@ from api.i18n import choose_language, texts
 from survey.errors import TooManyRequests
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
-CITIZEN_PREFIX = "/r/"
+# Answer pages and the short links of printed letters, which lead to them.
+CITIZEN_PREFIX = ("/r/", "/m/")
 CALLBACK_PREFIX = "/sms/"
 
 

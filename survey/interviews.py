@@ -414,6 +414,16 @@ def assignable_cases(
     return [(inv, dossier) for inv, dossier in session.exec(stmt).all()]
 
 
+def list_interviewers(*, session: Session) -> list[StaffUser]:
+    """Active interviewer accounts, by name: whom a coordinator can assign cases to."""
+    stmt = (
+        select(StaffUser)
+        .where(col(StaffUser.role) == Role.INTERVIEWER.value, col(StaffUser.is_active))
+        .order_by(col(StaffUser.username))
+    )
+    return list(session.exec(stmt).all())
+
+
 # ----------------------------------------------------------------------------- the call list
 
 
@@ -870,6 +880,7 @@ __all__ = [
     "discard_open_interviews",
     "final_interview_dispositions",
     "get_case",
+    "list_interviewers",
     "open_interview",
     "outcomes_for",
     "parse_callback",

@@ -43,10 +43,8 @@ def upgrade() -> None:
         batch_op.alter_column(
             "phone_e164", existing_type=sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True
         )
-    # The models declare no server default; existing rows got "" above.
-    with op.batch_alter_table("dossier_contact", schema=None) as batch_op:
-        batch_op.alter_column("full_name", server_default=None)
-        batch_op.alter_column("postal_address", server_default=None)
+    # The server defaults stay (as the model declares): the importer's raw inserts name only the
+    # columns a file has.
 
     op.create_table(
         "paper_form",

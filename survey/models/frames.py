@@ -115,8 +115,10 @@ class DossierContact(SQLModel, table=True):
     )
     phone_e164: str | None = Field(default=None, max_length=16, index=True)
     phone_as_given: str = Field(default="", max_length=32)
-    full_name: str = Field(default="", max_length=200)
-    postal_address: str = Field(default="", max_length=500)
+    # Server defaults too: the importer writes contacts with raw COPY / executemany statements
+    # that name only the columns a file has.
+    full_name: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    postal_address: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
 
 
 class FrameImportProblem(SQLModel, table=True):

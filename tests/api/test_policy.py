@@ -74,6 +74,8 @@ HEALTH = "health checks"
 PUBLIC_SITE = "public site of published releases"
 CITIZEN = "a citizen's answer pages"
 GATEWAY = "SMS gateway callbacks"
+INTERVIEW_ASSIGN = "interview assignments"
+INTERVIEWS = "interviews: the interviewer's own"
 
 # (method, path) -> the row of docs/access.md that says who may call it.
 ROUTE_ROWS: dict[tuple[str, str], str] = {
@@ -158,6 +160,16 @@ ROUTE_ROWS: dict[tuple[str, str], str] = {
     ("GET", "/staff/campaigns/{campaign_id}"): CAMPAIGN,
     ("POST", "/staff/campaigns/{campaign_id}/messages/{message_id}/requeue"): OUTBOX,
     ("POST", "/staff/campaigns/{campaign_id}/{action}"): FIELDWORK,
+    # interviews
+    ("GET", "/staff/interview-assignments/{campaign_id}"): INTERVIEW_ASSIGN,
+    ("POST", "/staff/interview-assignments/{campaign_id}"): INTERVIEW_ASSIGN,
+    ("GET", "/staff/interviews"): INTERVIEWS,
+    ("GET", "/staff/interviews/{assignment_id}"): INTERVIEWS,
+    ("POST", "/staff/interviews/{assignment_id}/attempts"): INTERVIEWS,
+    ("GET", "/staff/interviews/{assignment_id}/p/{number}"): INTERVIEWS,
+    ("POST", "/staff/interviews/{assignment_id}/p/{number}"): INTERVIEWS,
+    ("GET", "/staff/interviews/{assignment_id}/review"): INTERVIEWS,
+    ("POST", "/staff/interviews/{assignment_id}/complete"): INTERVIEWS,
     # releases
     ("POST", "/api/campaigns/{campaign_id}/releases"): COMPUTE,
     ("GET", "/api/releases"): RELEASE,
@@ -288,6 +300,7 @@ class Walk:
             "questionnaire_id": str(w.questionnaire_id),
             "message_id": "999999",
             "token_id": "999999",
+            "assignment_id": "999999",
             "user_id": str(self.spare["user_id"]),
             "token": w.citizen_token,
             "number": "1",
