@@ -31,6 +31,7 @@ from xml.sax.saxutils import escape
 import matplotlib
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from matplotlib.typing import RcKeyType
 from sqlmodel import Session
 
@@ -200,11 +201,12 @@ def dot_whisker_svg(
     percent: bool,
     xlim: tuple[float, float] | None = None,
     reference: float | None = None,
+    whole_numbers: bool = False,
 ) -> str:
     """A horizontal dot-and-whisker chart, first point on top, as an SVG document.
 
     ``xlim`` overrides the axis (0-100 for percentages otherwise); ``reference`` draws a line
-    there (no change, for differences).
+    there (no change, for differences); ``whole_numbers`` puts ticks on integers (ranks).
     """
     n = max(len(points), 1)
     scale = 100.0 if percent else 1.0
@@ -229,6 +231,8 @@ def dot_whisker_svg(
         axes.set_xlim(*xlim)
     elif percent and reference is None:
         axes.set_xlim(0.0, 100.0)
+    if whole_numbers:
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     if reference is not None:
         axes.axvline(reference * scale, color="#5a5f66", linewidth=1.0, linestyle="--")
     axes.set_xlabel(words.axis)
@@ -320,6 +324,7 @@ def _render_view_chart(
             description=description,
             percent=False,
             xlim=(0.5, len(points) + 0.5),
+            whole_numbers=True,
         )
     if view.previous is None:
         raise NotFound(

@@ -146,6 +146,7 @@ def test_rank_and_change_charts_from_a_public_view(session: Session) -> None:
     # Ranks are whole numbers in words too: "Sở Tư pháp: 1 (1–2)".
     assert any(part.startswith("Sở Tư pháp: ") for part in desc.split("; "))
     assert ",00" not in desc and len(_markers(svg)) == 3
+    assert ">1.5<" not in svg and ">2.5<" not in svg  # rank ticks are whole numbers
     changes = change_points(view)
     assert len(changes) == 3
     assert [p.estimate for p in changes] == sorted((p.estimate for p in changes), reverse=True)
