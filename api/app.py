@@ -40,11 +40,13 @@ ROUTER_MODULES = [
     "api.pages.fieldwork",
     "api.pages.interviews",
     "api.routers.releases",
+    "api.routers.release_documents",
     "api.pages.releases",
     "api.routers.audit",
     "api.pages.audit",
     "api.routers.health",
     "api.pages.public",
+    "api.pages.public_documents",
 ]
 
 

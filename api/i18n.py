@@ -723,6 +723,11 @@ PUBLIC_TEXT: Mapping[str, Mapping[str, str]] = {
         "method_change": "Thay đổi so với kỳ trước = chỉ số kỳ này trừ chỉ số kỳ trước; sai số "
         "chuẩn của hiệu là căn bậc hai của tổng bình phương hai sai số chuẩn (hai mẫu độc lập).",
         "downloads": "Tải về",
+        "doc_pdf": "Báo cáo đầy đủ, có biểu đồ và ghi chú phương pháp",
+        "doc_xlsx": "Bảng tính, mỗi bảng một trang, kèm phương pháp",
+        "doc_csv": "Số liệu dạng bảng",
+        "doc_dictionary": "Từ điển dữ liệu của tệp CSV (tên, nhãn, kiểu, đơn vị từng cột)",
+        "doc_json": "Dữ liệu cho máy đọc, kèm nội dung được băm SHA-256",
         "not_found": "Không có bản công bố này",
     },
     "en": {
@@ -801,6 +806,11 @@ PUBLIC_TEXT: Mapping[str, Mapping[str, str]] = {
         "previous one; the SE of the difference is the square root of the sum of the two "
         "squared SEs (independent samples).",
         "downloads": "Downloads",
+        "doc_pdf": "Full report with charts and method note",
+        "doc_xlsx": "Workbook, one sheet per table, with the method",
+        "doc_csv": "Figures as a table",
+        "doc_dictionary": "Data dictionary of the CSV (name, labels, type, unit of each column)",
+        "doc_json": "Machine-readable data with the SHA-256-hashed content",
         "not_found": "No such release",
     },
 }

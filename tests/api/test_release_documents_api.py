@@ -1,0 +1,150 @@
+"""Release documents over HTTP: staff downloads beside release.csv (same policy and scope), the
+public site's downloads of published releases (no sign-in, drafts 404), links on both pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlmodel import Session
+
+from api.app import create_app
+from survey.releases import CSV_COLUMNS, compute_release, publish_release, submit_release
+from survey.settings import Settings
+from tests.api.fast_users import bearer, make_user
+from tests.survey.release_fixtures import build_release_campaign
+
+STAFF_FILES = ("release.xlsx", "release.pdf", "release.json", "dictionary.csv")
+PUBLIC_FILES = ("release.csv", *STAFF_FILES)
+TYPES = {
+    "release.csv": "text/csv",
+    "dictionary.csv": "text/csv",
+    "release.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "release.pdf": "application/pdf",
+    "release.json": "application/json",
+}
+
+
+@dataclass(frozen=True)
+class Releases:
+    published: int
+    draft: int
+    sha256: str
+
+
+@pytest.fixture
+def releases(session: Session) -> Releases:
+    rc = build_release_campaign(session)
+    maker = make_user(session, "analyst", "docs-analyst")
+    reviewer = make_user(session, "publisher", "docs-publisher")
+    published = compute_release(
+        session=session,
+        campaign_id=rc.campaign_id,
+        name="Chỉ số hài lòng 2026",
+        min_respondents=10,
+        created_by=maker.id,
+    )
+    draft = compute_release(session=session, campaign_id=rc.campaign_id, name="Bản nháp")
+    assert published.id is not None and draft.id is not None
+    submit_release(session=session, release_id=published.id, actor=maker)
+    publish_release(session=session, release_id=published.id, actor=reviewer)
+    session.refresh(published)
+    assert published.content_sha256
+    return Releases(published.id, draft.id, published.content_sha256)
+
+
+def test_staff_downloads_follow_the_csv_policy(
+    settings: Settings, session: Session, releases: Releases
+) -> None:
+    analyst = bearer(session, "analyst")
+    scoped = bearer(session, "coordinator", "docs-scoped", scopes=[("agency", "AG-A")])
+    with TestClient(create_app(settings)) as client:
+        for name in STAFF_FILES:
+            url = f"/api/releases/{releases.published}/{name}"
+            assert client.get(url).status_code == 401, name
+            answer = client.get(url, headers=analyst)
+            assert answer.status_code == 200, (name, answer.text[:200])
+            assert answer.headers["content-type"].startswith(TYPES[name])
+            assert answer.headers["x-release-sha256"] == releases.sha256
+            assert (
+                f'filename="release-{releases.published}' in answer.headers["content-disposition"]
+            )
+            # A scoped account reads published releases only (as release.csv).
+            assert (
+                client.get(f"/api/releases/{releases.draft}/{name}", headers=scoped).status_code
+                == 404
+            )
+        draft_pdf = client.get(f"/api/releases/{releases.draft}/release.pdf", headers=analyst)
+        assert draft_pdf.status_code == 200 and draft_pdf.headers["x-release-sha256"] == ""
+        assert client.get("/api/releases/999999/release.xlsx", headers=analyst).status_code == 404
+
+        # The scoped account's workbook and JSON hold its own agency's rows only.
+        own = client.get(f"/api/releases/{releases.published}/release.json", headers=scoped)
+        rows = own.json()["content"]["results"]["rows"]
+        assert rows and {r["domain"].get("agency_code") for r in rows} == {"AG-A"}
+        book = load_workbook(
+            io.BytesIO(
+                client.get(
+                    f"/api/releases/{releases.published}/release.xlsx", headers=scoped
+                ).content
+            )
+        )
+        codes = {row[0] for row in book["Yếu tố"].iter_rows(min_row=3, values_only=True)}
+        assert codes == {"AG-A"}
+
+        client.cookies.set("sipas_session", analyst["Authorization"].removeprefix("Bearer "))
+        page = client.get(f"/staff/releases/{releases.published}")
+        assert page.status_code == 200
+        for name in STAFF_FILES:
+            assert f'href="/api/releases/{releases.published}/{name}"' in page.text
+
+
+def test_public_downloads_of_published_releases_only(
+    settings: Settings, releases: Releases
+) -> None:
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        for name in PUBLIC_FILES:
+            answer = client.get(f"/public/releases/{releases.published}/{name}")
+            assert answer.status_code == 200, (name, answer.text[:200])
+            assert answer.headers["content-type"].startswith(TYPES[name])
+            assert answer.headers["x-release-sha256"] == releases.sha256
+            assert client.get(f"/public/releases/{releases.draft}/{name}").status_code == 404
+        header = next(
+            csv.reader(
+                io.StringIO(
+                    client.get(f"/public/releases/{releases.published}/release.csv").content.decode(
+                        "utf-8-sig"
+                    )
+                )
+            )
+        )
+        dictionary = list(
+            csv.DictReader(
+                io.StringIO(
+                    client.get(
+                        f"/public/releases/{releases.published}/dictionary.csv"
+                    ).content.decode("utf-8-sig")
+                )
+            )
+        )
+        assert header == list(CSV_COLUMNS) == [r["name"] for r in dictionary]
+        document = json.loads(
+            client.get(f"/public/releases/{releases.published}/release.json").text
+        )
+        assert document["content_sha256"] == releases.sha256 and document["status"] == "published"
+        # Published figures never change: the second PDF is the first one.
+        first = client.get(f"/public/releases/{releases.published}/release.pdf").content
+        assert client.get(f"/public/releases/{releases.published}/release.pdf").content == first
+
+        page = client.get(f"/public/releases/{releases.published}")
+        assert page.status_code == 200 and 'id="downloads"' in page.text
+        for name in PUBLIC_FILES:
+            assert f'href="/public/releases/{releases.published}/{name}"' in page.text
+        assert "Báo cáo đầy đủ" in page.text
+        english = client.get(f"/public/releases/{releases.published}?lang=en")
+        assert "Full report with charts and method note" in english.text
