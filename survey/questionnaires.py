@@ -130,6 +130,9 @@ def validate_definition(definition: Any) -> list[Problem]:
                 continue
             claim(criterion.get("code"), (*loc, "code"))
             _check_text(criterion.get("text"), (*loc, "text"), problems)
+            if "interviewer_text" in criterion:
+                # The words an interviewer reads out instead of the text (api/pages/interviews).
+                _check_text(criterion["interviewer_text"], (*loc, "interviewer_text"), problems)
     blocks = definition.get("blocks") or []
     block_codes: set[str] = set()
     if not isinstance(blocks, list):
@@ -154,6 +157,8 @@ def validate_definition(definition: Any) -> list[Problem]:
             continue
         claim(question.get("code"), (*loc, "code"))
         _check_text(question.get("text"), (*loc, "text"), problems)
+        if "interviewer_text" in question:
+            _check_text(question["interviewer_text"], (*loc, "interviewer_text"), problems)
         kind = question.get("type")
         if kind not in QUESTION_TYPES:
             problems.append(Problem((*loc, "type"), f"type is one of {', '.join(QUESTION_TYPES)}"))

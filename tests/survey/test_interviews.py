@@ -34,7 +34,7 @@ from survey.models import (
     StaffUser,
     utcnow,
 )
-from survey.questionnaires import answer_pages
+from survey.questionnaires import answer_pages, builtin_definition, validate_definition
 from survey.responses import save_page, submit_draft
 from survey.users import Scope
 from tests.api.fast_users import make_user
@@ -445,3 +445,19 @@ def test_the_catalogue_follows_aapor_groups() -> None:
     assert "1.1" not in phone and "4.31" in phone and "4.31" not in visit
     assert "3.18" in visit and "3.13" not in visit
     assert all(o.vi and o.en for o in OUTCOMES.values())
+
+
+def test_interviewer_wording_is_optional_and_checked() -> None:
+    definition = builtin_definition()
+    assert validate_definition(definition) == []
+    criterion = definition["elements"][0]["criteria"][0]
+    criterion["interviewer_text"] = {"vi": "Ông/bà thấy thông tin có dễ hiểu không?", "en": "..."}
+    definition["questions"][0]["interviewer_text"] = {"vi": "Xin hỏi ông/bà ..."}
+    assert validate_definition(definition) == []
+    criterion["interviewer_text"] = "không phải đối tượng vi/en"
+    definition["questions"][0]["interviewer_text"] = {"en": "English only"}
+    problems = validate_definition(definition)
+    assert [p.loc for p in problems] == [
+        ("elements", 0, "criteria", 0, "interviewer_text"),
+        ("questions", 0, "interviewer_text"),
+    ]
