@@ -31,6 +31,7 @@ from openpyxl import Workbook
 from sqlmodel import Session, col, select
 
 from survey.audit import SYSTEM_ACTOR, record_event
+from survey.backchecks import excluded_count, not_excluded
 from survey.campaigns import get_campaign
 from survey.disclosure import GENERALISED, K, k_anonymise
 from survey.dispositions import DISPOSITIONS, campaign_dispositions
@@ -50,6 +51,7 @@ RESPONSE_COLUMNS = (
     "level",
     "procedure_field",
     "channel",
+    "mode",
     "language",
     "completed_month",
 )
@@ -65,7 +67,8 @@ QUASI_IDENTIFIER_BASE = (
     "agency_code",
     "province_code",
 )
-QUASI_IDENTIFIER_REFINE = ("level", "channel", "procedure_field", "completed_month")
+# ``mode`` too: staff know which invitations were keyed from paper or interviewed.
+QUASI_IDENTIFIER_REFINE = ("level", "channel", "procedure_field", "completed_month", "mode")
 
 RATE_COLUMNS = ("rr1", "rr2", "rr3", "rr4", "coop1", "coop2", "ref1", "con1")
 
@@ -131,6 +134,7 @@ class ResponseExport:
     suppressed: int
     generalised: dict[str, int] = field(default_factory=dict)
     k: int = K
+    excluded: int = 0  # left out after a failed back-check (survey.backchecks)
 
     def notes(self) -> list[list[str]]:
         """Lines of the ``notes`` sheet, Vietnamese then English."""
@@ -153,6 +157,12 @@ class ResponseExport:
                 f"Cột được thay bằng “{GENERALISED}” (số dòng): {hidden}.",
                 f"Columns shown as “{GENERALISED}” (rows): {hidden}.",
             ],
+            [
+                f"Phiếu bị loại sau phúc tra (không có trong file, không tính vào chỉ số): "
+                f"{self.excluded}.",
+                f"Forms excluded after a failed back-check (not in the file, not in any index): "
+                f"{self.excluded}.",
+            ],
         ]
 
 
@@ -174,7 +184,9 @@ def response_export(
     The download is recorded in the audit log (who, when, how many rows) and committed.
     """
     campaign = get_campaign(session=session, campaign_id=campaign_id)
-    query = select(Response).where(col(Response.campaign_id) == campaign_id)
+    query = select(Response).where(
+        col(Response.campaign_id) == campaign_id, not_excluded(Response.id)
+    )
     if not include_partial:
         query = query.where(col(Response.status) == "completed")
     responses = list(session.exec(query).all())
@@ -203,6 +215,7 @@ def response_export(
             "channel": r.channel,
             "procedure_field": r.procedure_field,
             "completed_month": _month_text(r),
+            "mode": r.mode,
         }
         for r in ordered
     ]
@@ -224,6 +237,7 @@ def response_export(
                 shown["level"],
                 shown["procedure_field"],
                 shown["channel"],
+                shown["mode"],
                 r.language,
                 shown["completed_month"],
                 r.status,
@@ -247,6 +261,7 @@ def response_export(
         suppressed=rule.suppressed,
         generalised=rule.generalised,
         k=rule.k,
+        excluded=excluded_count(session=session, campaign_id=campaign_id),
     )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from survey.audit import SYSTEM_ACTOR, record_event
+from survey.backchecks import unlink_backchecks
 from survey.campaigns import get_campaign
 from survey.errors import Conflict, Problem
 from survey.models import (
@@ -125,6 +126,8 @@ def purge_contacts(
         .where(col(Response.campaign_id) == campaign_id, col(Response.invitation_id).is_not(None))
         .values(invitation_id=None)
     )
+    # The back-checks' limited invitation<->response links end with the contacts.
+    unlink_backchecks(session=session, campaign_id=campaign_id)
     # Rewrite every row (same values): all of them now carry this transaction's row version.
     session.execute(
         update(Invitation)

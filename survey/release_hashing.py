@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
+from survey.backchecks import not_excluded
 from survey.models import Campaign, Design, Draw, IndexRelease, Questionnaire, Response
 
 FORMAT = "sipas-index-release/1"
@@ -118,7 +119,13 @@ def data_fingerprint(session: Session, campaign_id: int) -> dict[str, Any]:
     design = session.get(Design, draw.design_id)
     stmt = (
         sa_select(*(col(getattr(Response, c)) for c in RESPONSE_COLUMNS))
-        .where(col(Response.campaign_id) == campaign_id, col(Response.status) == "completed")
+        .where(
+            col(Response.campaign_id) == campaign_id,
+            col(Response.status) == "completed",
+            # As the release reads them: a response excluded after a failed back-check is not
+            # part of the data, so excluding one later changes the fingerprint.
+            not_excluded(Response.id),
+        )
         .order_by(col(Response.id))
         .execution_options(yield_per=5000)
     )

@@ -19,15 +19,22 @@ from survey.backchecks import (
     unlink_backchecks,
 )
 from survey.errors import Conflict, InvalidInput, NotFound
+from survey.fieldwork_exports import response_export
 from survey.models import (
     AuditEvent,
     Backcheck,
+    Campaign,
     CollectedForm,
     Invitation,
     Response,
     ResponseExclusion,
     StaffUser,
 )
+from survey.purge import purge_contacts
+from survey.release_hashing import data_fingerprint
+from survey.releases import compute_release
+from survey.settings import Settings
+from tests.survey.release_fixtures import build_release_campaign
 from tests.survey.responses_fixtures import build_fieldwork
 
 SECRET = "s" * 40
@@ -330,5 +337,125 @@ def test_purge_unlinks_every_backcheck(session: Session) -> None:
     campaign_id, backcheck, _ = _one_backcheck(session)
     assert unlink_backchecks(session=session, campaign_id=campaign_id) == 1
     session.commit()
+    session.refresh(backcheck)
+    assert backcheck.invitation_id is None and backcheck.response_id is None
+
+
+def _exclude_one_release_response(session: Session) -> tuple[int, int]:
+    """A release campaign's first completed response, collected on paper, fails its back-check
+    and is excluded; returns (campaign id, response id)."""
+    campaign = build_release_campaign(session)
+    (collector,) = _collectors(session, 1)
+    assert collector.id is not None
+    invitation = session.exec(
+        select(Invitation)
+        .where(
+            col(Invitation.campaign_id) == campaign.campaign_id,
+            col(Invitation.completed_at).is_not(None),
+        )
+        .order_by(col(Invitation.id))
+    ).first()
+    response = session.get(Response, campaign.response_ids[0])
+    assert invitation is not None and response is not None
+    register_collected_form(
+        session=session,
+        invitation=invitation,
+        response=response,
+        collector_id=collector.id,
+        mode="paper",
+    )
+    session.commit()
+    backcheck = session.exec(select(Backcheck)).one()  # a collector's first form is always drawn
+    assert backcheck.id is not None
+    record_outcome(
+        session=session,
+        campaign_id=campaign.campaign_id,
+        backcheck_id=backcheck.id,
+        outcome="not_done",
+    )
+    decide_failed_form(
+        session=session,
+        campaign_id=campaign.campaign_id,
+        backcheck_id=backcheck.id,
+        exclude=True,
+        reason="Người dân chưa từng nhận phiếu.",
+        actor=collector,
+    )
+    return campaign.campaign_id, campaign.response_ids[0]
+
+
+def test_excluded_response_leaves_the_release(session: Session) -> None:
+    campaign = build_release_campaign(session)
+    before = compute_release(
+        session=session,
+        campaign_id=campaign.campaign_id,
+        name="trước",
+        by=["agency_code"],
+        min_respondents=5,
+        store=False,
+    )
+    session.rollback()
+    excluded = session.get(Response, campaign.response_ids[0])
+    assert excluded is not None
+    stratum = excluded.stratum
+    # A second campaign would be a different draw: exclude within this one.
+    (collector,) = _collectors(session, 1)
+    assert collector.id is not None
+    session.add(
+        ResponseExclusion(
+            campaign_id=campaign.campaign_id,
+            response_id=excluded.id or 0,
+            reason="phúc tra không đạt",
+            excluded_by=collector.id,
+        )
+    )
+    session.commit()
+    after = compute_release(
+        session=session,
+        campaign_id=campaign.campaign_id,
+        name="sau",
+        by=["agency_code"],
+        min_respondents=5,
+        store=False,
+    )
+    assert after.summary["respondents"] == before.summary["respondents"] - 1
+    strata_before = {s["stratum"]: s["respondents"] for s in before.summary["strata"]}
+    strata_after = {s["stratum"]: s["respondents"] for s in after.summary["strata"]}
+    assert strata_after[stratum] == strata_before[stratum] - 1
+    # The data fingerprint a release cites counts the responses the release reads.
+    fingerprint = data_fingerprint(session, campaign.campaign_id)
+    assert fingerprint["responses"]["count"] == before.summary["respondents"] - 1
+
+
+def test_failed_back_check_end_to_end_leaves_release_and_export(
+    session: Session, settings: Settings
+) -> None:
+    campaign_id, excluded_id = _exclude_one_release_response(session)
+    release = compute_release(
+        session=session, campaign_id=campaign_id, name="r", min_respondents=5, store=False
+    )
+    completed = session.exec(
+        select(Response.id).where(
+            col(Response.campaign_id) == campaign_id, col(Response.status) == "completed"
+        )
+    ).all()
+    assert excluded_id in completed
+    assert release.summary["respondents"] == len(completed) - 1
+    export = response_export(session=session, settings=settings, campaign_id=campaign_id)
+    assert export.respondents == len(completed) - 1 and export.excluded == 1
+    assert any("back-check" in line[1] and line[1].endswith(": 1.") for line in export.notes())
+    assert "mode" in export.header
+    modes = {row[export.header.index("mode")] for row in export.rows}
+    assert modes <= {"web", "paper", "*"}
+
+
+def test_contact_purge_ends_the_back_check_links(session: Session) -> None:
+    campaign_id, backcheck, _ = _one_backcheck(session)
+    campaign = session.get(Campaign, campaign_id)
+    assert campaign is not None
+    campaign.status = "closed"
+    session.add(campaign)
+    session.commit()
+    purge_contacts(session=session, campaign_id=campaign_id)
     session.refresh(backcheck)
     assert backcheck.invitation_id is None and backcheck.response_id is None

@@ -3,12 +3,17 @@ mode, and no reminder to someone who answered (or settled the case) in another m
 
 from __future__ import annotations
 
+import csv
 from datetime import timedelta
+from pathlib import Path
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from api.cli.main import main
 from survey.backchecks import register_collected_form
 from survey.dispositions import campaign_dispositions
+from survey.fieldwork_exports import response_table, to_csv
 from survey.interviews import assign_cases, record_attempt
 from survey.invitations import create_invitations
 from survey.models import Invitation, Questionnaire, Response, SmsMessage, StaffUser, utcnow
@@ -23,6 +28,7 @@ from survey.users import UNLIMITED
 from survey.worker import process_batch
 from tests.survey.campaign_factory import build_fieldwork
 from tests.survey.fake_sms import FakeClock, RecordingGateway
+from tests.survey.release_fixtures import build_release_campaign
 from tests.survey.responses_fixtures import full_answers
 
 # 10:00 in Hanoi today (outside quiet hours): interview assignment reads the real clock, so the
@@ -176,3 +182,46 @@ def test_no_reminder_after_an_answer_in_another_mode(session: Session, settings:
     # Paper (0), phone (1) and web (2) answers, the phone refusal (3) and the paper form in data
     # entry (5) get none; the unanswered call (4) and the plain SMS (6) are reminded.
     assert reminded == {invitations[4].id, invitations[6].id}
+
+
+def test_export_carries_mode_and_analyze_runs_by_mode(
+    session: Session, settings: Settings, tmp_path: Path
+) -> None:
+    campaign = build_release_campaign(session)
+    # Every other response was a phone interview.
+    session.execute(
+        update(Response)
+        .where(col(Response.id).in_(campaign.response_ids[::2]))
+        .values(mode="phone")
+    )
+    session.commit()
+    header, rows = response_table(
+        session=session, settings=settings, campaign_id=campaign.campaign_id
+    )
+    column = header.index("mode")
+    assert {row[column] for row in rows} == {"web", "phone"}
+    export = tmp_path / "responses.csv"
+    export.write_text(to_csv(header, rows), encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(
+        [
+            "analyze",
+            str(export),
+            "--questionnaire",
+            "sipas-service",
+            "--strata",
+            "stratum",
+            "--fpc",
+            "stratum_population",
+            "--by",
+            "mode",
+            "--min-respondents",
+            "5",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    with (out / "indices.csv").open(encoding="utf-8") as handle:
+        by_mode = {r["mode"] for r in csv.DictReader(handle) if r.get("mode")}
+    assert by_mode == {"web", "phone", "(all)"}
