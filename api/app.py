@@ -36,6 +36,8 @@ ROUTER_MODULES = [
     "api.pages.answer",
     "api.routers.questionnaires",
     "api.routers.campaigns",
+    "api.routers.letters",
+    "api.pages.short_links",
     "api.routers.sms_callbacks",
     "api.pages.fieldwork",
     "api.pages.interviews",

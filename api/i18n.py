@@ -815,6 +815,28 @@ PUBLIC_TEXT: Mapping[str, Mapping[str, str]] = {
     },
 }
 
+# Words of the short-link page of a printed letter (api/pages/short_links.py).
+SHORT_LINK_TEXT: Mapping[str, Mapping[str, str]] = {
+    "vi": {
+        "code_title": "Nhập mã trên thư mời",
+        "code_hint": "Gõ {n} chữ và số in trên thư, sau “/m/”. Không phân biệt chữ hoa, chữ "
+        "thường; có hay không có dấu gạch ngang đều được.",
+        "malformed": "Mã chưa đúng: mã gồm 26 chữ và số in trên thư. Xin kiểm tra và gõ lại đủ "
+        "cả mã.",
+        "unknown": "Không tìm thấy mã này. Xin kiểm tra lại từng chữ trên thư; nếu đã nhận thư "
+        "mới, xin dùng mã trên thư mới.",
+    },
+    "en": {
+        "code_title": "Type the code from your letter",
+        "code_hint": "Type the {n} letters and digits printed on the letter after “/m/”. Capital "
+        "or small letters, with or without dashes: all work.",
+        "malformed": "That is not a complete code: it has 26 letters and digits as printed on "
+        "the letter. Check it and type it again.",
+        "unknown": "This code was not found. Check each character against the letter; if you "
+        "received a newer letter, use the code on that one.",
+    },
+}
+
 # Words of the interview pages (api/pages/interviews.py): the interviewer's call list, cases
 # and questionnaire, and the coordinator's assignment page.
 INTERVIEW_TEXT: Mapping[str, Mapping[str, str]] = {

@@ -61,6 +61,7 @@ FIELDWORK = "campaigns: create"
 CAMPAIGN = "campaigns: read"
 OUTBOX = "outbox"
 LETTERS = "letters"
+PDF_LETTERS = "printed letters as PDF"
 RESPONSES = "responses export"
 DISPOSITIONS = "dispositions export"
 COMPUTE = "releases: compute"
@@ -159,6 +160,9 @@ ROUTE_ROWS: dict[tuple[str, str], str] = {
     ("GET", "/api/campaigns/{campaign_id}/exports/responses.{fmt}"): RESPONSES,
     ("GET", "/api/campaigns/{campaign_id}/exports/dispositions.{fmt}"): DISPOSITIONS,
     ("GET", "/api/campaigns/{campaign_id}/letters"): LETTERS,
+    ("GET", "/api/campaigns/{campaign_id}/letters/parts"): PDF_LETTERS,
+    ("GET", "/api/campaigns/{campaign_id}/letters.pdf"): PDF_LETTERS,
+    ("GET", "/api/campaigns/{campaign_id}/invitations/{invitation_id}/letter.pdf"): PDF_LETTERS,
     ("POST", "/api/campaigns/{campaign_id}/purge"): FIELDWORK,
     ("GET", "/staff/campaigns"): CAMPAIGN,
     ("POST", "/staff/campaigns"): FIELDWORK,
@@ -195,6 +199,8 @@ ROUTE_ROWS: dict[tuple[str, str], str] = {
     ("POST", "/staff/releases/{release_id}/correct"): COMPUTE,
     # citizens and the SMS gateway
     ("GET", "/r/{token}"): CITIZEN,
+    ("GET", "/m"): CITIZEN,
+    ("GET", "/m/{code}"): CITIZEN,
     ("POST", "/r/{token}/start"): CITIZEN,
     ("GET", "/r/{token}/p/{number}"): CITIZEN,
     ("POST", "/r/{token}/p/{number}"): CITIZEN,
@@ -308,6 +314,8 @@ class Walk:
             "release_id": str(release),
             "questionnaire_id": str(w.questionnaire_id),
             "message_id": "999999",
+            "invitation_id": "999999",
+            "code": "Z" * 26,
             "token_id": "999999",
             "assignment_id": "999999",
             "user_id": str(self.spare["user_id"]),

@@ -11,6 +11,7 @@ import dataclasses
 import io
 import re
 import subprocess
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ NAME = "Nguyễn Thị Hồng Nhung"
 ADDRESS = "Số 12 ngõ 34 phố Đội Cấn, phường Ngọc Hà, thành phố Hà Nội"
 
 
-def _pdf_text(pdf: bytes, tmp_path: Path, page: int | None = None) -> str:
+def pdf_text(pdf: bytes, tmp_path: Path, page: int | None = None) -> str:
     path = tmp_path / "letters.pdf"
     path.write_bytes(pdf)
     pages = ["-f", str(page), "-l", str(page)] if page else []
@@ -44,7 +45,7 @@ def _pdf_text(pdf: bytes, tmp_path: Path, page: int | None = None) -> str:
     return out.stdout.decode()
 
 
-def _qr_codes(pdf: bytes, tmp_path: Path, page: int = 1) -> list[str]:
+def qr_codes(pdf: bytes, tmp_path: Path, page: int = 1) -> list[str]:
     path = tmp_path / "letters.pdf"
     path.write_bytes(pdf)
     prefix = tmp_path / f"page{page}"
@@ -73,8 +74,12 @@ def _qr_codes(pdf: bytes, tmp_path: Path, page: int = 1) -> list[str]:
     return [line for line in out.stdout.decode().splitlines() if line]
 
 
-def _letter_world(session: Session, settings: Settings, n: int = 3) -> tuple[int, list[int]]:
-    fw = build_fieldwork(session, n=n, without_phone=tuple(range(n)))
+def build_letter_world(
+    session: Session, settings: Settings, n: int = 3, now: datetime = NOW
+) -> tuple[int, list[int]]:
+    """``n`` phoneless dossiers with names and addresses (agencies AGA, AGB alternating), their
+    campaign on the typed questionnaire, and its letter invitations (ids in order)."""
+    fw = build_fieldwork(session, n=n, without_phone=tuple(range(n)), now=now)
     assert fw.campaign.id is not None
     for i, dossier_id in enumerate(fw.dossier_ids):
         session.add(
@@ -87,7 +92,7 @@ def _letter_world(session: Session, settings: Settings, n: int = 3) -> tuple[int
     questionnaire.definition = typed_definition()
     session.add(questionnaire)
     session.commit()
-    create_invitations(session=session, settings=settings, campaign_id=fw.campaign.id, now=NOW)
+    create_invitations(session=session, settings=settings, campaign_id=fw.campaign.id, now=now)
     ids = [
         int(i or 0)
         for i in session.exec(
@@ -110,7 +115,7 @@ def test_a_letter_reads_back_with_its_qr_code_leading_to_the_answer_page(
         letter_signer_title="Giám đốc",
         letter_signer_name="Trần Văn Đức",
     )
-    campaign_id, ids = _letter_world(session, settings)
+    campaign_id, ids = build_letter_world(session, settings)
     pdf = print_letters(
         session=session,
         settings=settings,
@@ -127,7 +132,7 @@ def test_a_letter_reads_back_with_its_qr_code_leading_to_the_answer_page(
     fonts = {str(font.get_object()["/BaseFont"]) for font in resources["/Font"].values()}
     assert any("DejaVu" in f for f in fonts), fonts
 
-    text = _pdf_text(pdf, tmp_path)
+    text = pdf_text(pdf, tmp_path)
     flat = " ".join(text.split())
     assert f"Ông/Bà {NAME} 1" in flat and f"{ADDRESS} 1" in flat
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in flat and "Độc lập - Tự do - Hạnh phúc" in flat
@@ -142,7 +147,7 @@ def test_a_letter_reads_back_with_its_qr_code_leading_to_the_answer_page(
     assert format_form_number(number) in flat
     assert find_invitation_by_form_number(session=session, form_number=number).id == ids[1]
 
-    (decoded,) = _qr_codes(pdf, tmp_path)
+    (decoded,) = qr_codes(pdf, tmp_path)
     assert decoded.startswith("https://khaosat.example.vn/m/")
     code = decoded.rsplit("/", 1)[1]
     assert len(code.replace("-", "")) * 5 == SHORT_CODE_BITS >= 128
@@ -162,7 +167,7 @@ def test_a_letter_reads_back_with_its_qr_code_leading_to_the_answer_page(
 def test_a_batch_prints_one_letter_page_per_invitation_then_its_form(
     session: Session, settings: Settings, tmp_path: Path
 ) -> None:
-    campaign_id, ids = _letter_world(session, settings, n=4)
+    campaign_id, ids = build_letter_world(session, settings, n=4)
     pdf = print_letters(
         session=session, settings=settings, campaign_id=campaign_id, with_form=False
     )
@@ -172,7 +177,7 @@ def test_a_batch_prints_one_letter_page_per_invitation_then_its_form(
     letter_pages = [
         i + 1
         for i in range(len(reader.pages))
-        if "THƯ MỜI" in _pdf_text(with_forms, tmp_path, page=i + 1)
+        if "THƯ MỜI" in pdf_text(with_forms, tmp_path, page=i + 1)
     ]
     assert len(letter_pages) == 4
     form_pages = len(reader.pages) // 4
@@ -182,8 +187,8 @@ def test_a_batch_prints_one_letter_page_per_invitation_then_its_form(
     for k, invitation_id in enumerate(ids):
         first = letter_pages[k]
         for page in range(first + 1, first + form_pages):
-            assert _qr_codes(with_forms, tmp_path, page=page) == [numbers[invitation_id]]
-            assert format_form_number(numbers[invitation_id]) in _pdf_text(
+            assert qr_codes(with_forms, tmp_path, page=page) == [numbers[invitation_id]]
+            assert format_form_number(numbers[invitation_id]) in pdf_text(
                 with_forms, tmp_path, page=page
             )
     assert count_letters(session=session, campaign_id=campaign_id, part_size=3).parts == 2
@@ -205,9 +210,9 @@ def test_a_batch_prints_one_letter_page_per_invitation_then_its_form(
 def test_the_paper_form_prints_every_question_type_and_skip_instructions(
     session: Session, settings: Settings, tmp_path: Path
 ) -> None:
-    campaign_id, _ids = _letter_world(session, settings, n=1)
+    campaign_id, _ids = build_letter_world(session, settings, n=1)
     pdf = print_letters(session=session, settings=settings, campaign_id=campaign_id)
-    flat = " ".join(_pdf_text(pdf, tmp_path).split())
+    flat = " ".join(pdf_text(pdf, tmp_path).split())
     definition = typed_definition()
     for question in definition["questions"]:
         assert question["text"]["vi"].split()[0] in flat
@@ -228,7 +233,7 @@ def test_the_paper_form_prints_every_question_type_and_skip_instructions(
 def test_letters_in_scope_only_and_none_for_revoked_or_unknown(
     session: Session, settings: Settings
 ) -> None:
-    campaign_id, ids = _letter_world(session, settings, n=4)
+    campaign_id, ids = build_letter_world(session, settings, n=4)
     # build_fieldwork alternates agencies AGA, AGB.
     scope = Scope(agencies=frozenset({"AGA"}), provinces=None)
     assert count_letters(session=session, campaign_id=campaign_id, scope=scope).letters == 2
