@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_datetime
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
@@ -135,6 +138,31 @@ def stratum_name(label: str, columns: Sequence[str], lang: str, agencies: Mappin
     )
 
 
+# Day first with the year in full, as Vietnamese forms write it; English spells the month out
+# so that 02/12 is never read as February.
+DAY_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
+TIME_PATTERNS = {"vi": "dd/MM/yyyy HH:mm", "en": "d MMM yyyy, HH:mm"}
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+def day_text(value: date | None, lang: str) -> str:
+    """A date as the page's language writes it (``02/12/2026``, ``2 Dec 2026``)."""
+    if value is None:
+        return DASH
+    if isinstance(value, datetime):
+        value = value.date()
+    return str(format_date(value, DAY_PATTERNS.get(lang, DAY_PATTERNS["vi"]), locale=_locale(lang)))
+
+
+def time_text(value: datetime | None, lang: str, timezone: str = DEFAULT_TIMEZONE) -> str:
+    """A moment in local time (stored values are UTC; SQLite hands them back naive)."""
+    if value is None:
+        return DASH
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    pattern = TIME_PATTERNS.get(lang, TIME_PATTERNS["vi"])
+    return str(format_datetime(aware, pattern, tzinfo=ZoneInfo(timezone), locale=_locale(lang)))
+
+
 def _lang(context: Context) -> str:
     lang = context.get("lang")
     return lang if isinstance(lang, str) else "vi"
@@ -155,6 +183,19 @@ def _channel_filter(context: Context, value: str) -> str:
     return channel_name(value, _lang(context))
 
 
+@pass_context
+def _day_filter(context: Context, value: date | None) -> str:
+    return day_text(value, _lang(context))
+
+
+@pass_context
+def _time_filter(context: Context, value: datetime | None) -> str:
+    timezone = context.get("timezone")
+    return time_text(
+        value, _lang(context), timezone if isinstance(timezone, str) else DEFAULT_TIMEZONE
+    )
+
+
 def _agencies(context: Context) -> Mapping[str, str]:
     names = context.get("agency_names")
     return names if isinstance(names, Mapping) else {}
@@ -172,7 +213,8 @@ def _stratum_filter(context: Context, label: str) -> str:
 
 
 def install(templates: Jinja2Templates) -> None:
-    """Give a template set the filters ``num``, ``pct``, ``province``, ``channel``, ``unit``
+    """Give a template set the filters ``num``, ``pct``, ``day``, ``when``, ``province``,
+    ``channel``, ``unit``
     (a code of a column, e.g. ``code|unit("agency_code")``) and ``stratum`` (reading the page's
     ``stratum_columns`` and ``agency_names``)."""
     filters = templates.env.filters
@@ -180,5 +222,7 @@ def install(templates: Jinja2Templates) -> None:
     filters["stratum"] = _stratum_filter
     filters["num"] = _number_filter
     filters["pct"] = _percent_filter
+    filters["day"] = _day_filter
+    filters["when"] = _time_filter
     filters["province"] = province_name
     filters["channel"] = _channel_filter

@@ -110,6 +110,13 @@ _CATALOGUE: tuple[tuple[str, str], ...] = (
         "hai lần; mỗi cơ quan và mỗi kỳ chỉ chọn mẫu từ một danh sách",
     ),
     (
+        r"(?P<f>\w+) runs over (?P<l>[\d,]+) lines of the file \((?P<c>[\d,]+) characters\): a "
+        r"double quote .*, so the next (?P<n>[\d,]+) lines were read into it; .*",
+        '{f} kéo dài qua {l} dòng của tệp ({c} ký tự): một dấu ngoặc kép (") mở trong giá trị '
+        "này không được đóng, nên {n} dòng tiếp theo bị đọc vào đó; hãy đóng hoặc xoá dấu ngoặc "
+        "kép rồi tải tệp lên lại",
+    ),
+    (
         r"completed_date (?P<c>\S+) is outside the frame's period (?P<s>\S+) to (?P<e>\S+): .*",
         "completed_date {c} nằm ngoài kỳ của danh sách {s} – {e}: hãy kiểm tra ngày, hoặc nhập "
         "tệp với đúng kỳ mà tệp bao gồm",

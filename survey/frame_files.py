@@ -104,6 +104,8 @@ HEADER_ALIASES: MappingProxyType[str, str] = MappingProxyType(
 )
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+# Larger than any real cell; an upload is bounded by SIPAS_MAX_UPLOAD_MB before this.
+CSV_FIELD_LIMIT = 64 * 1024 * 1024
 _QUOTED = re.compile(r'"[^"]*"')
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
@@ -469,6 +471,10 @@ class FrameReader:
         counts = {d: unquoted.count(d) for d in (",", ";", "\t")}
         # A comma wins ties: only a header with more ';' (or tabs) than commas switches.
         self.delimiter = max(counts, key=lambda d: (counts[d], d == ","))
+        # The csv module stops at 128 KiB a field with "field larger than field limit", naming
+        # neither the row's column nor the cause; above that our own length checks name both.
+        if csv.field_size_limit() < CSV_FIELD_LIMIT:
+            csv.field_size_limit(CSV_FIELD_LIMIT)
         reader = csv.reader(chain([header_line], lines), delimiter=self.delimiter)
         self._rows = iter(reader)
         try:

@@ -418,6 +418,35 @@ def _choice_parser(
     return parse
 
 
+# Codes never span lines: a line break inside one means the CSV's quoting went wrong.
+SINGLE_LINE_FIELDS = frozenset(
+    {"dossier_code", "agency_code", "province_code", "commune_code", "procedure_code"}
+)
+
+
+def _unclosed_quote(name: str, value: str) -> str:
+    """The diagnosis of a CSV value that swallowed the lines after it: a quote never closed."""
+    lines = value.count("\n")
+    return (
+        f"{name} runs over {lines + 1:,} lines of the file ({len(value):,} characters): a "
+        f'double quote (") opened in this value {_UNCLOSED_QUOTE} {lines:,} lines '
+        "were read into it; close the quote or remove it, then upload again"
+    )
+
+
+_UNCLOSED_QUOTE = "is never closed, so the next"
+
+
+def _only_quote_diagnosis(bad: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
+    """A row whose quote swallowed the lines after it has junk in every later field: keep its
+    first quote diagnosis and nothing else, so the report names the cause once."""
+    first: dict[int, tuple[int, str, str]] = {}
+    for problem in bad:
+        if _UNCLOSED_QUOTE in problem[2]:
+            first.setdefault(problem[0], problem)
+    return [problem for problem in bad if problem[0] not in first or problem is first[problem[0]]]
+
+
 def _text_limits() -> dict[str, int]:
     columns = Dossier.__table__.columns  # type: ignore[attr-defined]
     return {name: int(columns[name].type.length) for name in TEXT_FIELDS}
@@ -535,10 +564,17 @@ class _RowChecker:
             texts = [unicodedata.normalize("NFC", t) for t in texts]
             joined = "\x00".join(texts)
         limit = self.limits[name]
-        if max(map(len, texts), default=0) > limit or joined.count("\x00") > len(texts) - 1:
+        broken = name in SINGLE_LINE_FIELDS and batch.text_only and "\n" in joined
+        if (
+            broken
+            or max(map(len, texts), default=0) > limit
+            or joined.count("\x00") > len(texts) - 1
+        ):
             for i, s in enumerate(texts):
                 if "\x00" in s:
                     bad.append((i, name, f"{name} contains a NUL character: remove it"))
+                elif "\n" in s and batch.text_only and (len(s) > limit or broken):
+                    bad.append((i, name, _unclosed_quote(name, s)))
                 elif len(s) > limit:
                     bad.append(
                         (
@@ -671,6 +707,8 @@ class _RowChecker:
             positions = {number: i for i, number in enumerate(rows)}
             bad.extend((positions[int(p.loc[1])], "row", p.msg) for p in batch.problems)
 
+        if any(_UNCLOSED_QUOTE in b[2] for b in bad):
+            bad = _only_quote_diagnosis(bad)
         invalid = np.zeros(n, dtype=bool)
         if bad:
             invalid[np.fromiter((b[0] for b in bad), dtype=np.intp, count=len(bad))] = True

@@ -207,6 +207,7 @@ def render(
     full: dict[str, Any] = {
         "t": texts(lang),
         "lang": lang,
+        "timezone": settings.timezone,
         "other_lang": "en" if lang == "vi" else "vi",
         "user": user,
         "can_edit": user is not None and NationalCoordinator.allows(user.role, limited=limited),

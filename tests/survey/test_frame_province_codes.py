@@ -60,7 +60,11 @@ def test_an_import_rejects_codes_not_in_force_on_the_completion_date(
         _row("HN", "2025-08-01", "HS-E"),
     ]
     report = run_import(engine, write_csv(tmp_path / "codes.csv", rows), accept_valid_rows=True)
-    errors = {(p.row_number, p.field): p.message for p in report.problems if p.severity == "error"}
-    assert set(errors) == {(3, "province_code"), (5, "province_code")}
-    assert "give 24" in errors[(3, "province_code")]
-    assert (report.imported, report.rejected) == (2, 2)
+    found = {(p.row_number, p.field, p.severity): p.message for p in report.problems}
+    assert set(found) == {
+        (3, "province_code", "warning"),
+        (5, "province_code", "error"),
+        (6, "province_code", "error"),
+    }
+    assert "or give 24" in found[(3, "province_code", "warning")]
+    assert (report.imported, report.rejected) == (3, 2)
