@@ -19,6 +19,7 @@ from survey.models import (
     Campaign,
     Dossier,
     Draw,
+    InterviewAssignment,
     Questionnaire,
     Response,
     SampleUnit,
@@ -254,6 +255,15 @@ def close_campaign(*, session: Session, campaign_id: int) -> Campaign:
         update(Response)
         .where(col(Response.campaign_id) == campaign_id, col(Response.invitation_id).is_not(None))
         .values(invitation_id=None)
+    )
+    # Interviews never recorded keep no answers beside their invitation either.
+    session.execute(
+        update(InterviewAssignment)
+        .where(
+            col(InterviewAssignment.campaign_id) == campaign_id,
+            col(InterviewAssignment.status) == "open",
+        )
+        .values(answers={}, current_page=0)
     )
     session.add(campaign)
     session.commit()

@@ -847,23 +847,6 @@ def final_interview_dispositions(
     return found
 
 
-def discard_open_interviews(*, session: Session, campaign_id: int) -> int:
-    """Empty the answers of interviews never completed (when fieldwork ends); does not commit.
-
-    Returns the number of interviews whose answers were dropped.
-    """
-    result = session.execute(
-        update(InterviewAssignment)
-        .where(
-            col(InterviewAssignment.campaign_id) == campaign_id,
-            col(InterviewAssignment.current_page) > 0,
-            col(InterviewAssignment.status) == AssignmentStatus.OPEN.value,
-        )
-        .values(answers={}, current_page=0)
-    )
-    return int(getattr(result, "rowcount", 0))
-
-
 __all__ = [
     "OUTCOMES",
     "CaseView",
@@ -877,7 +860,6 @@ __all__ = [
     "call_order",
     "campaign_assignments",
     "complete_interview",
-    "discard_open_interviews",
     "final_interview_dispositions",
     "get_case",
     "list_interviewers",

@@ -365,6 +365,9 @@ def sign_in(
         )
         page.headers.update(headers)
         return page
+    if next_url == STAFF and _user.role == "interviewer":
+        # Interviewers have one page of their own: their call list.
+        next_url = "/staff/interviews"
     response = _see_other(next_url)
     response.set_cookie(
         SESSION_COOKIE,

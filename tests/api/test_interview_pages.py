@@ -18,13 +18,14 @@ from survey.models import InterviewAssignment, Questionnaire, Response, StaffUse
 from survey.questionnaires import answer_pages
 from survey.settings import Settings
 from survey.users import create_api_token
-from tests.api.fast_users import make_user
+from tests.api.fast_users import PASSWORD, make_user
 from tests.survey.responses_fixtures import Fieldwork, build_fieldwork, full_answers, page_form
 
 
 def _sign_in(client: TestClient, session: Session, settings: Settings, user: StaffUser) -> str:
     assert user.id is not None
     token = create_api_token(session=session, user_id=user.id, name="pages")
+    client.cookies.clear()
     client.cookies.set("sipas_session", token)
     return csrf_token(settings, token)
 
@@ -228,3 +229,20 @@ def test_interviewer_wording_replaces_the_question_text(
         assert page.status_code == 200
         assert "Ông/bà thấy thông tin về thủ tục có dễ hiểu không?" in page.text
         assert page.headers["cache-control"] == "no-store"
+
+
+def test_interviewers_land_on_their_list_and_coordinators_find_the_assignment_page(
+    settings: Settings, session: Session
+) -> None:
+    fieldwork = build_fieldwork(session, settings.secret_key, n=1)
+    make_user(session, "interviewer", "dtv-lan")
+    coordinator = make_user(session, "coordinator", "dieu-phoi")
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        signed = client.post(
+            "/staff/sign-in", data={"username": "dtv-lan", "password": PASSWORD, "next": "/staff"}
+        )
+        assert signed.status_code == 303 and signed.headers["location"] == "/staff/interviews"
+        _sign_in(client, session, settings, coordinator)
+        page = client.get(f"/staff/campaigns/{fieldwork.campaign_id}")
+        assert page.status_code == 200
+        assert f'href="/staff/interview-assignments/{fieldwork.campaign_id}"' in page.text

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
+from survey.campaigns import close_campaign
 from survey.errors import Conflict, InvalidInput, NotFound
 from survey.interviews import (
     OUTCOMES,
@@ -461,3 +462,32 @@ def test_interviewer_wording_is_optional_and_checked() -> None:
         ("elements", 0, "criteria", 0, "interviewer_text"),
         ("questions", 0, "interviewer_text"),
     ]
+
+
+def test_closing_the_campaign_drops_answers_of_interviews_never_recorded(session: Session) -> None:
+    fieldwork = build_fieldwork(session, "k" * 40, n=1)
+    coordinator, lan, _ = _people(session)
+    (case,) = assign_cases(
+        session=session,
+        campaign_id=fieldwork.campaign_id,
+        invitation_ids=fieldwork.invitation_ids,
+        interviewer_id=lan.id or 0,
+        mode="phone",
+        actor=coordinator,
+        scope=EVERYTHING,
+    )
+    answers = full_answers(fieldwork.definition)
+    save_interview_page(
+        session=session,
+        assignment_id=case.id or 0,
+        interviewer=lan,
+        page=0,
+        answers=page_form(fieldwork.definition, 0, answers),
+    )
+    close_campaign(session=session, campaign_id=fieldwork.campaign_id)
+    left = session.get(InterviewAssignment, case.id)
+    assert left is not None
+    session.refresh(left)
+    assert left.answers == {} and left.current_page == 0
+    with pytest.raises(Conflict):
+        open_interview(session=session, assignment_id=case.id or 0, interviewer=lan)
