@@ -57,6 +57,11 @@ FONTS = {
 LOCALES = {"vi": "vi_VN", "en": "en_US"}
 # A4 at the report's margins holds a chart of about this many units legibly.
 CHART_CHUNK = 25
+# A national release ranks thousands of agencies: past this many, the report prints the first
+# and last AGENCY_ENDS and points to the workbook, which has them all (pages of a table are
+# most of WeasyPrint's time).
+AGENCY_TABLE_MAX = 60
+AGENCY_ENDS = 10
 
 _ENV = Environment(
     loader=PackageLoader("survey.release_documents", "templates"),
@@ -175,6 +180,20 @@ def _ranges(source: DocumentSource) -> list[dict[str, Any]]:
     return ranges
 
 
+def _agencies(source: DocumentSource) -> dict[str, Any]:
+    """The stored agency ranking as the report prints it (none when the release is by agency:
+    its domain ranking is that one)."""
+    ranking = source.ranking if list(source.by) != ["agency_code"] else ()
+    cut = len(ranking) > AGENCY_TABLE_MAX
+    shown = (*ranking[:AGENCY_ENDS], *ranking[-AGENCY_ENDS:]) if cut else tuple(ranking)
+    return {
+        "agencies": shown,
+        "agencies_total": len(ranking),
+        "agencies_cut": cut,
+        "agency_ends": AGENCY_ENDS,
+    }
+
+
 def report_context(source: DocumentSource, lang: str = "vi") -> dict[str, Any]:
     """What ``templates/report.html`` prints."""
     ranking: list[DomainRank] = domain_ranking(source)
@@ -205,7 +224,7 @@ def report_context(source: DocumentSource, lang: str = "vi") -> dict[str, Any]:
         "ranges": _ranges(source),
         "element_nodes": element_nodes,
         "per_unit": list(per_unit.values()),
-        "agencies": source.ranking if list(source.by) != ["agency_code"] else (),
+        **_agencies(source),
         "charts": charts(source, lang),
         "facts": method_facts(source),
         "by_text": " × ".join(WORDS[lang].get(f"by_{c}", c) for c in source.by),

@@ -61,6 +61,8 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "criteria": "Chỉ số theo tiêu chí",
         "ranking": "Xếp hạng",
         "ranking_agencies": "Xếp hạng cơ quan theo chỉ số chung",
+        "agencies_cut": "{ends} cơ quan đứng đầu và {ends} cơ quan cuối bảng trong số {n} cơ quan "
+        "được xếp hạng; bảng đầy đủ có trong tệp XLSX (trang tính “Xếp hạng cơ quan”).",
         "rank": "Hạng",
         "rank_interval": "Khoảng hạng",
         "tier": "Nhóm",
@@ -144,6 +146,8 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "criteria": "Index by criterion",
         "ranking": "Ranking",
         "ranking_agencies": "Agencies ranked on the overall index",
+        "agencies_cut": "The first {ends} and the last {ends} of the {n} ranked agencies; the "
+        "workbook (XLSX, sheet “Xếp hạng cơ quan”) has them all.",
         "rank": "Rank",
         "rank_interval": "Rank interval",
         "tier": "Tier",

@@ -24,10 +24,16 @@ from sqlmodel import Session
 
 from survey.errors import NotFound
 from survey.geography import PROVINCE_MERGER_2025
+from survey.models import IndexRelease
 from survey.public_releases import rank_release_domains
 from survey.release_documents.dictionary import csv_dictionary, dictionary_csv
 from survey.release_documents.machine import release_document, release_json
-from survey.release_documents.report import release_report_html, release_report_pdf
+from survey.release_documents.report import (
+    AGENCY_ENDS,
+    AGENCY_TABLE_MAX,
+    release_report_html,
+    release_report_pdf,
+)
 from survey.release_documents.source import (
     DocumentSource,
     load_document_source,
@@ -35,6 +41,7 @@ from survey.release_documents.source import (
 )
 from survey.release_documents.workbook import HEADER_ROWS, SHEETS, release_workbook
 from survey.release_hashing import canonical_json
+from survey.release_rows import release_ranking
 from survey.releases import (
     CSV_COLUMNS,
     compute_release,
@@ -211,7 +218,7 @@ def test_workbook_cells_are_typed_and_equal_the_release(published: Published) ->
     ranked, _ = rank_release_domains(published.source.release)
     by_name = {NAMES[d.row["domain"]["province_code"]]: d for d in ranked}
     for line in lines[: len(expected)]:
-        d = by_name[line[unit]]
+        d = by_name[str(line[unit])]
         assert (line[best], line[worst]) == (d.rank_lower, d.rank_upper)
     last = lines[-1]  # the suppressed province: no figure, and the reason
     assert last[unit] == NAMES[PROVINCES[11]] and last[estimate] is None
@@ -268,3 +275,46 @@ def test_draft_documents_say_not_published_and_public_source_refuses_drafts(
     book = load_workbook(io.BytesIO(release_workbook(source)))
     method = {row[0]: row[3] for row in book[SHEETS["method"]].iter_rows(values_only=True)}
     assert method["status"] == "draft" and method["release_sha256"] is None
+
+
+def test_report_prints_the_ends_of_a_long_agency_ranking() -> None:
+    ranking = [
+        {
+            "agency_code": f"AG-{i:03d}",
+            "estimate": 0.9 - i / 1000,
+            "ci_lower": 0.85 - i / 1000,
+            "ci_upper": 0.95 - i / 1000,
+            "n_respondents": 40,
+            "flag": "ok",
+            "rank": i + 1,
+            "rank_lower": max(1, i - 3),
+            "rank_upper": i + 5,
+            "tier": 1 + i // 10,
+            "prob_first": None,
+        }
+        for i in range(AGENCY_TABLE_MAX + 5)
+    ]
+    release = IndexRelease(
+        id=1,
+        name="Toàn quốc",
+        campaign_id=1,
+        status="published",
+        parameters={"by": ["province_code"], "rule": "criteria-mean"},
+        results={"nodes": ["overall"], "rows": [], "ranking": ranking},
+    )
+    source = DocumentSource(
+        release=release,
+        rows=(),
+        ranking=tuple(release_ranking(release)),
+        node_labels={"vi": {}, "en": {}},
+        node_order=("overall",),
+        unit_names={},
+        campaign_name="Đợt 2026",
+        period=None,
+        steps=(),
+    )
+    html = release_report_html(source)
+    shown = re.findall(r"<th>(AG-\d{3})</th>", html)
+    n = len(ranking)
+    assert shown == [f"AG-{i:03d}" for i in (*range(AGENCY_ENDS), *range(n - AGENCY_ENDS, n))]
+    assert f"trong số {n} cơ quan" in html
