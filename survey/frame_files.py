@@ -56,6 +56,9 @@ FIELDS: tuple[str, ...] = (
     "completed_date",
     "phone",
 )
+# The applicant's name and postal address, for letters: stored apart with the phone
+# (DossierContact) and purged with it. Optional; not part of the demo's canonical header.
+CONTACT_FIELDS: tuple[str, ...] = ("full_name", "postal_address")
 REQUIRED_FIELDS: frozenset[str] = frozenset(
     {
         "dossier_code",
@@ -71,7 +74,7 @@ REQUIRED_FIELDS: frozenset[str] = frozenset(
 # Header spellings recognised without a mapping, in normalised form (see normalise_header).
 HEADER_ALIASES: MappingProxyType[str, str] = MappingProxyType(
     {
-        **{f: f for f in FIELDS},
+        **{f: f for f in (*FIELDS, *CONTACT_FIELDS)},
         "ma_ho_so": "dossier_code",
         "so_ho_so": "dossier_code",
         "ma_hs": "dossier_code",
@@ -100,6 +103,15 @@ HEADER_ALIASES: MappingProxyType[str, str] = MappingProxyType(
         "so_dien_thoai": "phone",
         "dien_thoai": "phone",
         "sdt": "phone",
+        "ho_va_ten": "full_name",
+        "ho_ten": "full_name",
+        "ten_nguoi_nop": "full_name",
+        "nguoi_nop_ho_so": "full_name",
+        "ten_to_chuc_ca_nhan": "full_name",
+        "dia_chi": "postal_address",
+        "dia_chi_lien_he": "postal_address",
+        "dia_chi_nhan_ket_qua": "postal_address",
+        "dia_chi_buu_chinh": "postal_address",
     }
 )
 
@@ -169,11 +181,12 @@ def resolve_columns(
     chosen: dict[str, int] = {}
     mapped_positions: set[int] = set()
     for column, field in (column_map or {}).items():
-        if field not in FIELDS:
+        if field not in FIELDS and field not in CONTACT_FIELDS:
             problems.append(
                 Problem(
                     ("column_map", column),
-                    f"{field!r} is not a frame field: use one of {', '.join(FIELDS)}",
+                    f"{field!r} is not a frame field: use one of "
+                    f"{', '.join((*FIELDS, *CONTACT_FIELDS))}",
                 )
             )
             continue
@@ -639,6 +652,7 @@ def open_frame_file(
 
 
 __all__ = [
+    "CONTACT_FIELDS",
     "FIELDS",
     "HEADER_ALIASES",
     "REQUIRED_FIELDS",

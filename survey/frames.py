@@ -470,13 +470,14 @@ class _CheckedBatch:
     """The rows of a batch that passed every check, column by column, ready to write.
 
     Text and choice fields are ``str``; dates are ISO ``str`` (``due_date`` may be ``None``).
-    ``contacts`` holds ``(position in the batch, E.164 mobile, phone as given)``.
+    ``contacts`` holds ``(position in the batch, E.164 mobile or None, phone as given, name,
+    postal address)`` for every row with a mobile phone or a name or address (for letters).
     """
 
     row_numbers: list[int]
     columns: dict[str, list[Any]]
     contactable: list[bool]
-    contacts: list[tuple[int, str, str]]
+    contacts: list[tuple[int, str | None, str, str, str]]
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -760,18 +761,31 @@ class _RowChecker:
         given = (
             list(map(str.strip, raw_phones)) if batch.text_only else list(map(_text, raw_phones))
         )
-        contacts = [
-            (position, str(e164), given[position][:32])
-            for position, (kind, e164) in enumerate(phones)
-            if kind is mobile
+        names = [_text(v)[:200] for v in pick(batch.columns.get("full_name") or [None] * n)]
+        addresses = [
+            _text(v)[:500] for v in pick(batch.columns.get("postal_address") or [None] * n)
         ]
-        if len(contacts) < len(phones):
+        # A row without a mobile still gets a contact row when it has a name or address: the
+        # dossier can then be invited by letter.
+        contacts = [
+            (
+                position,
+                str(e164) if kind is mobile else None,
+                given[position][:32] if kind is mobile else "",
+                names[position],
+                addresses[position],
+            )
+            for position, (kind, e164) in enumerate(phones)
+            if kind is mobile or names[position] or addresses[position]
+        ]
+        n_mobile = sum(contactable)
+        if n_mobile < len(phones):
             for position, (kind, _) in enumerate(phones):
                 if kind is not mobile:
                     self.tally.add(
                         kept_rows[position], "phone", _PHONE_WARNINGS[kind], Severity.WARNING
                     )
-        self.tally.not_contactable += len(phones) - len(contacts)
+        self.tally.not_contactable += len(phones) - n_mobile
         return _CheckedBatch(
             row_numbers=kept_rows,
             columns={name: pick(columns[name]) for name in DOSSIER_COLUMNS[3:15]},
@@ -871,12 +885,14 @@ class _PostgresWriter(_BulkWriter):
         if batch.contacts:
             self._copy(
                 "dossier_contact",
-                ("dossier_id", "phone_e164", "phone_as_given"),
+                ("dossier_id", "phone_e164", "phone_as_given", "full_name", "postal_address"),
                 _copy_payload(
                     [
                         [id_texts[c[0]] for c in batch.contacts],
-                        [c[1] for c in batch.contacts],
+                        _copy_column([c[1] for c in batch.contacts]),
                         _copy_column([c[2] for c in batch.contacts]),
+                        _copy_column([c[3] for c in batch.contacts]),
+                        _copy_column([c[4] for c in batch.contacts]),
                     ]
                 ),
             )
@@ -937,8 +953,12 @@ class _SqliteWriter(_BulkWriter):
             ),
         )
         self._executemany(
-            "INSERT INTO dossier_contact (dossier_id, phone_e164, phone_as_given) VALUES (?, ?, ?)",
-            ((ids[position], e164, given) for position, e164, given in batch.contacts),
+            "INSERT INTO dossier_contact (dossier_id, phone_e164, phone_as_given, full_name, "
+            "postal_address) VALUES (?, ?, ?, ?, ?)",
+            (
+                (ids[position], e164, given, name, address)
+                for position, e164, given, name, address in batch.contacts
+            ),
         )
 
     def write_problems(self, problems: Sequence[ImportProblem]) -> None:

@@ -34,7 +34,7 @@ from sqlmodel import Session, col
 
 from survey.audit import SYSTEM_ACTOR, record_event
 from survey.campaigns import get_campaign
-from survey.errors import InvalidInput, NotFound, Problem
+from survey.errors import Conflict, InvalidInput, NotFound, Problem
 from survey.models import (
     Campaign,
     Dossier,
@@ -289,12 +289,20 @@ def print_letters(
     ------
     InvalidInput
         For a part number out of range or an unknown channel.
+    Conflict
+        When the campaign's contacts were purged.
     NotFound
         When one invitation was asked for and it has no letter to print (unknown, in another
         campaign, out of scope, completed, opted out or revoked).
     """
     campaign = get_campaign(session=session, campaign_id=campaign_id)
     _check_channel(channel)
+    if campaign.contact_purged_at is not None:
+        raise Conflict(
+            f"campaign {campaign_id}'s contacts were purged after fieldwork; no letter can be "
+            "printed",
+            [Problem(("campaign_id",), "letters are printed during fieldwork only")],
+        )
     if part < 1:
         raise InvalidInput("parts are numbered from 1", [Problem(("part",), "use 1 or more")])
     query = _selection(campaign_id, channel=channel, invitation_ids=invitation_ids, scope=scope)

@@ -11,21 +11,25 @@ import dataclasses
 import io
 import re
 import subprocess
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from survey.audit import list_events
-from survey.errors import InvalidInput, NotFound
+from survey.campaigns import close_campaign
+from survey.errors import Conflict, InvalidInput, NotFound
+from survey.frames import import_frame
 from survey.invitations import create_invitations, invitation_token, revoke_invitation
 from survey.letter_pdf import count_letters, letter_date, print_letters
-from survey.models import DossierContact, Invitation, PaperForm, Questionnaire
+from survey.models import Dossier, DossierContact, Invitation, PaperForm, Questionnaire
 from survey.paper_forms import find_invitation_by_form_number, format_form_number
 from survey.paper_questionnaire import paper_form
+from survey.purge import purge_contacts
 from survey.questionnaires import ANSWER_MINUTES, display_numbers
 from survey.settings import Settings
 from survey.short_links import SHORT_CODE_BITS, token_for_short_code
@@ -277,3 +281,98 @@ def test_skip_instructions_send_past_every_section_on_the_same_condition() -> No
     assert conditioned and all(
         f"chuyển đến câu {i.number + 1}." in i.condition for i in conditioned
     )
+
+
+def test_the_importer_reads_names_and_addresses_and_the_purge_removes_them(
+    engine: Engine, session: Session, settings: Settings, tmp_path: Path
+) -> None:
+    header = [
+        "Mã hồ sơ",
+        "Mã cơ quan",
+        "Tên cơ quan",
+        "Mã tỉnh",
+        "Cấp",
+        "Kênh tiếp nhận",
+        "Ngày tiếp nhận",
+        "Ngày trả kết quả",
+        "Số điện thoại",
+        "Họ và tên",
+        "Địa chỉ",
+    ]
+    rows = [
+        [
+            "HS-1",
+            "AG1",
+            "UBND xã A",
+            "01",
+            "commune",
+            "direct",
+            "2026-01-05",
+            "2026-01-20",
+            "0912345678",
+            NAME,
+            ADDRESS,
+        ],
+        # No phone, but an address: kept as a contact, to be invited by letter.
+        [
+            "HS-2",
+            "AG1",
+            "UBND xã A",
+            "01",
+            "commune",
+            "direct",
+            "2026-01-05",
+            "2026-01-20",
+            "",
+            "Lê Văn Đạt",
+            "Thôn Đông, xã Yên Phong",
+        ],
+        # Nothing to contact.
+        [
+            "HS-3",
+            "AG1",
+            "UBND xã A",
+            "01",
+            "commune",
+            "direct",
+            "2026-01-05",
+            "2026-01-20",
+            "",
+            "",
+            "",
+        ],
+    ]
+    path = tmp_path / "frame.csv"
+    path.write_text(
+        "\n".join(",".join(f'"{v}"' for v in row) for row in [header, *rows]), encoding="utf-8"
+    )
+    report = import_frame(
+        engine=engine, source=path, name="Khung có địa chỉ", today=date(2026, 11, 23)
+    )
+    assert report.frame_id is not None and report.imported == 3, report
+    contacts = {
+        code: (c.phone_e164, c.full_name, c.postal_address)
+        for c, code in session.exec(
+            select(DossierContact, Dossier.dossier_code).join(
+                Dossier, col(Dossier.id) == col(DossierContact.dossier_id)
+            )
+        ).all()
+    }
+    assert contacts == {
+        "HS-1": ("+84912345678", NAME, ADDRESS),
+        "HS-2": (None, "Lê Văn Đạt", "Thôn Đông, xã Yên Phong"),
+    }
+
+
+def test_the_purge_removes_names_and_addresses_and_letters_stop(
+    session: Session, settings: Settings
+) -> None:
+    campaign_id, _ids = build_letter_world(session, settings, n=2)
+    print_letters(session=session, settings=settings, campaign_id=campaign_id, with_form=False)
+    assert session.exec(select(DossierContact)).all()
+    close_campaign(session=session, campaign_id=campaign_id)
+    report = purge_contacts(session=session, campaign_id=campaign_id)
+    assert report.contacts == 2
+    assert session.exec(select(DossierContact)).all() == []
+    with pytest.raises(Conflict):
+        print_letters(session=session, settings=settings, campaign_id=campaign_id)
