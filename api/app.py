@@ -41,6 +41,7 @@ ROUTER_MODULES = [
     "api.routers.sms_callbacks",
     "api.pages.fieldwork",
     "api.pages.interviews",
+    "api.pages.backchecks",
     "api.routers.releases",
     "api.routers.release_documents",
     "api.pages.releases",

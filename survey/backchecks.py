@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import case, exists, func, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from survey.audit import record_event
@@ -36,12 +37,17 @@ from survey.models import (
     Backcheck,
     BackcheckPlan,
     CollectedForm,
+    Dossier,
+    DossierContact,
     Invitation,
+    PaperForm,
     Response,
     ResponseExclusion,
+    SampleUnit,
     StaffUser,
     utcnow,
 )
+from survey.users import UNLIMITED, Scope
 
 DEFAULT_RATE = 0.10
 STAFF_MODES = ("paper", "phone", "face_to_face")
@@ -175,20 +181,31 @@ class CollectorSummary:
     failed: int
 
 
-def collector_summaries(*, session: Session, campaign_id: int) -> list[CollectorSummary]:
-    """Forms collected and drawn per collector, with the back-checks done and failed."""
+def collector_summaries(
+    *, session: Session, campaign_id: int, scope: Scope = UNLIMITED
+) -> list[CollectorSummary]:
+    """Forms collected and drawn per collector, with the back-checks done and failed (of the
+    scope's cases; after the purge only an unlimited scope still sees the back-checks)."""
     forms = session.exec(
         select(
             col(CollectedForm.collector_id),
             func.count(),
             func.sum(case((col(CollectedForm.selected), 1), else_=0)),
         )
-        .where(col(CollectedForm.campaign_id) == campaign_id)
+        .join(Invitation, col(Invitation.id) == col(CollectedForm.invitation_id))
+        .join(SampleUnit, col(SampleUnit.id) == col(Invitation.sample_unit_id))
+        .join(Dossier, col(Dossier.id) == col(SampleUnit.dossier_id))
+        .where(
+            col(CollectedForm.campaign_id) == campaign_id,
+            *scope.where(Dossier.agency_code, Dossier.province_code),
+        )
         .group_by(col(CollectedForm.collector_id))
     ).all()
     checks: dict[int, tuple[int, int]] = {}
     for collector, outcome, count in session.exec(
-        select(col(Backcheck.collector_id), col(Backcheck.outcome), func.count())
+        _scoped_backchecks(
+            select(col(Backcheck.collector_id), col(Backcheck.outcome), func.count()), scope
+        )
         .where(col(Backcheck.campaign_id) == campaign_id)
         .group_by(col(Backcheck.collector_id), col(Backcheck.outcome))
     ).all():
@@ -212,6 +229,104 @@ def collector_summaries(*, session: Session, campaign_id: int) -> list[Collector
     ]
 
 
+def _scoped_backchecks(query: Any, scope: Scope) -> Any:
+    """``query`` on back-checks joined to their case's dossier, kept to ``scope``."""
+    return (
+        query.select_from(Backcheck)
+        .outerjoin(Invitation, col(Invitation.id) == col(Backcheck.invitation_id))
+        .outerjoin(SampleUnit, col(SampleUnit.id) == col(Invitation.sample_unit_id))
+        .outerjoin(Dossier, col(Dossier.id) == col(SampleUnit.dossier_id))
+        .where(*scope.where(Dossier.agency_code, Dossier.province_code))
+    )
+
+
+@dataclass(frozen=True)
+class BackcheckCase:
+    """A drawn form as its supervisor sees it: who to re-contact and how, never the answers.
+
+    The contact fields are empty after the purge (and ``invitation_id`` is then ``None``).
+    """
+
+    backcheck: Backcheck
+    collector: str
+    agency_name: str
+    procedure_field: str
+    form_number: str
+    phone: str
+    full_name: str
+    address: str
+
+    @property
+    def failed(self) -> bool:
+        return self.backcheck.outcome in FAILED_OUTCOMES
+
+
+def list_backchecks(
+    *, session: Session, campaign_id: int, scope: Scope = UNLIMITED
+) -> list[BackcheckCase]:
+    """The campaign's drawn forms (of the scope's cases) with the contact a re-contact needs,
+    failed ones first, then those still to check."""
+    get_campaign(session=session, campaign_id=campaign_id, scope=scope)
+    rows = session.execute(
+        _scoped_backchecks(
+            sa_select(
+                Backcheck,
+                col(StaffUser.username),
+                col(Dossier.agency_name),
+                col(Dossier.agency_code),
+                col(Dossier.procedure_field),
+                col(PaperForm.form_number),
+                col(Invitation.phone_e164),
+                col(DossierContact.phone_e164),
+                col(DossierContact.full_name),
+                col(DossierContact.postal_address),
+            ),
+            scope,
+        )
+        .join(StaffUser, col(StaffUser.id) == col(Backcheck.collector_id))
+        .outerjoin(PaperForm, col(PaperForm.invitation_id) == col(Backcheck.invitation_id))
+        .outerjoin(DossierContact, col(DossierContact.dossier_id) == col(Dossier.id))
+        .where(col(Backcheck.campaign_id) == campaign_id)
+    ).all()
+    cases = [
+        BackcheckCase(
+            backcheck=b,
+            collector=str(user),
+            agency_name=str(agency_name or agency_code or ""),
+            procedure_field=str(field or ""),
+            form_number=str(number or ""),
+            phone=str(phone or contact_phone or ""),
+            full_name=str(name or ""),
+            address=str(address or ""),
+        )
+        for (
+            b,
+            user,
+            agency_name,
+            agency_code,
+            field,
+            number,
+            phone,
+            contact_phone,
+            name,
+            address,
+        ) in rows
+    ]
+
+    def order(case_: BackcheckCase) -> tuple[int, str, int]:
+        b = case_.backcheck
+        rank = (
+            0
+            if case_.failed and b.decision is None
+            else 1
+            if b.outcome in (None, "unreachable")
+            else 2
+        )
+        return (rank, case_.collector, b.id or 0)
+
+    return sorted(cases, key=order)
+
+
 def _usernames(session: Session, ids: Sequence[int]) -> dict[int, str]:
     if not ids:
         return {}
@@ -221,8 +336,19 @@ def _usernames(session: Session, ids: Sequence[int]) -> dict[int, str]:
     return {int(i or 0): str(u) for i, u in rows}
 
 
-def _get_backcheck(session: Session, campaign_id: int, backcheck_id: int) -> Backcheck:
-    backcheck = session.get(Backcheck, backcheck_id)
+def _get_backcheck(
+    session: Session, campaign_id: int, backcheck_id: int, scope: Scope = UNLIMITED
+) -> Backcheck:
+    backcheck = session.exec(
+        select(Backcheck)
+        .outerjoin(Invitation, col(Invitation.id) == col(Backcheck.invitation_id))
+        .outerjoin(SampleUnit, col(SampleUnit.id) == col(Invitation.sample_unit_id))
+        .outerjoin(Dossier, col(Dossier.id) == col(SampleUnit.dossier_id))
+        .where(
+            col(Backcheck.id) == backcheck_id,
+            *scope.where(Dossier.agency_code, Dossier.province_code),
+        )
+    ).first()
     if backcheck is None or backcheck.campaign_id != campaign_id:
         raise NotFound(
             f"back-check {backcheck_id} not found in campaign {campaign_id}",
@@ -239,6 +365,7 @@ def record_outcome(
     outcome: str,
     note: str = "",
     actor: StaffUser | None = None,
+    scope: Scope = UNLIMITED,
 ) -> Backcheck:
     """Record what re-contacting the person found, and commit (audited).
 
@@ -263,7 +390,7 @@ def record_outcome(
         raise InvalidInput(
             "the note is too long", [Problem(("note",), "shorten the note to 500 characters")]
         )
-    backcheck = _get_backcheck(session, campaign_id, backcheck_id)
+    backcheck = _get_backcheck(session, campaign_id, backcheck_id, scope)
     if backcheck.outcome == "confirmed" or backcheck.decision is not None:
         raise Conflict(
             f"back-check {backcheck_id} is already settled",
@@ -296,6 +423,7 @@ def decide_failed_form(
     exclude: bool,
     reason: str,
     actor: StaffUser | None = None,
+    scope: Scope = UNLIMITED,
 ) -> Backcheck:
     """Exclude a failed form's response from releases, or keep it, with a reason; commit.
 
@@ -316,7 +444,7 @@ def decide_failed_form(
             "a reason is required",
             [Problem(("reason",), "say in up to 500 characters why the form is excluded or kept")],
         )
-    backcheck = _get_backcheck(session, campaign_id, backcheck_id)
+    backcheck = _get_backcheck(session, campaign_id, backcheck_id, scope)
     if backcheck.outcome not in FAILED_OUTCOMES:
         raise Conflict(
             f"back-check {backcheck_id} did not fail",

@@ -77,6 +77,8 @@ CITIZEN = "a citizen's answer pages"
 GATEWAY = "SMS gateway callbacks"
 INTERVIEW_ASSIGN = "interview assignments"
 INTERVIEWS = "interviews: the interviewer's own"
+BACKCHECKS = "back-checks"
+BACKCHECK_RATE = "back-check rate"
 
 # (method, path) -> the row of docs/access.md that says who may call it.
 ROUTE_ROWS: dict[tuple[str, str], str] = {
@@ -179,6 +181,11 @@ ROUTE_ROWS: dict[tuple[str, str], str] = {
     ("POST", "/staff/interviews/{assignment_id}/p/{number}"): INTERVIEWS,
     ("GET", "/staff/interviews/{assignment_id}/review"): INTERVIEWS,
     ("POST", "/staff/interviews/{assignment_id}/complete"): INTERVIEWS,
+    # back-checks (phuc tra)
+    ("GET", "/staff/campaigns/{campaign_id}/backchecks"): BACKCHECKS,
+    ("POST", "/staff/campaigns/{campaign_id}/backchecks/{backcheck_id}/outcome"): BACKCHECKS,
+    ("POST", "/staff/campaigns/{campaign_id}/backchecks/{backcheck_id}/decision"): BACKCHECKS,
+    ("POST", "/staff/campaigns/{campaign_id}/backchecks/rate"): BACKCHECK_RATE,
     # releases
     ("POST", "/api/campaigns/{campaign_id}/releases"): COMPUTE,
     ("GET", "/api/releases"): RELEASE,
@@ -318,6 +325,7 @@ class Walk:
             "code": "Z" * 26,
             "token_id": "999999",
             "assignment_id": "999999",
+            "backcheck_id": "999999",
             "user_id": str(self.spare["user_id"]),
             "token": w.citizen_token,
             "number": "1",
