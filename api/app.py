@@ -40,6 +40,7 @@ ROUTER_MODULES = [
     "api.pages.short_links",
     "api.routers.sms_callbacks",
     "api.pages.fieldwork",
+    "api.pages.data_entry",
     "api.pages.interviews",
     "api.pages.backchecks",
     "api.routers.releases",

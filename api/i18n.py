@@ -1118,3 +1118,177 @@ BACKCHECK_TEXT: Mapping[str, Mapping[str, str]] = {
         "excluded_count": "Forms excluded from results",
     },
 }
+
+# Words of the data-entry pages (api/pages/data_entry.py): clerks keying paper forms, and the
+# supervisor's progress, disagreements and resolution.
+DATA_ENTRY_TEXT: Mapping[str, Mapping[str, str]] = {
+    "vi": {
+        "start_title": "Nhập phiếu giấy",
+        "start_intro": "Gõ số phiếu in dưới mã QR ở đầu phiếu (10 chữ số, có hoặc không có "
+        "dấu gạch), rồi nhấn Enter.",
+        "form_number": "Số phiếu",
+        "open_form": "Mở phiếu",
+        "done_keyed_once": "Đã lưu lần nhập thứ nhất của phiếu {form}. Phiếu cần một người "
+        "khác nhập lần thứ hai.",
+        "done_completed": "Phiếu {form}: hai lần nhập khớp nhau, phiếu đã thành câu trả lời.",
+        "done_disagreement": "Phiếu {form}: hai lần nhập khác nhau ở {n} câu; giám sát viên "
+        "sẽ đối chiếu.",
+        "form_title": "Phiếu {form}",
+        "round": "Lần nhập thứ {n}",
+        "round_two_note": "Lần nhập thứ nhất do người khác thực hiện và không được hiển thị.",
+        "keys_help": "Gõ số của ô được đánh dấu trên phiếu. Câu 1–5: 0 = không áp dụng / "
+        "không biết. 9 = để trống. Nhiều lựa chọn: gõ liền các số, ví dụ 13. Câu hỏi người "
+        "trả lời được hướng dẫn bỏ qua thì để trống. Tab để sang ô kế tiếp.",
+        "campaign": "Đợt khảo sát",
+        "agency": "Cơ quan",
+        "question": "Câu hỏi",
+        "value": "Giá trị",
+        "keys": "Phím",
+        "blank_key": "9 = để trống",
+        "na_key": "0 = không áp dụng",
+        "save_keying": "Lưu lần nhập",
+        "question_no": "Câu {n}",
+        "rule_blank": "{label}: chưa gõ. Gõ số của ô được đánh dấu, hoặc 9 nếu để trống.",
+        "rule_scale": "{label}: gõ từ 1 đến 5, 0 nếu chọn “Không áp dụng”, 9 nếu để trống.",
+        "rule_option": "{label}: gõ số của ô được đánh dấu ({keys}), hoặc 9 nếu để trống.",
+        "rule_options": "{label}: gõ các số được đánh dấu ({keys}), ví dụ 13, hoặc 9 nếu "
+        "không đánh dấu ô nào.",
+        "rule_too_long": "{label}: dài quá {limit} ký tự; gõ lại đúng như trên phiếu.",
+        "rule_required": "{label}: câu bắt buộc nhưng phiếu để trống; hỏi giám sát viên cách nhập.",
+        "refused_answered": "Người dân này đã trả lời (trực tuyến, qua điện thoại hoặc trên "
+        "giấy). Không nhập phiếu này: để riêng cho giám sát viên.",
+        "refused_completed": "Phiếu này đã được nhập đủ hai lần và đã thành câu trả lời. Hãy "
+        "nhập phiếu tiếp theo.",
+        "refused_same_clerk": "Bạn đã nhập phiếu này rồi. Lần nhập thứ hai phải do một người "
+        "khác: chuyển phiếu cho đồng nghiệp.",
+        "refused_keyed_twice": "Phiếu này đã được nhập đủ hai lần; giám sát viên đang đối "
+        "chiếu chỗ khác nhau. Hãy nhập phiếu tiếp theo.",
+        "refused_not_active": "Đợt khảo sát của phiếu này không còn đang thu thập; hỏi điều "
+        "phối viên.",
+        "refused_race": "Một người khác vừa nhập phiếu này cùng lúc. Mở lại phiếu để xem còn "
+        "cần nhập không.",
+        "number_invalid": "Số phiếu không đúng: gõ đủ 10 chữ số in trên phiếu và kiểm tra "
+        "từng chữ số (có thể bị đảo hai chữ số).",
+        "number_unknown": "Không có phiếu số {form} trong các phiếu bạn được nhập. Kiểm tra "
+        "lại số trên phiếu, hoặc hỏi điều phối viên.",
+        "campaigns_title": "Tiến độ nhập phiếu giấy",
+        "keyed_once": "Đã nhập 1 lần",
+        "keyed_twice": "Đã nhập 2 lần",
+        "disagreement": "Đang khác nhau",
+        "resolved": "Đã đối chiếu",
+        "agreed": "Khớp ngay",
+        "responses": "Thành câu trả lời",
+        "clerks_title": "Chất lượng nhập theo người nhập",
+        "clerk": "Người nhập",
+        "keyings": "Số lần nhập",
+        "compared": "Phiếu đã so sánh",
+        "disagreement_rate": "Tỷ lệ phiếu khác nhau",
+        "error_rate": "Tỷ lệ ô sai so với kết quả cuối",
+        "rates_note": "Tỷ lệ phiếu khác nhau: trong các phiếu đã nhập hai lần, tỷ lệ phiếu mà "
+        "hai lần nhập khác nhau ít nhất một câu. Tỷ lệ ô sai: trong các ô người này nhập ở "
+        "phiếu đã thành câu trả lời, tỷ lệ ô khác giá trị cuối cùng.",
+        "disagreements_title": "Phiếu có chỗ khác nhau",
+        "no_disagreements": "Không có phiếu nào đang chờ đối chiếu.",
+        "differing": "Câu khác nhau",
+        "resolve": "Đối chiếu",
+        "disagreement_title": "Đối chiếu phiếu {form}",
+        "disagreement_intro": "Chỉ hiện các câu mà hai lần nhập khác nhau. Xem phiếu giấy, "
+        "chọn giá trị đúng hoặc gõ giá trị khác.",
+        "first_keying": "Lần nhập 1 ({clerk})",
+        "second_keying": "Lần nhập 2 ({clerk})",
+        "other_value": "Giá trị khác",
+        "blank_value": "(để trống)",
+        "save_resolution": "Lưu và tạo câu trả lời",
+        "resolved_notice": "Đã đối chiếu phiếu {form}; phiếu đã thành câu trả lời.",
+        "choose_value": "{label}: chọn một trong hai giá trị, hoặc chọn “Giá trị khác” và gõ "
+        "giá trị đúng.",
+        "none_yet": "Chưa có phiếu giấy nào được nhập.",
+        "open_progress": "Xem tiến độ",
+    },
+    "en": {
+        "start_title": "Key paper forms",
+        "start_intro": "Type the form number printed under the QR code at the top of the form "
+        "(10 digits, with or without the dash), then press Enter.",
+        "form_number": "Form number",
+        "open_form": "Open the form",
+        "done_keyed_once": "First keying of form {form} saved. Someone else must key it a "
+        "second time.",
+        "done_completed": "Form {form}: both keyings agree; the form is now a response.",
+        "done_disagreement": "Form {form}: the keyings differ on {n} items; a supervisor will "
+        "compare them.",
+        "form_title": "Form {form}",
+        "round": "Keying {n}",
+        "round_two_note": "The first keying was done by someone else and is not shown.",
+        "keys_help": "Type the number of the ticked box. 1–5 questions: 0 = not applicable / "
+        "don't know. 9 = left blank. Several answers: type the numbers together, e.g. 13. "
+        "Leave empty the questions the form told the person to skip. Tab moves to the next box.",
+        "campaign": "Campaign",
+        "agency": "Agency",
+        "question": "Question",
+        "value": "Value",
+        "keys": "Keys",
+        "blank_key": "9 = left blank",
+        "na_key": "0 = not applicable",
+        "save_keying": "Save keying",
+        "question_no": "Question {n}",
+        "rule_blank": "{label}: nothing typed. Type the number of the ticked box, or 9 if it "
+        "was left blank.",
+        "rule_scale": "{label}: type 1 to 5, 0 for “not applicable”, or 9 if it was left blank.",
+        "rule_option": "{label}: type the number of the ticked box ({keys}), or 9 if it was "
+        "left blank.",
+        "rule_options": "{label}: type the numbers of the ticked boxes ({keys}), e.g. 13, or 9 "
+        "if none was ticked.",
+        "rule_too_long": "{label}: longer than {limit} characters; type it again as written.",
+        "rule_required": "{label}: this question must be answered but the form is blank; ask "
+        "a supervisor what to key.",
+        "refused_answered": "This person has already answered (online, by phone or on paper). "
+        "Do not key this form: put it aside for the supervisor.",
+        "refused_completed": "This form was keyed twice and is a response already. Key the "
+        "next form.",
+        "refused_same_clerk": "You keyed this form already. The second keying must be by "
+        "someone else: pass the form to a colleague.",
+        "refused_keyed_twice": "This form was keyed twice; a supervisor is comparing the "
+        "differences. Key the next form.",
+        "refused_not_active": "The campaign of this form is not collecting any more; ask the "
+        "coordinator.",
+        "refused_race": "Someone else keyed this form at the same moment. Open it again to see "
+        "whether it still needs keying.",
+        "number_invalid": "This form number is not right: type all 10 digits printed on the "
+        "form and check each digit (two may be swapped).",
+        "number_unknown": "There is no form {form} among the forms you may key. Check the "
+        "number on the form, or ask the coordinator.",
+        "campaigns_title": "Paper form entry progress",
+        "keyed_once": "Keyed once",
+        "keyed_twice": "Keyed twice",
+        "disagreement": "In disagreement",
+        "resolved": "Resolved",
+        "agreed": "Agreed at once",
+        "responses": "Became responses",
+        "clerks_title": "Keying quality by clerk",
+        "clerk": "Clerk",
+        "keyings": "Keyings",
+        "compared": "Forms compared",
+        "disagreement_rate": "Forms in disagreement",
+        "error_rate": "Items differing from the final value",
+        "rates_note": "Forms in disagreement: among forms keyed twice, the share whose two "
+        "keyings differ on at least one item. Items differing: among the items this clerk "
+        "keyed on forms that became responses, the share that differ from the final value.",
+        "disagreements_title": "Forms in disagreement",
+        "no_disagreements": "No form is waiting for comparison.",
+        "differing": "Differing items",
+        "resolve": "Compare",
+        "disagreement_title": "Compare form {form}",
+        "disagreement_intro": "Only the items the two keyings differ on are shown. Look at the "
+        "paper form, choose the right value or type another.",
+        "first_keying": "Keying 1 ({clerk})",
+        "second_keying": "Keying 2 ({clerk})",
+        "other_value": "Another value",
+        "blank_value": "(left blank)",
+        "save_resolution": "Save and make the response",
+        "resolved_notice": "Form {form} compared; it is now a response.",
+        "choose_value": "{label}: choose one of the two values, or choose “Another value” and "
+        "type the right one.",
+        "none_yet": "No paper form has been keyed yet.",
+        "open_progress": "See progress",
+    },
+}

@@ -19,6 +19,7 @@ Coordinator            admin, coordinator                           yes (scope r
 Analyst                admin, analyst                               no
 StaffReader            admin, coordinator, analyst, publisher       yes (scope returned)
 Interviewer            interviewer (their own assignments only)     no
+DataEntry              clerk                                        yes (a clerk's scope)
 Public                 anyone, no sign-in (sign-in page, /docs...)  --
 Gateway                anyone; the handler checks the gateway key   --
 Citizen                the link holder; refused with a staff cookie --
@@ -177,6 +178,12 @@ Interviewer = Policy(
     scoped=False,
     summary="an interviewer's own call list, attempts and interviews in progress",
 )
+DataEntry = Policy(
+    "DataEntry",
+    roles={"clerk"},
+    scoped=True,
+    summary="keying returned paper forms (a clerk limited to some agencies keys only theirs)",
+)
 Public = OpenPolicy("Public", summary="no sign-in: the sign-in page, static files, /docs")
 Gateway = OpenPolicy("Gateway", summary="the SMS gateway; the handler checks its key")
 Citizen = CitizenPolicy("Citizen", summary="the citizen's link; refused with a staff cookie")
@@ -188,6 +195,7 @@ AsCoordinator = Annotated[Caller, Depends(Coordinator)]
 AsAnalyst = Annotated[Caller, Depends(Analyst)]
 AsStaff = Annotated[Caller, Depends(StaffReader)]
 AsInterviewer = Annotated[Caller, Depends(Interviewer)]
+AsClerk = Annotated[Caller, Depends(DataEntry)]
 
 AnyPolicy = Policy | OpenPolicy
 

@@ -725,8 +725,10 @@ def user_public(*, session: Session, user: StaffUser) -> StaffUserPublic:
 
 
 def user_scope(*, session: Session, user: StaffUser) -> Scope:
-    """The agencies/provinces a user may see; admins and analysts see every unit."""
-    if user.role != Role.COORDINATOR:
+    """The agencies/provinces a user may see; admins and analysts see every unit.
+
+    Coordinators and data-entry clerks may be limited by scope rows."""
+    if user.role not in (Role.COORDINATOR, Role.CLERK):
         return Scope(agencies=None, provinces=None)
     rows = session.exec(select(UserScope).where(UserScope.user_id == user.id)).all()
     agencies = frozenset(r.code for r in rows if r.kind == "agency")

@@ -77,6 +77,19 @@ _LOCK_ENTRY = (
 )
 
 
+class KeyingRefused(Conflict):
+    """A form that cannot be keyed now; ``reason`` is one of :data:`REFUSALS` (the pages word
+    each one)."""
+
+    def __init__(self, reason: str, msg: str, problems: list[Problem]) -> None:
+        assert reason in REFUSALS
+        super().__init__(msg, problems)
+        self.reason = reason
+
+
+REFUSALS = ("answered", "completed", "same_clerk", "keyed_twice", "not_active", "race")
+
+
 @dataclass(frozen=True)
 class KeyingTarget:
     """A form a clerk may key now: which round, and the fields of its questionnaire."""
@@ -169,7 +182,8 @@ def _keyings(session: Session, entry_id: int) -> list[PaperKeying]:
 
 
 def _answered_elsewhere() -> Conflict:
-    return Conflict(
+    return KeyingRefused(
+        "answered",
         "this form's invitation was already answered (online, by phone or on paper)",
         [
             Problem(
@@ -184,17 +198,20 @@ def _answered_elsewhere() -> Conflict:
 def _refusal(entry: PaperEntry | None, keyings: Sequence[PaperKeying], clerk: StaffUser) -> None:
     """Raise :class:`Conflict` when ``clerk`` may not key this form now."""
     if entry is not None and entry.status == "completed":
-        raise Conflict(
+        raise KeyingRefused(
+            "completed",
             "this form was keyed twice already and is a response",
             [Problem(_FORM, "nothing more to key for this form; take the next one")],
         )
     if any(k.clerk_id == clerk.id for k in keyings):
-        raise Conflict(
+        raise KeyingRefused(
+            "same_clerk",
             "you keyed this form already; the second keying must be by another clerk",
             [Problem(_FORM, "pass this form to another clerk for its second keying")],
         )
     if entry is not None and (entry.status == "disagreement" or len(keyings) >= 2):
-        raise Conflict(
+        raise KeyingRefused(
+            "keyed_twice",
             "this form was keyed twice already; a supervisor is settling the differences",
             [Problem(_FORM, "nothing more to key for this form; take the next one")],
         )
@@ -219,7 +236,8 @@ def keying_target(
     if not scope.allows(dossier.agency_code, dossier.province_code):
         raise _not_found(number)
     if campaign.status != "active":
-        raise Conflict(
+        raise KeyingRefused(
+            "not_active",
             f"fieldwork of campaign {campaign.name!r} is not running (status {campaign.status})",
             [
                 Problem(
@@ -366,7 +384,8 @@ def key_form(
         session.flush()
     except IntegrityError:
         session.rollback()
-        raise Conflict(
+        raise KeyingRefused(
+            "race",
             "another clerk keyed this form at the same moment",
             [Problem(_FORM, "open the form again to see whether it still needs keying")],
         ) from None

@@ -75,6 +75,8 @@ HEALTH = "health checks"
 PUBLIC_SITE = "public site of published releases"
 CITIZEN = "a citizen's answer pages"
 GATEWAY = "SMS gateway callbacks"
+DATA_ENTRY_SUPERVISION = "data entry supervision"
+DATA_ENTRY = "data entry: keying"
 INTERVIEW_ASSIGN = "interview assignments"
 INTERVIEWS = "interviews: the interviewer's own"
 BACKCHECKS = "back-checks"
@@ -186,6 +188,15 @@ ROUTE_ROWS: dict[tuple[str, str], str] = {
     ("POST", "/staff/campaigns/{campaign_id}/backchecks/{backcheck_id}/outcome"): BACKCHECKS,
     ("POST", "/staff/campaigns/{campaign_id}/backchecks/{backcheck_id}/decision"): BACKCHECKS,
     ("POST", "/staff/campaigns/{campaign_id}/backchecks/rate"): BACKCHECK_RATE,
+    # data entry of paper forms
+    ("GET", "/staff/entry"): DATA_ENTRY,
+    ("POST", "/staff/entry"): DATA_ENTRY,
+    ("GET", "/staff/entry/forms/{form_number}"): DATA_ENTRY,
+    ("POST", "/staff/entry/forms/{form_number}"): DATA_ENTRY,
+    ("GET", "/staff/entry/campaigns"): DATA_ENTRY_SUPERVISION,
+    ("GET", "/staff/entry/campaigns/{campaign_id}"): DATA_ENTRY_SUPERVISION,
+    ("GET", "/staff/entry/disagreements/{entry_id}"): DATA_ENTRY_SUPERVISION,
+    ("POST", "/staff/entry/disagreements/{entry_id}"): DATA_ENTRY_SUPERVISION,
     # releases
     ("POST", "/api/campaigns/{campaign_id}/releases"): COMPUTE,
     ("GET", "/api/releases"): RELEASE,
@@ -324,6 +335,8 @@ class Walk:
             "invitation_id": "999999",
             "code": "Z" * 26,
             "token_id": "999999",
+            "entry_id": "999999",
+            "form_number": "1234567890",
             "assignment_id": "999999",
             "backcheck_id": "999999",
             "user_id": str(self.spare["user_id"]),
