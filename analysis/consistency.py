@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
@@ -161,6 +160,9 @@ def fit_design_wls(
             f"regression: {int(used.sum())} usable rows for {x.shape[1]} coefficients; "
             "too few complete respondents"
         )
+    # statsmodels takes seconds to import; only key drivers need it, not sipas analyze's alphas.
+    import statsmodels.api as sm
+
     w = design.weights[used]
     fit = sm.WLS(y[used], x[used], weights=w).fit()
     coef = np.asarray(fit.params, dtype=np.float64)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -107,6 +108,35 @@ def _numbers(
     return values
 
 
+def _record_lines(path: str | Path) -> list[int]:
+    """The line each record of the file starts on after the header (records may span lines)."""
+    with Path(path).open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        starts, line = [], reader.line_num
+        for _ in reader:
+            starts.append(line + 1)
+            line = reader.line_num
+    return starts
+
+
+def _single_digits(cells: Sequence[str]) -> NDArray[np.float64] | None:
+    """Cells that are all one digit or empty as floats (NaN when empty), else None.
+
+    Answer columns nearly always are; this reads them without parsing a string per cell: the
+    cells as one-character codes (numpy's "U1" keeps the first character), accepted when no
+    cell was longer (the joined text has exactly as many characters as the non-empty codes).
+    """
+    codes = np.asarray(cells, dtype="U1").view(np.uint32)
+    filled = codes != 0
+    if len("".join(cells)) != int(filled.sum()):
+        return None
+    digit = (codes >= ord("0")) & (codes <= ord("9"))
+    if (filled & ~digit).any():
+        return None
+    return np.where(filled, codes.astype(np.float64) - ord("0"), np.nan)
+
+
 def _required_labels(
     cells: NDArray[np.str_], lines: NDArray[np.int64], column: str
 ) -> NDArray[np.str_]:
@@ -162,14 +192,16 @@ def read_responses(
             if header is None:
                 raise ResponsesFileError("the file is empty; expected a header line", line=1)
             header = [h.strip() for h in header]
-            rows: list[list[str]] = []
-            line_numbers: list[int] = []
-            for row in reader:
-                if any(cell.strip() for cell in row):
-                    rows.append(row)
-                    line_numbers.append(reader.line_num)
+            records = list(reader)
+            one_line_each = reader.line_num == len(records) + 1
     except (OSError, UnicodeDecodeError) as exc:
         raise ResponsesFileError(f"cannot read {path}: {exc}") from None
+    # When no record spans lines (no quoted line breaks), record i is on line i + 2.
+    numbered: Sequence[int] = range(2, len(records) + 2) if one_line_each else _record_lines(path)
+    # A line of blank cells only is skipped (joined: one C call per line).
+    kept = [i for i, row in enumerate(records) if "".join(row).strip()]
+    rows = [records[i] for i in kept] if len(kept) != len(records) else records
+    line_numbers = [numbered[i] for i in kept]
     lines = np.asarray(line_numbers, dtype=np.int64)
     wanted = [*criteria, *(c for c in (strata, psu, weight, fpc) if c), *by]
     position = {}
@@ -181,19 +213,27 @@ def read_responses(
                 column=name,
             )
         position[name] = header.index(name)
-    for i, row in enumerate(rows):
-        if len(row) != len(header):
-            raise ResponsesFileError(
-                f"has {len(row)} fields but the header has {len(header)}; check quoting and "
-                "separators",
-                line=int(lines[i]),
-            )
+    width = len(header)
+    ragged = next((i for i, row in enumerate(rows) if len(row) != width), None)
+    if ragged is not None:
+        raise ResponsesFileError(
+            f"has {len(rows[ragged])} fields but the header has {width}; check quoting and "
+            "separators",
+            line=int(lines[ragged]),
+        )
     if not rows:
         raise ResponsesFileError("no responses after the header line", line=2)
 
-    def column(name: str) -> NDArray[np.str_]:
+    cache: dict[int, list[str]] = {}
+
+    def cells_of(name: str) -> list[str]:
         k = position[name]
-        return np.char.strip(np.asarray([r[k] for r in rows], dtype=str))
+        if k not in cache:
+            cache[k] = list(map(itemgetter(k), rows))
+        return cache[k]
+
+    def column(name: str) -> NDArray[np.str_]:
+        return np.char.strip(np.asarray(cells_of(name), dtype=str))
 
     n = len(rows)
     answers = np.empty((n, len(criteria)))
@@ -201,16 +241,21 @@ def read_responses(
     not_applicable = np.zeros(len(criteria), dtype=np.int64)
     what = f"answers must be {SCALE_MIN}-{SCALE_MAX}, {na_code:g} for not applicable, or empty"
     for c, name in enumerate(criteria):
-        cells = column(name)
-        empty = np.char.str_len(cells) == 0
-        values = _numbers(cells, lines, name, what)
+        values = _single_digits(cells_of(name))
+        if values is None:
+            # Something else than one digit or nothing (" 4", "4.0", a typo): read the column
+            # the careful way, which names the line of a bad cell.
+            values = _numbers(column(name), lines, name, what)
+        empty = np.isnan(values)
         na = values == na_code
         on_scale = (values >= SCALE_MIN) & (values <= SCALE_MAX) & (values == np.round(values))
         bad = ~empty & ~na & ~on_scale
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ResponsesFileError(
-                f"{str(cells[i])!r} is not a valid answer; {what}", line=int(lines[i]), column=name
+                f"{str(column(name)[i])!r} is not a valid answer; {what}",
+                line=int(lines[i]),
+                column=name,
             )
         not_answered[c] = int(empty.sum())
         not_applicable[c] = int(na.sum())

@@ -41,7 +41,6 @@ from analysis.questionnaire_tree import (
 from analysis.reliability import FLAGS, ReliabilityRule, flag_cells
 from analysis.responses_file import ResponsesData, read_responses
 from analysis.variance import LonelyPsuError
-from survey.questionnaires import builtin_definition
 from survey.spreadsheet_cells import safe_cell
 
 __all__ = [
@@ -120,6 +119,12 @@ def load_tree(spec: str) -> QuestionnaireTree:
         return parse_questionnaire_tree(data)
     if spec.lower().endswith(".json"):
         raise AnalyzeInputError(f"questionnaire {spec}: file not found")
+    if spec in builtin_tree_names():
+        return builtin_questionnaire_tree(spec)
+    # The platform's questionnaire lives with the database models (seconds of imports that a
+    # library tree does not need).
+    from survey.questionnaires import builtin_definition
+
     platform = builtin_definition()
     if spec == platform["code"]:
         return parse_questionnaire_tree(platform)
@@ -340,11 +345,10 @@ def analyze_file(options: AnalyzeOptions) -> str:
     out.mkdir(parents=True, exist_ok=True)
     fields = [*columns.values(), *STAT_FIELDS]
     with (out / "indices.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer = csv.writer(handle)
         # Domain values come from the analysed file: they must not run as formulas in Excel.
-        writer.writerow({f: safe_cell(f) for f in fields})
-        for row in rows:
-            writer.writerow({k: "" if v is None else safe_cell(v) for k, v in row.items()})
+        writer.writerow([safe_cell(f) for f in fields])
+        writer.writerows(["" if v is None else safe_cell(v) for v in row.values()] for row in rows)
     meta = {
         "questionnaire": tree.code,
         "rule": options.rule,
@@ -360,9 +364,7 @@ def analyze_file(options: AnalyzeOptions) -> str:
         "n_psu": design.n_psu,
         "design_df": design.df,
     }
-    (out / "indices.json").write_text(
-        json.dumps({**meta, "rows": rows}, ensure_ascii=False, indent=1), encoding="utf-8"
-    )
+    write_json(out / "indices.json", meta, rows)
     report = _report(options, tree, data, choice, flag_rule, tables, rows, columns)
     (out / "report.txt").write_text(report, encoding="utf-8")
     return (
@@ -370,6 +372,23 @@ def analyze_file(options: AnalyzeOptions) -> str:
         f"({tables[-1].domains.shape[0]} domain(s) x {len(overall.nodes)} nodes"
         f"{' + whole sample' if by else ''}) written to {out}"
     )
+
+
+def write_json(path: Path, meta: dict[str, Any], rows: Sequence[dict[str, Any]]) -> None:
+    """``{**meta, "rows": rows}`` as JSON, one row per line, written as it is encoded.
+
+    Each row goes through the C encoder (an ``indent`` would switch to the pure-Python one and
+    build the whole text in memory first), in chunks of rows to keep the writes few.
+    """
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    head = encode({**meta, "rows": []})
+    assert head.endswith("[]}")
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(head[:-2])
+        for start in range(0, len(rows), 1000):
+            lines = (encode(row) for row in rows[start : start + 1000])
+            handle.write(("\n" if start == 0 else ",\n") + ",\n".join(lines))
+        handle.write("\n]}\n")
 
 
 def _report(
