@@ -188,6 +188,16 @@ _LOCK_DRAFT = (
     .values(current_page=_RESPONSES.c.current_page)
     .returning(_RESPONSES.c.answers, _RESPONSES.c.current_page)
 )
+# The same lock found by the invitation: a completed response has no invitation any more.
+_LOCK_LINKED_DRAFT = (
+    update(_RESPONSES)
+    .where(
+        _RESPONSES.c.invitation_id == bindparam("invitation"),
+        _RESPONSES.c.status == "in_progress",
+    )
+    .values(current_page=_RESPONSES.c.current_page)
+    .returning(_RESPONSES.c.answers)
+)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -549,7 +559,9 @@ def submit_draft(*, session: Session, invitation: Invitation) -> SubmitResult:
 
     The draft's row is locked first (as :func:`save_page` does), so a save from another window
     either lands before the submission and is in it, or waits and is then told the response is
-    completed: no save is acknowledged and left out.
+    completed: no save is acknowledged and left out. One statement finds and locks the draft
+    (``UPDATE ... WHERE invitation_id = :id AND status = 'in_progress' RETURNING answers``),
+    and the whole submission is the caller's transaction, committed once.
 
     Raises
     ------
@@ -558,16 +570,18 @@ def submit_draft(*, session: Session, invitation: Invitation) -> SubmitResult:
     Conflict
         When there is no draft to submit (it was submitted already, or never started).
     """
-    draft = _find_response(session, invitation)
-    if draft is None:
+    if session.get_bind().dialect.name != "postgresql":
+        # SQLite cannot turn a read transaction into a write one once another connection has
+        # committed since it began (SQLITE_BUSY_SNAPSHOT): end the caller's reads first.
+        # PostgreSQL's UPDATE waits for the row and reads its newest version, so the reads
+        # stay in the transaction (and the session keeps what it loaded: fewer round trips).
+        session.commit()
+    locked = session.execute(_LOCK_LINKED_DRAFT, {"invitation": invitation.id}).first()
+    if locked is None:
+        # No draft in progress: never started, or completed (and unlinked) by an earlier or a
+        # concurrent submission.
         session.rollback()
         raise _completed_conflict()
-    response_id = draft.id
-    session.commit()
-    locked = session.execute(_LOCK_DRAFT, {"response": response_id}).first()
-    if locked is None:
-        session.rollback()
-        return submit_response(session=session, invitation=invitation, answers=draft.answers)
     try:
         return submit_response(session=session, invitation=invitation, answers=dict(locked[0]))
     except InvalidInput:

@@ -201,6 +201,19 @@ LABELS: dict[str, dict[str, str]] = {
         "sent": "Đã gửi",
         "letter": "Thư mời giấy",
         "queued": "Chờ gửi",
+        "interview_partial": "Phỏng vấn dở dang",
+        "interview_refusal": "Từ chối phỏng vấn",
+        "interview_noncontact": "Chưa gặp được",
+        "interview_other": "Không phỏng vấn được (lý do khác)",
+        "interview_unknown": "Chưa rõ (gọi/đến không được)",
+        "interview_not_eligible": "Không thuộc đối tượng",
+        "mode": "Hình thức",
+        "web": "Trực tuyến",
+        "paper": "Phiếu giấy",
+        "phone": "Điện thoại",
+        "face_to_face": "Trực tiếp",
+        "none": "Chưa mời",
+        "backchecks": "Phúc tra phiếu do cán bộ thu thập",
         "claimed": "Đang xử lý",
         "sending": "Đang gửi",
         "failed": "Gửi lỗi",
@@ -230,6 +243,19 @@ LABELS: dict[str, dict[str, str]] = {
         "sent": "Sent",
         "letter": "Letter",
         "queued": "Queued",
+        "interview_partial": "Partial interview",
+        "interview_refusal": "Interview refused",
+        "interview_noncontact": "Not reached yet",
+        "interview_other": "No interview (other)",
+        "interview_unknown": "Unknown (no answer, not found)",
+        "interview_not_eligible": "Not eligible",
+        "mode": "Mode",
+        "web": "Web",
+        "paper": "Paper",
+        "phone": "Phone",
+        "face_to_face": "Face to face",
+        "none": "Not invited",
+        "backchecks": "Back-checks of forms collected by staff",
         "claimed": "Claimed",
         "sending": "Sending",
         "failed": "Failed",
@@ -422,6 +448,12 @@ def campaign_page(
         "rate_definitions": RATE_DEFINITIONS[lang],
         "rate_words": RATE_WORDS[lang],
         "can_export_responses": Analyst.allows(caller.role),
+        # Every case once, under the mode it was completed in or last offered (dispositions).
+        "mode_groups": groups
+        if by == "mode"
+        else campaign_dispositions(
+            session=session, campaign_id=campaign_id, by="mode", scope=caller.scope
+        ),
     }
     context["stratum_columns"], context["agency_names"] = campaign_units(
         session=session, campaign_id=campaign_id
