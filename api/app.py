@@ -46,6 +46,7 @@ ROUTER_MODULES = [
     "api.routers.releases",
     "api.routers.release_documents",
     "api.pages.releases",
+    "api.pages.dashboard",
     "api.routers.audit",
     "api.pages.audit",
     "api.routers.health",

@@ -711,8 +711,8 @@ PUBLIC_TEXT: Mapping[str, Mapping[str, str]] = {
         "charts": "Biểu đồ",
         "charts_note": "Số liệu của từng biểu đồ có trong các bảng trên trang này.",
         "warning": "Lưu ý",
-        "warn_zero_width": "khoảng tin cậy bằng 0: mọi người trả lời như nhau, độ bất định "
-        "chưa đo được",
+        "warn_zero_width": "khoảng tin cậy bằng 0: sai số chuẩn theo thiết kế bằng 0 (cả tầng "
+        "đều trả lời, hoặc mọi người trả lời như nhau), nên độ bất định chưa đo được",
         "warn_unstable": "kém ổn định (hệ số biến thiên cao)",
         "method_intervals": "Khoảng tin cậy 95 % cho biết độ chính xác của ước lượng từ mẫu: với "
         "cách chọn mẫu này, 95 % số khoảng tính được chứa chỉ số thật.",
@@ -793,8 +793,8 @@ PUBLIC_TEXT: Mapping[str, Mapping[str, str]] = {
         "charts": "Charts",
         "charts_note": "Each chart's figures are in the tables on this page.",
         "warning": "Note",
-        "warn_zero_width": "zero-width interval: every respondent answered alike, so the "
-        "uncertainty is not measured",
+        "warn_zero_width": "zero-width interval: the design SE is 0 (the whole stratum "
+        "answered, or every respondent answered alike), so the uncertainty is not measured",
         "warn_unstable": "unstable (high coefficient of variation)",
         "method_intervals": "A 95% confidence interval shows how precise an estimate from the "
         "sample is: with this sampling method, 95% of such intervals contain the true index.",
@@ -1290,5 +1290,68 @@ DATA_ENTRY_TEXT: Mapping[str, Mapping[str, str]] = {
         "type the right one.",
         "none_yet": "No paper form has been keyed yet.",
         "open_progress": "See progress",
+    },
+}
+
+
+# The analyst dashboard (/staff/dashboard); chart and table words come from PUBLIC_TEXT.
+DASHBOARD_TEXT: Mapping[str, Mapping[str, str]] = {
+    "vi": {
+        "dashboard": "Bảng điều khiển phân tích",
+        "choose": "Chọn",
+        "campaign": "Đợt khảo sát",
+        "release": "Bản tính chỉ số",
+        "compare": "So sánh với",
+        "compare_auto": "Kỳ trước (tự động, bản đã công bố)",
+        "domain": "Đơn vị",
+        "domain_all": "Tất cả",
+        "show": "Xem",
+        "choose_campaign_first": "Chọn một đợt khảo sát, rồi một bản tính chỉ số của đợt đó.",
+        "no_releases": "Đợt này chưa có bản tính chỉ số nào.",
+        "status": "Trạng thái",
+        "warnings": "Khoảng tin cậy cần lưu ý",
+        "warnings_none": "Không có khoảng tin cậy bằng 0 hay kém ổn định.",
+        "warnings_note": "Khoảng bằng 0 không có nghĩa là chính xác tuyệt đối: sai số chuẩn "
+        "theo thiết kế bằng 0 khi cả tầng đều trả lời hoặc mọi người trả lời như nhau, nhưng "
+        "sai số không do chọn mẫu (ví dụ người không trả lời) vẫn còn; kém ổn định là hệ số "
+        "biến thiên vượt ngưỡng của quy tắc độ tin cậy.",
+        "compared_with": "So sánh với",
+        "profile": "Các yếu tố và tiêu chí của đơn vị",
+        "downloads": "Tải về",
+        "doc_csv": "Bảng số liệu (CSV)",
+        "doc_xlsx": "Sổ tính (XLSX)",
+        "doc_pdf": "Báo cáo (PDF)",
+        "doc_json": "Dữ liệu máy đọc (JSON)",
+        "doc_dictionary": "Từ điển dữ liệu (CSV)",
+        "open_release": "Mở trang bản tính",
+    },
+    "en": {
+        "dashboard": "Analysis dashboard",
+        "choose": "Choose",
+        "campaign": "Campaign",
+        "release": "Release",
+        "compare": "Compare with",
+        "compare_auto": "Previous round (automatic, published)",
+        "domain": "Unit",
+        "domain_all": "All",
+        "show": "Show",
+        "choose_campaign_first": "Choose a campaign, then one of its releases.",
+        "no_releases": "This campaign has no release yet.",
+        "status": "Status",
+        "warnings": "Intervals to watch",
+        "warnings_none": "No zero-width or unstable interval.",
+        "warnings_note": "A zero-width interval is not perfect precision: the design SE is 0 "
+        "when the whole stratum answered or every respondent answered alike, but non-sampling "
+        "error (non-response, for one) remains; unstable means the coefficient of variation is "
+        "above the reliability rule's limit.",
+        "compared_with": "Compared with",
+        "profile": "The unit's elements and criteria",
+        "downloads": "Downloads",
+        "doc_csv": "Figures (CSV)",
+        "doc_xlsx": "Workbook (XLSX)",
+        "doc_pdf": "Report (PDF)",
+        "doc_json": "Machine-readable data (JSON)",
+        "doc_dictionary": "Data dictionary (CSV)",
+        "open_release": "Open the release page",
     },
 }

@@ -235,13 +235,22 @@ def _changes(
     return changes
 
 
-def get_public_release(*, session: Session, release_id: int) -> PublicRelease:
-    """A published release as the public site shows it; drafts raise NotFound."""
-    release = get_published_release(session=session, release_id=release_id)
+def release_view(
+    *, session: Session, release: IndexRelease, compare_with: IndexRelease | None = None
+) -> PublicRelease:
+    """The figures of any release (staff pages pass drafts too) beside ``compare_with``.
+
+    Without ``compare_with`` the previous round is looked up (:func:`find_previous_release`);
+    pass a release to compare two chosen ones (the analyst dashboard).
+    """
     rows: Sequence[Mapping[str, Any]] = release.results.get("rows", [])
     _, agencies = campaign_units(session=session, campaign_id=release.campaign_id)
     ranking, source = rank_release_domains(release)
-    previous = find_previous_release(session=session, release=release)
+    previous = (
+        compare_with
+        if compare_with is not None
+        else find_previous_release(session=session, release=release)
+    )
     previous_rows = (
         {row_key(r): r for r in previous.results.get("rows", [])} if previous is not None else {}
     )
@@ -257,3 +266,9 @@ def get_public_release(*, session: Session, release_id: int) -> PublicRelease:
         previous_rows=previous_rows,
         changes=_changes(rows, previous_rows, level),
     )
+
+
+def get_public_release(*, session: Session, release_id: int) -> PublicRelease:
+    """A published release as the public site shows it; drafts raise NotFound."""
+    release = get_published_release(session=session, release_id=release_id)
+    return release_view(session=session, release=release)

@@ -37,9 +37,11 @@ from sqlmodel import Session
 
 from survey.errors import NotFound, Problem
 from survey.models import IndexRelease, Questionnaire
-from survey.public_releases import PublicRelease, get_public_release, get_published_release
+from survey.public_releases import PublicRelease, get_published_release, release_view
 
 CHART_NAMES: tuple[str, ...] = ("domains", "elements", "ranks", "change")
+# Charts drawn from a release view (ranking, previous round) rather than its rows alone.
+VIEW_CHARTS: frozenset[str] = frozenset({"ranks", "change"})
 # Ids in the SVG derive from this salt instead of a random one: same release, same bytes.
 _RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "sipas-release-chart",
@@ -286,16 +288,45 @@ def render_release_chart(
     ``names`` maps domain codes to the names readers see; ``change`` is NotFound when the
     release has no previous round to compare with.
     """
+    _check_name(name)
+    release = get_published_release(session=session, release_id=release_id)
+    view = release_view(session=session, release=release) if name in VIEW_CHARTS else None
+    return release_chart(
+        session=session,
+        release=release,
+        view=view,
+        name=name,
+        words=words,
+        overall_label=overall_label,
+        names=names,
+    )
+
+
+def _check_name(name: str) -> None:
     if name not in CHART_NAMES:
         raise NotFound(
             f"no chart {name!r}",
             [Problem(("name",), f"use one of {', '.join(CHART_NAMES)}")],
         )
-    if name in ("ranks", "change"):
-        return _render_view_chart(
-            get_public_release(session=session, release_id=release_id), name, words, names
-        )
-    release = get_published_release(session=session, release_id=release_id)
+
+
+def release_chart(
+    *,
+    session: Session,
+    release: IndexRelease,
+    view: PublicRelease | None,
+    name: str,
+    words: ChartWords,
+    overall_label: str,
+    names: Mapping[str, str] | None = None,
+) -> str:
+    """The chart ``name`` of any release the caller may read (the use case checked that);
+    ``ranks`` and ``change`` need its ``view`` (:func:`survey.public_releases.release_view`)."""
+    _check_name(name)
+    if name in VIEW_CHARTS:
+        if view is None:
+            raise ValueError(f"the {name} chart needs the release's view")
+        return _render_view_chart(view, name, words, names)
     rows: Sequence[Mapping[str, Any]] = release.results.get("rows", [])
     if name == "domains":
         points, suppressed = domain_points(rows, names)

@@ -23,7 +23,6 @@ from api.deps import SessionDep
 from api.formatting import PERCENT_SUFFIX, number, unit_name
 from api.i18n import PUBLIC_TEXT, choose_language, remember_language
 from api.pages.coordinator import TEMPLATES, StaffRoute
-from api.pages.public_documents import download_links
 from api.pages.releases import format_cell, release_view
 from api.policy import Public
 from survey.disclosure import K as DISCLOSURE_K
@@ -31,11 +30,10 @@ from survey.public_releases import (
     Change,
     PublicRelease,
     get_public_release,
-    get_published_release,
     interval_warning,
     row_key,
 )
-from survey.release_charts import ChartWords, render_release_chart
+from survey.release_charts import ChartWords, release_chart
 from survey.release_rankings import RANK_DRAWS, RANK_SEED
 from survey.releases import list_releases
 
@@ -163,7 +161,8 @@ def public_view(view: PublicRelease, staff: Mapping[str, Any], lang: str) -> dic
         "charts": charts,
         "method_ranks": method_ranks,
         "percent_suffix": PERCENT_SUFFIX[lang],
-        "downloads": download_links(view.release.id, w),
+        # Filled by the documents work (XLSX, PDF, JSON, CSV links): (label, href, kind).
+        "downloads": [],
     }
 
 
@@ -176,32 +175,32 @@ def public_release(request: Request, session: SessionDep, release_id: int) -> HT
     return _page(request, "public/release.html", {**staff, **public_view(view, staff, lang)})
 
 
+def chart_words(name: str, lang: str, *, percent: bool) -> ChartWords:
+    """The title and axis of chart ``name`` in ``lang`` (percentages or mean scores)."""
+    w = PUBLIC_TEXT[lang]
+    axis = {
+        "ranks": w["chart_axis_rank"],
+        "change": w["chart_axis_change"] if percent else w["chart_axis_change_score"],
+    }.get(name, w["chart_axis"] if percent else w["chart_axis_score"])
+    return ChartWords(
+        title=w.get(f"chart_{name}", name), axis=axis, suppressed=w["chart_suppressed"], lang=lang
+    )
+
+
 @router.get("/public/releases/{release_id}/charts/{name}.svg")
 def public_release_chart(
     request: Request, session: SessionDep, release_id: int, name: str
 ) -> Response:
     """A chart of a published release as SVG (``domains``, ``elements``, ``ranks``, ``change``)."""
     lang = choose_language(request)
-    w = PUBLIC_TEXT[lang]
-    release = get_published_release(session=session, release_id=release_id)
-    percent = release.parameters.get("rule") != "mean-score"
-    axis = {
-        "ranks": w["chart_axis_rank"],
-        "change": w["chart_axis_change"] if percent else w["chart_axis_change_score"],
-    }.get(name, w["chart_axis"] if percent else w["chart_axis_score"])
-    words = ChartWords(
-        title=w.get(f"chart_{name}", name),
-        axis=axis,
-        suppressed=w["chart_suppressed"],
-        lang=lang,
-    )
     view = get_public_release(session=session, release_id=release_id)
-    svg = render_release_chart(
+    svg = release_chart(
         session=session,
-        release_id=release_id,
+        release=view.release,
+        view=view,
         name=name,
-        words=words,
-        overall_label=w["chart_overall"],
+        words=chart_words(name, lang, percent=view.percent),
+        overall_label=PUBLIC_TEXT[lang]["chart_overall"],
         names=domain_names(view, lang),
     )
     return Response(

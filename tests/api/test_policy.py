@@ -67,6 +67,7 @@ DISPOSITIONS = "dispositions export"
 COMPUTE = "releases: compute"
 RELEASE = "releases: read"
 PUBLISH = "releases: publish"
+DASHBOARD = "analyst dashboard"
 ADMIN = "users, roles"
 OWN_TOKENS = "own API tokens"
 OWN_ACCOUNT = "own account"
@@ -211,6 +212,8 @@ ROUTE_ROWS: dict[tuple[str, str], str] = {
     ("GET", "/api/releases/{release_id}/dictionary.csv"): RELEASE,
     ("GET", "/staff/releases"): RELEASE,
     ("POST", "/staff/releases"): COMPUTE,
+    ("GET", "/staff/dashboard"): DASHBOARD,
+    ("GET", "/staff/dashboard/releases/{release_id}/charts/{name}.svg"): DASHBOARD,
     ("GET", "/staff/releases/{release_id}"): RELEASE,
     ("POST", "/staff/releases/{release_id}/submit"): COMPUTE,
     ("POST", "/staff/releases/{release_id}/publish"): PUBLISH,

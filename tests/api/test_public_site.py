@@ -17,7 +17,12 @@ from survey.releases import compute_release, correct_release, publish_release, s
 from survey.settings import Settings
 from tests.api.fast_users import make_user
 from tests.survey.release_fixtures import build_release_campaign
-from tests.survey.test_public_releases import PROVINCE_STRATA, publish, two_rounds
+from tests.survey.test_public_releases import (
+    PROVINCE_STRATA,
+    build_census_stratum_campaign,
+    publish,
+    two_rounds,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -221,3 +226,20 @@ def test_previous_round_beside_the_figures_with_the_change(
     assert "since the previous round" in (root.findtext(f"{SVG}title") or "")
     assert "pts" in (root.findtext(f"{SVG}desc") or "")
     assert no_change.status_code == 404
+
+
+def test_zero_width_interval_is_flagged_on_the_public_page(
+    settings: Settings, session: Session
+) -> None:
+    rc = build_census_stratum_campaign(session)
+    release = publish(session, rc.campaign_id, "Cả tầng trả lời", min_respondents=5)
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        vi = client.get(f"/public/releases/{release.id}")
+        en = client.get(f"/public/releases/{release.id}?lang=en")
+    ranking = vi.text[vi.text.index('id="ranking"') :]
+    row_d = ranking[ranking.index("AG-D") : ranking.index("</tr>", ranking.index("AG-D"))]
+    assert re.search(r"(\d+,\d) % \(\1–\1\)", row_d)  # e.g. "85,7 % (85,7–85,7)"
+    assert "khoảng tin cậy bằng 0" in row_d
+    row_a = ranking[ranking.index("AG-A") : ranking.index("</tr>", ranking.index("AG-A"))]
+    assert "khoảng tin cậy bằng 0" not in row_a
+    assert "zero-width interval" in en.text

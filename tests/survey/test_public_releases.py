@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session
 
 from survey.errors import NotFound
-from survey.models import Campaign, IndexRelease
+from survey.models import Campaign, Draw, IndexRelease
 from survey.public_releases import (
     find_previous_release,
     get_public_release,
@@ -18,7 +18,7 @@ from survey.public_releases import (
 )
 from survey.releases import compute_release, publish_release, submit_release
 from tests.api.fast_users import make_user
-from tests.survey.release_fixtures import build_release_campaign
+from tests.survey.release_fixtures import ReleaseCampaign, build_release_campaign
 
 # Three provinces (one pre-2025 code, "02", now part of Tuyên Quang) so provinces can be ranked.
 PROVINCE_STRATA = {
@@ -29,13 +29,23 @@ PROVINCE_STRATA = {
 
 
 def publish(
-    session: Session, campaign_id: int, name: str, *, by: Sequence[str] = ("agency_code",)
+    session: Session,
+    campaign_id: int,
+    name: str,
+    *,
+    by: Sequence[str] = ("agency_code",),
+    min_respondents: int = 30,
 ) -> IndexRelease:
     """Compute, submit (analyst) and publish (publisher) a release."""
     maker = make_user(session, "analyst", f"pr-analyst-{name}")
     reviewer = make_user(session, "publisher", f"pr-publisher-{name}")
     release = compute_release(
-        session=session, campaign_id=campaign_id, name=name, by=by, created_by=maker.id
+        session=session,
+        campaign_id=campaign_id,
+        name=name,
+        by=by,
+        min_respondents=min_respondents,
+        created_by=maker.id,
     )
     assert release.id is not None
     submit_release(session=session, release_id=release.id, actor=maker)
@@ -58,6 +68,32 @@ def two_rounds(session: Session, *, by: Sequence[str] = ("agency_code",)) -> tup
     new = publish(session, later.campaign_id, "Năm nay", by=by)
     assert old.id is not None and new.id is not None
     return old.id, new.id
+
+
+def build_census_stratum_campaign(session: Session) -> ReleaseCampaign:
+    """A campaign where AG-D's whole stratum (8 of 8 in the frame) answered.
+
+    No sampling error, so its design SE is 0 and its interval has zero width: the issue's
+    "66,7 % (66,7-66,7)" case, which must be flagged, not shown as a precise figure.
+    """
+    rc = build_release_campaign(
+        session,
+        strata_spec={
+            "A": ("AG-A", "01", 400, 60, 45),
+            "B": ("AG-B", "79", 300, 50, 30),
+            "D": ("AG-D", "79", 10, 10, 8),
+        },
+    )
+    campaign = session.get(Campaign, rc.campaign_id)
+    assert campaign is not None
+    draw = session.get(Draw, campaign.draw_id)
+    assert draw is not None
+    snapshot = dict(draw.design_snapshot)
+    snapshot["allocation"] = {**snapshot["allocation"], "population": [400, 300, 8]}
+    draw.design_snapshot = snapshot
+    session.add(draw)
+    session.commit()
+    return rc
 
 
 def test_agency_release_uses_the_stored_ranking(session: Session) -> None:
