@@ -3,7 +3,8 @@
 For sampled dossiers without a phone (channel ``letter``) or for postal delivery of any
 invitation. The QR code is an inline SVG made by ``segno`` (pure Python; ISO/IEC 18004), so the
 page needs no image files and no network: print it from the browser (CSS page breaks put one
-letter per sheet).
+letter per sheet). The print-ready letters for the post, with addressee, official header, short
+link and the paper form, are PDFs (survey/letter_pdf.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from survey.campaigns import get_campaign
 from survey.invitations import invitation_link
 from survey.models import Dossier, Invitation, SampleUnit, StaffUser
 from survey.outbox import deadline_text
+from survey.questionnaires import ANSWER_MINUTES
 from survey.settings import Settings
 from survey.tokens import make_token
 
@@ -36,7 +38,7 @@ def _letter(agency: str, procedure: str, link: str, deadline: str) -> str:
 <p>Kính gửi Ông/Bà,</p>
 <p>Ông/Bà đã giải quyết thủ tục hành chính <strong>{escape(procedure)}</strong> tại
 <strong>{escape(agency)}</strong>. Để giúp cơ quan nhà nước phục vụ người dân tốt hơn, xin
-Ông/Bà dành khoảng 10 phút trả lời phiếu khảo sát trực tuyến trước ngày
+Ông/Bà dành khoảng {ANSWER_MINUTES} phút trả lời phiếu khảo sát trực tuyến trước ngày
 <strong>{escape(deadline)}</strong>.</p>
 <p>Ông/Bà có thể quét mã QR dưới đây bằng điện thoại, hoặc gõ địa chỉ:</p>
 <p class="link">{escape(link)}</p>

@@ -136,3 +136,18 @@ def test_every_letter_leads_to_its_own_invitation(
         (link,) = qr_codes(pdf, tmp_path, page=page)
         reached.add(client.get("/m/" + link.rsplit("/", 1)[1]).headers["location"][3:])
     assert reached == tokens
+
+
+def test_no_schema_the_api_returns_has_an_applicants_name_or_address() -> None:
+    """Names and addresses leave the platform only on printed letters (coordinators, audited):
+    no JSON schema of the API has a postal address, and a ``full_name`` only where it is a
+    staff account's own (users and /api/auth/me)."""
+    document = create_app(Settings(database_url="sqlite://", development=True)).openapi()
+    schemas = document["components"]["schemas"]
+    assert schemas, "the walk found no schema"
+    with_address = [
+        n for n, s in schemas.items() if "postal_address" in (s.get("properties") or {})
+    ]
+    assert with_address == []
+    with_name = {n for n, s in schemas.items() if "full_name" in (s.get("properties") or {})}
+    assert with_name and all("User" in n or n.startswith("Me") for n in with_name), with_name

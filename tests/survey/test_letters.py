@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from survey.invitations import create_invitations, invitation_link, invitation_token
 from survey.letters import qr_svg, render_letters
 from survey.models import Invitation
+from survey.questionnaires import ANSWER_MINUTES
 from survey.settings import Settings
 from tests.survey.campaign_factory import NOW, build_fieldwork
 
@@ -32,6 +33,8 @@ def test_one_letter_per_phoneless_invitation(session: Session, settings: Setting
     links = [invitation_link(settings, invitation_token(settings, i)) for i in letters]
     assert re.findall(r'<p class="link">([^<]+)</p>', html) == links
     assert "UBND xã B" in html and "Hộ tịch" in html and "16/03/2026" in html
+    # The same minutes as the answer page says (one figure).
+    assert f"khoảng {ANSWER_MINUTES} phút" in html
     everyone = render_letters(
         session=session, settings=settings, campaign_id=fw.campaign.id, channel=None
     )
