@@ -23,6 +23,7 @@ from api.deps import SessionDep
 from api.formatting import PERCENT_SUFFIX, number, unit_name
 from api.i18n import PUBLIC_TEXT, choose_language, remember_language
 from api.pages.coordinator import TEMPLATES, StaffRoute
+from api.pages.public_documents import download_links
 from api.pages.releases import format_cell, release_view
 from api.policy import Public
 from survey.disclosure import K as DISCLOSURE_K
@@ -161,8 +162,7 @@ def public_view(view: PublicRelease, staff: Mapping[str, Any], lang: str) -> dic
         "charts": charts,
         "method_ranks": method_ranks,
         "percent_suffix": PERCENT_SUFFIX[lang],
-        # Filled by the documents work (XLSX, PDF, JSON, CSV links): (label, href, kind).
-        "downloads": [],
+        "downloads": download_links(view.release.id, w),
     }
 
 
