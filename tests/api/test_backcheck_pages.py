@@ -154,3 +154,24 @@ def test_scope_and_roles(settings: Settings, session: Session) -> None:
         assert rate.status_code == 403
         _sign_in(client, session, settings, "analyst", "phan-tich")
         assert client.get(url).status_code == 403
+
+
+def test_campaign_page_has_the_by_mode_table_and_the_link(
+    settings: Settings, session: Session
+) -> None:
+    campaign_id, _ = _campaign_with_a_paper_form(session, settings)
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        _sign_in(client, session, settings, "coordinator", "quoc-gia")
+        page = client.get(f"/staff/campaigns/{campaign_id}")
+        assert page.status_code == 200
+        assert f'href="/staff/campaigns/{campaign_id}/backchecks"' in page.text
+        table = page.text.split('id="by-mode"', 1)[1].split("</table>", 1)[0]
+        # The keyed paper form: one case, completed; the three others are SMS (web) cases.
+        assert '<th scope="row">Phiếu giấy</th><td class="num">1</td><td class="num">1</td>' in (
+            table
+        )
+        assert '<th scope="row">Trực tuyến</th><td class="num">3</td><td class="num">0</td>' in (
+            table
+        )
+        by_mode = client.get(f"/staff/campaigns/{campaign_id}?by=mode")
+        assert by_mode.status_code == 200 and "Phiếu giấy" in by_mode.text
