@@ -19,7 +19,7 @@ from sqlmodel import Session
 from survey.disclosure import K as DISCLOSURE_K
 from survey.geography import PROVINCE_MERGER_2025
 from survey.models import Campaign, IndexRelease, Questionnaire
-from survey.release_charts import get_published_release
+from survey.public_releases import get_published_release
 from survey.release_rows import (
     RankingRow,
     ReleaseRow,
