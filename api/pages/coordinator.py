@@ -368,6 +368,9 @@ def sign_in(
     if next_url == STAFF and _user.role == "interviewer":
         # Interviewers have one page of their own: their call list.
         next_url = "/staff/interviews"
+    elif next_url == STAFF and _user.role == "clerk":
+        # Clerks have one page of their own: the form-number box.
+        next_url = "/staff/entry"
     response = _see_other(next_url)
     response.set_cookie(
         SESSION_COOKIE,

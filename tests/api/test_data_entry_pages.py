@@ -17,7 +17,7 @@ from survey.paper_forms import format_form_number
 from survey.responses import submit_response
 from survey.settings import Settings
 from survey.users import create_api_token
-from tests.api.fast_users import make_user
+from tests.api.fast_users import PASSWORD, make_user
 from tests.survey.data_entry_fixtures import build_paper_fieldwork, keyed_form, paper_answers
 from tests.survey.national_form_fixture import typed_answers
 
@@ -157,3 +157,23 @@ def test_english_and_a_scoped_clerk(settings: Settings, session: Session) -> Non
     page = client.get(f"/staff/entry/forms/{work.numbers[0]}?lang=en")
     assert page.status_code == 200 and "Keying 1" in page.text and "9 = left blank" in page.text
     client.close()
+
+
+def test_clerks_land_on_the_form_number_box_and_coordinators_find_the_progress(
+    settings: Settings, session: Session
+) -> None:
+    work = build_paper_fieldwork(session, settings.secret_key, 1)
+    make_user(session, "clerk", "nhap-lan")
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        signed = client.post(
+            "/staff/sign-in", data={"username": "nhap-lan", "password": PASSWORD, "next": "/staff"}
+        )
+        assert signed.status_code == 303 and signed.headers["location"] == "/staff/entry"
+    boss, _ = _client(settings, session, make_user(session, "coordinator", "giam-sat"))
+    page = boss.get(f"/staff/campaigns/{work.campaign_id}")
+    assert f'href="/staff/entry/campaigns/{work.campaign_id}"' in page.text
+    listing = boss.get("/staff/entry/campaigns")
+    assert (
+        listing.status_code == 200 and f"/staff/entry/campaigns/{work.campaign_id}" in listing.text
+    )
+    boss.close()
