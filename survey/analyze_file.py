@@ -136,6 +136,14 @@ class _DesignChoice:
     design: SurveyDesign
     weight_source: str
     fpc_text: str
+    # Counted once: each of SurveyDesign's properties finds the distinct PSUs again.
+    n_strata: int
+    n_psu: int
+
+    @property
+    def df(self) -> int:
+        """Design degrees of freedom: PSUs minus strata (R ``degf``)."""
+        return self.n_psu - self.n_strata
 
 
 def _build_design(options: AnalyzeOptions, data: ResponsesData) -> _DesignChoice:
@@ -174,7 +182,7 @@ def _build_design(options: AnalyzeOptions, data: ResponsesData) -> _DesignChoice
         )
     except DesignError as exc:
         raise AnalyzeInputError(_with_file_lines(str(exc), data, options.responses)) from None
-    return _DesignChoice(design, weight_source, fpc_text)
+    return _DesignChoice(design, weight_source, fpc_text, design.n_strata, design.n_psu)
 
 
 def _with_file_lines(message: str, data: ResponsesData, path: Path) -> str:
@@ -360,9 +368,9 @@ def analyze_file(options: AnalyzeOptions) -> str:
         "weights": choice.weight_source,
         "fpc": choice.fpc_text,
         "n_respondents": design.n,
-        "n_strata": design.n_strata,
-        "n_psu": design.n_psu,
-        "design_df": design.df,
+        "n_strata": choice.n_strata,
+        "n_psu": choice.n_psu,
+        "design_df": choice.df,
     }
     write_json(out / "indices.json", meta, rows)
     report = _report(options, tree, data, choice, flag_rule, tables, rows, columns)
@@ -416,9 +424,9 @@ def _report(
         "criteria",
         "",
         "Design",
-        f"  strata: {options.strata or '(none)'} - {design.n_strata} strata",
-        f"  PSUs: {options.psu or 'each respondent is its own PSU'} - {design.n_psu} PSUs",
-        f"  design df (PSUs - strata): {design.df}",
+        f"  strata: {options.strata or '(none)'} - {choice.n_strata} strata",
+        f"  PSUs: {options.psu or 'each respondent is its own PSU'} - {choice.n_psu} PSUs",
+        f"  design df (PSUs - strata): {choice.df}",
         f"  weights: {choice.weight_source}; sum of weights {design.weights.sum():.6g}",
         f"  fpc: {choice.fpc_text}",
         f"  strata with one PSU: rule {options.lonely_psu!r} (as R survey.lonely.psu)",

@@ -93,3 +93,36 @@ def test_custom_na_code(tmp_path: Path) -> None:
     data = read_responses(path, criteria=CRITERIA, na_code=9)
     assert data.not_applicable.tolist() == [2, 0]
     assert np.isnan(data.answers[:, 0]).all()
+
+
+@pytest.mark.parametrize("cell", ["44", "4 ", "+4", "4x"])
+def test_an_answer_of_more_than_one_digit_is_never_read_as_its_first(
+    tmp_path: Path, cell: str
+) -> None:
+    # Single-digit columns are read as one-character codes: a longer or odd cell must take the
+    # careful path, which reads " 4 " as 4 but refuses "44".
+    text = f"agency,province,w,N,q1,q2\nA,X,1,10,4,5\nA,X,1,10,{cell},5\n"
+    if cell.strip() in ("4", "+4"):
+        data = read(write(tmp_path, text))
+        assert data.answers[:, 0].tolist() == [4.0, 4.0]  # type: ignore[attr-defined]
+        return
+    with pytest.raises(ResponsesFileError) as info:
+        read(write(tmp_path, text))
+    assert (info.value.line, info.value.column) == (3, "q1")
+
+
+def test_line_numbers_follow_records_that_span_lines(tmp_path: Path) -> None:
+    text = (
+        "agency,province,w,N,q1,q2\n"
+        'A,"Hà Nội\n(cũ)",1,10,4,5\n'  # one record on lines 2-3
+        "\n"
+        "A,X,1,10,4,5\n"  # line 5
+        "A,X,1,10,7,5\n"  # line 6
+    )
+    with pytest.raises(ResponsesFileError, match="'7' is not a valid answer") as info:
+        read(write(tmp_path, text))
+    assert info.value.line == 6
+    good = write(tmp_path, text.replace(",7,", ",3,"))
+    data = read(good)
+    assert data.line_numbers.tolist() == [2, 5, 6]  # type: ignore[attr-defined]
+    assert data.by["province"].tolist() == ["Hà Nội\n(cũ)", "X", "X"]  # type: ignore[attr-defined]

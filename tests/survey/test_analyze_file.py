@@ -1,0 +1,71 @@
+"""``sipas analyze`` as a use case: the same outputs without the command line, and indices.json
+written row by row."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from api.cli.analyze import options_from, register
+from survey.analyze_file import AnalyzeOptions, analyze_file, write_json
+from tests.api.test_cli_analyze import main, make_rows, write_csv
+
+
+def test_the_use_case_writes_what_the_command_writes(tmp_path: Path) -> None:
+    responses = write_csv(tmp_path / "r.csv", make_rows())
+    argv = ["analyze", str(responses), "-q", "sipas-standard", "--strata", "agency"]
+    argv += ["--fpc", "N", "--by", "agency, channel", "--rule", "pooled", "--ci", "beta"]
+    assert main([*argv, "--out", str(tmp_path / "cli")]) == 0
+    summary = analyze_file(
+        AnalyzeOptions(
+            responses=responses,
+            questionnaire="sipas-standard",
+            out=tmp_path / "use_case",
+            strata="agency",
+            fpc="N",
+            by=("agency", "channel"),
+            rule="pooled",
+            ci_method="beta",
+        )
+    )
+    assert summary.startswith("sipas analyze: 180 respondents")
+    for name in ("indices.csv", "indices.json", "report.txt"):
+        cli = (tmp_path / "cli" / name).read_text(encoding="utf-8")
+        assert cli == (tmp_path / "use_case" / name).read_text(encoding="utf-8"), name
+
+
+def test_options_from_the_command_line() -> None:
+    parser = argparse.ArgumentParser(prog="sipas")
+    register(parser.add_subparsers())
+    args = parser.parse_args(
+        ["analyze", "r.csv", "-q", "q.json", "--by", " agency,,channel ", "--out", "o"]
+    )
+    options = options_from(args)
+    assert options.by == ("agency", "channel")
+    assert (options.rule, options.ci_method, options.lonely_psu) == (
+        "criteria-mean",
+        "logit",
+        "fail",
+    )
+    assert options.responses == Path("r.csv") and options.out == Path("o")
+
+
+@pytest.mark.parametrize("n_rows", [0, 1, 999, 1000, 1001, 2500])
+def test_indices_json_is_the_json_of_meta_and_rows(tmp_path: Path, n_rows: int) -> None:
+    meta = {"questionnaire": "sipas-standard", "by": ["tỉnh"], "by_columns": {"tỉnh": "tỉnh"}}
+    rows = [
+        {"tỉnh": f"Hà Nội {i}", "node": "overall", "estimate": i / 7, "se": None, "df": i}
+        for i in range(n_rows)
+    ]
+    path = tmp_path / "indices.json"
+    write_json(path, meta, rows)
+    text = path.read_text(encoding="utf-8")
+    assert json.loads(text) == {**meta, "rows": rows}
+    # One row per line (a reader can stream it too), Vietnamese as written, not \u escapes.
+    lines = text.splitlines()
+    assert len(lines) == n_rows + 2
+    if n_rows:
+        assert "Hà Nội" in text and json.loads(lines[1].rstrip(",")) == rows[0]
