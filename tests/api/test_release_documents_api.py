@@ -14,7 +14,13 @@ from openpyxl import load_workbook
 from sqlmodel import Session
 
 from api.app import create_app
-from survey.releases import CSV_COLUMNS, compute_release, publish_release, submit_release
+from survey.releases import (
+    CSV_COLUMNS,
+    compute_release,
+    correct_release,
+    publish_release,
+    submit_release,
+)
 from survey.settings import Settings
 from tests.api.fast_users import bearer, make_user
 from tests.survey.release_fixtures import build_release_campaign
@@ -148,3 +154,32 @@ def test_public_downloads_of_published_releases_only(
         assert "Báo cáo đầy đủ" in page.text
         english = client.get(f"/public/releases/{releases.published}?lang=en")
         assert "Full report with charts and method note" in english.text
+
+
+def test_a_superseded_release_says_so_in_its_documents(
+    settings: Settings, session: Session, releases: Releases
+) -> None:
+    maker = make_user(session, "analyst", "docs-corrector")
+    reviewer = make_user(session, "publisher", "docs-reviewer")
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        url = f"/public/releases/{releases.published}/release.json"
+        before = client.get(url).json()  # made, and kept, while the release is in force
+        assert before["status"] == "published" and before["superseded_by_id"] is None
+        correction = correct_release(
+            session=session, release_id=releases.published, reason="thêm phiếu giấy", actor=maker
+        )
+        assert correction.id is not None
+        submit_release(session=session, release_id=correction.id, actor=maker)
+        publish_release(session=session, release_id=correction.id, actor=reviewer)
+        after = client.get(url).json()
+        assert after["status"] == "superseded" and after["superseded_by_id"] == correction.id
+        assert after["content_sha256"] == releases.sha256  # the figures did not change
+        book = load_workbook(
+            io.BytesIO(client.get(f"/public/releases/{releases.published}/release.xlsx").content)
+        )
+        method = {row[0]: row[3] for row in book["Phương pháp"].iter_rows(values_only=True)}
+        assert method["status"] == "superseded"
+        assert method["superseded_by_id"] == correction.id
+        newer = client.get(f"/public/releases/{correction.id}/release.json").json()
+        assert newer["supersedes_id"] == releases.published
+        assert newer["content"]["correction_reason"] == "thêm phiếu giấy"
