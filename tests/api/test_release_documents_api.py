@@ -90,6 +90,8 @@ def test_staff_downloads_follow_the_csv_policy(
         assert client.get("/api/releases/999999/release.xlsx", headers=analyst).status_code == 404
 
         # The scoped account's workbook and JSON hold its own agency's rows only.
+        scoped_pdf = client.get(f"/api/releases/{releases.published}/release.pdf", headers=scoped)
+        assert scoped_pdf.status_code == 200 and scoped_pdf.content.startswith(b"%PDF-")
         own = client.get(f"/api/releases/{releases.published}/release.json", headers=scoped)
         rows = own.json()["content"]["results"]["rows"]
         assert rows and {r["domain"].get("agency_code") for r in rows} == {"AG-A"}
