@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from survey.audit import SYSTEM_ACTOR, record_event
 from survey.backchecks import unlink_backchecks
 from survey.campaigns import get_campaign
+from survey.data_entry import discard_unfinished_keyings
 from survey.errors import Conflict, Problem
 from survey.models import (
     Campaign,
@@ -128,6 +129,8 @@ def purge_contacts(
     )
     # The back-checks' limited invitation<->response links end with the contacts.
     unlink_backchecks(session=session, campaign_id=campaign_id)
+    # Paper forms keyed but never made responses: their typed values go with the contacts.
+    discard_unfinished_keyings(session=session, campaign_id=campaign_id)
     # Rewrite every row (same values): all of them now carry this transaction's row version.
     session.execute(
         update(Invitation)

@@ -558,9 +558,18 @@ def resolve_disagreement(
 
     The fields both keyings agree on are kept; ``values`` may also give a field both left
     empty that a chosen answer now asks. Raises :class:`KeyingInvalid` when a value is not
-    possible, :class:`PermissionDenied` when the supervisor keyed the form themself.
+    possible, :class:`PermissionDenied` when the supervisor keyed the form themself,
+    :class:`KeyingRefused` once the campaign is closed (its unfinished keyings are deleted by
+    the contact purge, :func:`discard_unfinished_keyings`).
     """
     entry = _entry_in_scope(session, entry_id, scope)
+    campaign = session.get(Campaign, entry.campaign_id)
+    if campaign is None or campaign.status != "active":
+        raise KeyingRefused(
+            "not_active",
+            "fieldwork of this form's campaign is closed: no response can be made any more",
+            [Problem(("entry_id",), "forms are resolved while the campaign is active")],
+        )
     status = session.execute(_LOCK_ENTRY, {"entry": entry_id}).scalar_one()
     if status != "disagreement":
         session.rollback()
@@ -622,7 +631,8 @@ def resolve_disagreement(
 
 def discard_unfinished_keyings(*, session: Session, campaign_id: int) -> int:
     """Delete the keyings (typed values) of the campaign's forms that never became responses,
-    with their entries; for the end of fieldwork (survey.purge). Does not commit."""
+    with their entries: called by the contact purge after fieldwork (survey.purge), since a
+    closed campaign takes no more responses. Does not commit."""
     entries = select(PaperEntry.id).where(
         col(PaperEntry.campaign_id) == campaign_id, col(PaperEntry.status) != "completed"
     )

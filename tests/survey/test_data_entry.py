@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from survey.data_entry import (
     KeyingInvalid,
+    KeyingRefused,
     entry_progress,
     get_disagreement,
     key_form,
@@ -412,3 +413,37 @@ def test_a_mistyped_form_number_is_refused(session: Session, settings: Settings)
         swapped = number[:-1] + str((int(number[-1]) + 1) % 10)
     with pytest.raises(InvalidInput):
         keying_target(session=session, form_number=swapped, clerk=clerk, scope=UNLIMITED)
+
+
+def test_closing_and_purging_end_unfinished_keyings(session: Session, settings: Settings) -> None:
+    from survey.campaigns import close_campaign
+    from survey.purge import purge_contacts
+
+    work = build_paper_fieldwork(session, settings.secret_key, 3)
+    lan, minh = make_user(session, "clerk", "lan"), make_user(session, "clerk", "minh")
+    forms = [keyed_form(work.definition, paper_answers(i)) for i in range(3)]
+    _key(session, work.numbers[0], lan, forms[0])  # keyed once
+    _key(session, work.numbers[1], lan, forms[1])  # keyed twice, in disagreement
+    _key(session, work.numbers[1], minh, forms[1] | {"access_q15": "0"})
+    _key(session, work.numbers[2], lan, forms[2])  # a response
+    _key(session, work.numbers[2], minh, forms[2])
+    (row,) = list_disagreements(session=session, campaign_id=work.campaign_id, scope=UNLIMITED)
+    close_campaign(session=session, campaign_id=work.campaign_id)
+    supervisor = make_user(session, "coordinator", "giam-sat")
+    with pytest.raises(KeyingRefused) as refused:
+        resolve_disagreement(
+            session=session,
+            entry_id=row.entry_id,
+            supervisor=supervisor,
+            scope=UNLIMITED,
+            values={"access_q15": "0"},
+        )
+    assert refused.value.reason == "not_active"
+    with pytest.raises(KeyingRefused):
+        _key(session, work.numbers[0], minh, forms[0])
+    purge_contacts(session=session, campaign_id=work.campaign_id)
+    entries = session.exec(select(PaperEntry)).all()
+    assert [e.status for e in entries] == ["completed"]
+    keyings = session.exec(select(PaperKeying)).all()
+    assert len(keyings) == 2 and all(k.keyed is None for k in keyings)
+    assert len(session.exec(select(Response)).all()) == 1
