@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from sqlmodel import Session, col, select
 
@@ -33,6 +33,7 @@ from survey.errors import NotFound, Problem
 from survey.models import Campaign, IndexRelease
 from survey.models.releases import FROZEN_STATUSES, ReleaseStatus
 from survey.release_rankings import RANK_DRAWS, RANK_SEED, rank_estimates
+from survey.release_rows import ReleaseRow, release_ranking, release_rows
 from survey.unit_names import campaign_units
 
 RankSource = Literal["stored", "simulated"]
@@ -45,7 +46,7 @@ class RankedDomain:
     """A ranked domain, best first, with its stored overall row."""
 
     domain_name: str
-    row: Mapping[str, Any]
+    row: ReleaseRow
     rank: int
     rank_lower: int
     rank_upper: int
@@ -71,13 +72,13 @@ class PublicRelease:
     """A published release with its ranking, previous round and changes."""
 
     release: IndexRelease
-    rows: Sequence[Mapping[str, Any]]
+    rows: Sequence[ReleaseRow]
     by: tuple[str, ...]
     agency_names: Mapping[str, str]
     ranking: list[RankedDomain]
     rank_source: RankSource | None
     previous: IndexRelease | None
-    previous_rows: Mapping[tuple[str, str], Mapping[str, Any]]
+    previous_rows: Mapping[tuple[str, str], ReleaseRow]
     changes: Mapping[tuple[str, str], Change]
 
     @property
@@ -101,52 +102,53 @@ def get_published_release(*, session: Session, release_id: int) -> IndexRelease:
     return release
 
 
-def row_key(row: Mapping[str, Any]) -> tuple[str, str]:
+def row_key(row: ReleaseRow) -> tuple[str, str]:
     """(domain name, node); the whole campaign's rows have domain name ``""``."""
-    return (str(row.get("domain_name") or "") if row.get("domain") else "", str(row["node"]))
+    return ("" if row.is_whole_campaign else row.domain_name, row.node)
 
 
-def interval_warning(row: Mapping[str, Any]) -> str | None:
+def interval_warning(row: ReleaseRow) -> str | None:
     """``"zero_width"``, ``"unstable"`` or None for a stored row."""
-    if row.get("flag") == "suppressed" or row.get("estimate") is None:
+    if row.suppressed or row.estimate is None:
         return None
-    lower, upper = row.get("ci_lower"), row.get("ci_upper")
-    if lower is not None and upper is not None and float(upper) - float(lower) < ZERO_WIDTH:
+    lower, upper = row.ci_lower, row.ci_upper
+    if lower is not None and upper is not None and upper - lower < ZERO_WIDTH:
         return "zero_width"
-    if row.get("flag") == "unreliable":
+    if row.flag == "unreliable":
         return "unstable"
     return None
 
 
-def _shown(row: Mapping[str, Any]) -> bool:
+def _shown(row: ReleaseRow) -> bool:
     return (
-        row.get("flag") != "suppressed"
-        and row.get("estimate") is not None
-        and row.get("se") is not None
-        and math.isfinite(float(row["estimate"]))
-        and math.isfinite(float(row["se"]))
+        not row.suppressed
+        and row.estimate is not None
+        and row.se is not None
+        and math.isfinite(row.estimate)
+        and math.isfinite(row.se)
     )
 
 
 def rank_release_domains(release: IndexRelease) -> tuple[list[RankedDomain], RankSource | None]:
     """The release's domains ranked on the overall index (see the module docstring)."""
-    rows: Sequence[Mapping[str, Any]] = release.results.get("rows", [])
     by = list(release.parameters.get("by") or [])
     overall = {
-        str(r["domain_name"]): r for r in rows if r.get("domain") and r.get("node") == "overall"
+        r.domain_name: r
+        for r in release_rows(release)
+        if not r.is_whole_campaign and r.node == "overall"
     }
     if by == ["agency_code"]:
-        stored = release.results.get("ranking") or []
         ranked = [
             RankedDomain(
-                domain_name=str(r["agency_code"]),
-                row=overall.get(str(r["agency_code"]), r),
-                rank=int(r["rank"]),
-                rank_lower=int(r["rank_lower"]),
-                rank_upper=int(r["rank_upper"]),
-                tier=int(r["tier"]),
+                domain_name=r.agency_code,
+                row=overall[r.agency_code],
+                rank=r.rank.rank,
+                rank_lower=r.rank.rank_lower,
+                rank_upper=r.rank.rank_upper,
+                tier=r.rank.tier,
             )
-            for r in stored
+            for r in release_ranking(release)
+            if r.agency_code in overall
         ]
         return sorted(ranked, key=lambda d: d.rank), "stored" if ranked else None
     if len(by) != 1:
@@ -155,9 +157,9 @@ def rank_release_domains(release: IndexRelease) -> tuple[list[RankedDomain], Ran
     if len(candidates) < 2:
         return [], None
     ranks = rank_estimates(
-        [str(r["domain_name"]) for r in candidates],
-        [float(r["estimate"]) for r in candidates],
-        [float(r["se"]) for r in candidates],
+        [r.domain_name for r in candidates],
+        [float(r.estimate or 0.0) for r in candidates],
+        [float(r.se or 0.0) for r in candidates],
         level=float(release.parameters.get("level", 0.95)),
         n_draws=RANK_DRAWS,
         seed=RANK_SEED,
@@ -210,8 +212,8 @@ def find_previous_release(*, session: Session, release: IndexRelease) -> IndexRe
 
 
 def _changes(
-    rows: Sequence[Mapping[str, Any]],
-    previous: Mapping[tuple[str, str], Mapping[str, Any]],
+    rows: Sequence[ReleaseRow],
+    previous: Mapping[tuple[str, str], ReleaseRow],
     level: float,
 ) -> dict[tuple[str, str], Change]:
     changes: dict[tuple[str, str], Change] = {}
@@ -219,16 +221,15 @@ def _changes(
         before = previous.get(row_key(row))
         if before is None or not (_shown(row) and _shown(before)):
             continue
-        df_now, df_before = float(row.get("df") or 0), float(before.get("df") or 0)
-        if df_now <= 0 or df_before <= 0:
+        if row.df <= 0 or before.df <= 0:
             continue
         diff = compare_independent(
-            float(row["estimate"]),
-            float(row["se"]),
-            df_now,
-            float(before["estimate"]),
-            float(before["se"]),
-            df_before,
+            float(row.estimate or 0.0),
+            float(row.se or 0.0),
+            float(row.df),
+            float(before.estimate or 0.0),
+            float(before.se or 0.0),
+            float(before.df),
             level=level,
         )
         changes[row_key(row)] = Change(diff.estimate, diff.ci_lower, diff.ci_upper)
@@ -243,7 +244,7 @@ def release_view(
     Without ``compare_with`` the previous round is looked up (:func:`find_previous_release`);
     pass a release to compare two chosen ones (the analyst dashboard).
     """
-    rows: Sequence[Mapping[str, Any]] = release.results.get("rows", [])
+    rows = release_rows(release)
     _, agencies = campaign_units(session=session, campaign_id=release.campaign_id)
     ranking, source = rank_release_domains(release)
     previous = (
@@ -251,9 +252,7 @@ def release_view(
         if compare_with is not None
         else find_previous_release(session=session, release=release)
     )
-    previous_rows = (
-        {row_key(r): r for r in previous.results.get("rows", [])} if previous is not None else {}
-    )
+    previous_rows = {row_key(r): r for r in release_rows(previous)} if previous is not None else {}
     level = float(release.parameters.get("level", 0.95))
     return PublicRelease(
         release=release,

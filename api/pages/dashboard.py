@@ -91,12 +91,12 @@ def _profile(
         rows.append(
             {
                 "label": labels.get(key[1], key[1]),
-                "level": row.get("level", ""),
+                "level": row.node_level,
                 "cell": format_cell(row, lang=lang, percent=view.percent),
                 "previous": None
                 if before is None
                 else format_cell(before, lang=lang, percent=view.percent),
-                "n": row.get("n_respondents", ""),
+                "n": row.n_respondents,
                 "warning": "" if warning is None else w[f"warn_{warning}"],
             }
         )

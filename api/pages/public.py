@@ -13,7 +13,7 @@ page's CSP (no inline style) holds; the SVG response carries its own stricter po
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -36,6 +36,7 @@ from survey.public_releases import (
 )
 from survey.release_charts import ChartWords, release_chart
 from survey.release_rankings import RANK_DRAWS, RANK_SEED
+from survey.release_rows import ReleaseRow
 from survey.releases import list_releases
 
 router = APIRouter(route_class=StaffRoute, include_in_schema=False, dependencies=[Depends(Public)])
@@ -65,19 +66,17 @@ def public_releases(request: Request, session: SessionDep) -> HTMLResponse:
     return _page(request, "public/list.html", {"releases": releases})
 
 
-def domain_label(domain: Mapping[str, Any], lang: str, agencies: Mapping[str, str]) -> str:
+def domain_label(domain: Sequence[tuple[str, str]], lang: str, agencies: Mapping[str, str]) -> str:
     """A domain as readers name it: "Sở Tư pháp", "Hồ Chí Minh", "Sở Tư pháp × Trực tuyến"."""
-    return " × ".join(
-        unit_name(column, str(code), lang, agencies) for column, code in domain.items()
-    )
+    return " × ".join(unit_name(column, code, lang, agencies) for column, code in domain)
 
 
 def domain_names(view: PublicRelease, lang: str) -> dict[str, str]:
     """Stored domain name (codes) -> readable name, for every domain row of the release."""
     return {
-        str(r["domain_name"]): domain_label(r["domain"], lang, view.agency_names)
+        r.domain_name: domain_label(r.domain, lang, view.agency_names)
         for r in view.rows
-        if r.get("domain")
+        if not r.is_whole_campaign
     }
 
 
@@ -97,7 +96,7 @@ def _change_text(change: Change | None, *, lang: str, percent: bool) -> str:
 
 
 def _figures(
-    view: PublicRelease, row: Mapping[str, Any], lang: str, w: Mapping[str, str]
+    view: PublicRelease, row: ReleaseRow, lang: str, w: Mapping[str, str]
 ) -> dict[str, Any]:
     key = row_key(row)
     before = view.previous_rows.get(key)
@@ -109,7 +108,7 @@ def _figures(
         else format_cell(before, lang=lang, percent=view.percent),
         "change": _change_text(view.changes.get(key), lang=lang, percent=view.percent),
         "warning": "" if warning is None else w[f"warn_{warning}"],
-        "n": row.get("n_respondents", ""),
+        "n": row.n_respondents,
     }
 
 
@@ -119,21 +118,21 @@ def public_view(view: PublicRelease, staff: Mapping[str, Any], lang: str) -> dic
     names = domain_names(view, lang)
     labels = dict(staff["columns"])
     national = [
-        {"label": labels.get(r["node"], r["node"]), **_figures(view, r, lang, w)}
+        {"label": labels.get(r.node, r.node), **_figures(view, r, lang, w)}
         for r in view.rows
-        if not r.get("domain") and r.get("level") in ("overall", "element")
+        if r.is_whole_campaign and r.node_level in ("overall", "element")
     ]
     domains: dict[str, dict[str, Any]] = {}
     for r in view.rows:
-        if r.get("domain") and r["node"] in labels:
-            name = str(r["domain_name"])
+        if not r.is_whole_campaign and r.node in labels:
+            name = r.domain_name
             entry = domains.setdefault(
                 name, {"name": names.get(name, name), "cells": {}, "n": 0, "overall": None}
             )
-            entry["cells"][r["node"]] = format_cell(r, lang=lang, percent=view.percent)
-            if r["node"] == "overall":
+            entry["cells"][r.node] = format_cell(r, lang=lang, percent=view.percent)
+            if r.node == "overall":
                 entry["overall"] = _figures(view, r, lang, w)
-                entry["n"] = r["n_respondents"]
+                entry["n"] = r.n_respondents
     ranking = [
         {
             "rank": d.rank,

@@ -16,6 +16,7 @@ from survey.public_releases import (
     interval_warning,
     rank_release_domains,
 )
+from survey.release_rows import parse_row
 from survey.releases import compute_release, publish_release, submit_release
 from tests.api.fast_users import make_user
 from tests.survey.release_fixtures import ReleaseCampaign, build_release_campaign
@@ -108,7 +109,7 @@ def test_agency_release_uses_the_stored_ranking(session: Session) -> None:
             stored[d.domain_name]["rank_lower"],
             stored[d.domain_name]["rank_upper"],
         )
-        assert d.row["node"] == "overall" and d.row["domain"] == {"agency_code": d.domain_name}
+        assert d.row.node == "overall" and d.row.domain == (("agency_code", d.domain_name),)
 
 
 def test_province_release_is_ranked_by_province_without_changing_its_results(
@@ -120,7 +121,8 @@ def test_province_release_is_ranked_by_province_without_changing_its_results(
     ranked, source = rank_release_domains(release)
     assert source == "simulated"
     assert sorted(d.domain_name for d in ranked) == ["01", "02", "79"]
-    estimates = [float(d.row["estimate"]) for d in ranked]
+    estimates = [d.row.estimate or 0.0 for d in ranked]
+    assert all(d.row.estimate is not None for d in ranked)
     assert estimates == sorted(estimates, reverse=True)
     for d in ranked:
         assert 1 <= d.rank_lower <= d.rank <= d.rank_upper <= 3
@@ -138,10 +140,12 @@ def test_previous_round_is_the_earlier_comparable_release(session: Session) -> N
     # The earlier round has no previous round of its own.
     assert get_public_release(session=session, release_id=old_id).previous is None
     overall = view.changes[("", "overall")]
-    now_row = next(r for r in view.rows if not r["domain"] and r["node"] == "overall")
+    now_row = next(r for r in view.rows if r.is_whole_campaign and r.node == "overall")
     old_row = view.previous_rows[("", "overall")]
-    assert overall.estimate == pytest.approx(now_row["estimate"] - old_row["estimate"])
-    half = (now_row["se"] ** 2 + old_row["se"] ** 2) ** 0.5
+    assert now_row.estimate is not None and old_row.estimate is not None
+    assert now_row.se is not None and old_row.se is not None
+    assert overall.estimate == pytest.approx(now_row.estimate - old_row.estimate)
+    half = (now_row.se**2 + old_row.se**2) ** 0.5
     assert overall.ci_lower < overall.estimate < overall.ci_upper
     assert overall.ci_upper - overall.estimate == pytest.approx(overall.estimate - overall.ci_lower)
     assert 1.9 * half < overall.ci_upper - overall.estimate < 2.1 * half
@@ -166,10 +170,21 @@ def test_drafts_are_not_public(session: Session) -> None:
 
 
 def test_interval_warnings() -> None:
-    base = {"estimate": 0.667, "se": 0.0, "flag": "ok", "node": "overall", "domain": {}}
-    assert interval_warning({**base, "ci_lower": 0.667, "ci_upper": 0.667}) == "zero_width"
-    assert interval_warning({**base, "ci_lower": 0.6, "ci_upper": 0.7, "flag": "unreliable"}) == (
-        "unstable"
-    )
-    assert interval_warning({**base, "ci_lower": 0.6, "ci_upper": 0.7}) is None
-    assert interval_warning({**base, "estimate": None, "flag": "suppressed"}) is None
+    base = {
+        "estimate": 0.667,
+        "se": 0.0,
+        "flag": "ok",
+        "node": "overall",
+        "level": "overall",
+        "domain": {},
+        "df": 7,
+        "n_respondents": 8,
+    }
+
+    def warning(**changes: object) -> str | None:
+        return interval_warning(parse_row({**base, **changes}))
+
+    assert warning(ci_lower=0.667, ci_upper=0.667) == "zero_width"
+    assert warning(ci_lower=0.6, ci_upper=0.7, flag="unreliable") == "unstable"
+    assert warning(ci_lower=0.6, ci_upper=0.7) is None
+    assert warning(estimate=None, se=None, flag="suppressed") is None
