@@ -236,7 +236,7 @@ def dispositions(
     session: SessionDep,
     caller: AsStaff,
     by: Annotated[
-        str, choice_query(GROUPINGS, "all, stratum, agency, channel or dossier_channel")
+        str, choice_query(GROUPINGS, "all, stratum, agency, channel, dossier_channel or mode")
     ] = "all",
 ) -> list[dict[str, Any]]:
     """Final disposition counts and AAPOR (2023) rates per group (the caller's cases)."""
@@ -299,7 +299,7 @@ def export_dispositions(
     caller: AsStaff,
     address: AddressDep,
     by: Annotated[
-        str, choice_query(GROUPINGS, "all, stratum, agency, channel or dossier_channel")
+        str, choice_query(GROUPINGS, "all, stratum, agency, channel, dossier_channel or mode")
     ] = "stratum",
 ) -> Response:
     get_campaign(session=session, campaign_id=campaign_id, scope=caller.scope)
