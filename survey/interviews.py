@@ -798,6 +798,14 @@ def complete_interview(
     assignment.last_attempt_at = now
     _close(assignment, AssignmentStatus.COMPLETED, COMPLETE)
     session.add(assignment)
+    # The case, never the response: the audit log must not lead to the answers.
+    record_event(
+        session=session,
+        action="interview.complete",
+        actor=interviewer,
+        target=f"interview:{assignment_id}",
+        details={"mode": assignment.mode},
+    )
     session.commit()
     session.refresh(assignment)
     return CompletionResult(created=True, assignment=assignment)

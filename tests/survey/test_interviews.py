@@ -26,6 +26,7 @@ from survey.interviews import (
     save_interview_page,
 )
 from survey.models import (
+    AuditEvent,
     CollectedForm,
     DossierContact,
     InterviewAssignment,
@@ -117,6 +118,13 @@ def test_five_cases_no_answer_callback_refusal_and_completes(session: Session) -
     collected = session.exec(select(CollectedForm)).all()
     assert sorted(f.invitation_id for f in collected) == sorted(cases[3:5])
     assert {(f.collector_id, f.mode) for f in collected} == {(lan.id, "phone")}
+    events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
+    assert [e.action for e in events if e.action.startswith("interview.")] == [
+        "interview.assign",
+        "interview.complete",
+        "interview.complete",
+    ]
+    assert all("response" not in str(e.details) for e in events)
 
     dispositions = final_interview_dispositions(session=session, campaign_id=fieldwork.campaign_id)
     assert {k: (d.code, d.final, d.group) for k, d in dispositions.items()} == {
