@@ -175,3 +175,21 @@ def test_campaign_page_has_the_by_mode_table_and_the_link(
         )
         by_mode = client.get(f"/staff/campaigns/{campaign_id}?by=mode")
         assert by_mode.status_code == 200 and "Phiếu giấy" in by_mode.text
+
+
+def test_dispositions_api_by_mode(settings: Settings, session: Session) -> None:
+    campaign_id, _ = _campaign_with_a_paper_form(session, settings)
+    user = make_user(session, "coordinator", "api-user")
+    assert user.id is not None
+    token = create_api_token(session=session, user_id=user.id, name="test")
+    with TestClient(create_app(settings)) as client:
+        answer = client.get(
+            f"/api/campaigns/{campaign_id}/dispositions",
+            params={"by": "mode"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert answer.status_code == 200
+    groups = {g["group"]: g for g in answer.json()}
+    assert set(groups) == {"paper", "web"}
+    assert groups["paper"]["counts"]["completed"] == 1 and groups["paper"]["cases"] == 1
+    assert groups["paper"]["rates"]["rr1"] == 1.0
