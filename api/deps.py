@@ -28,12 +28,13 @@ from survey.users import TokenLifetimes, user_for_token
 SESSION_COOKIE = "sipas_session"
 
 
-def get_settings(request: Request) -> Settings:
+# async: they only read app.state; a plain function would cost a thread-pool hop per request.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 

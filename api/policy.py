@@ -112,7 +112,8 @@ class OpenPolicy:
     def __repr__(self) -> str:
         return f"Policy({self.name})"
 
-    def __call__(self) -> None:
+    # async: no I/O here, so no thread-pool hop on every request it guards.
+    async def __call__(self) -> None:
         return None
 
 
@@ -128,7 +129,7 @@ class CitizenPolicy(OpenPolicy):
     refusal happens before the handler, so nothing is recorded or changed.
     """
 
-    def __call__(self, request: Request) -> None:  # type: ignore[override]
+    async def __call__(self, request: Request) -> None:  # type: ignore[override]
         if request.cookies.get(SESSION_COOKIE):
             raise StaffSessionOnCitizenPage(
                 "this is a citizen's personal answer page: sign out of the staff pages or open "
