@@ -1,11 +1,13 @@
-"""The public site passes axe-core's WCAG 2.1 AA rules in the real headless Chromium.
+"""The public site and the analyst dashboard pass axe-core's WCAG 2.1 AA rules in Chromium.
 
 axe-core comes from the npm registry (``npm pack axe-core@4``) into ``.cache/axe/`` outside git,
 the first time the test runs; it is injected into each page with ``execute_script`` and run on
 the whole document. Every public page (the list, an agency release with its previous round, a
-province release, a superseded release) is checked in Vietnamese and English at a phone's
-360x640 and a desktop's 1280x800; any violation fails the test, named with its rule, the
-elements and the fix axe suggests. Full-page screenshots go to ``artifacts/screenshots/``.
+province release, a superseded release) and the analyst dashboard (signed in as an analyst)
+are checked in Vietnamese and English in the real headless Chromium, at a phone's 360x640 and
+a desktop's 1280x800; any violation, or a page scrolling sideways on the phone, fails the
+test, named with its rule, the elements and the fix axe suggests. Full-page screenshots go
+to ``artifacts/screenshots/``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from survey.db import make_engine
 from survey.models import IndexRelease
 from survey.releases import correct_release, publish_release, submit_release
 from survey.settings import Settings
+from survey.users import create_api_token
 from tests.api.fast_users import make_user
 from tests.survey.test_public_releases import publish, two_rounds
 
@@ -83,8 +86,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def served(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
-    """A server on a database with published releases; yields its URL and the pages to check."""
+def served(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    """A server on a database with published releases; yields its URL and the pages to check
+    (path, session cookie: the dashboard is checked signed in as an analyst)."""
     path = tmp_path / "public.db"
     shutil.copyfile(sqlite_template, path)
     settings = Settings(database_url=f"sqlite:///{path}", development=True)
@@ -102,11 +106,15 @@ def served(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, list[st
         assert correction.id is not None
         submit_release(session=session, release_id=correction.id, actor=maker)
         publish_release(session=session, release_id=correction.id, actor=reviewer)
+        analyst = make_user(session, "analyst", "a11y-dashboard")
+        assert analyst.id is not None
+        token = create_api_token(session=session, user_id=analyst.id, name="a11y")
         pages = [
-            "/public",
-            f"/public/releases/{new_id}",
-            f"/public/releases/{province.id}",
-            f"/public/releases/{old_id}",
+            (f"/staff/dashboard?release={new_id}&domain=AG-A", token),
+            ("/public", ""),
+            (f"/public/releases/{new_id}", ""),
+            (f"/public/releases/{province.id}", ""),
+            (f"/public/releases/{old_id}", ""),
         ]
     engine.dispose()
     port = _free_port()
@@ -161,16 +169,23 @@ def _violations(driver: WebDriver, axe: str) -> list[dict[str, Any]]:
     return result
 
 
-def test_public_pages_pass_axe_wcag21_aa(served: tuple[str, list[str]], browser: WebDriver) -> None:
+def test_public_pages_and_dashboard_pass_axe_wcag21_aa(
+    served: tuple[str, list[tuple[str, str]]], browser: WebDriver
+) -> None:
     base_url, pages = served
     axe = axe_source()
     failures: list[str] = []
     checked = 0
     for width, height, mobile in VIEWPORTS:
         _viewport(browser, width, height, mobile)
-        for page in pages:
+        for path, cookie in pages:
+            if cookie:
+                # The analyst dashboard: the same check, signed in as an analyst.
+                browser.get(f"{base_url}/static/staff.css")
+                browser.add_cookie({"name": "sipas_session", "value": cookie})
             for lang in ("vi", "en"):
-                browser.get(f"{base_url}{page}?lang={lang}")
+                page = f"{path}{'&' if '?' in path else '?'}lang={lang}"
+                browser.get(f"{base_url}{page}")
                 assert browser.find_element("css selector", "html").get_attribute("lang") == lang
                 # Every chart was served and decoded (a broken image is no chart at all).
                 images = browser.execute_script(
@@ -182,15 +197,15 @@ def test_public_pages_pass_axe_wcag21_aa(served: tuple[str, list[str]], browser:
                         f"{n['target']}: {n.get('summary', '')}" for n in violation["nodes"][:3]
                     )
                     failures.append(
-                        f"{page}?lang={lang} at {width}x{height}: {violation['id']} "
+                        f"{page} at {width}x{height}: {violation['id']} "
                         f"({violation['help']}) {targets}"
                     )
                 checked += 1
-                slug = page.strip("/").replace("/", "-")
+                slug = path.split("?")[0].strip("/").replace("/", "-")
                 _screenshot(browser, f"{slug}-{lang}-{width}x{height}", width)
                 if mobile:
                     scroll = browser.execute_script("return document.documentElement.scrollWidth")
                     if scroll > width:
-                        failures.append(f"{page}?lang={lang} scrolls sideways at {width}px")
+                        failures.append(f"{page} scrolls sideways at {width}px")
     assert checked == len(VIEWPORTS) * len(pages) * 2
     assert not failures, "\n".join(failures)
