@@ -32,7 +32,14 @@ from survey.paper_questionnaire import paper_form
 from survey.purge import purge_contacts
 from survey.questionnaires import ANSWER_MINUTES, display_numbers
 from survey.settings import Settings
-from survey.short_links import SHORT_CODE_BITS, token_for_short_code
+from survey.short_links import (
+    CROCKFORD,
+    SHORT_CODE_BITS,
+    format_short_code,
+    make_short_code,
+    normalise_short_code,
+    token_for_short_code,
+)
 from survey.users import Scope
 from tests.survey.campaign_factory import NOW, build_fieldwork
 from tests.survey.national_form_fixture import typed_definition
@@ -376,3 +383,21 @@ def test_the_purge_removes_names_and_addresses_and_letters_stop(
     assert session.exec(select(DossierContact)).all() == []
     with pytest.raises(Conflict):
         print_letters(session=session, settings=settings, campaign_id=campaign_id)
+
+
+def test_short_codes_keep_130_bits_and_read_back_as_people_type_them() -> None:
+    codes = {make_short_code("k" * 40, f"salt-{i}") for i in range(500)}
+    assert len(codes) == 500
+    assert all(len(c) == 26 and set(c) <= set(CROCKFORD) for c in codes)
+    # Every character position varies (the 130 bits are spread over all 26 characters).
+    assert all(len({c[i] for c in codes}) > 16 for i in range(26))
+    code = sorted(codes)[0]
+    printed = format_short_code(code)
+    assert [len(g) for g in printed.split("-")] == [4, 4, 4, 4, 4, 3, 3]
+    typed = printed.lower().replace("-", " ").replace("0", "o").replace("1", "l")
+    assert normalise_short_code(typed) == code
+    for bad in ("", code[:25], code + "A", code[:25] + "U"):
+        with pytest.raises(InvalidInput) as caught:
+            normalise_short_code(bad)
+        assert caught.value.problems[0].loc == ("code",)
+    assert make_short_code("k" * 40, "salt-0") != make_short_code("j" * 40, "salt-0")
