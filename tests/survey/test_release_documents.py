@@ -216,7 +216,7 @@ def test_workbook_cells_are_typed_and_equal_the_release(published: Published) ->
     # Rank intervals as the public site computes them from the stored estimates and SEs.
     best, worst = header.index("Rank interval: best"), header.index("Rank interval: worst")
     ranked, _ = rank_release_domains(published.source.release)
-    by_name = {NAMES[d.row.domain_value("province_code")]: d for d in ranked}
+    by_name = {NAMES[str(d.row.domain_value("province_code"))]: d for d in ranked}
     for line in lines[: len(expected)]:
         d = by_name[str(line[unit])]
         assert (line[best], line[worst]) == (d.rank_lower, d.rank_upper)
