@@ -1148,6 +1148,7 @@ def import_frame(
     today = today or (datetime.now(UTC) + timedelta(hours=7)).date()
     tally = _Tally()
     with open_frame_file(source, column_map, display_name=shown_name) as reader:
+        headers = {name: reader.headers[i] for name, i in reader.columns.items()}
         with Session(engine) as session:
             frame = Frame(
                 name=name.strip()[:200],
@@ -1156,13 +1157,13 @@ def import_frame(
                 created_by=created_by,
                 period_start=period_start,
                 period_end=period_end,
+                column_headers=headers,
             )
             session.add(frame)
             session.commit()
             assert frame.id is not None
             frame_id = frame.id
         checker = _RowChecker(tally, today, period)
-        headers = {name: reader.headers[i] for name, i in reader.columns.items()}
         try:
             accepted, content_hash, groups, sharing = _load(
                 engine,
@@ -1535,6 +1536,21 @@ def frame_problems(
         ImportProblem(p.row_number, p.field_name, p.message, p.severity)
         for p in session.exec(query).all()
     ]
+
+
+def stream_frame_problems(
+    engine: Engine, frame_id: int, *, scope: Scope = UNLIMITED, batch_size: int = 5_000
+) -> Iterator[ImportProblem]:
+    """Every stored problem of a frame in row order (those of the scope's rows, as
+    :func:`frame_problems`), read on a connection of its own in batches: a download streams
+    after the request's session has closed, and a report holds up to 200,000 problems."""
+    query = _problems_in_scope(
+        select(FrameImportProblem).where(FrameImportProblem.frame_id == frame_id), scope
+    ).order_by(col(FrameImportProblem.row_number), col(FrameImportProblem.id))
+    with Session(engine) as session:
+        result = session.exec(query.execution_options(yield_per=batch_size))
+        for p in result:
+            yield ImportProblem(p.row_number, p.field_name, p.message, p.severity)
 
 
 def frame_problem_kinds(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from survey.models.base import BigIntKey, utcnow
@@ -48,6 +48,12 @@ class Frame(FrameBase, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
+    # {field: the header as written in the file}, so reports name the coordinator's own columns
+    # ("Mã hồ sơ"), not only the platform's field names; {} for frames imported before it.
+    column_headers: dict[str, str] = Field(
+        default_factory=dict,
+        sa_column=Column(JSON, nullable=False, server_default=text("'{}'")),
+    )
 
 
 class FramePublic(FrameBase):
@@ -58,6 +64,7 @@ class FramePublic(FrameBase):
     rejected_count: int
     content_hash: str
     created_at: datetime
+    column_headers: dict[str, str] = {}
 
 
 class Dossier(SQLModel, table=True):
