@@ -99,9 +99,10 @@ class IndexTable:
     Attributes
     ----------
     nodes : tuple of str
-        ``"overall"``, then the element codes, then the criterion codes.
+        ``"overall"`` (or, for a tree with indices, ``"sipas"`` then the index codes), then the
+        element codes, then the criterion codes.
     levels : tuple of str
-        ``"overall"``, ``"element"`` or ``"criterion"`` for each node.
+        ``"overall"`` (the root), ``"index"``, ``"element"`` or ``"criterion"`` for each node.
     parents : tuple of str
         The node each node aggregates into (``""`` for overall).
     domains : ndarray of str, shape (G,)
@@ -494,26 +495,39 @@ class _Structure:
 
 
 def _structure(tree: QuestionnaireTree, rule: IndexRule) -> _Structure:
+    """Nodes root first (``overall``, or ``sipas`` and the indices), elements, criteria.
+
+    A node above the elements mixes the element rows with the tree's weights
+    (:meth:`analysis.questionnaire_tree.QuestionnaireTree.composites`), so it is one more linear
+    combination of the base ratios and its score, variance and covariances follow.
+    """
     n_el = len(tree.elements)
     n_cr = len(tree.criteria)
     element_of = np.asarray(tree.element_of_criterion(), dtype=np.intp)
-    nodes = ("overall", *tree.element_codes, *tree.criteria)
-    levels = ("overall", *("element",) * n_el, *("criterion",) * n_cr)
+    upper = tree.composites()
+    n_up = len(upper)
+    nodes = (*(c.code for c in upper), *tree.element_codes, *tree.criteria)
+    levels = (*(c.level for c in upper), *("element",) * n_el, *("criterion",) * n_cr)
     parents = (
-        "",
-        *("overall",) * n_el,
+        *(c.parent for c in upper),
+        *tree.parent_of_element(),
         *(tree.element_codes[e] for e in element_of),
     )
     pooled_elements = rule in ("pooled", "respondent-mean")
     n_base = n_cr + (n_el if pooled_elements else 0)
-    mixing = np.zeros((1 + n_el + n_cr, n_base))
-    mixing[1 + n_el :, :n_cr] = np.eye(n_cr)
+    mixing = np.zeros((n_up + n_el + n_cr, n_base))
+    mixing[n_up + n_el :, :n_cr] = np.eye(n_cr)
     if pooled_elements:
-        mixing[1 : 1 + n_el, n_cr:] = np.eye(n_el)
+        mixing[n_up : n_up + n_el, n_cr:] = np.eye(n_el)
     else:
         sizes = np.bincount(element_of, minlength=n_el)
-        mixing[1 + element_of, np.arange(n_cr)] = 1.0 / sizes[element_of]
-    mixing[0] = mixing[1 : 1 + n_el].mean(axis=0)
+        mixing[n_up + element_of, np.arange(n_cr)] = 1.0 / sizes[element_of]
+    if tree.indices:
+        weights = np.asarray([c.weights for c in upper])
+        mixing[:n_up] = weights @ mixing[n_up : n_up + n_el]
+    else:
+        # Kept as the plain mean so a tree without indices gives bit-identical figures.
+        mixing[0] = mixing[1 : 1 + n_el].mean(axis=0)
     return _Structure(nodes, levels, parents, mixing)
 
 
@@ -569,7 +583,8 @@ def _row_blocks(
 def _node_counts(
     valid_float: NDArray[np.float64], tree: QuestionnaireTree, codes: NDArray[np.intp], size: int
 ) -> NDArray[np.float64]:
-    """Respondents per domain with a valid answer each node counts (overall, elements, criteria).
+    """Respondents per domain with a valid answer each node counts (the root, the indices if
+    any, elements, criteria).
 
     ``valid_float`` is the (n, K) 0/1 matrix of valid answers.
     """
@@ -577,7 +592,12 @@ def _node_counts(
     any_in_element = np.add.reduceat(valid_float, _element_starts(tree), axis=1) > 0
     per_element = _group_sum(codes, any_in_element.astype(np.float64), size)
     overall = np.bincount(codes, weights=any_in_element.any(axis=1), minlength=size)
-    return np.column_stack([overall, per_element, per_criterion])
+    if not tree.indices:
+        return np.column_stack([overall, per_element, per_criterion])
+    members = np.asarray([c.weights for c in tree.composites()[1:]]).T > 0  # (elements, indices)
+    any_in_index = (any_in_element.astype(np.float64) @ members) > 0
+    per_index = _group_sum(codes, any_in_index.astype(np.float64), size)
+    return np.column_stack([overall, per_index, per_element, per_criterion])
 
 
 def estimate_indices(
@@ -626,6 +646,16 @@ def estimate_indices(
     domain estimation with the whole design: Lumley (2010), sec. 2.3.1. The SE of an element or
     of the overall index is that of the mean of its ratios, whose score is the mean of their
     scores, so respondents answering several criteria are accounted for.
+
+    A tree with indices (the national form) adds the index nodes and ``sipas`` above the
+    elements. Each is a fixed linear combination ``theta = sum_j m_j R_j`` of the same base
+    ratios (policy = mean of its parts, SIPAS = mean of the two indices, i.e.
+    ``m_j = 1 / (2 |index| |element|)`` for a criterion share under ``criteria-mean``), so its
+    respondent-level score is ``u_i = sum_j m_j (a_ij - R_j b_ij) / B_j`` and its variance is
+    the stratified Taylor variance of those scores, as for every other node. A respondent not
+    asked the service block (b_ij = 0 there) contributes to the policy terms only, and the
+    covariance between the two indices, carried by the respondents who answer both, is in the
+    one score (Lumley 2010, sec. 3.4; R ``svycontrast`` on the criterion ratios gives the same).
     """
     if rule not in INDEX_RULES:
         raise IndexInputError(f"rule: {rule!r} is not one of {', '.join(INDEX_RULES)}")

@@ -1,4 +1,5 @@
-"""The aggregation tree of a SIPAS questionnaire: overall <- elements <- criteria.
+"""The aggregation tree of a SIPAS questionnaire: overall <- elements <- criteria, or, when the
+questionnaire groups its elements into indices, sipas <- indices <- elements <- criteria.
 
 Only the *codes* live here: the multilingual questionnaire (wording, scales, versions) belongs to
 the application core. The tree is what the indices need to aggregate criterion shares into element
@@ -8,6 +9,13 @@ and overall indices, and it is read from either shape the platform uses:
   the column names of the responses file;
 * a platform questionnaire ``{"code": ..., "version": ..., "elements": [{"code": "access",
   "criteria": [{"code": "access_q15", ...}, ...]}, ...]}``.
+
+Either shape may add ``"indices"`` (the whole national form of Decision 1001/QĐ-BNV: a policy
+index over the parts A-D of Q9 part I, a service index over the five elements of part II):
+``[{"code": "policy"}, {"code": "service"}]`` with each element object naming its ``"index"``, or
+in the minimal shape ``{"policy": ["accountability", ...], "service": [...]}``; and
+``"sipas_rule"``, how the SIPAS node combines them (:data:`SIPAS_RULES`). Without ``"indices"``
+the tree is exactly overall <- elements <- criteria.
 
 Built-in trees are found by name through :func:`builtin_questionnaire_tree`; the application may
 add its own with :func:`register_builtin_tree`.
@@ -19,8 +27,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 __all__ = [
+    "SIPAS_NODE",
+    "SIPAS_RULES",
     "SIPAS_STANDARD",
+    "Composite",
     "Element",
+    "Index",
     "QuestionnaireTree",
     "QuestionnaireTreeError",
     "builtin_questionnaire_tree",
@@ -30,6 +42,11 @@ __all__ = [
 ]
 
 RESERVED_NODE = "overall"
+# The root of a tree with indices (the national SIPAS figure).
+SIPAS_NODE = "sipas"
+# How the SIPAS node combines the indices: the mean of the index scores (DOMAIN.md's working rule),
+# or the mean of all element scores (each element counted once, whatever its index).
+SIPAS_RULES: tuple[str, ...] = ("mean_of_indices", "mean_of_elements")
 
 
 class QuestionnaireTreeError(ValueError):
@@ -45,6 +62,28 @@ class Element:
 
 
 @dataclass(frozen=True)
+class Index:
+    """One index of the national form (``policy``, ``service``) and the codes of its elements."""
+
+    code: str
+    elements: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Composite:
+    """A node above the elements: its estimate is ``sum_e weights[e] * element_e``.
+
+    ``weights`` is aligned with :attr:`QuestionnaireTree.elements` (zero for the elements it does
+    not count); ``level`` is ``"overall"`` for the root and ``"index"`` for an index.
+    """
+
+    code: str
+    level: str
+    parent: str
+    weights: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class QuestionnaireTree:
     """Elements and criteria of a questionnaire, in form order.
 
@@ -54,10 +93,17 @@ class QuestionnaireTree:
         Name of the questionnaire (``"custom"`` for a minimal tree without a code).
     elements : tuple of Element
         The elements; every criterion code appears in exactly one element.
+    indices : tuple of Index
+        Empty (the root ``overall`` is the mean of the elements), or indices that share the
+        elements out, each element in exactly one index, under the root ``sipas``.
+    sipas_rule : str
+        One of :data:`SIPAS_RULES`; how ``sipas`` combines the indices (unused without indices).
     """
 
     code: str
     elements: tuple[Element, ...]
+    indices: tuple[Index, ...] = ()
+    sipas_rule: str = SIPAS_RULES[0]
 
     def __post_init__(self) -> None:
         if not self.elements:
@@ -90,6 +136,87 @@ class QuestionnaireTree:
                         "criterion and element code must be unique"
                     )
                 seen[criterion] = "criterion"
+        if self.indices:
+            self._check_indices(seen)
+
+    def _check_indices(self, seen: dict[str, str]) -> None:
+        if self.sipas_rule not in SIPAS_RULES:
+            raise QuestionnaireTreeError(
+                f"sipas_rule {self.sipas_rule!r}: use one of {', '.join(SIPAS_RULES)}"
+            )
+        if SIPAS_NODE in seen:
+            raise QuestionnaireTreeError(
+                f"code {SIPAS_NODE!r} names the root of a tree with indices: rename that "
+                f"{seen[SIPAS_NODE]}"
+            )
+        owner: dict[str, str] = {}
+        for index in self.indices:
+            if not index.code or index.code in (RESERVED_NODE, SIPAS_NODE) or index.code in seen:
+                raise QuestionnaireTreeError(
+                    f"index code {index.code!r} is empty, reserved or used twice: rename the index"
+                )
+            seen[index.code] = "index"
+            if not index.elements:
+                raise QuestionnaireTreeError(
+                    f'index {index.code!r} has no elements: give each element an "index"'
+                )
+            for element in index.elements:
+                if seen.get(element) != "element":
+                    raise QuestionnaireTreeError(
+                        f"index {index.code!r} names {element!r}, which is not an element"
+                    )
+                if element in owner:
+                    raise QuestionnaireTreeError(
+                        f"element {element!r} is in indices {owner[element]!r} and "
+                        f"{index.code!r}: an element belongs to one index"
+                    )
+                owner[element] = index.code
+        missing = [e.code for e in self.elements if e.code not in owner]
+        if missing:
+            raise QuestionnaireTreeError(
+                f'element(s) {", ".join(missing)} belong to no index: give each an "index"'
+            )
+
+    @property
+    def root(self) -> str:
+        """The top node: ``overall``, or ``sipas`` when the tree has indices."""
+        return SIPAS_NODE if self.indices else RESERVED_NODE
+
+    def composites(self) -> tuple[Composite, ...]:
+        """The nodes above the elements, root first, then the indices in form order.
+
+        Without indices: ``overall`` = mean of the elements. With indices: each index = mean of
+        its elements; ``sipas`` = mean of the index scores (``mean_of_indices``: element e of
+        index k weighs 1 / (K |k|)) or of the element scores (``mean_of_elements``: 1 / E).
+        """
+        n = len(self.elements)
+        if not self.indices:
+            return (Composite(RESERVED_NODE, "overall", "", (1.0 / n,) * n),)
+        codes = self.element_codes
+        rows = []
+        for index in self.indices:
+            members = set(index.elements)
+            size = len(index.elements)
+            rows.append(tuple(1.0 / size if c in members else 0.0 for c in codes))
+        if self.sipas_rule == "mean_of_indices":
+            k = len(rows)
+            root = tuple(sum(row[e] for row in rows) / k for e in range(n))
+        else:
+            root = (1.0 / n,) * n
+        return (
+            Composite(SIPAS_NODE, "overall", "", root),
+            *(
+                Composite(index.code, "index", SIPAS_NODE, row)
+                for index, row in zip(self.indices, rows, strict=True)
+            ),
+        )
+
+    def parent_of_element(self) -> tuple[str, ...]:
+        """The node each element aggregates into (its index, or ``overall``), in form order."""
+        if not self.indices:
+            return (RESERVED_NODE,) * len(self.elements)
+        owner = {e: index.code for index in self.indices for e in index.elements}
+        return tuple(owner[code] for code in self.element_codes)
 
     @property
     def criteria(self) -> tuple[str, ...]:
@@ -177,7 +304,53 @@ def parse_questionnaire_tree(data: Mapping[str, object]) -> QuestionnaireTree:
         raise QuestionnaireTreeError(
             '"elements" must be an object {element: [criteria]} or a list of element objects'
         )
-    return QuestionnaireTree(name, tuple(elements))
+    if data.get("indices") is None:
+        return QuestionnaireTree(name, tuple(elements))
+    rule = data.get("sipas_rule", SIPAS_RULES[0])
+    if not isinstance(rule, str):
+        raise QuestionnaireTreeError(f"sipas_rule: use one of {', '.join(SIPAS_RULES)}")
+    indices = _parse_indices(data["indices"], raw)
+    return QuestionnaireTree(name, tuple(elements), indices, rule)
+
+
+def _parse_indices(raw_indices: object, raw_elements: object) -> tuple[Index, ...]:
+    """``{index: [element, ...]}``, or ``[{"code": index}, ...]`` with elements naming their
+    ``"index"`` (the platform shape)."""
+    if isinstance(raw_indices, Mapping):
+        indices = []
+        for index_code, listed in raw_indices.items():
+            icode = _as_code(index_code, "indices key")
+            if not isinstance(listed, list):
+                raise QuestionnaireTreeError(
+                    f"indices.{icode}: expected a list of element codes, got {listed!r}"
+                )
+            indices.append(
+                Index(
+                    icode,
+                    tuple(_as_code(m, f"indices.{icode}[{i}]") for i, m in enumerate(listed)),
+                )
+            )
+        return tuple(indices)
+    if not isinstance(raw_indices, list) or not isinstance(raw_elements, list):
+        raise QuestionnaireTreeError(
+            '"indices" must be an object {index: [elements]}, or a list of {"code": ...} with '
+            'element objects naming their "index"'
+        )
+    codes = []
+    for k, item in enumerate(raw_indices):
+        value = item.get("code") if isinstance(item, Mapping) else None
+        codes.append(_as_code(value, f"indices[{k}].code"))
+    members: dict[str, list[str]] = {c: [] for c in codes}
+    for e, item in enumerate(raw_elements):
+        ecode = str(item.get("code"))
+        index_code = item.get("index")
+        if index_code not in members:
+            raise QuestionnaireTreeError(
+                f"elements[{e}] ({ecode}).index: {index_code!r} is not one of the indices "
+                f"({', '.join(codes)})"
+            )
+        members[str(index_code)].append(ecode)
+    return tuple(Index(c, tuple(members[c])) for c in codes)
 
 
 def _numbered(element: str, first: int, last: int) -> Element:
