@@ -30,6 +30,8 @@ STAFF_TEXT: Mapping[str, Mapping[str, str]] = {
         "nav_draws": "Các lần chọn mẫu",
         "nav_campaigns": "Đợt khảo sát",
         "nav_releases": "Công bố chỉ số",
+        "nav_dashboard": "Bảng phân tích",
+        "nav_entry": "Nhập phiếu giấy",
         "sign_out": "Đăng xuất",
         "citizen_page_refused_title": "Đây là trang trả lời riêng của người dân",
         "citizen_page_refused_body": "Trình duyệt này đang đăng nhập vào trang cán bộ, nên "
@@ -266,6 +268,8 @@ STAFF_TEXT: Mapping[str, Mapping[str, str]] = {
         "nav_draws": "Draws",
         "nav_campaigns": "Campaigns",
         "nav_releases": "Index releases",
+        "nav_dashboard": "Analysis dashboard",
+        "nav_entry": "Paper form entry",
         "sign_out": "Sign out",
         "sign_in": "Sign in",
         "sign_in_title": "Staff sign-in",

@@ -13,6 +13,11 @@ or question may carry ``show_if: {"item": CODE, "in": [OPTION CODES]}``: it is a
 answer to an item on an *earlier* page is one of those options (for a multiple choice: any of
 them is chosen). Hidden items are not required and their answers are dropped (:func:`drop_hidden`).
 A draft may change; a published version never does (new wording = new version).
+
+The whole national form groups its elements into indices: ``"indices": [{"code": "policy",
+"title": ...}, {"code": "service", ...}]``, each element naming its ``"index"``, and
+``"sipas_rule"`` (:data:`analysis.questionnaire_tree.SIPAS_RULES`, default ``mean_of_indices``)
+recording how the SIPAS node combines them. Without ``"indices"`` the tree is overall <- elements.
 """
 
 from __future__ import annotations
@@ -20,20 +25,33 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from analysis.questionnaire_tree import (
+    RESERVED_NODE,
+    SIPAS_NODE,
+    SIPAS_RULES,
+    QuestionnaireTreeError,
+    parse_questionnaire_tree,
+)
 from survey.audit import SYSTEM_ACTOR, record_event
 from survey.errors import Conflict, InvalidInput, NotFound, Problem
 from survey.models import Questionnaire, StaffUser, utcnow
 
 NOT_APPLICABLE = 0
-# The service form (the default) and its variant with the respondent profile (working wording).
-BUILTIN_FILES = ("sipas-service-v1.json", "sipas-service-profile-v1.json")
+# The service form (the default), its variant with the respondent profile (working wording), and
+# the whole national forms of Decision 1001/QĐ-BNV for citizens and for organisations.
+BUILTIN_FILES = (
+    "sipas-service-v1.json",
+    "sipas-service-profile-v1.json",
+    "sipas-citizen-v1.json",
+    "sipas-organisation-v1.json",
+)
 QUESTION_TYPES = ("single", "multiple", "text", "band", "yesno_grid", "priority")
 CHOICE_TYPES = ("single", "multiple", "band")
 GRID_TYPES = ("yesno_grid", "priority")
@@ -133,6 +151,7 @@ def validate_definition(definition: Any) -> list[Problem]:
             if "interviewer_text" in criterion:
                 # The words an interviewer reads out instead of the text (api/pages/interviews).
                 _check_text(criterion["interviewer_text"], (*loc, "interviewer_text"), problems)
+    _check_indices(definition, elements, claim, problems)
     blocks = definition.get("blocks") or []
     block_codes: set[str] = set()
     if not isinstance(blocks, list):
@@ -195,7 +214,74 @@ def validate_definition(definition: Any) -> list[Problem]:
     if not problems:
         problems.extend(_condition_problems(definition))
         problems.extend(_maps_from_problems(definition))
+    if not problems and definition.get("indices") is not None:
+        try:
+            parse_questionnaire_tree(definition)
+        except QuestionnaireTreeError as error:
+            problems.append(Problem(("indices",), str(error)))
     return problems
+
+
+def _check_indices(
+    definition: dict[str, Any],
+    elements: list[Any],
+    claim: Callable[[Any, tuple[str | int, ...]], None],
+    problems: list[Problem],
+) -> None:
+    """``indices`` list codes and titles; then every element names one of them in ``index``."""
+    indices = definition.get("indices")
+    if indices is None:
+        if "sipas_rule" in definition:
+            problems.append(Problem(("sipas_rule",), "sipas_rule needs 'indices' to combine"))
+        for i, element in enumerate(elements):
+            if isinstance(element, dict) and "index" in element:
+                problems.append(
+                    Problem(("elements", i, "index"), "list the questionnaire's 'indices' first")
+                )
+        return
+    if not isinstance(indices, list) or not indices:
+        problems.append(Problem(("indices",), 'indices is a list of {"code", "title"}'))
+        return
+    known: set[str] = set()
+    for k, index in enumerate(indices):
+        if not isinstance(index, dict):
+            problems.append(Problem(("indices", k), 'an index is {"code", "title"}'))
+            continue
+        code = index.get("code")
+        if code in (SIPAS_NODE, RESERVED_NODE):
+            problems.append(
+                Problem(("indices", k, "code"), f"{code!r} names the root: call the index else")
+            )
+        claim(code, ("indices", k, "code"))
+        known.add(str(code))
+        _check_text(index.get("title"), ("indices", k, "title"), problems)
+    rule = definition.get("sipas_rule", SIPAS_RULES[0])
+    if rule not in SIPAS_RULES:
+        problems.append(Problem(("sipas_rule",), f"sipas_rule is one of {', '.join(SIPAS_RULES)}"))
+    used: set[str] = set()
+    for i, element in enumerate(elements):
+        if not isinstance(element, dict):
+            continue
+        if element.get("index") not in known:
+            problems.append(
+                Problem(
+                    ("elements", i, "index"),
+                    f"name the index this element counts in: one of {', '.join(sorted(known))}",
+                )
+            )
+        used.add(str(element.get("index")))
+        codes = [element.get("code")] + [
+            c.get("code") for c in element.get("criteria") or [] if isinstance(c, dict)
+        ]
+        if SIPAS_NODE in codes:
+            problems.append(
+                Problem(("elements", i), f"{SIPAS_NODE!r} names the root: rename that item")
+            )
+    for k, code in enumerate(str(i.get("code")) for i in indices if isinstance(i, dict)):
+        if code not in used:
+            problems.append(
+                Problem(("indices", k), f"no element counts in index {code!r}: give it elements")
+            )
 
 
 def _maps_from_problems(definition: dict[str, Any]) -> list[Problem]:
