@@ -307,3 +307,25 @@ def test_every_page_of_the_form_renders_and_saves(
     (response,) = session.exec(select(Response)).all()
     assert set(criterion_codes(definition)) <= set(response.answers)
     assert response.answers["comments"] == "Phục vụ tốt"
+
+
+def test_index_problems_name_the_field_and_the_fix() -> None:
+    definition = builtin_definition(CITIZEN)
+    definition["elements"][0]["index"] = "politics"
+    definition["sipas_rule"] = "median"
+    definition["indices"].append({"code": "sipas", "title": {"vi": "Gốc", "en": "Root"}})
+    problems = {p.loc: p.msg for p in validate_definition(definition)}
+    assert "one of policy, service" in problems[("elements", 0, "index")]
+    assert "mean_of_indices" in problems[("sipas_rule",)]
+    assert "names the root" in problems[("indices", 2, "code")]
+    # An index no element counts in, and an index named on a form without indices.
+    lonely = builtin_definition(CITIZEN)
+    lonely["indices"].append({"code": "trust", "title": {"vi": "Niềm tin", "en": "Trust"}})
+    assert {p.loc for p in validate_definition(lonely)} == {("indices", 2)}
+    plain = builtin_definition()
+    plain["elements"][0]["index"] = "service"
+    plain["sipas_rule"] = "mean_of_indices"
+    assert {p.loc for p in validate_definition(plain)} == {
+        ("elements", 0, "index"),
+        ("sipas_rule",),
+    }
