@@ -3,15 +3,23 @@
 The composite nodes are checked against a hand-written numpy Taylor variance for a stratified
 sample with a finite population correction (Lohr 2019, sec. 3.2 and 9.1; Woodruff 1971 for the
 ratio scores), written element by element without the module's mixing matrix, and by a
-simulation of repeated stratified samples from a known finite population.
+simulation of repeated stratified samples from a known finite population; and against R
+``survey``'s ``svycontrast`` of ``svyratio`` (tests/analysis/reference/r/reference_index_tree.R,
+plain and post-stratified designs, whole sample and domains).
 """
 
 from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from analysis.calibration import poststratify
 from analysis.design import SurveyDesign
 from analysis.indices import estimate_indices
 from analysis.questionnaire_tree import (
@@ -258,3 +266,62 @@ def test_platform_shape_elements_name_their_index() -> None:
     definition["elements"][0]["index"] = "other"  # type: ignore[index]
     with pytest.raises(QuestionnaireTreeError, match=r"elements\[0\] \(pa\)\.index: 'other'"):
         parse_questionnaire_tree(definition)
+
+
+# ------------------------------------------------------------- R survey references (svycontrast)
+
+REFERENCE = Path(__file__).resolve().parent / "reference"
+# The reference tree (r/reference_index_tree.R): policy = {p1 = (q1), p2 = (q2, q3)},
+# service = {s1 = (q4)}; q4 is missing for 35% of rows, like a block gated by Q8.
+R_ELEMENTS = {"p1": ["q1"], "p2": ["q2", "q3"], "s1": ["q4"]}
+R_INDICES = {"policy": ["p1", "p2"], "service": ["s1"]}
+PS_POP = {
+    "f:18-34": 2300.0,
+    "f:35-54": 3400.0,
+    "f:55+": 1900.0,
+    "m:18-34": 2200.0,
+    "m:35-54": 3000.0,
+    "m:55+": 1700.0,
+}
+
+
+def _synthetic() -> dict[str, NDArray[Any]]:
+    with (REFERENCE / "data" / "sipas_synthetic.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return {k: np.array([r[k] for r in rows]) for k in rows[0]}
+
+
+def _num(values: NDArray[Any]) -> NDArray[np.float64]:
+    return np.array([float(v) if v != "" else np.nan for v in values])
+
+
+@pytest.mark.parametrize("dname", ["dsip", "dps"])
+@pytest.mark.parametrize("by", ["whole", "by_channel"])
+def test_composites_equal_r_svycontrast(dname: str, by: str) -> None:
+    """R: ``svycontrast(svyratio(~s1+...+s4, ~v1+...+v4, design, covmat = TRUE), weights)``,
+    each case's call in tests/analysis/reference/index_tree_reference.json."""
+    cases = json.loads((REFERENCE / "index_tree_reference.json").read_text(encoding="utf-8"))
+    case = cases["cases"][f"tree.{dname}.{by}"]
+    s = _synthetic()
+    design = SurveyDesign.from_columns(weights=_num(s["w"]), strata=s["agency"], fpc=_num(s["N"]))
+    if dname == "dps":
+        sexage = np.char.add(np.char.add(s["sex"], ":"), s["age"])
+        design = poststratify(design, sexage, PS_POP)
+    y = np.column_stack([_num(s[f"q{j}"]) for j in range(1, 5)])
+    domain = None if by == "whole" else s["channel"]
+    expected = [case] if by == "whole" else list(case["domains"].values())
+    for rule, names in (
+        ("mean_of_indices", ("sipas", "policy", "service", "p2")),
+        ("mean_of_elements", ("sipas_mean_of_elements",)),
+    ):
+        tree = parse_questionnaire_tree(
+            {"elements": R_ELEMENTS, "indices": R_INDICES, "sipas_rule": rule}
+        )
+        table = estimate_indices(design, y, tree, domain=domain)
+        for reference in expected:
+            d = 0 if by == "whole" else table.domain_index(reference["group"])
+            for name in names:
+                k = reference["nodes"].index(name)
+                j = table.node_index("sipas" if name == "sipas_mean_of_elements" else name)
+                assert table.estimate[d, j] == pytest.approx(reference["estimate"][k], rel=1e-8)
+                assert table.se[d, j] == pytest.approx(reference["se"][k], rel=1e-8)
