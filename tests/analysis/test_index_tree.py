@@ -27,6 +27,8 @@ from analysis.questionnaire_tree import (
     QuestionnaireTreeError,
     parse_questionnaire_tree,
 )
+from analysis.replicates import jkn
+from analysis.variance import replicate_covariance
 
 ELEMENTS = {
     "pa": ["pa1", "pa2"],
@@ -325,3 +327,23 @@ def test_composites_equal_r_svycontrast(dname: str, by: str) -> None:
                 j = table.node_index("sipas" if name == "sipas_mean_of_elements" else name)
                 assert table.estimate[d, j] == pytest.approx(reference["estimate"][k], rel=1e-8)
                 assert table.se[d, j] == pytest.approx(reference["se"][k], rel=1e-8)
+
+
+def test_replicate_variance_of_the_composites_equals_an_explicit_loop() -> None:
+    """JKn (Wolter 2007, sec. 4.5): every node re-estimated with each replicate's weights."""
+    y, _, strata, _, design = _sample()
+    rep = jkn(design)
+    table = estimate_indices(rep, y, indexed_tree())
+    everyone = np.ones(y.shape[0], dtype=bool)
+    for node, weights in (("sipas", SIPAS), ("policy", POLICY), ("service", SERVICE)):
+
+        def composite(w: NDArray[np.float64], weights: dict[str, float] = weights) -> float:
+            fraction = dict.fromkeys(range(4), 0.0)
+            return _hand_taylor(y, w, strata, fraction, weights, everyone)[0]
+
+        full = composite(rep.weights)
+        reps = np.array([composite(rep.replicate_weights[:, r]) for r in range(rep.n_replicates)])
+        cov = replicate_covariance(rep, np.array([full]), reps[:, None])
+        j = table.node_index(node)
+        assert table.estimate[0, j] == pytest.approx(full, rel=1e-12)
+        assert table.se[0, j] == pytest.approx(float(np.sqrt(cov[0, 0])), rel=1e-9)
