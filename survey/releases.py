@@ -85,8 +85,18 @@ from survey.spreadsheet_cells import safe_cell
 from survey.users import UNLIMITED, Scope
 
 LONELY_PSU_RULES: tuple[str, ...] = ("adjust", "certainty", "average", "fail")
+# Domain columns every release CSV carries, used or not (the format published before "mode"
+# existed); a later BY column is added only to the CSVs of releases broken down by it, so the
+# CSV of every other release stays byte for byte what it was (release_csv_columns).
+CSV_DOMAIN_COLUMNS: tuple[str, ...] = (
+    "agency_code",
+    "province_code",
+    "level",
+    "procedure_field",
+    "channel",
+)
 CSV_COLUMNS: tuple[str, ...] = (
-    *BY_COLUMNS,
+    *CSV_DOMAIN_COLUMNS,
     "node",
     "level_of_node",
     "estimate",
@@ -107,6 +117,14 @@ CSV_COLUMNS: tuple[str, ...] = (
     "release_status",
     "release_sha256",
 )
+
+
+def release_csv_columns(by: Sequence[str] = ()) -> tuple[str, ...]:
+    """The CSV's columns for a release broken down by ``by``: :data:`CSV_COLUMNS`, with each
+    BY column outside :data:`CSV_DOMAIN_COLUMNS` that ``by`` names after the domain columns."""
+    extra = tuple(c for c in BY_COLUMNS if c in by and c not in CSV_DOMAIN_COLUMNS)
+    n = len(CSV_DOMAIN_COLUMNS)
+    return (*CSV_COLUMNS[:n], *extra, *CSV_COLUMNS[n:])
 
 
 def _check_parameters(
@@ -871,12 +889,15 @@ def release_csv(release: IndexRelease) -> str:
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    by = tuple((release.parameters or {}).get("by") or ())
+    columns = release_csv_columns(by)
+    domain_columns = columns[: columns.index("node")]
+    writer.writerow(columns)
     for row in release_rows(release):
         rank = row.rank
         writer.writerow(
             [
-                *(safe_cell(row.domain_value(c) or "") for c in BY_COLUMNS),
+                *(safe_cell(row.domain_value(c) or "") for c in domain_columns),
                 safe_cell(row.node),
                 safe_cell(row.node_level),
                 *(

@@ -45,7 +45,7 @@ class ReleaseRequest(BaseModel):
     by: list[Annotated[str, Field(max_length=64)]] = Field(
         default_factory=lambda: ["agency_code"],
         max_length=10,
-        description="agency_code, province_code, level, procedure_field, channel (crossed)",
+        description="agency_code, province_code, level, procedure_field, channel, mode (crossed)",
     )
     rule: str = Field(default="criteria-mean", max_length=64, description="aggregation of criteria")
     ci_method: str = Field(default="logit", max_length=64, description="interval for shares")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from survey.releases import CSV_COLUMNS
+from survey.releases import release_csv_columns
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,14 @@ _COLUMNS: tuple[Column, ...] = (
         "domain: field of procedure",
     ),
     Column("channel", "Kênh nộp hồ sơ", "Channel", "string", "", "domain: channel"),
+    Column(
+        "mode",
+        "Hình thức trả lời",
+        "Mode of answering",
+        "string",
+        "",
+        "domain: web, paper, phone or face_to_face (only in releases broken down by it)",
+    ),
     Column(
         "node",
         "Mã nội dung",
@@ -100,24 +109,24 @@ DICTIONARY_FIELDS: tuple[str, ...] = (
 )
 
 
-def csv_dictionary(*, percent: bool = True) -> list[Column]:
-    """The columns of the release CSV in file order; figures in shares, or scores when not
-    ``percent`` (the mean-score rule)."""
+def csv_dictionary(*, percent: bool = True, by: Sequence[str] = ()) -> list[Column]:
+    """The columns of the CSV of a release broken down by ``by``, in file order; figures in
+    shares, or scores when not ``percent`` (the mean-score rule)."""
     unit = SHARE if percent else SCORE
     return [
         Column(**{**asdict(COLUMNS[name]), "unit": unit}) if name in SCALED else COLUMNS[name]
-        for name in CSV_COLUMNS
+        for name in release_csv_columns(by)
     ]
 
 
-def dictionary_records(*, percent: bool = True) -> list[dict[str, Any]]:
-    return [asdict(c) for c in csv_dictionary(percent=percent)]
+def dictionary_records(*, percent: bool = True, by: Sequence[str] = ()) -> list[dict[str, Any]]:
+    return [asdict(c) for c in csv_dictionary(percent=percent, by=by)]
 
 
-def dictionary_csv(*, percent: bool = True) -> str:
+def dictionary_csv(*, percent: bool = True, by: Sequence[str] = ()) -> str:
     """The dictionary as CSV text: one row per column of the release CSV."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=DICTIONARY_FIELDS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(dictionary_records(percent=percent))
+    writer.writerows(dictionary_records(percent=percent, by=by))
     return buffer.getvalue()

@@ -68,7 +68,7 @@ _MAKERS: dict[DocumentKind, tuple[Callable[[DocumentSource], bytes], str, str]] 
         "release-{id}.json",
     ),
     DocumentKind.DICTIONARY: (
-        lambda s: ("\ufeff" + dictionary_csv(percent=s.percent)).encode("utf-8"),
+        lambda s: ("\ufeff" + dictionary_csv(percent=s.percent, by=s.by)).encode("utf-8"),
         "text/csv; charset=utf-8",
         "release-{id}-dictionary.csv",
     ),

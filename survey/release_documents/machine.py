@@ -43,7 +43,7 @@ def release_document(source: DocumentSource) -> dict[str, Any]:
         "steps": [{"step": s.step, "by": s.by, "at": s.at.isoformat()} for s in source.steps],
         "labels": {lang: dict(labels) for lang, labels in source.node_labels.items()},
         "method": [asdict(f) for f in method_facts(source)],
-        "csv_dictionary": dictionary_records(percent=source.percent),
+        "csv_dictionary": dictionary_records(percent=source.percent, by=source.by),
         "content": release_content(r),
     }
 

@@ -201,7 +201,7 @@ def _dictionary_sheet(sheet: Worksheet, source: DocumentSource) -> None:
         "description": ("Mô tả", "Description"),
     }
     columns = [Col(*labels[f], itemgetter(f), width=26.0) for f in DICTIONARY_FIELDS]
-    _write(sheet, columns, dictionary_records(percent=source.percent))
+    _write(sheet, columns, dictionary_records(percent=source.percent, by=source.by))
 
 
 def release_workbook(source: DocumentSource) -> bytes:

@@ -31,6 +31,8 @@ BY_COLUMNS: tuple[str, ...] = (
     "level",
     "procedure_field",
     "channel",
+    # web, paper, phone, face_to_face: how the answer was collected (survey.models.fieldwork).
+    "mode",
 )
 _RESPONSE_COLUMNS = {
     "agency_code": Response.agency_code,
@@ -38,6 +40,7 @@ _RESPONSE_COLUMNS = {
     "level": Response.level,
     "procedure_field": Response.procedure_field,
     "channel": Response.channel,
+    "mode": Response.mode,
 }
 
 
