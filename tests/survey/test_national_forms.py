@@ -22,11 +22,13 @@ from analysis.indices import estimate_indices
 from analysis.questionnaire_tree import parse_questionnaire_tree
 from api.app import create_app
 from survey.models import Campaign, Response
+from survey.paper_questionnaire import paper_form
 from survey.questionnaires import (
     BUILTIN_FILES,
     answer_pages,
     builtin_definition,
     criterion_codes,
+    display_numbers,
     drop_hidden,
     ensure_builtin_questionnaires,
     grid_options,
@@ -329,3 +331,16 @@ def test_index_problems_name_the_field_and_the_fix() -> None:
         ("elements", 0, "index"),
         ("sipas_rule",),
     }
+
+
+def test_the_paper_form_tells_who_skips_part_ii() -> None:
+    definition = builtin_definition(CITIZEN)
+    numbers = display_numbers(definition)
+    form = paper_form(definition)
+    conditions = {s.code: s.condition for s in form.sections}
+    q8, q10 = numbers["q8"], numbers["q10"]
+    for code in SERVICE_ELEMENTS:
+        assert f"câu {q8}," in conditions[code] and f"câu {q10}." in conditions[code]
+        assert "Giải quyết xong một thủ tục hành chính" in conditions[code]
+    assert not any(conditions[code] for code in POLICY_ELEMENTS)
+    assert form.last_number == max(numbers.values())
