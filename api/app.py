@@ -31,6 +31,7 @@ ROUTER_MODULES = [
     "api.routers.designs",
     "api.routers.draws",
     "api.pages.coordinator",
+    "api.pages.frame_imports",
     "api.routers.auth",
     "api.routers.users",
     "api.pages.answer",

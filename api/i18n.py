@@ -1361,3 +1361,94 @@ DASHBOARD_TEXT: Mapping[str, Mapping[str, str]] = {
         "open_release": "Open the release page",
     },
 }
+
+# Frame import reports, their downloads and the column-mapping form (api.pages.coordinator).
+FRAME_IMPORT_TEXT: Mapping[str, Mapping[str, str]] = {
+    "vi": {
+        "file_column": "Cột trong tệp",
+        "download_problems": "Tải toàn bộ danh sách vấn đề (số dòng, cột trong tệp, nội dung):",
+        "download_csv": "CSV",
+        "download_xlsx": "Excel (XLSX)",
+        "problems_sheet": "van_de",
+        "mapping_title": "Ghép cột của tệp với các trường",
+        "mapping_intro": (
+            "Tệp {file} có cột mà hệ thống chưa nhận ra hoặc thiếu trường bắt buộc. Với mỗi "
+            "trường, hãy chọn cột của tệp chứa trường đó, rồi bấm “Nhập danh sách”."
+        ),
+        "mapping_unknown": "Cột chưa nhận ra: {headers}",
+        "mapping_kept": "Tệp được giữ tạm trong một giờ, chỉ tài khoản của bạn dùng được.",
+        "mapping_field": "Trường",
+        "mapping_column": "Cột trong tệp",
+        "mapping_none": "(không có trong tệp)",
+        "mapping_required": "bắt buộc",
+        "mapping_submit": "Nhập danh sách",
+        "mapping_restart": "Tải lên tệp khác",
+        "mapping_twice": (
+            "Cột “{column}” đã được chọn cho trường “{other}”: mỗi cột chỉ ghép với một trường"
+        ),
+        "mapping_missing": "Chọn cột của tệp cho trường bắt buộc “{field}”",
+        "mapping_bad_choice": "Lựa chọn không hợp lệ: hãy chọn một cột trong danh sách",
+        "field_dossier_code": "Mã hồ sơ",
+        "field_agency_code": "Mã cơ quan",
+        "field_agency_name": "Tên cơ quan",
+        "field_province_code": "Mã tỉnh, thành phố",
+        "field_commune_code": "Mã xã, phường",
+        "field_level": "Cấp giải quyết",
+        "field_procedure_code": "Mã thủ tục hành chính",
+        "field_procedure_field": "Lĩnh vực",
+        "field_channel": "Kênh nộp hồ sơ",
+        "field_received_date": "Ngày tiếp nhận",
+        "field_due_date": "Ngày hẹn trả",
+        "field_completed_date": "Ngày trả kết quả",
+        "field_phone": "Số điện thoại",
+        "field_full_name": "Họ và tên người nộp",
+        "field_postal_address": "Địa chỉ nhận thư",
+    },
+    "en": {
+        "file_column": "Column in the file",
+        "download_problems": "Download every problem (row, the file's column, message):",
+        "download_csv": "CSV",
+        "download_xlsx": "Excel (XLSX)",
+        "problems_sheet": "problems",
+        "mapping_title": "Match the file's columns to the fields",
+        "mapping_intro": (
+            "The file {file} has columns the platform does not recognise, or lacks a required "
+            "field. For each field choose the file's column that holds it, then press "
+            "“Import the frame”."
+        ),
+        "mapping_unknown": "Columns not recognised: {headers}",
+        "mapping_kept": "The file is kept for an hour, for your account only.",
+        "mapping_field": "Field",
+        "mapping_column": "Column in the file",
+        "mapping_none": "(not in the file)",
+        "mapping_required": "required",
+        "mapping_submit": "Import the frame",
+        "mapping_restart": "Upload another file",
+        "mapping_twice": (
+            "The column “{column}” is already chosen for “{other}”: match each column to one "
+            "field"
+        ),
+        "mapping_missing": "Choose the file's column for the required field “{field}”",
+        "mapping_bad_choice": "Not a valid choice: choose one of the file's columns",
+        "field_dossier_code": "Dossier code",
+        "field_agency_code": "Agency code",
+        "field_agency_name": "Agency name",
+        "field_province_code": "Province code",
+        "field_commune_code": "Commune code",
+        "field_level": "Level",
+        "field_procedure_code": "Procedure code",
+        "field_procedure_field": "Field of procedure",
+        "field_channel": "Channel",
+        "field_received_date": "Date received",
+        "field_due_date": "Date due",
+        "field_completed_date": "Date completed",
+        "field_phone": "Phone",
+        "field_full_name": "Applicant's name",
+        "field_postal_address": "Postal address",
+    },
+}
+
+
+def frame_import_texts(lang: str) -> Mapping[str, str]:
+    """The words of the import report, its downloads and the column-mapping form."""
+    return FRAME_IMPORT_TEXT.get(lang, FRAME_IMPORT_TEXT[DEFAULT_LANGUAGE])

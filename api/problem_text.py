@@ -16,7 +16,8 @@ from typing import Any
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from api.i18n import role_name, state_name
+from api.i18n import frame_import_texts, role_name, state_name, texts
+from survey.frame_problem_exports import ProblemSheetWords
 
 # The role words of a refusal ("the role coordinator or admin") become the roles' names.
 _ROLES = r"(?P<roles>[a-z]+(?: or [a-z]+)*)"
@@ -167,6 +168,12 @@ _CATALOGUE: tuple[tuple[str, str], ...] = (
         r"the form has expired: reload the page and send it again",
         "biểu mẫu đã hết hạn: hãy tải lại trang rồi gửi lại",
     ),
+    (
+        r"the uploaded file (?P<id>'.*') is not kept for your account: .*",
+        "tệp tải lên {id} không còn được giữ cho tài khoản của bạn: tệp đã được nhập, đã quá một "
+        "giờ, hoặc do tài khoản khác tải lên; hãy tải tệp lên lại",
+    ),
+    (r"no such uploaded file", "không có tệp tải lên này"),
 )
 
 _COMPILED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -267,3 +274,20 @@ def install(filters: MutableMapping[str, Any]) -> None:
     filters["problem"] = _problem_filter
     filters["role"] = _role_filter
     filters["state"] = _state_filter
+
+
+def problem_sheet_words(lang: str) -> ProblemSheetWords:
+    """The headings and severity words of a problems download in ``lang``."""
+    staff = texts(lang)
+    words = frame_import_texts(lang)
+    return ProblemSheetWords(
+        headings=(
+            staff["row"],
+            words["file_column"],
+            staff["field"],
+            staff["severity"],
+            staff["message"],
+        ),
+        severities={s: state_name(s, lang) for s in ("error", "warning")},
+        sheet_name=words["problems_sheet"],
+    )

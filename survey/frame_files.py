@@ -284,6 +284,7 @@ class FrameReader:
         *,
         display_name: str | None = None,
         xlsx_limits: XlsxLimits | None = None,
+        resolve: bool = True,
     ) -> None:
         self.path = Path(path)
         # Messages name the file as the coordinator knows it, not the server's temporary copy.
@@ -319,6 +320,9 @@ class FrameReader:
                 [Problem(("row", 1), "row 1 must hold the column names: the file has none")],
             )
         self.headers = ["" if h is None else str(h).strip() for h in header]
+        self.columns: dict[str, int] = {}
+        if not resolve:
+            return
         try:
             self.columns = resolve_columns(self.headers, column_map)
         except InvalidInput:
@@ -636,6 +640,31 @@ def _scan_worksheet(stream: IO[bytes], max_row_bytes: int) -> str | None:
     return None
 
 
+def read_frame_header(path: Path | str, *, display_name: str | None = None) -> list[str]:
+    """The header row (row 1) of a CSV or XLSX frame file as written, not resolved to fields:
+    what a column-mapping form offers. Raises :class:`~survey.errors.InvalidInput` as
+    :class:`FrameReader` does for an unreadable, damaged or empty file."""
+    with FrameReader(path, display_name=display_name, resolve=False) as reader:
+        return list(reader.headers)
+
+
+def recognised_columns(headers: Iterable[object]) -> dict[str, int]:
+    """``{field: column position}`` for the headers :data:`HEADER_ALIASES` recognises (the
+    first column of each field), ignoring the rest: a mapping form's pre-selection."""
+    found: dict[str, int] = {}
+    for position, header in enumerate(headers):
+        field = HEADER_ALIASES.get(normalise_header("" if header is None else header))
+        if field is not None:
+            found.setdefault(field, position)
+    return found
+
+
+def unknown_headers(headers: Iterable[object]) -> list[str]:
+    """The non-empty headers :data:`HEADER_ALIASES` does not recognise, in file order."""
+    texts = ["" if h is None else str(h).strip() for h in headers]
+    return [h for h in texts if h and normalise_header(h) not in HEADER_ALIASES]
+
+
 def open_frame_file(
     path: Path | str,
     column_map: Mapping[str, str] | None = None,
@@ -661,5 +690,8 @@ __all__ = [
     "XlsxLimits",
     "normalise_header",
     "open_frame_file",
+    "read_frame_header",
+    "recognised_columns",
     "resolve_columns",
+    "unknown_headers",
 ]

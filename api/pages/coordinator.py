@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import shutil
-import tempfile
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -44,7 +42,13 @@ from api.deps import (
 from api.formatting import NumberNotUnderstood, parse_number, province_name
 from api.formatting import install as install_formatting
 from api.formatting import plain as fmt_plain
-from api.i18n import choose_language, remember_language, texts
+from api.i18n import (
+    choose_language,
+    frame_import_texts,
+    remember_language,
+    requested_language,
+    texts,
+)
 from api.policy import (
     AsNationalCoordinator,
     AsStaff,
@@ -55,8 +59,7 @@ from api.policy import (
 from api.problem_text import install as install_problem_text
 from api.problem_text import problem_text
 from api.rate_limits import wait_words
-from api.routers.frames import parse_column_map
-from api.upload_limit import upload_display_name, upload_path
+from api.upload_limit import upload_display_name
 from survey.designs import (
     DEFAULT_DOMAINS,
     PSU_COLUMNS,
@@ -81,11 +84,11 @@ from survey.errors import (
     SipasError,
     TooManyRequests,
 )
+from survey.frame_staging import discard_staged_upload, import_staged_upload, stage_upload
 from survey.frames import (
     frame_problem_kinds,
     frame_problems,
     get_frame,
-    import_frame,
     list_frames,
     parse_date,
 )
@@ -450,18 +453,12 @@ def upload(
     t = texts(choose_language(request))
     name = str(form.get("name") or "").strip()
     upload_file = form.get("file")
-    column_map_text = str(form.get("column_map") or "")
     accept = form.get("accept_valid_rows") == "yes"
     problems: list[Problem] = []
     if not name:
         problems.append(Problem(("name",), t["enter_frame_name"]))
     if not isinstance(upload_file, UploadFile) or not upload_file.filename:
         problems.append(Problem(("file",), t["choose_file"]))
-    mapping: dict[str, str] = {}
-    try:
-        mapping = parse_column_map(column_map_text)
-    except InvalidInput as error:
-        problems.extend(Problem(("column_map",), p.msg) for p in error.problems)
     period_text = {k: str(form.get(k) or "").strip() for k in ("period_start", "period_end")}
     period: dict[str, date | None] = {}
     for key, value in period_text.items():
@@ -478,44 +475,43 @@ def upload(
     report = None
     if not problems:
         assert isinstance(upload_file, UploadFile) and upload_file.filename
+        assert user.id is not None
         filename = upload_display_name(upload_file.filename)
-        with tempfile.TemporaryDirectory(prefix="sipas-upload-") as folder:
-            path = upload_path(Path(folder), filename)
-            with path.open("wb") as handle:
-                shutil.copyfileobj(upload_file.file, handle)
+        try:
+            # Kept under a random id, so a header that needs matching by hand is not lost.
+            staged = stage_upload(
+                source=upload_file.file,
+                filename=filename,
+                owner_id=user.id,
+                name=name,
+                period_start=period.get("period_start"),
+                period_end=period.get("period_end"),
+                accept_valid_rows=accept,
+            )
+            if staged.needs_mapping:
+                asked = requested_language(request)
+                suffix = f"?lang={asked}" if asked else ""
+                return _see_other(f"/staff/frames/mapping/{staged.staging_id}{suffix}")
             try:
-                report = import_frame(
-                    engine=engine,
-                    source=path,
-                    name=name,
-                    column_map=mapping,
-                    accept_valid_rows=accept,
-                    created_by=user.id,
-                    source_filename=filename,
-                    period_start=period.get("period_start"),
-                    period_end=period.get("period_end"),
+                report = import_staged_upload(
+                    engine=engine, staging_id=staged.staging_id, owner_id=user.id, column_map={}
                 )
-            except InvalidInput as error:
-                problems.extend(
-                    p
-                    if p.loc[:1] in (("period_start",), ("period_end",))
-                    else Problem(("file", *p.loc), p.msg)
-                    if p.loc
-                    else Problem(("file",), p.msg)
-                    for p in error.problems
-                )
+            finally:
+                discard_staged_upload(staging_id=staged.staging_id)
+        except InvalidInput as error:
+            problems.extend(
+                p
+                if p.loc[:1] in (("period_start",), ("period_end",))
+                else Problem(("file", *p.loc), p.msg)
+                if p.loc
+                else Problem(("file",), p.msg)
+                for p in error.problems
+            )
     if report is None:
         lang = choose_language(request)
         problems = [Problem(p.loc, problem_text(p.msg, lang)) for p in problems]
-        errors, links = error_context(
-            problems, ("name", "file", "column_map", "period_start", "period_end")
-        )
-        form_values = {
-            "name": name,
-            "column_map": column_map_text,
-            "accept": accept,
-            **period_text,
-        }
+        errors, links = error_context(problems, ("name", "file", "period_start", "period_end"))
+        form_values = {"name": name, "accept": accept, **period_text}
         return render(
             request,
             "coordinator/frame_upload.html",
@@ -548,6 +544,7 @@ def frame_report(
             "show_problems": show_problems,
             "kinds": kinds,
             "problems_total": sum(k.count for k in kinds),
+            "m": frame_import_texts(choose_language(request)),
         },
         user=caller,
         settings=settings,

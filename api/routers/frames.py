@@ -10,16 +10,19 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile, status
+from fastapi import Path as PathParam
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
-from api.deps import SessionDep, get_engine
-from api.params import FrameId, Offset
+from api.deps import AddressDep, SessionDep, get_engine
+from api.params import XLSX_MEDIA_TYPE, FrameId, Offset, file_responses
 from api.policy import AsCoordinator, AsNationalCoordinator, AsStaff
-from api.problem_text import accept_language, problem_text
+from api.problem_text import accept_language, problem_sheet_words, problem_text
 from api.upload_limit import upload_display_name, upload_path
 from survey.designs import list_frame_dossiers
 from survey.errors import InvalidInput, Problem
+from survey.frame_problem_exports import export_frame_problems
 from survey.frames import (
     ImportReport,
     count_frame_problems,
@@ -266,6 +269,36 @@ def read_problems(
             session, frame_id, severity=severity, limit=limit, offset=offset, scope=caller.scope
         )
     ]
+
+
+@router.get("/{frame_id}/problems.{fmt}", responses=file_responses("text/csv", XLSX_MEDIA_TYPE))
+def download_problems(
+    frame_id: FrameId,
+    request: Request,
+    session: SessionDep,
+    caller: AsCoordinator,
+    address: AddressDep,
+    fmt: Annotated[str, PathParam(pattern="^(csv|xlsx)$", max_length=4, description="csv or xlsx")],
+) -> StreamingResponse:
+    """Every stored problem as a file: row, the file's own column header, field, severity and
+    message, with headings and messages in English, or Vietnamese with ``Accept-Language: vi``
+    (a scoped coordinator: the problems of their own rows)."""
+    lang = accept_language(request.headers.get("accept-language"))
+    export = export_frame_problems(
+        session=session,
+        frame_id=frame_id,
+        fmt="xlsx" if fmt == "xlsx" else "csv",
+        words=problem_sheet_words(lang),
+        translate=lambda message: message if lang == "en" else problem_text(message, lang),
+        viewer=caller.user,
+        scope=caller.scope,
+        address=address,
+    )
+    return StreamingResponse(
+        export.chunks,
+        media_type=export.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
+    )
 
 
 @router.get("/{frame_id}/dossiers")
