@@ -123,11 +123,12 @@ def load_tree(spec: str) -> QuestionnaireTree:
         return builtin_questionnaire_tree(spec)
     # The platform's questionnaire lives with the database models (seconds of imports that a
     # library tree does not need).
-    from survey.questionnaires import builtin_definition
+    from survey.questionnaires import BUILTIN_FILES, builtin_definition
 
-    platform = builtin_definition()
-    if spec == platform["code"]:
-        return parse_questionnaire_tree(platform)
+    for filename in BUILTIN_FILES:
+        platform = builtin_definition(filename)
+        if spec == platform["code"]:
+            return parse_questionnaire_tree(platform)
     return builtin_questionnaire_tree(spec)
 
 
@@ -448,7 +449,9 @@ def _report(
         "",
         "Flags",
     ]
-    for level in ("overall", "element", "criterion"):
+    for level in ("overall", "index", "element", "criterion"):
+        if level == "index" and not any(r["node_level"] == level for r in rows):
+            continue
         counts = {
             f: sum(1 for r in rows if r["node_level"] == level and r["flag"] == f) for f in FLAGS
         }

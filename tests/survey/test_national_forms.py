@@ -6,6 +6,7 @@ the clone in CI), item by item; the rest is working wording and is marked so.
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from analysis.design import SurveyDesign
 from analysis.indices import estimate_indices
 from analysis.questionnaire_tree import parse_questionnaire_tree
 from api.app import create_app
+from survey.analyze_file import AnalyzeOptions, analyze_file
 from survey.models import Campaign, Response
 from survey.paper_questionnaire import paper_form
 from survey.questionnaires import (
@@ -344,3 +346,36 @@ def test_the_paper_form_tells_who_skips_part_ii() -> None:
         assert "Giải quyết xong một thủ tục hành chính" in conditions[code]
     assert not any(conditions[code] for code in POLICY_ELEMENTS)
     assert form.last_number == max(numbers.values())
+
+
+def test_sipas_analyze_knows_the_citizens_form_by_its_code(tmp_path: Path) -> None:
+    """``sipas analyze -q sipas-citizen``: the rows hold sipas, policy and service."""
+    definition = builtin_definition(CITIZEN)
+    codes = criterion_codes(definition)
+    rng = np.random.default_rng(11)
+    path = tmp_path / "responses.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["agency", "N", *codes])
+        for i in range(240):
+            answers = [str(v) for v in rng.integers(1, 6, len(codes))]
+            if i % 3 == 0:  # no procedure: part II not asked
+                answers[14:] = [""] * (len(codes) - 14)
+            writer.writerow(["AB"[i % 2], "5000", *answers])
+    summary = analyze_file(
+        AnalyzeOptions(
+            responses=path,
+            questionnaire="sipas-citizen",
+            out=tmp_path / "out",
+            strata="agency",
+            fpc="N",
+        )
+    )
+    assert "240 respondents" in summary
+    with (tmp_path / "out" / "indices.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    levels = {r["node"]: r["node_level"] for r in rows}
+    assert (levels["sipas"], levels["policy"], levels["service"]) == ("overall", "index", "index")
+    assert "overall" not in levels
+    report = (tmp_path / "out" / "report.txt").read_text(encoding="utf-8")
+    assert "  index: " in report
