@@ -57,6 +57,7 @@ AUDIT_ACTIONS = (
     "questionnaire.published",
     "release.computed",
     "release.submitted",
+    "release.sent_back",
     "release.published",
     "release.superseded",
     "campaign.purged",

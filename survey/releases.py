@@ -60,6 +60,7 @@ from analysis.reliability import ReliabilityRule
 from survey.audit import SYSTEM_ACTOR, record_event
 from survey.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
 from survey.models import (
+    AuditEvent,
     Campaign,
     Dossier,
     Draw,
@@ -586,6 +587,95 @@ def publish_release(
     return release
 
 
+SEND_BACK_REASON = (5, 500)
+
+
+def send_back_release(
+    *,
+    session: Session,
+    release_id: int,
+    reason: str,
+    actor: StaffUser,
+    address: str | None = None,
+) -> IndexRelease:
+    """Send a submitted release back to draft with the reviewer's reason (commits once).
+
+    The reviewer is a publisher or administrator who neither computed nor submitted it (the
+    same four eyes as :func:`publish_release`). The release becomes a draft again, without the
+    hash of what was reviewed, so its preparer can correct and submit it anew; the step, who,
+    when and why are in the audit log (``release.sent_back``), which :func:`release_steps`
+    reads back.
+
+    Raises
+    ------
+    PermissionDenied
+        The wrong role, or the actor computed or submitted the release.
+    InvalidInput
+        A reason shorter than 5 or longer than 500 characters (``loc`` ``("reason",)``).
+    Conflict
+        The release is a draft, or published or superseded (a correction is a new version).
+    """
+    _require_role(actor, PUBLISHER_ROLES, "sending a release back")
+    release = _release_for_update(session, release_id)
+    if release.status in FROZEN_STATUSES:
+        raise Conflict(
+            f"release {release_id} is already {release.status}, so it cannot be sent back",
+            [
+                Problem(
+                    ("release_id",),
+                    "published figures never change: an analyst computes a correction, "
+                    "which is a new version",
+                )
+            ],
+        )
+    if release.status != ReleaseStatus.SUBMITTED.value:
+        raise Conflict(
+            f"release {release_id} is a draft, not submitted for review",
+            [Problem(("release_id",), "only a release submitted for review is sent back")],
+        )
+    if actor.id is not None and actor.id in (release.created_by, release.submitted_by):
+        step = "computed" if actor.id == release.created_by else "submitted"
+        raise PermissionDenied(
+            f"you {step} release {release_id}: four eyes, so another publisher or administrator "
+            "reviews it"
+        )
+    text = reason.strip()
+    shortest, longest = SEND_BACK_REASON
+    if not shortest <= len(text) <= longest:
+        raise InvalidInput(
+            "sending a release back states the reason",
+            [
+                Problem(
+                    ("reason",),
+                    f"say what the preparer should change, in {shortest} to {longest} "
+                    f"characters (you gave {len(text)})",
+                )
+            ],
+        )
+    reviewed_sha256 = release.content_sha256
+    release.status = ReleaseStatus.DRAFT.value
+    release.submitted_by = None
+    release.submitted_at = None
+    release.content_sha256 = None
+    session.add(release)
+    record_event(
+        session=session,
+        action="release.sent_back",
+        actor=actor,
+        target=f"release:{release_id}",
+        details={
+            "campaign_id": release.campaign_id,
+            "name": release.name[:100],
+            "reason": text,
+            "sha256": reviewed_sha256,
+        },
+        address=address,
+    )
+    session.commit()
+    session.refresh(release)
+    return release
+
+
 def correct_release(
     *,
     session: Session,
@@ -677,42 +767,85 @@ def _release_chain(session: Session, release: IndexRelease) -> list[IndexRelease
 
 @dataclass(frozen=True)
 class ReleaseStep:
-    """One step of a release's review: ``computed``, ``submitted``, ``published`` or
-    ``superseded``, by whom (a username, "" when not recorded) and when."""
+    """One step of a release's review: ``computed``, ``submitted``, ``sent_back``,
+    ``published`` or ``superseded``, by whom (a username, "" when not recorded), when, and the
+    reviewer's reason for a ``sent_back`` step."""
 
     step: str
     by: str
     at: datetime
+    reason: str = ""
 
 
-def release_steps(*, session: Session, release: IndexRelease) -> list[ReleaseStep]:
+_REVIEW_ACTIONS = {"release.submitted": "submitted", "release.sent_back": "sent_back"}
+
+
+def _review_rounds(session: Session, release: IndexRelease) -> list[ReleaseStep]:
+    """Every submission and send-back of the release, from the audit log, in order: a release
+    sent back loses its submitted_by/at columns, so only the log keeps the earlier rounds."""
+    events = session.exec(
+        select(AuditEvent)
+        .where(
+            col(AuditEvent.target) == f"release:{release.id}",
+            col(AuditEvent.action).in_(tuple(_REVIEW_ACTIONS)),
+        )
+        .order_by(col(AuditEvent.id))
+    ).all()
+    return [
+        ReleaseStep(
+            _REVIEW_ACTIONS[e.action],
+            e.actor_name,
+            e.occurred_at,
+            str((e.details or {}).get("reason", "")) if e.action == "release.sent_back" else "",
+        )
+        for e in events
+    ]
+
+
+def release_steps(
+    *, session: Session, release: IndexRelease, review_rounds: bool = False
+) -> list[ReleaseStep]:
     """Who computed, submitted and published the release and when, in order; a superseded
-    release ends with the step of the version that replaced it (published by whom)."""
+    release ends with the step of the version that replaced it (published by whom).
+
+    With ``review_rounds`` every submission and send-back is listed, from the audit log
+    (:func:`send_back_release`); without, the submission in force only (what documents cite,
+    which look a step up by its name)."""
     replacement = (
         None
         if release.superseded_by_id is None
         else session.get(IndexRelease, release.superseded_by_id)
     )
-    moments = [
-        ("computed", release.created_by, release.created_at),
-        ("submitted", release.submitted_by, release.submitted_at),
-        ("published", release.published_by, release.published_at),
-        (
-            "superseded",
-            None if replacement is None else replacement.published_by,
-            release.superseded_at,
-        ),
-    ]
-    ids = {user_id for _, user_id, _ in moments if user_id is not None}
+    superseded_by = None if replacement is None else replacement.published_by
+    ids = {
+        user_id
+        for user_id in (
+            release.created_by,
+            release.submitted_by,
+            release.published_by,
+            superseded_by,
+        )
+        if user_id is not None
+    }
     names = {
         u.id: u.username
         for u in session.exec(select(StaffUser).where(col(StaffUser.id).in_(ids))).all()
     }
-    return [
-        ReleaseStep(step, names.get(user_id, "") if user_id is not None else "", at)
-        for step, user_id, at in moments
-        if at is not None
-    ]
+
+    def step(name: str, user_id: int | None, at: datetime) -> ReleaseStep:
+        return ReleaseStep(name, names.get(user_id, "") if user_id is not None else "", at)
+
+    steps = [step("computed", release.created_by, release.created_at)]
+    rounds = _review_rounds(session, release) if review_rounds else []
+    if release.submitted_at is not None and not any(r.step == "submitted" for r in rounds):
+        # Submitted before the log recorded submissions: the columns still say who and when.
+        rounds.append(step("submitted", release.submitted_by, release.submitted_at))
+    steps += rounds
+    if release.published_at is not None:
+        steps.append(step("published", release.published_by, release.published_at))
+    if release.superseded_at is not None:
+        steps.append(step("superseded", superseded_by, release.superseded_at))
+    return steps
 
 
 @dataclass(frozen=True)

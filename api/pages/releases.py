@@ -43,11 +43,13 @@ from survey.release_rows import RankingRow, ReleaseRow, release_ranking, release
 from survey.releases import (
     BY_COLUMNS,
     LONELY_PSU_RULES,
+    SEND_BACK_REASON,
     compute_release,
     correct_release,
     get_release,
     release_steps,
     release_versions,
+    send_back_release,
     submit_release,
 )
 from survey.releases import list_releases as list_release_rows
@@ -171,6 +173,14 @@ WORDS: dict[str, dict[str, str]] = {
         "step_submitted": "Gửi duyệt",
         "step_published": "Công bố",
         "step_superseded": "Được thay thế",
+        "step_sent_back": "Trả lại để sửa",
+        "send_back": "Trả lại để sửa",
+        "send_back_title": "Trả lại bản này cho người lập",
+        "send_back_hint": "Bản trở lại thành bản nháp; người lập sửa hoặc tính lại rồi gửi duyệt "
+        "lại. Lý do được ghi vào các bước và nhật ký.",
+        "send_back_reason_hint": "Nói rõ cần sửa gì (5 đến 500 ký tự), ví dụ “thiếu phiếu giấy "
+        "của tỉnh Lào Cai”.",
+        "send_back_reason_error": "Hãy ghi lý do từ 5 đến 500 ký tự để người lập biết cần sửa gì.",
         "by_whom": "bởi",
         "superseded_notice": "Bản này đã được thay thế bởi phiên bản",
         "correction_of": "Bản đính chính của phiên bản",
@@ -282,6 +292,15 @@ WORDS: dict[str, dict[str, str]] = {
         "step_submitted": "Submitted",
         "step_published": "Published",
         "step_superseded": "Superseded",
+        "step_sent_back": "Sent back",
+        "send_back": "Send back",
+        "send_back_title": "Send this release back to its preparer",
+        "send_back_hint": "It becomes a draft again; the preparer corrects or recomputes it and "
+        "submits it again. The reason is kept in the steps and the audit log.",
+        "send_back_reason_hint": "Say what to change (5 to 500 characters), e.g. “the paper forms "
+        "of Lào Cai are missing”.",
+        "send_back_reason_error": "Give a reason of 5 to 500 characters so the preparer knows "
+        "what to change.",
         "by_whom": "by",
         "superseded_notice": "This release has been superseded by version",
         "correction_of": "A correction of version",
@@ -541,8 +560,10 @@ def _review_context(session: SessionDep, caller: Caller, release: IndexRelease) 
         "can_submit": prepares and status == ReleaseStatus.DRAFT.value,
         "can_publish": publishes and status == ReleaseStatus.SUBMITTED.value and not mine,
         "four_eyes": publishes and status == ReleaseStatus.SUBMITTED.value and mine,
+        "can_send_back": publishes and status == ReleaseStatus.SUBMITTED.value and not mine,
+        "send_back_max": SEND_BACK_REASON[1],
         "can_correct": prepares and status == ReleaseStatus.PUBLISHED.value,
-        "steps": release_steps(session=session, release=release),
+        "steps": release_steps(session=session, release=release, review_rounds=True),
         "versions": versions if len(versions) > 1 else [],
         "fingerprint": release.fingerprint or {},
     }
@@ -639,3 +660,35 @@ def release_correct(
         extra = {"errors": errors, "error_links": links, "reason": reason or ""}
         return _release_page(request, caller, session, settings, old, extra, status_code=422)
     return RedirectResponse(f"/staff/releases/{release.id}", status_code=303)
+
+
+@router.post("/staff/releases/{release_id}/send-back")
+def release_send_back(
+    release_id: int,
+    request: Request,
+    caller: AsReleasePublisher,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: FormDep,
+    address: AddressDep,
+) -> Response:
+    check_form_token(request, form, settings)
+    reason = form.get("send_back_reason")
+    try:
+        send_back_release(
+            session=session,
+            release_id=release_id,
+            reason=reason if isinstance(reason, str) else "",
+            actor=caller.user,
+            address=address,
+        )
+    except InvalidInput:
+        # The page's own words (Vietnamese first) rather than the use case's English message.
+        message = _words(request)["send_back_reason_error"]
+        errors, links = error_context(
+            [Problem(("send_back_reason",), message)], ("send_back_reason",)
+        )
+        release = get_release(session=session, release_id=release_id, scope=caller.scope)
+        extra = {"errors": errors, "error_links": links, "send_back_reason": reason or ""}
+        return _release_page(request, caller, session, settings, release, extra, status_code=422)
+    return RedirectResponse(f"/staff/releases/{release_id}", status_code=303)

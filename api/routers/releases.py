@@ -1,5 +1,5 @@
 """Index releases: compute a draft of a campaign's indices, submit it for review, publish,
-correct, list, read, CSV.
+send back, correct, list, read, CSV.
 
 Four eyes (``docs/access.md``): analysts and administrators compute drafts, submit them and
 compute corrections; publishers and administrators publish a submitted release that they
@@ -24,12 +24,14 @@ from api.policy import AsAnalyst, AsReleasePublisher, AsStaff
 from survey.models.releases import IndexReleasePublic, IndexReleaseSummary
 from survey.releases import (
     MAX_REASON,
+    SEND_BACK_REASON,
     compute_release,
     correct_release,
     get_release,
     list_releases,
     publish_release,
     release_csv,
+    send_back_release,
     submit_release,
 )
 
@@ -136,6 +138,39 @@ def publish(
     return IndexReleaseSummary.model_validate(
         publish_release(session=session, release_id=release_id, actor=caller.user, address=address)
     )
+
+
+class SendBackRequest(BaseModel):
+    """Why a reviewer sends a submitted release back to its preparer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Lengths are checked by the use case, so the refusal names the field in its own words.
+    reason: str = Field(
+        max_length=10 * SEND_BACK_REASON[1],
+        description=f"what to change, {SEND_BACK_REASON[0]} to {SEND_BACK_REASON[1]} characters",
+    )
+
+
+@router.post("/api/releases/{release_id}/send-back")
+def send_back(
+    release_id: ReleaseId,
+    body: SendBackRequest,
+    session: SessionDep,
+    caller: AsReleasePublisher,
+    address: AddressDep,
+) -> IndexReleaseSummary:
+    """Send a submitted release back to draft with a reason (four eyes: 403 for the one who
+    computed or submitted it); 409 when it is a draft, or published (a correction is a new
+    version)."""
+    release = send_back_release(
+        session=session,
+        release_id=release_id,
+        reason=body.reason,
+        actor=caller.user,
+        address=address,
+    )
+    return IndexReleaseSummary.model_validate(release)
 
 
 @router.post("/api/releases/{release_id}/corrections", status_code=status.HTTP_201_CREATED)

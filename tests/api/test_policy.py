@@ -209,6 +209,7 @@ ROUTE_ROWS: dict[tuple[str, str], str] = {
     ("GET", "/api/releases/{release_id}"): RELEASE,
     ("POST", "/api/releases/{release_id}/submit"): COMPUTE,
     ("POST", "/api/releases/{release_id}/publish"): PUBLISH,
+    ("POST", "/api/releases/{release_id}/send-back"): PUBLISH,
     ("POST", "/api/releases/{release_id}/corrections"): COMPUTE,
     ("GET", "/api/releases/{release_id}/release.csv"): RELEASE,
     ("GET", "/api/releases/{release_id}/release.xlsx"): RELEASE,
@@ -222,6 +223,7 @@ ROUTE_ROWS: dict[tuple[str, str], str] = {
     ("GET", "/staff/releases/{release_id}"): RELEASE,
     ("POST", "/staff/releases/{release_id}/submit"): COMPUTE,
     ("POST", "/staff/releases/{release_id}/publish"): PUBLISH,
+    ("POST", "/staff/releases/{release_id}/send-back"): PUBLISH,
     ("POST", "/staff/releases/{release_id}/correct"): COMPUTE,
     # citizens and the SMS gateway
     ("GET", "/r/{token}"): CITIZEN,

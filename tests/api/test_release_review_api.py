@@ -151,3 +151,61 @@ def test_pages_show_the_review_steps_hash_and_versions(
         page = client.get(url + "?lang=en").text
         assert 'id="superseded"' in page and f'href="/staff/releases/{new_id}"' in page
         assert "Version 2" in page and "superseded" in page
+
+
+def test_a_reviewer_sends_a_release_back_through_the_api_and_the_page(
+    settings: Settings, session: Session
+) -> None:
+    rc = build_release_campaign(session)
+    analyst, analyst_token = _login(session, "analyst", "nguoi-lap")
+    publisher, publisher_token = _login(session, "publisher", "nguoi-duyet")
+    admin, _ = _login(session, "admin", "quan-tri")
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        rid = client.post(
+            f"/api/campaigns/{rc.campaign_id}/releases", json={"name": "Quý I"}, headers=analyst
+        ).json()["id"]
+        back = f"/api/releases/{rid}/send-back"
+        reason = {"reason": "Thiếu phiếu giấy của Lào Cai"}
+        not_yet = client.post(back, json=reason, headers=publisher)
+        assert not_yet.status_code == 409
+        assert "submitted for review" in not_yet.json()["detail"][0]["msg"]
+        assert client.post(f"/api/releases/{rid}/submit", headers=analyst).status_code == 200
+        assert client.post(back, json=reason, headers=analyst).status_code == 403
+        short = client.post(back, json={"reason": "sai"}, headers=publisher)
+        assert short.status_code == 422
+        assert short.json()["detail"][0]["loc"][-1] == "reason"
+        assert "5 to 500" in short.json()["detail"][0]["msg"]
+        sent = client.post(back, json=reason, headers=publisher)
+        assert sent.status_code == 200, sent.text
+        assert sent.json()["status"] == "draft" and sent.json()["content_sha256"] is None
+
+        # The page: the preparer sees the step with its reason and can submit again.
+        url = f"/staff/releases/{rid}"
+        client.cookies.set("sipas_session", analyst_token)
+        page = client.get(url + "?lang=vi").text
+        assert "Trả lại để sửa" in page and "Thiếu phiếu giấy của Lào Cai" in page
+        assert "nguoi-duyet" in page and f'action="{url}/submit"' in page
+        assert f'action="{url}/send-back"' not in page
+        acsrf = csrf_token(settings, analyst_token)
+        assert client.post(url + "/submit", data={"csrf": acsrf}).status_code == 303
+
+        client.cookies.set("sipas_session", publisher_token)
+        page = client.get(url + "?lang=vi").text
+        assert f'action="{url}/send-back"' in page and 'name="send_back_reason"' in page
+        pcsrf = csrf_token(settings, publisher_token)
+        without_token = client.post(url + "/send-back", data={"send_back_reason": "Sai mã tỉnh"})
+        assert without_token.status_code in (400, 403)
+        empty = client.post(url + "/send-back", data={"csrf": pcsrf, "send_back_reason": " "})
+        assert empty.status_code == 422 and 'href="#f-send_back_reason"' in empty.text
+        assert "từ 5 đến 500 ký tự" in empty.text and 'aria-invalid="true"' in empty.text
+        assert client.get(f"/api/releases/{rid}", headers=admin).json()["status"] == "submitted"
+        done = client.post(url + "/send-back", data={"csrf": pcsrf, "send_back_reason": "Sai mã"})
+        assert done.status_code == 303 and done.headers["location"] == url
+        page = client.get(url + "?lang=en").text
+        assert page.count('class="step-sent_back"') == 2 and "Sai mã" in page
+
+        # Published: sending back is refused, naming the way (a correction).
+        client.post(f"/api/releases/{rid}/submit", headers=analyst)
+        assert client.post(f"/api/releases/{rid}/publish", headers=publisher).status_code == 200
+        late = client.post(back, json=reason, headers=admin)
+        assert late.status_code == 409 and "correction" in late.json()["detail"][0]["msg"]

@@ -24,7 +24,9 @@ from survey.releases import (
     get_release,
     list_releases,
     publish_release,
+    release_steps,
     release_versions,
+    send_back_release,
     submit_release,
     verify_release,
 )
@@ -114,6 +116,104 @@ def test_the_publisher_is_neither_the_maker_nor_the_submitter(session: Session) 
         publish_release(session=session, release_id=other.id, actor=people["admin"])
     with pytest.raises(Conflict, match="not a draft"):
         submit_release(session=session, release_id=other.id, actor=people["checker"])
+
+
+def test_a_reviewer_sends_a_submitted_release_back_with_a_reason(session: Session) -> None:
+    people = _people(session)
+    release = _draft(session, people["maker"])
+    assert release.id is not None
+    submitted = submit_release(session=session, release_id=release.id, actor=people["checker"])
+    reviewed_sha = submitted.content_sha256
+    reason = "  Thiếu phiếu giấy của tỉnh Lào Cai  "
+    back = send_back_release(
+        session=session, release_id=release.id, reason=reason, actor=people["publisher"]
+    )
+    # A draft again, without the hash or submitter of the round that was refused.
+    assert back.status == "draft" and back.content_sha256 is None
+    assert back.submitted_by is None and back.submitted_at is None
+    rid = f"release:{release.id}"
+    assert _actions(session)[-1] == ("release.sent_back", rid, "nguoi-cong-bo")
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "release.sent_back")).one()
+    assert event.details["reason"] == reason.strip() and event.details["sha256"] == reviewed_sha
+    with pytest.raises(Conflict, match="draft"):
+        publish_release(session=session, release_id=release.id, actor=people["admin"])
+
+    # The preparer submits it again; the one who sent it back may now publish it.
+    submit_release(session=session, release_id=release.id, actor=people["maker"])
+    published = publish_release(session=session, release_id=release.id, actor=people["publisher"])
+    assert published.status == "published"
+    steps = release_steps(session=session, release=published, review_rounds=True)
+    assert [(s.step, s.by) for s in steps] == [
+        ("computed", "nguoi-lap"),
+        ("submitted", "nguoi-nop"),
+        ("sent_back", "nguoi-cong-bo"),
+        ("submitted", "nguoi-lap"),
+        ("published", "nguoi-cong-bo"),
+    ]
+    assert steps[2].reason == reason.strip() and not steps[1].reason
+    assert [s.at for s in steps] == sorted(s.at for s in steps)
+    # Documents cite the submission in force, not the refused round.
+    cited = release_steps(session=session, release=published)
+    assert [(s.step, s.by) for s in cited] == [
+        ("computed", "nguoi-lap"),
+        ("submitted", "nguoi-lap"),
+        ("published", "nguoi-cong-bo"),
+    ]
+    assert verify_audit_chain(session=session).ok
+
+
+def test_sending_back_needs_another_reviewer_a_reason_and_a_submitted_release(
+    session: Session,
+) -> None:
+    people = _people(session)
+    release = _draft(session, people["admin"])  # an administrator computed it
+    assert release.id is not None
+    reason = "Cần tính lại với bản đồ tỉnh 2025"
+    with pytest.raises(Conflict, match="a draft, not submitted"):
+        send_back_release(
+            session=session, release_id=release.id, reason=reason, actor=people["publisher"]
+        )
+    submit_release(session=session, release_id=release.id, actor=people["checker"])
+    # Self-review: the one who computed it, or who submitted it, does not send it back.
+    with pytest.raises(PermissionDenied, match=r"you computed .* four eyes"):
+        send_back_release(
+            session=session, release_id=release.id, reason=reason, actor=people["admin"]
+        )
+    with pytest.raises(PermissionDenied, match="role"):
+        send_back_release(
+            session=session, release_id=release.id, reason=reason, actor=people["checker"]
+        )
+    for short_or_long in ("", "  sai ", "x" * 501):
+        with pytest.raises(InvalidInput) as refused:
+            send_back_release(
+                session=session,
+                release_id=release.id,
+                reason=short_or_long,
+                actor=people["publisher"],
+            )
+        assert refused.value.problems[0].loc == ("reason",)
+        assert "5 to 500 characters" in refused.value.problems[0].msg
+    session.rollback()
+    assert get_release(session=session, release_id=release.id).status == "submitted"
+    assert not [a for a in _actions(session) if a[0] == "release.sent_back"]
+    send_back_release(
+        session=session, release_id=release.id, reason="x" * 500, actor=people["publisher"]
+    )
+
+    other = _draft(session, people["maker"], "Quý II")
+    assert other.id is not None
+    submit_release(session=session, release_id=other.id, actor=people["admin"])
+    with pytest.raises(PermissionDenied, match="you submitted"):
+        send_back_release(
+            session=session, release_id=other.id, reason=reason, actor=people["admin"]
+        )
+    publish_release(session=session, release_id=other.id, actor=people["publisher"])
+    with pytest.raises(Conflict, match="already published") as refused_published:
+        send_back_release(
+            session=session, release_id=other.id, reason=reason, actor=people["publisher"]
+        )
+    assert "correction, which is a new version" in refused_published.value.problems[0].msg
+    assert get_release(session=session, release_id=other.id).status == "published"
 
 
 def test_a_correction_supersedes_the_published_version_which_stays_readable(
