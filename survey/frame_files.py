@@ -155,7 +155,7 @@ def normalise_header(text: object) -> str:
 
 
 def resolve_columns(
-    headers: Iterable[object], column_map: Mapping[str, str] | None
+    headers: Iterable[object], column_map: Mapping[str, str] | None, *, aliases: bool = True
 ) -> dict[str, int]:
     """Map canonical field names to column positions of a file's header.
 
@@ -167,6 +167,9 @@ def resolve_columns(
         The coordinator's choices, ``{file column: field}``; other columns are recognised by
         their canonical name or a common Vietnamese spelling (:data:`HEADER_ALIASES`), ignoring
         case and diacritics. Unrecognised columns are ignored.
+    aliases
+        ``False`` when ``column_map`` is the whole choice (a mapping form lists every field): a
+        column left out of it is not read, whatever its name.
 
     Raises
     ------
@@ -212,7 +215,7 @@ def resolve_columns(
             continue
         chosen[field] = positions[0]
         mapped_positions.add(positions[0])
-    for position, key in enumerate(normalised):
+    for position, key in enumerate(normalised if aliases else ()):
         alias = HEADER_ALIASES.get(key)
         if alias is None or position in mapped_positions:
             continue
@@ -285,6 +288,7 @@ class FrameReader:
         display_name: str | None = None,
         xlsx_limits: XlsxLimits | None = None,
         resolve: bool = True,
+        aliases: bool = True,
     ) -> None:
         self.path = Path(path)
         # Messages name the file as the coordinator knows it, not the server's temporary copy.
@@ -324,7 +328,7 @@ class FrameReader:
         if not resolve:
             return
         try:
-            self.columns = resolve_columns(self.headers, column_map)
+            self.columns = resolve_columns(self.headers, column_map, aliases=aliases)
         except InvalidInput:
             self.close()
             raise
@@ -671,13 +675,17 @@ def open_frame_file(
     *,
     display_name: str | None = None,
     xlsx_limits: XlsxLimits | None = None,
+    aliases: bool = True,
 ) -> FrameReader:
     """Open a CSV or XLSX frame file for streaming (see :class:`FrameReader`).
 
     ``display_name`` is the file's name as its sender knows it (an upload's name; the server's
-    copy has a name of its own), used in every message.
+    copy has a name of its own), used in every message; ``aliases`` as in
+    :func:`resolve_columns`.
     """
-    return FrameReader(path, column_map, display_name=display_name, xlsx_limits=xlsx_limits)
+    return FrameReader(
+        path, column_map, display_name=display_name, xlsx_limits=xlsx_limits, aliases=aliases
+    )
 
 
 __all__ = [

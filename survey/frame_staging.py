@@ -239,11 +239,13 @@ def import_staged_upload(
     staging_id: str,
     owner_id: int,
     column_map: Mapping[str, str],
+    aliases: bool = True,
     now: datetime | None = None,
 ) -> ImportReport:
-    """Import a staged file with the coordinator's ``{file column: field}`` choices, then remove
-    it. When the columns still do not give a frame (:class:`InvalidInput` before any row is
-    read) the file stays staged, so the form can be corrected and sent again.
+    """Import a staged file with the coordinator's ``{file column: field}`` choices (the whole
+    choice when ``aliases`` is false, as from the mapping form), then remove it. When the
+    columns still do not give a frame (:class:`InvalidInput` before any row is read) the file
+    stays staged, so the form can be corrected and sent again.
 
     Raises
     ------
@@ -264,6 +266,7 @@ def import_staged_upload(
             source_filename=staged.filename,
             period_start=staged.period_start,
             period_end=staged.period_end,
+            aliases=aliases,
         )
     except InvalidInput as error:
         if any(p.loc[:1] in (("header",), ("column_map",)) for p in error.problems):

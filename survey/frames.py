@@ -758,8 +758,11 @@ class _RowChecker:
         phones = list(map(classify_phone, raw_phones))
         mobile = PhoneKind.MOBILE
         contactable = [kind is mobile for kind, _ in phones]
+        # A file may have no phone column at all (letters only): then the cells are None.
         given = (
-            list(map(str.strip, raw_phones)) if batch.text_only else list(map(_text, raw_phones))
+            list(map(str.strip, raw_phones))
+            if batch.text_only and "phone" in batch.columns
+            else list(map(_text, raw_phones))
         )
         names = [_text(v)[:200] for v in pick(batch.columns.get("full_name") or [None] * n)]
         addresses = [
@@ -1093,6 +1096,7 @@ def import_frame(
     source_filename: str | None = None,
     period_start: date | None = None,
     period_end: date | None = None,
+    aliases: bool = True,
 ) -> ImportReport:
     """Import a CSV or XLSX file of dossiers as a new frame, whole or not at all.
 
@@ -1106,6 +1110,9 @@ def import_frame(
         The frame's name, shown to coordinators.
     column_map
         ``{file column: field}`` for columns whose names are not recognised.
+    aliases
+        ``False`` when ``column_map`` is the coordinator's whole choice (the mapping form): no
+        other column is read (:func:`survey.frame_files.resolve_columns`).
     accept_valid_rows
         Import the valid rows even when some rows have errors (the coordinator accepted the
         report). Without it, one bad row rejects the whole file.
@@ -1147,7 +1154,7 @@ def import_frame(
     shown_name = (source_filename or source.name)[:255]
     today = today or (datetime.now(UTC) + timedelta(hours=7)).date()
     tally = _Tally()
-    with open_frame_file(source, column_map, display_name=shown_name) as reader:
+    with open_frame_file(source, column_map, display_name=shown_name, aliases=aliases) as reader:
         headers = {name: reader.headers[i] for name, i in reader.columns.items()}
         with Session(engine) as session:
             frame = Frame(

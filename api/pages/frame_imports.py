@@ -160,7 +160,12 @@ def mapping_submit(
     if not problems:
         try:
             report = import_staged_upload(
-                engine=engine, staging_id=staging_id, owner_id=_owner(caller), column_map=column_map
+                engine=engine,
+                staging_id=staging_id,
+                owner_id=_owner(caller),
+                column_map=column_map,
+                # The form lists every field: a column it leaves out is not read.
+                aliases=False,
             )
         except InvalidInput as error:
             if not any(p.loc[:1] in (("header",), ("column_map",)) for p in error.problems):

@@ -228,3 +228,38 @@ def test_staged_files_are_their_owners_and_swept_after_an_hour(tmp_path: Path) -
     assert staged.path.exists()
     assert sweep_staged_uploads(root=root, now=later) == 1
     assert not staged.path.parent.exists()
+
+
+def test_a_column_left_out_of_the_form_is_not_read_even_when_recognised(
+    client: TestClient, session: Session, tmp_path: Path
+) -> None:
+    sign_in(client, session, "coordinator")
+    location = _upload(client, tmp_path)
+    html = client.get(location).text
+    choices = _choices(html, "dossier_code")
+    assert _selected(html, "phone") == "Số điện thoại"  # recognised, pre-selected
+    chosen = {
+        f"map_{field}": choices[header]
+        for field, header in (
+            ("dossier_code", "Số HS"),
+            ("agency_code", "Đơn vị"),
+            ("province_code", "Mã tỉnh"),
+            ("level", "Cấp"),
+            ("channel", "Kênh"),
+            ("received_date", "Ngày tiếp nhận"),
+            ("completed_date", "Ngày trả kết quả"),
+        )
+    }
+    # The coordinator chose "(not in the file)" for the phone and every other optional field.
+    done = client.post(
+        location, data={"csrf": csrf_of(html), **chosen, "map_phone": ""}, follow_redirects=False
+    )
+    assert done.status_code == 303, done.text
+    frame_id = int(done.headers["location"].rsplit("/", 1)[1])
+    frame = session.get(Frame, frame_id)
+    assert frame is not None
+    session.refresh(frame)
+    assert frame.status == "ready" and "phone" not in frame.column_headers
+    assert "agency_name" not in frame.column_headers
+    contactable = session.exec(select(Dossier.contactable).where(Dossier.frame_id == frame_id))
+    assert list(contactable) == [False] * 6

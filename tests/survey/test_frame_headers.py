@@ -7,9 +7,12 @@ import io
 from pathlib import Path
 
 import openpyxl
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from survey.errors import InvalidInput
+from survey.frame_files import resolve_columns
 from survey.frame_problem_exports import ProblemSheetWords, export_frame_problems
 from survey.frames import get_frame, import_frame
 from survey.models.frames import Frame
@@ -28,6 +31,19 @@ VN_HEADER = (
     "Ngày tiếp nhận",
     "Ngày trả kết quả",
     "Số điện thoại",
+)
+FIELDS_OF_VN_HEADER = (
+    "dossier_code",
+    "agency_code",
+    "agency_name",
+    "province_code",
+    "commune_code",
+    "level",
+    "procedure_field",
+    "channel",
+    "received_date",
+    "completed_date",
+    "phone",
 )
 WORDS = ProblemSheetWords(
     headings=("row", "file column", "field", "severity", "message"),
@@ -127,3 +143,31 @@ def test_the_problems_download_names_the_files_columns_and_neutralises_formulas(
     for row in sheet.iter_rows(min_row=2):
         assert row[1].data_type == "s" or row[1].value is None
         assert row[4].data_type == "s" and str(row[4].value).startswith("'=")
+
+
+def test_without_aliases_only_the_mapped_columns_are_read() -> None:
+    headers = [*VN_HEADER]
+    whole = {h: f for h, f in zip(VN_HEADER, FIELDS_OF_VN_HEADER, strict=True) if f != "phone"}
+    with_aliases = resolve_columns(headers, whole)
+    assert with_aliases["phone"] == VN_HEADER.index("Số điện thoại")  # read by its name
+    exact = resolve_columns(headers, whole, aliases=False)
+    assert "phone" not in exact and exact["channel"] == VN_HEADER.index("Hình thức")
+    assert len(exact) == len(VN_HEADER) - 1
+    with pytest.raises(InvalidInput) as refused:
+        resolve_columns(headers, {"Mã hồ sơ": "dossier_code"}, aliases=False)
+    assert any("agency_code" in p.msg for p in refused.value.problems)
+
+
+def test_a_csv_without_a_phone_column_imports_its_dossiers_as_not_contactable(
+    engine: Engine, session: Session, tmp_path: Path
+) -> None:
+    # Found through the mapping form: a CSV with no phone column made the importer fail.
+    rows = [r[:10] for r in frame_rows({("A", "01"): 3})]
+    report = import_frame(
+        engine=engine,
+        source=write_csv(tmp_path / "no_phone.csv", rows, header=VN_HEADER[:10]),
+        name="không có số điện thoại",
+        column_map={"Hình thức": "channel"},
+    )
+    assert report.status == "ready" and report.imported == 3
+    assert report.not_contactable == 3 and "phone" not in report.column_headers
