@@ -41,6 +41,7 @@ from survey.campaigns import (
     as_utc,
     create_campaign,
 )
+from survey.demo_modes import ANSWER_SETS, DemoModes, build_demo_modes
 from survey.designs import AllocationSpec, DesignCreate, create_design
 from survey.draws import run_draw
 from survey.frame_files import FIELDS
@@ -103,6 +104,10 @@ DEMO_USERS: tuple[tuple[str, str, str, str, tuple[tuple[str, str], ...]], ...] =
     # Four eyes: the admin computes the demo's drafts, the analyst submits one, this account
     # publishes it.
     ("publisher", "publisher", "demo-publisher-2025", "Lãnh đạo duyệt công bố", ()),
+    # Double data entry: every paper form is keyed by two different clerks.
+    ("clerk1", "clerk", "demo-clerk1-2025", "Nhân viên nhập phiếu 1", ()),
+    ("clerk2", "clerk", "demo-clerk2-2025", "Nhân viên nhập phiếu 2", ()),
+    ("interviewer1", "interviewer", "demo-interviewer1-2025", "Điều tra viên 1", ()),
 )
 
 PROCEDURE_FIELDS = (
@@ -552,6 +557,7 @@ class DemoFieldwork:
     example_links: tuple[str, ...]
     created: tuple[str, ...]
     notes: tuple[str, ...]
+    modes: DemoModes | None = None
 
 
 def _local_day_bounds(now: datetime, settings: Settings) -> tuple[datetime, datetime]:
@@ -847,6 +853,18 @@ def _publish_for_the_public_site(*, session: Session, release: IndexRelease) -> 
     publish_release(session=session, release_id=release.id, actor=publisher)
 
 
+def staff_answers(*, session: Session, campaign_id: int, seed: int = DEMO_SEED) -> list[Any]:
+    """The answers the demo's clerks key and its interviewer reads out (:data:`ANSWER_SETS`),
+    drawn like the synthetic citizens' at the median agency level, from a stream of their own."""
+    campaign = session.get(Campaign, campaign_id)
+    assert campaign is not None
+    questionnaire = session.get(Questionnaire, campaign.questionnaire_id)
+    assert questionnaire is not None
+    level = float(np.median(list(agency_satisfaction(seed).values())))
+    rng = np.random.default_rng([seed, 4, campaign_id])
+    return synthetic_answers(questionnaire.definition, np.full(ANSWER_SETS, level), rng)
+
+
 def example_links(
     *, session: Session, settings: Settings, campaign_id: int, seed: int = DEMO_SEED, n: int = 3
 ) -> tuple[str, ...]:
@@ -887,14 +905,18 @@ def build_demo_fieldwork(
     settings: Settings,
     draw_id: int,
     created_by: int | None,
+    data_dir: Path,
     seed: int = DEMO_SEED,
     now: datetime | None = None,
 ) -> DemoFieldwork:
-    """Campaign, invitations sent through the local outbox, synthetic answers and releases.
+    """Campaign, invitations sent through the local outbox, synthetic answers, the staff modes
+    (:mod:`survey.demo_modes`: letters in ``data_dir``, paper forms, interviews, back-checks)
+    and releases.
 
     Idempotent: every step reuses what exists (see the module docstring).
     """
     now = as_utc(now or utcnow())
+    modes: DemoModes | None = None
     with Session(engine) as session:
         campaign, created, notes = ensure_demo_campaign(
             session=session, settings=settings, draw_id=draw_id, created_by=created_by, now=now
@@ -919,6 +941,16 @@ def build_demo_fieldwork(
                     "synthetic answers: "
                     + ", ".join(f"{count} {outcome}" for outcome, count in done.items())
                 )
+            # Before the releases, so the province release counts paper and phone answers too.
+            modes = build_demo_modes(
+                session=session,
+                settings=settings,
+                campaign_id=campaign_id,
+                data_dir=data_dir,
+                answers=staff_answers(session=session, campaign_id=campaign_id, seed=seed),
+                now=now,
+            )
+            created += modes.created
         release_ids, made = ensure_demo_releases(
             session=session, campaign_id=campaign_id, created_by=created_by
         )
@@ -955,6 +987,7 @@ def build_demo_fieldwork(
             ),
             created=tuple(created),
             notes=tuple(notes),
+            modes=modes,
         )
 
 
@@ -1066,6 +1099,7 @@ def build_demo(
         settings=settings or Settings(),
         draw_id=summary.draw_id,
         created_by=admin.id,
+        data_dir=data_dir,
         seed=seed,
         now=now,
     )
