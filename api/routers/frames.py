@@ -72,6 +72,7 @@ class ImportReportPublic(BaseModel):
     period_end: date | None = None
     same_content_as: list[int] = []
     problem_kinds: list[ProblemKindPublic] = []
+    column_headers: dict[str, str] = {}  # {field: the file's own header}
 
 
 class FrameReport(BaseModel):
@@ -114,6 +115,7 @@ def report_public(report: ImportReport) -> ImportReportPublic:
             )
             for k in report.counts_by_kind
         ],
+        column_headers=dict(report.column_headers),
     )
 
 

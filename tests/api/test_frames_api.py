@@ -100,6 +100,9 @@ def test_xlsx_upload_with_mapped_vietnamese_headers(client: TestClient, session:
     )
     assert response.status_code == 201, response.text
     assert response.json()["imported"] == 2
+    assert response.json()["column_headers"]["dossier_code"] == "Số hồ sơ"
+    frame = client.get(f"/api/frames/{response.json()['frame_id']}", headers=headers).json()
+    assert frame["frame"]["column_headers"]["dossier_code"] == "Số hồ sơ"
 
 
 def test_bad_file_type_and_bad_column_map(
