@@ -22,7 +22,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import AddressDep, SessionDep, SettingsDep
-from api.formatting import PERCENT_SUFFIX
+from api.formatting import PERCENT_SUFFIX, unit_name
 from api.formatting import number as fmt_number
 from api.formatting import percent as fmt_percent
 from api.i18n import choose_language
@@ -34,7 +34,7 @@ from api.pages.coordinator import (
     render,
 )
 from api.policy import Analyst, AsAnalyst, AsReleasePublisher, AsStaff, Caller, ReleasePublisher
-from survey.campaigns import list_campaigns
+from survey.campaigns import get_campaign, list_campaigns
 from survey.errors import InvalidInput, NotFound, Problem
 from survey.geography import PROVINCES_2025
 from survey.models import IndexRelease, Questionnaire
@@ -54,6 +54,7 @@ from survey.releases import (
 )
 from survey.releases import list_releases as list_release_rows
 from survey.releases import publish_release as publish_release_row
+from survey.unit_names import campaign_units
 
 router = APIRouter(route_class=StaffRoute, include_in_schema=False)
 
@@ -378,11 +379,25 @@ def _node_labels(session: SessionDep, release: IndexRelease, lang: str) -> dict[
     return labels
 
 
+def _named(column: str, code: str, lang: str, agencies: Mapping[str, str]) -> dict[str, str]:
+    """A domain value as people read it (agency name from the frame, province by its 2025
+    name, channel in words) and its code, which the page shows beside it in small type."""
+    return {"name": unit_name(column, code, lang, agencies), "code": code}
+
+
+def _campaign_name(session: SessionDep, campaign_id: int) -> str:
+    try:
+        return get_campaign(session=session, campaign_id=campaign_id).name
+    except NotFound:
+        return ""
+
+
 def release_view(session: SessionDep, release: IndexRelease, lang: str) -> dict[str, Any]:
     """Everything the release page shows, formatted for ``lang``."""
     percent = release.parameters.get("rule") != "mean-score"
     rows = release_rows(release)
     labels = _node_labels(session, release, lang)
+    stratum_columns, agencies = campaign_units(session=session, campaign_id=release.campaign_id)
     overall_rows = [
         {
             "node": r.node,
@@ -400,14 +415,22 @@ def release_view(session: SessionDep, release: IndexRelease, lang: str) -> dict[
     domains: dict[str, dict[str, Any]] = {}
     for r in rows:
         if not r.is_whole_campaign and r.node in columns:
-            entry = domains.setdefault(r.domain_name, {"name": r.domain_name, "cells": {}, "n": 0})
+            entry = domains.setdefault(
+                r.domain_name,
+                {
+                    "name": r.domain_name,
+                    "parts": [_named(column, code, lang, agencies) for column, code in r.domain],
+                    "cells": {},
+                    "n": 0,
+                },
+            )
             entry["cells"][r.node] = format_cell(r, lang=lang, percent=percent)
             if r.node == "overall":
                 entry["n"] = r.n_respondents
     ranking = [
         {
             "rank": r.rank.rank,
-            "agency": r.agency_code,
+            "agency": _named("agency_code", r.agency_code, lang, agencies),
             "cell": format_cell(r, lang=lang, percent=percent),
             "interval": f"{r.rank.rank_lower}–{r.rank.rank_upper}",
             "tier": r.rank.tier,
@@ -434,6 +457,10 @@ def release_view(session: SessionDep, release: IndexRelease, lang: str) -> dict[
         "response_rate": "" if rate is None else fmt_percent(float(rate), lang),
         "method": method_note(release),
         "percent": percent,
+        # For the templates' unit and stratum filters (api.formatting).
+        "agency_names": agencies,
+        "stratum_columns": stratum_columns,
+        "campaign_name": _campaign_name(session, release.campaign_id),
     }
 
 
@@ -486,6 +513,9 @@ def _list_context(
         "w": words,
         "releases": list_release_rows(session=session, scope=caller.scope),
         "campaigns": list_campaigns(session=session) if can_compute else [],
+        "campaign_names": {
+            c.id: c.name for c in list_campaigns(session=session, scope=caller.scope)
+        },
         "can_compute": can_compute,
         "form": form,
         "by_options": [(c, words[f"by_{c}"]) for c in BY_COLUMNS],

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from api.app import create_app
 from api.pages.coordinator import csrf_token
 from api.pages.releases import format_cell
-from survey.models import IndexRelease
+from survey.models import Dossier, IndexRelease
 from survey.settings import Settings
 from tests.api.fast_users import bearer
 from tests.survey.release_fixtures import build_release_campaign
@@ -156,3 +157,54 @@ def test_release_form_maps_provinces_to_2025(settings: Settings, session: Sessio
         assert plain.status_code == 303
         kept = session.get(IndexRelease, int(plain.headers["location"].rsplit("/", 1)[1]))
         assert kept is not None and kept.parameters["geo_mapping"] is None
+
+
+def test_release_pages_name_agencies_provinces_and_the_campaign(
+    settings: Settings, session: Session
+) -> None:
+    spec = {"A": ("AG-A", "24", 400, 60, 45), "B": ("AG-B", "27", 300, 50, 40)}
+    rc = build_release_campaign(session, strata_spec=spec)
+    # The frame names one agency; the other keeps its code alone.
+    session.execute(
+        update(Dossier).where(col(Dossier.agency_code) == "AG-A").values(agency_name="Sở Tư pháp")
+    )
+    session.commit()
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        csrf = _signed_in(client, session, settings, "analyst")
+        form = {
+            "csrf": csrf,
+            "campaign_id": str(rc.campaign_id),
+            "rule": "criteria-mean",
+            "ci_method": "logit",
+            "level": "0.95",
+            "min_respondents": "10",
+            "max_cv": "0.2",
+            "lonely_psu": "adjust",
+            "geo_mapping": "",
+        }
+        by_agency = client.post(
+            "/staff/releases", data={**form, "name": "Theo cơ quan", "by": ["agency_code"]}
+        )
+        assert by_agency.status_code == 303, by_agency.text
+        page = client.get(by_agency.headers["location"] + "?lang=vi").text
+        named = '<th scope="row">Sở Tư pháp <small class="muted">AG-A</small></th>'
+        # Once in the table by agency, once in the ranking.
+        assert page.count(named) == 2
+        assert page.count('<th scope="row">AG-B</th>') == 2
+        assert 'Đợt 2026 <small class="muted">' in page
+
+        crossed = client.post(
+            "/staff/releases",
+            data={**form, "name": "Theo tỉnh", "by": ["province_code", "channel"]},
+        )
+        assert crossed.status_code == 303, crossed.text
+        page = client.get(crossed.headers["location"] + "?lang=en").text
+        # Provinces by their 2025 name (24 Bắc Giang and 27 Bắc Ninh merged into Bắc Ninh),
+        # channels in words, each code beside its name.
+        assert 'Bắc Ninh <small class="muted">24</small> × Online <small class="muted">online' in (
+            page
+        )
+        assert 'Bắc Ninh <small class="muted">27</small> × In person' in page
+
+        listed = client.get("/staff/releases?lang=vi").text
+        assert f'Đợt 2026 <small class="muted">{rc.campaign_id}</small>' in listed
