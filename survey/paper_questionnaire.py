@@ -6,7 +6,8 @@ answering online see the same question under the same number. Every question typ
 criteria as a row of boxes 1-5 plus "not applicable", single and band choices ("chọn một"),
 multiple choice ("có thể chọn nhiều"), yes/no and priority grids as tables, free text as ruled
 lines. A ``show_if`` condition, which the web page applies by itself, becomes a printed skip
-instruction: "Nếu ở câu 3 Ông/Bà không chọn «Có», chuyển đến câu 8."
+instruction: "Nếu ở câu 3 Ông/Bà không chọn «Có», chuyển đến câu 8." Every box is printed with
+the number a clerk keys for it (:mod:`survey.printed_numbers`, shared with the keying page).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from survey.printed_numbers import NOT_APPLICABLE_NUMBER, option_numbers, scale_numbers
 from survey.questionnaires import (
     CHOICE_TYPES,
     GRID_TYPES,
@@ -28,6 +30,15 @@ _CHARS_PER_LINE = 100
 
 
 @dataclass(frozen=True)
+class PrintedOption:
+    """One answer box (or grid column): the number printed beside it, its code and label."""
+
+    number: str
+    code: str
+    text: str
+
+
+@dataclass(frozen=True)
 class PaperItem:
     """One printed question (a criterion, a question or a whole grid)."""
 
@@ -35,7 +46,7 @@ class PaperItem:
     number: int
     kind: str  # criterion | single | multiple | band | text | yesno_grid | priority
     text: str
-    options: tuple[tuple[str, str], ...] = ()
+    options: tuple[PrintedOption, ...] = ()
     rows: tuple[tuple[str, str], ...] = ()
     lines: int = 0
     instruction: str = ""
@@ -59,10 +70,11 @@ class PaperForm:
 
     title: str
     intro: str
-    scale: tuple[tuple[str, str], ...]
+    scale: tuple[tuple[str, str], ...]  # (printed number = value, label)
     not_applicable: str
     sections: tuple[PaperSection, ...]
     last_number: int
+    not_applicable_number: str = NOT_APPLICABLE_NUMBER
 
 
 def _vi(text: Any) -> str:
@@ -73,6 +85,14 @@ def _vi(text: Any) -> str:
 
 def _options(options: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(o["code"]), _vi(o["text"])) for o in options or [])
+
+
+def _printed(options: Any) -> tuple[PrintedOption, ...]:
+    pairs = _options(options)
+    return tuple(
+        PrintedOption(number, code, text)
+        for number, (code, text) in zip(option_numbers(len(pairs)), pairs, strict=True)
+    )
 
 
 def _sources(definition: Mapping[str, Any], numbers: Mapping[str, int]) -> dict[str, Any]:
@@ -125,7 +145,7 @@ def _question_item(
         number=number,
         kind=kind,
         text=_vi(question["text"]),
-        options=_options(
+        options=_printed(
             grid_options(dict(question)) if kind in GRID_TYPES else question.get("options")
         )
         if kind in CHOICE_TYPES or kind in GRID_TYPES
@@ -182,7 +202,9 @@ def paper_form(definition: Mapping[str, Any]) -> PaperForm:
         title=_vi(definition.get("title")),
         intro=_vi(definition.get("intro")),
         scale=tuple(
-            (str(v), _vi(scale["labels"][str(v)])) for v in range(scale["min"], scale["max"] + 1)
+            (number, _vi(scale["labels"][number]))
+            for number in scale_numbers(scale)
+            if number != NOT_APPLICABLE_NUMBER
         ),
         not_applicable=_vi(scale.get("not_applicable")),
         sections=tuple(sections),

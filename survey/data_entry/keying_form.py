@@ -25,18 +25,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from survey.errors import InvalidInput, Problem
+
+# The keys are the numbers the paper form prints (one source for both).
+from survey.printed_numbers import NO_ANSWER, NOT_APPLICABLE_NUMBER, option_numbers, scale_numbers
 from survey.questionnaires import (
     DEFAULT_TEXT_LENGTH,
     GRID_TYPES,
     NOT_APPLICABLE,
     answer_pages,
+    display_numbers,
     grid_options,
     shown_codes,
     validate_answers,
 )
 
-NO_ANSWER = "9"
-NOT_APPLICABLE_KEY = "0"
+NOT_APPLICABLE_KEY = NOT_APPLICABLE_NUMBER
 # Why a keyed value was refused; the pages word each one (api.i18n DATA_ENTRY_RULES).
 RULES = ("blank", "scale", "option", "options", "too_long", "required")
 
@@ -55,9 +58,9 @@ class KeyingField:
     """One input of the keying page.
 
     ``kind`` is ``scale`` (a criterion), ``single`` (single choice, band or grid row),
-    ``multiple`` or ``text``; ``number`` is the printed question number when the questionnaire
-    gives one (criteria), else ``""``; ``label`` the question (and row) text; ``group`` the
-    title of its page (element or block).
+    ``multiple`` or ``text``; ``number`` is the question's number on the printed form
+    (:func:`survey.questionnaires.display_numbers`; a grid row has its grid's); ``label`` the
+    question (and row) text; ``group`` the title of its page (element or block).
     """
 
     code: str
@@ -86,21 +89,10 @@ class KeyingInvalid(InvalidInput):
         self.rules = dict(rules)
 
 
-def _keys(count: int) -> list[str]:
-    # 9 is "left blank" everywhere, so the ninth answer of a long list is keyed 10.
-    keys: list[str] = []
-    number = 1
-    while len(keys) < count:
-        if str(number) != NO_ANSWER:
-            keys.append(str(number))
-        number += 1
-    return keys
-
-
 def _options(options: list[dict[str, Any]]) -> tuple[KeyOption, ...]:
     return tuple(
         KeyOption(key, str(o["code"]), o["text"])
-        for key, o in zip(_keys(len(options)), options, strict=True)
+        for key, o in zip(option_numbers(len(options)), options, strict=True)
     )
 
 
@@ -113,21 +105,21 @@ def keying_fields(definition: dict[str, Any]) -> list[KeyingField]:
     scale = definition.get("scale", {"min": 1, "max": 5})
     labels = scale.get("labels", {})
     not_applicable = scale.get("not_applicable", {"vi": "Không áp dụng", "en": "Not applicable"})
-    scale_options = (
-        *(
-            KeyOption(str(v), str(v), labels.get(str(v), {"vi": str(v), "en": str(v)}))
-            for v in range(int(scale["min"]), int(scale["max"]) + 1)
-        ),
-        KeyOption(NOT_APPLICABLE_KEY, str(NOT_APPLICABLE), not_applicable),
+    scale_options = tuple(
+        KeyOption(NOT_APPLICABLE_KEY, str(NOT_APPLICABLE), not_applicable)
+        if key == NOT_APPLICABLE_KEY
+        else KeyOption(key, key, labels.get(key, {"vi": key, "en": key}))
+        for key in scale_numbers(scale)
     )
     criteria = {c["code"]: c for e in definition["elements"] for c in e["criteria"]}
     questions = {q["code"]: q for q in definition.get("questions") or []}
+    numbers = display_numbers(definition)
     fields: list[KeyingField] = []
     for page in answer_pages(definition):
         for code in page.display_codes:
+            number = str(numbers[code])
             if code in criteria:
                 criterion = criteria[code]
-                number = str(criterion.get("number", ""))
                 fields.append(
                     KeyingField(code, "scale", number, criterion["text"], page.title, scale_options)
                 )
@@ -139,14 +131,14 @@ def keying_fields(definition: dict[str, Any]) -> list[KeyingField]:
                 for row in question["rows"]:
                     label = _joined(question["text"], row["text"])
                     fields.append(
-                        KeyingField(row["code"], "single", "", label, page.title, options)
+                        KeyingField(row["code"], "single", number, label, page.title, options)
                     )
                 continue
             fields.append(
                 KeyingField(
                     code,
                     "single" if kind == "band" else kind,
-                    str(question.get("number", "")),
+                    number,
                     question["text"],
                     page.title,
                     _options(list(question.get("options") or [])),

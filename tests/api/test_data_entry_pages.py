@@ -14,12 +14,16 @@ from api.pages.coordinator import csrf_token
 from survey.data_entry import keying_fields
 from survey.models import Invitation, Response, StaffUser
 from survey.paper_forms import format_form_number
+from survey.questionnaires import display_numbers
 from survey.responses import submit_response
 from survey.settings import Settings
 from survey.users import create_api_token
 from tests.api.fast_users import PASSWORD, make_user
 from tests.survey.data_entry_fixtures import build_paper_fieldwork, keyed_form, paper_answers
-from tests.survey.national_form_fixture import typed_answers
+from tests.survey.national_form_fixture import typed_answers, typed_definition
+
+# The numbers the paper form prints (and the keying page shows) for the criteria used below.
+Q15, Q16 = (f"Câu {display_numbers(typed_definition())[c]}" for c in ("access_q15", "access_q16"))
 
 
 def _client(settings: Settings, session: Session, user: StaffUser) -> tuple[TestClient, str]:
@@ -53,7 +57,7 @@ def test_two_clerks_and_a_supervisor_on_the_pages(settings: Settings, session: S
     assert re.findall(r'<input id="f-([a-z0-9_]+)"', page.text) == codes
     assert re.search(r'id="f-sex"[^>]*autofocus', page.text)
     assert 'name="access_q15" type="text" class="short" size="2" inputmode="numeric"' in page.text
-    assert "Câu 15" in page.text and "9 = để trống" in page.text and "1 Nam · 2 Nữ" in page.text
+    assert Q15 in page.text and "9 = để trống" in page.text and "1 Nam · 2 Nữ" in page.text
 
     # Mistakes are named by question, with the fix, and the typed values stay.
     first_form = keyed_form(definition, paper_answers(0))
@@ -63,8 +67,8 @@ def test_two_clerks_and_a_supervisor_on_the_pages(settings: Settings, session: S
     )
     assert bad.status_code == 422
     assert "<title>Lỗi: " in bad.text and 'href="#f-access_q15"' in bad.text
-    assert "Câu 15: gõ từ 1 đến 5, 0 nếu chọn “Không áp dụng”, 9 nếu để trống." in bad.text
-    assert "Câu 16: chưa gõ." in bad.text
+    assert f"{Q15}: gõ từ 1 đến 5, 0 nếu chọn “Không áp dụng”, 9 nếu để trống." in bad.text
+    assert f"{Q16}: chưa gõ." in bad.text
     assert re.search(r'id="f-access_q15"[^>]*value="7" autofocus', bad.text)
     saved = lan.post(f"/staff/entry/forms/{number}", data={**first_form, "csrf": lan_csrf})
     assert saved.status_code == 303
@@ -109,15 +113,15 @@ def test_two_clerks_and_a_supervisor_on_the_pages(settings: Settings, session: S
         "1",
         "1",
     ]
-    assert format_form_number(number) in progress.text and "Câu 16" in progress.text
+    assert format_form_number(number) in progress.text and Q16 in progress.text
     link = re.search(r'href="(/staff/entry/disagreements/\d+)"', progress.text)
     assert link is not None
     side = boss.get(link.group(1))
     assert side.status_code == 200
     assert "Lần nhập 1 (lan)" in side.text and "Lần nhập 2 (minh)" in side.text
-    assert "Câu 16" in side.text and "Câu 15" not in side.text  # only where they differ
+    assert Q16 in side.text and Q15 not in side.text  # only where they differ
     unchosen = boss.post(link.group(1), data={"csrf": boss_csrf})
-    assert unchosen.status_code == 422 and "Câu 16: chọn một trong hai giá trị" in unchosen.text
+    assert unchosen.status_code == 422 and f"{Q16}: chọn một trong hai giá trị" in unchosen.text
     resolved = boss.post(
         link.group(1),
         data={"csrf": boss_csrf, "pick-access_q16": "typed", "typed-access_q16": "5"},

@@ -32,7 +32,7 @@ from survey.models import (
     Response,
     StaffUser,
 )
-from survey.questionnaires import drop_hidden
+from survey.questionnaires import display_numbers, drop_hidden
 from survey.responses import resolve_link, submit_response
 from survey.settings import Settings
 from survey.users import UNLIMITED, Scope
@@ -71,7 +71,8 @@ def test_every_question_type_has_a_field_in_printed_order() -> None:
     by_code = {f.code: f for f in fields}
     assert [o.key for o in by_code["access_q15"].options] == ["1", "2", "3", "4", "5", "0"]
     assert [(o.key, o.code) for o in by_code["q8_school"].options] == [("1", "yes"), ("2", "no")]
-    assert by_code["access_q15"].number == "15"
+    # The number printed on the form (display_numbers), not the national form's own "15".
+    assert by_code["access_q15"].number == str(display_numbers(definition)["access_q15"])
 
 
 def test_nine_is_never_an_answer_key() -> None:
