@@ -70,8 +70,8 @@ class DemoModes:
     """What the staff modes of the demo hold now (whichever run built them)."""
 
     letters_pdf: Path | None
-    short_link: str | None  # of a printed letter still open: for the /m box
-    form_numbers: tuple[str, ...]  # of the printed letters
+    short_link: str | None  # of a printed letter nobody answered or keyed: for the /m box
+    forms_to_key: tuple[str, ...]  # form numbers of the other printed letters still open
     paper_responses: int
     disagreements: int
     interview_cases: int
@@ -237,7 +237,12 @@ def interview_demo_cases(
         actor=coordinator,
         scope=UNLIMITED,
     )
-    no_answer, callback, interview = (int(a.id or 0) for a in assignments)
+    no_answer, call_back, interview = (int(a.id or 0) for a in assignments)
+    # Tomorrow, or halfway to the end of a field period that ends sooner.
+    campaign = session.get(Campaign, campaign_id)
+    assert campaign is not None
+    field_end = as_utc(campaign.field_end)
+    callback = min(now + timedelta(days=1), now + (field_end - now) / 2)
     record_attempt(
         session=session,
         assignment_id=no_answer,
@@ -247,10 +252,10 @@ def interview_demo_cases(
     )
     record_attempt(
         session=session,
-        assignment_id=callback,
+        assignment_id=call_back,
         interviewer=interviewer,
         code=CALLBACK_CODE,
-        callback_at=now + timedelta(days=1),
+        callback_at=callback,
         now=now,
     )
     record_attempt(
@@ -362,20 +367,28 @@ def build_demo_modes(
                     "interview)"
                 )
     session.expunge_all()
-    letters = _printed_letters(session, campaign_id)
+    keyed = set(
+        session.exec(
+            select(PaperEntry.invitation_id).where(col(PaperEntry.campaign_id) == campaign_id)
+        ).all()
+    )
+    unkeyed = [
+        (invitation, number)
+        for invitation, number in _printed_letters(session, campaign_id)
+        if invitation.completed_at is None and invitation.id not in keyed
+    ]
+    # The last waiting letter is answered through its short link, the others are keyed.
     link = None
-    for invitation, _number in reversed(letters):
-        code = make_short_code(settings.secret_key, invitation.token_salt)
-        if invitation.completed_at is None and token_for_short_code(
-            session=session, settings=settings, code=code
-        ):
+    if unkeyed:
+        code = make_short_code(settings.secret_key, unkeyed[-1][0].token_salt)
+        if token_for_short_code(session=session, settings=settings, code=code):
             link = short_link(settings, code)
-            break
+            unkeyed = unkeyed[:-1]
     entries = select(func.count()).select_from(PaperEntry)
     return DemoModes(
         letters_pdf=path if path.exists() else None,
         short_link=link,
-        form_numbers=tuple(number for _invitation, number in letters),
+        forms_to_key=tuple(number for _invitation, number in unkeyed),
         paper_responses=_count(
             session,
             entries.where(

@@ -1,8 +1,9 @@
 """``sipas demo``: a ready-to-click demonstration on SQLite, from frame to index release.
 
 It builds (or reuses) a synthetic frame, a design and a draw, a campaign whose invitations went
-out through the local outbox, synthetic answers to most of them, draft releases by agency and by
-province, prints where to click, and serves the web pages.
+out through the local outbox, synthetic answers to most of them, letters with paper forms keyed
+by two clerks, phone interviews and back-checks, releases by agency and by province, prints where
+to click, and serves the web pages.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from api.access_log import uvicorn_log_config
 from api.app import create_app
 from survey.db import make_engine, upgrade_database
 from survey.demo import DemoFieldwork, DemoSummary, build_demo
+from survey.demo_modes import DemoModes
+from survey.paper_forms import format_form_number
 from survey.settings import PREFIX, Settings, load_settings
 
 
@@ -71,8 +74,15 @@ def _print_fieldwork(work: DemoFieldwork, base: str, settings: Settings) -> None
         "  for every invitation that can still be answered (each printing is audited):\n"
         f"  {base}/api/campaigns/{work.campaign_id}/letters?channel=all"
     )
+    if work.modes is not None:
+        _print_modes(work.modes, work.campaign_id, base)
     if work.release_ids:
-        print(f"Index releases: {base}/staff/releases")
+        print(f"Index releases (analyst): {base}/staff/releases")
+        print(f"The analyst's dashboard: {base}/staff/dashboard")
+        public = f"{base}/public/releases/{work.release_ids[-1]}"
+        print(f"The published release, no sign-in: {public}\n  its documents:")
+        for kind in ("pdf", "xlsx", "json", "csv"):
+            print(f"    {public}/release.{kind}")
     if work.example_links:
         print(
             "Unanswered invitations you can answer in a browser (any phone-sized window; use a\n"
@@ -80,6 +90,42 @@ def _print_fieldwork(work: DemoFieldwork, base: str, settings: Settings) -> None
         )
         for link in work.example_links:
             print(f"  {link}")
+
+
+def _print_modes(modes: DemoModes, campaign_id: int, base: str) -> None:
+    """Where the letters, paper forms, interviews and back-checks of the demo are."""
+    campaign = f"{base}/staff/campaigns/{campaign_id}"
+    print("\nFieldwork modes (the staff-collected answers are synthetic too):")
+    print(f"  Dispositions and AAPOR rates by mode (web, paper, phone):\n    {campaign}?by=mode")
+    print(
+        "  Letters with their paper forms for the post, linked on the campaign page (audited):\n"
+        f"    {base}/api/campaigns/{campaign_id}/letters.pdf"
+    )
+    if modes.letters_pdf is not None:
+        print(f"    (the demo printed its first few to {modes.letters_pdf})")
+    if modes.short_link is not None:
+        print(
+            f"  A printed letter's short link; or type its code in the box at {base}/m\n"
+            f"    {modes.short_link}"
+        )
+    to_key = ", ".join(format_form_number(n) for n in modes.forms_to_key)
+    print(
+        f"  Paper forms keyed twice: {modes.paper_responses} are paper responses, "
+        f"{modes.disagreements} waits for a coordinator:\n"
+        f"    {base}/staff/entry/campaigns/{campaign_id}"
+    )
+    if to_key:
+        print(
+            f"  Key a printed form as clerk1 at {base}/staff/entry, then as clerk2:\n"
+            f"    form numbers {to_key}"
+        )
+    print(
+        f"  Interviews: {modes.interview_cases} phone cases of interviewer1 (a no-answer, a "
+        "callback due tomorrow,\n"
+        f"  a completed interview) at {base}/staff/interviews; a coordinator assigns more at\n"
+        f"    {base}/staff/interview-assignments/{campaign_id}"
+    )
+    print(f"  Back-checks (phúc tra) of {modes.backchecks} drawn forms:\n    {campaign}/backchecks")
 
 
 def print_summary(summary: DemoSummary, args: argparse.Namespace, settings: Settings) -> None:
@@ -102,7 +148,9 @@ def print_summary(summary: DemoSummary, args: argparse.Namespace, settings: Sett
         "submit),\npublisher (publish: never one they computed or submitted); the province "
         "release is published\nat /public; the audit log: admin (/staff/audit). coordinator_bn "
         "is limited to Bắc Ninh: it sees only\nBắc Ninh's agencies, dispositions and published "
-        "release rows (docs/access.md)."
+        "release rows (docs/access.md). clerk1 and clerk2\nkey paper forms (/staff/entry), "
+        "interviewer1 calls its cases (/staff/interviews); the analyst's\ndashboard is "
+        "/staff/dashboard."
     )
 
 
