@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from api.i18n import frame_import_texts, state_name
 from survey.designs import LABEL_SEPARATOR
 from survey.geography import PROVINCE_MERGER_2025
 
@@ -35,8 +36,21 @@ _PROVINCE_NAMES: dict[str, str] = {
     old: unit.name for unit in PROVINCE_MERGER_2025 for old in unit.formed_from
 }
 CHANNEL_NAMES: Mapping[str, Mapping[str, str]] = {
-    "vi": {"direct": "Trực tiếp", "online": "Trực tuyến", "postal": "Bưu chính công ích"},
-    "en": {"direct": "In person", "online": "Online", "postal": "By post"},
+    # Dossiers' channels, then invitations' (how the citizen was invited).
+    "vi": {
+        "direct": "Trực tiếp",
+        "online": "Trực tuyến",
+        "postal": "Bưu chính công ích",
+        "sms": "Tin nhắn SMS",
+        "letter": "Thư giấy",
+    },
+    "en": {
+        "direct": "In person",
+        "online": "Online",
+        "postal": "By post",
+        "sms": "SMS",
+        "letter": "Letter",
+    },
 }
 
 
@@ -196,6 +210,17 @@ def _time_filter(context: Context, value: datetime | None) -> str:
     )
 
 
+@pass_context
+def _field_filter(context: Context, name: str) -> str:
+    """A frame column's name (``level`` -> "Cấp giải quyết"); anything else unchanged."""
+    return frame_import_texts(_lang(context)).get(f"field_{name}", name)
+
+
+@pass_context
+def _state_filter(context: Context, state: str) -> str:
+    return state_name(state, _lang(context))
+
+
 def _agencies(context: Context) -> Mapping[str, str]:
     names = context.get("agency_names")
     return names if isinstance(names, Mapping) else {}
@@ -214,7 +239,7 @@ def _stratum_filter(context: Context, label: str) -> str:
 
 def install(templates: Jinja2Templates) -> None:
     """Give a template set the filters ``num``, ``pct``, ``day``, ``when``, ``province``,
-    ``channel``, ``unit``
+    ``channel``, ``field`` (a frame column's name), ``state`` (a status word), ``unit``
     (a code of a column, e.g. ``code|unit("agency_code")``) and ``stratum`` (reading the page's
     ``stratum_columns`` and ``agency_names``)."""
     filters = templates.env.filters
@@ -226,3 +251,5 @@ def install(templates: Jinja2Templates) -> None:
     filters["when"] = _time_filter
     filters["province"] = province_name
     filters["channel"] = _channel_filter
+    filters["field"] = _field_filter
+    filters["state"] = _state_filter
