@@ -118,7 +118,7 @@ def render_letters(
     return f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8">
 <title>Thư mời — {escape(campaign.name)}</title>
-<link rel="stylesheet" href="/static/letters.css"></head>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/static/letters.css"></head>
 <body>
 {body}
 </body></html>"""
