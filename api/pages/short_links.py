@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import SessionDep, SettingsDep
-from api.i18n import SHORT_LINK_TEXT, choose_language, remember_language
+from api.i18n import SHORT_LINK_TEXT, choose_language, remember_language, requested_language
 from api.pages.answer import TEMPLATES, TEXT
 from api.policy import Citizen
 from survey.errors import InvalidInput
@@ -58,7 +58,9 @@ def _follow(request: Request, session: SessionDep, settings: SettingsDep, code: 
         return _page(request, code=code, error=words["malformed"], status_code=422)
     if token is None:
         return _page(request, code=code, error=words["unknown"], status_code=404)
-    response = RedirectResponse(f"/r/{token}", status_code=303)
+    # A language asked for on the short link is the answer page's too.
+    lang = requested_language(request)
+    response = RedirectResponse(f"/r/{token}" + (f"?lang={lang}" if lang else ""), status_code=303)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
