@@ -108,6 +108,11 @@ def test_unknown_headers_lead_to_the_mapping_form_and_the_mapped_import_succeeds
     assert _selected(html, "dossier_code") is None and _selected(html, "agency_code") is None
     choices = _choices(html, "dossier_code")
     assert list(choices) == list(HEADER)
+    english = client.get(location + "?lang=en").text
+    assert "Match the file&#39;s columns to the fields" in english
+    assert '<label for="f-map_dossier_code">Dossier code</label>' in english
+    assert "Ghép cột" not in english and "bắt buộc" not in english
+    client.get(location + "?lang=vi")  # the language is remembered: back to Vietnamese
 
     form = {f"map_{field}": "" for field in ("dossier_code", "agency_code")}
     # Only the missing ones sent: the required fields without a column are named.
