@@ -32,13 +32,13 @@ from survey.users import UNLIMITED, Scope
 # Variables a campaign's templates may use; the outbox supplies exactly these.
 TEMPLATE_VARIABLES = ("agency", "link", "deadline")
 
-DEFAULT_SMS_TEMPLATE = (
-    "{agency} moi Ong/Ba danh gia muc do hai long ve thu tuc da lam: {link} "
-    "(han {deadline}). Khong muon nhan tin: soan TU CHOI"
-)
+# Unaccented Vietnamese and the 26-character short link (survey/short_links.py): with
+# https://sipas.gov.vn the reminder leaves 54 characters (the invitation 55) for the agency's
+# name in one GSM-7 SMS (survey.outbox.agency_name_budget; tests/survey/test_sms_one_part.py).
+# HUY is an opt-out keyword the gateway recognises (survey.sms.gateway.DEFAULT_OPT_OUT_KEYWORDS).
+DEFAULT_SMS_TEMPLATE = "{agency} moi Ong/Ba danh gia: {link} han {deadline}. Tu choi: soan HUY"
 DEFAULT_REMINDER_TEMPLATE = (
-    "Nhac lai: moi Ong/Ba danh gia dich vu cua {agency} truoc {deadline}: {link} "
-    "Khong muon nhan tin: soan TU CHOI"
+    "{agency} nhac Ong/Ba danh gia: {link} han {deadline}. Tu choi: soan HUY"
 )
 
 CAMPAIGN_STATUSES = ("draft", "active", "closed")
@@ -81,7 +81,7 @@ def create_campaign(
     field_end: datetime,
     sms_template: str = "",
     reminder_template: str = "",
-    strip_diacritics: bool = False,
+    strip_diacritics: bool = True,
     reminder_days: Sequence[int] = (3, 7),
     created_by: int | None = None,
 ) -> Campaign:
@@ -97,6 +97,9 @@ def create_campaign(
         The field period (timezone-aware); invitations expire at ``field_end``.
     sms_template, reminder_template
         Texts with ``{agency}``, ``{link}`` and ``{deadline}``; empty means the default.
+    strip_diacritics
+        Send the texts without Vietnamese diacritics (GSM-7, 160 characters per SMS instead of
+        70); on by default for new campaigns, stored campaigns keep their own setting.
     reminder_days
         Days after the invitation SMS was sent on which a reminder goes out.
 

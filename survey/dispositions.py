@@ -40,8 +40,11 @@ phone call are one invitation, so one row of the count). The precedence, first t
 The case's **mode** (``by="mode"``) is the mode it was completed in (``paper``, ``phone``,
 ``face_to_face`` from :class:`survey.models.CollectedForm`, otherwise ``web``); a case not
 completed counts under the last mode it was offered: the interview's mode when assigned to an
-interviewer, ``paper`` when a paper form came back (in data entry) or was printed for it (the
-letter carries the questionnaire), ``web`` otherwise, ``none`` when not invited.
+interviewer, ``paper`` when a paper form came back (in data entry) or a letter invitation was
+printed (the letter carries the questionnaire), ``web`` otherwise, ``none`` when not invited.
+SMS invitations have a ``paper_form`` row too (their short link is registered there,
+survey/short_links.py), so for them the row says nothing about paper: a letter printed later
+for an SMS invitation counts as ``web`` until its form comes back.
 
 Why invited-but-never-opened is **NC (non-contact), not UO**: the frame lists people whose dossier
 an agency completed in the survey period, so every sampled case is known to be eligible (AAPOR's
@@ -235,7 +238,10 @@ def _case_mode() -> Any:
         (col(Invitation.completed_at).is_not(None), "web"),
         (col(InterviewAssignment.mode).is_not(None), col(InterviewAssignment.mode)),
         (col(PaperEntry.invitation_id).is_not(None), "paper"),
-        (col(PaperForm.invitation_id).is_not(None), "paper"),
+        (
+            and_(col(PaperForm.invitation_id).is_not(None), col(Invitation.channel) == "letter"),
+            "paper",
+        ),
         else_="web",
     )
 

@@ -3,9 +3,12 @@
 Every message has an idempotency key, ``inv:{invitation_id}:invite`` or
 ``inv:{invitation_id}:reminder:{day}``, unique in the table: queueing the same message twice is a
 no-op, whoever does it and however often. Messages are rendered when queued, with the campaign's
-template and the variables ``{agency}``, ``{link}`` and ``{deadline}``;
-:func:`preview_invitation_sms` shows the encoding, the number of SMS and the cost
-before anything is queued.
+template and the variables ``{agency}``, ``{link}`` and ``{deadline}``; ``{link}`` is the
+invitation's short link ``/m/<26 characters>`` (130 bits, :mod:`survey.short_links`), not the
+43-character ``/r/`` token, so the default wording fits one GSM-7 SMS.
+:func:`preview_invitation_sms` shows the encoding and the number of messages and parts per kind
+(and for the longest agency name) before anything is queued; :func:`agency_name_budget` says how
+long an agency's name may be for one part.
 
 Message statuses: ``queued -> claimed -> sending -> sent -> delivered | failed``; ``cancelled``
 (opt-out, revocation, campaign closed); ``unknown`` (the worker died while the gateway had the
@@ -18,6 +21,7 @@ coordinator sends a ``failed`` or ``unknown`` message again, with a reason
 
 from __future__ import annotations
 
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,7 +40,6 @@ from survey.campaigns import (
     get_campaign,
 )
 from survey.errors import Conflict, InvalidInput, NotFound, Problem
-from survey.invitations import invitation_link
 from survey.models import (
     Campaign,
     Dossier,
@@ -47,9 +50,15 @@ from survey.models import (
     utcnow,
 )
 from survey.settings import Settings
+from survey.short_links import SHORT_CODE_CHARS, register_sms_short_links, sms_short_link
+from survey.sms.encoding import (
+    GSM7_SINGLE_LIMIT,
+    UCS2_SINGLE_LIMIT,
+    SmsEncoding,
+    count_segments,
+)
 from survey.sms.gateway import DeliveryReport, DeliveryStatus
 from survey.sms.templates import RenderedSms, SmsTemplate, TemplateError
-from survey.tokens import make_token
 
 MESSAGE_KINDS = ("invitation", "reminder")
 
@@ -90,10 +99,27 @@ class QueueResult:
 
 
 @dataclass(frozen=True)
-class SmsPreview:
-    """What sending the campaign's invitations would cost, before anything is queued.
+class KindCost:
+    """Messages of one kind (invitation or reminder) still to be queued, and their parts."""
 
-    ``sample_text`` is rendered with a placeholder link of the real length.
+    kind: str
+    messages: int
+    parts: int
+    max_parts: int
+    gsm7: int
+    ucs2: int
+
+
+@dataclass(frozen=True)
+class SmsPreview:
+    """What sending the campaign's messages would cost, before anything is queued.
+
+    ``messages``, ``gsm7``, ``ucs2``, ``segments`` and ``max_segments`` are the pending
+    invitations' (as ``invitations``); ``reminders`` counts every reminder day not yet queued
+    for each person who may still be messaged: an upper bound, as people who answer get none.
+    ``worst_agency`` is the longest agency name among them and ``worst_parts`` the parts of its
+    invitation and reminder; ``sample_text`` and ``worst_text`` are rendered with a placeholder
+    link of the real length. ``agency_budget`` is :func:`agency_name_budget` for the campaign.
     """
 
     messages: int
@@ -104,6 +130,19 @@ class SmsPreview:
     cost: float
     price_per_segment: float
     sample_text: str
+    invitations: KindCost
+    reminders: KindCost
+    total_messages: int
+    total_parts: int
+    worst_agency: str
+    worst_parts: dict[str, int]
+    worst_text: str
+    agency_budget: int
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Whether queueing the pending invitations sends any of them in more than one part."""
+        return self.invitations.max_parts > 1
 
 
 def deadline_text(campaign: Campaign, settings: Settings) -> str:
@@ -188,11 +227,14 @@ def insert_messages(
     targets: Sequence[tuple[int, str, str, str]],
     key: str,
     now: datetime,
+    max_parts: int | None = None,
 ) -> QueueResult:
     """Render and queue one message per target ``(invitation_id, phone, salt, agency)``.
 
     ``key`` is ``"invite"`` or ``"reminder:{day}"``; targets whose key already exists are
-    skipped. The caller commits.
+    skipped. Each new message carries the invitation's short link, registered here. With
+    ``max_parts``, a message longer than that raises :class:`Conflict` before anything is
+    written. The caller commits.
     """
     keys = {f"inv:{target[0]}:{key}": target for target in targets}
     # One query on the key's suffix rather than an IN list that could exceed SQLite's limit.
@@ -206,16 +248,36 @@ def insert_messages(
     )
     values: list[dict[str, object]] = []
     segments = 0
-    for idem, (invitation_id, phone, salt, agency) in keys.items():
-        if idem in existing:
-            continue
-        link = invitation_link(settings, make_token(settings.secret_key, salt))
+    fresh = {idem: target for idem, target in keys.items() if idem not in existing}
+    if max_parts is not None:
+        # Checked before anything is written: short links all have the same length, so the
+        # agency's name decides the parts.
+        placeholder = sms_short_link(settings, "X" * SHORT_CODE_CHARS)
+        for agency in sorted({target[3] for target in fresh.values()}):
+            parts = render_message(
+                campaign, settings, kind=kind, agency=agency, link=placeholder
+            ).segments
+            if parts > max_parts:
+                raise Conflict(
+                    f"the {kind} SMS to {agency} needs {parts} parts, more than {max_parts}",
+                    [
+                        Problem(
+                            ("confirm",),
+                            "confirm that messages of more than one part may be sent, or "
+                            "shorten the template",
+                        )
+                    ],
+                )
+    links = register_sms_short_links(
+        session, settings, [(target[0], target[2]) for target in fresh.values()]
+    )
+    for idem, (invitation_id, phone, _salt, agency) in fresh.items():
         rendered = render_message(
             campaign,
             settings,
             kind=kind,
             agency=agency,
-            link=link,
+            link=links[invitation_id],
         )
         segments += rendered.segments
         values.append(
@@ -248,16 +310,18 @@ def queue_invitation_sms(
     campaign_id: int,
     invitation_ids: Sequence[int] | None = None,
     now: datetime | None = None,
+    max_parts: int | None = None,
 ) -> QueueResult:
     """Queue the first SMS of every SMS invitation of an active campaign (or of the given ones).
 
     Invitations that are revoked, opted out, completed or whose number failed get nothing.
-    Calling it again queues only what is missing.
+    Calling it again queues only what is missing. ``max_parts`` refuses the whole batch when a
+    message would take more parts (the campaign page passes 1 until the coordinator confirms).
 
     Raises
     ------
     Conflict
-        When the campaign is not active.
+        When the campaign is not active, or a message exceeds ``max_parts`` (nothing queued).
     """
     campaign = get_campaign(session=session, campaign_id=campaign_id)
     if campaign.status != "active":
@@ -268,7 +332,14 @@ def queue_invitation_sms(
     now = now or utcnow()
     targets = _sms_targets(session, campaign_id, invitation_ids)
     result = insert_messages(
-        session, campaign, settings, kind="invitation", targets=targets, key="invite", now=now
+        session,
+        campaign,
+        settings,
+        kind="invitation",
+        targets=targets,
+        key="invite",
+        now=now,
+        max_parts=max_parts,
     )
     queued_ids = select(SmsMessage.invitation_id).where(
         col(SmsMessage.campaign_id) == campaign_id, col(SmsMessage.kind) == "invitation"
@@ -286,55 +357,135 @@ def queue_invitation_sms(
     return result
 
 
+def _agency_occurrences(body: str) -> int:
+    return sum(1 for _lit, name, _spec, _conv in string.Formatter().parse(body) if name == "agency")
+
+
+def agency_name_budget(
+    settings: Settings,
+    *,
+    sms_template: str = "",
+    reminder_template: str = "",
+    strip: bool = True,
+) -> int:
+    """How many characters an agency's name may have for every invitation and reminder to fit
+    one SMS.
+
+    Each template is rendered with an empty name, a short link of the real length for
+    ``settings.public_base_url`` and a ``dd/mm/yyyy`` deadline; the budget is what is left of
+    one message (160 GSM-7 septets, or 70 UCS-2 units, 3GPP TS 23.038/23.040) divided by the
+    number of times the template names the agency. Without ``strip`` a Vietnamese name keeps its
+    diacritics and forces UCS-2, so the 70-unit limit applies. Empty templates are the defaults.
+    """
+    link = sms_short_link(settings, "X" * SHORT_CODE_CHARS)
+    budgets = []
+    for body in (
+        sms_template or DEFAULT_SMS_TEMPLATE,
+        reminder_template or DEFAULT_REMINDER_TEMPLATE,
+    ):
+        occurrences = _agency_occurrences(body)
+        try:
+            template = SmsTemplate(body, strip_diacritics=strip)
+            rest = template.render(
+                {
+                    name: value
+                    for name, value in (("agency", ""), ("link", link), ("deadline", "01/01/2026"))
+                    if name in template.variables
+                }
+            )
+        except TemplateError:
+            return 0
+        count = count_segments(rest.text)
+        limit = (
+            GSM7_SINGLE_LIMIT if strip and count.encoding is SmsEncoding.GSM7 else UCS2_SINGLE_LIMIT
+        )
+        units = (
+            count.units if limit == GSM7_SINGLE_LIMIT else len(rest.text.encode("utf-16-le")) // 2
+        )
+        left = max(0, limit - units)
+        budgets.append(left // occurrences if occurrences else left)
+    return min(budgets)
+
+
+def _kind_cost(kind: str, rendered: dict[str, RenderedSms], counts: dict[str, int]) -> KindCost:
+    parts = sum(rendered[agency].segments * n for agency, n in counts.items())
+    return KindCost(
+        kind=kind,
+        messages=sum(counts.values()),
+        parts=parts,
+        max_parts=max((rendered[agency].segments for agency in counts), default=0),
+        gsm7=sum(n for a, n in counts.items() if rendered[a].encoding is SmsEncoding.GSM7),
+        ucs2=sum(n for a, n in counts.items() if rendered[a].encoding is SmsEncoding.UCS2),
+    )
+
+
 def preview_invitation_sms(
     *, session: Session, settings: Settings, campaign_id: int, price_per_segment: float = 0.0
 ) -> SmsPreview:
-    """Render every pending invitation SMS without queueing it and sum the cost.
+    """Render every pending invitation and reminder SMS without queueing it and sum the cost.
 
     The cost is ``segments x price_per_segment`` (operators bill each part of a long message).
-    Texts differ only by agency name and link (links all have the same length), so the encoding
-    and segment count are computed per distinct agency.
+    Texts differ only by agency name and link (short links all have the same length), so the
+    encoding and parts are computed once per distinct agency and kind. Reminders are counted
+    for every reminder day not yet queued to each person who may still be messaged (an upper
+    bound: those who answer get none).
     """
     campaign = get_campaign(session=session, campaign_id=campaign_id)
     targets = _sms_targets(session, campaign_id, None)
-    already = set(
+    queued_keys = set(
         session.exec(
-            select(SmsMessage.invitation_id).where(
-                col(SmsMessage.campaign_id) == campaign_id, col(SmsMessage.kind) == "invitation"
-            )
+            select(SmsMessage.idempotency_key).where(col(SmsMessage.campaign_id) == campaign_id)
         ).all()
     )
-    pending = [t for t in targets if t[0] not in already]
-    sample_link = invitation_link(settings, "x" * 43)
-    by_agency: dict[str, int] = {}
-    for _id, _phone, _salt, agency in pending:
-        by_agency[agency] = by_agency.get(agency, 0) + 1
-    gsm7 = ucs2 = segments = max_segments = 0
-    sample_text = ""
-    for label, count in by_agency.items():
-        rendered = render_message(
-            campaign, settings, kind="invitation", agency=label, link=sample_link
-        )
-        sample_text = sample_text or rendered.text
-        segments += rendered.segments * count
-        max_segments = max(max_segments, rendered.segments)
-        if rendered.encoding.value == "gsm7":
-            gsm7 += count
-        else:
-            ucs2 += count
-    if not sample_text:
-        sample_text = render_message(
-            campaign, settings, kind="invitation", agency="UBND", link=sample_link
-        ).text
+    days = sorted(set(campaign.reminder_days or []))
+    invite_counts: dict[str, int] = {}
+    reminder_counts: dict[str, int] = {}
+    for invitation_id, _phone, _salt, agency in targets:
+        if invite_key(invitation_id) not in queued_keys:
+            invite_counts[agency] = invite_counts.get(agency, 0) + 1
+        due = sum(1 for day in days if reminder_key(invitation_id, day) not in queued_keys)
+        if due:
+            reminder_counts[agency] = reminder_counts.get(agency, 0) + due
+    sample_link = sms_short_link(settings, "X" * SHORT_CODE_CHARS)
+    agencies = sorted({t[3] for t in targets} or {"UBND"}, key=lambda a: (-len(a), a))
+
+    def rendered(kind: str) -> dict[str, RenderedSms]:
+        return {
+            agency: render_message(campaign, settings, kind=kind, agency=agency, link=sample_link)
+            for agency in agencies
+        }
+
+    invitation_texts, reminder_texts = rendered("invitation"), rendered("reminder")
+    invitations = _kind_cost("invitation", invitation_texts, invite_counts)
+    reminders = _kind_cost("reminder", reminder_texts, reminder_counts)
+    pending = sorted(invite_counts, key=lambda a: (-len(a), a))
+    sample_agency = pending[-1] if pending else agencies[-1]
+    worst = agencies[0]
     return SmsPreview(
-        messages=len(pending),
-        gsm7=gsm7,
-        ucs2=ucs2,
-        segments=segments,
-        max_segments=max_segments,
-        cost=segments * price_per_segment,
+        messages=invitations.messages,
+        gsm7=invitations.gsm7,
+        ucs2=invitations.ucs2,
+        segments=invitations.parts,
+        max_segments=invitations.max_parts,
+        cost=(invitations.parts + reminders.parts) * price_per_segment,
         price_per_segment=price_per_segment,
-        sample_text=sample_text,
+        sample_text=invitation_texts[sample_agency].text,
+        invitations=invitations,
+        reminders=reminders,
+        total_messages=invitations.messages + reminders.messages,
+        total_parts=invitations.parts + reminders.parts,
+        worst_agency=worst,
+        worst_parts={
+            "invitation": invitation_texts[worst].segments,
+            "reminder": reminder_texts[worst].segments,
+        },
+        worst_text=invitation_texts[worst].text,
+        agency_budget=agency_name_budget(
+            settings,
+            sms_template=campaign.sms_template,
+            reminder_template=campaign.reminder_template,
+            strip=campaign.strip_diacritics,
+        ),
     )
 
 
@@ -348,24 +499,55 @@ def outbox_counts(*, session: Session, campaign_id: int) -> dict[str, int]:
     return {str(status): int(count) for status, count in rows}
 
 
+@dataclass(frozen=True)
+class OutboxRow:
+    """A message and whether its invitation was answered (completed in any mode)."""
+
+    message: SmsMessage
+    answered: bool
+
+
+def _filtered(query: Any, campaign_id: int, status: str | None, answered: bool | None) -> Any:
+    query = query.where(col(SmsMessage.campaign_id) == campaign_id)
+    if status:
+        query = query.where(col(SmsMessage.status) == status)
+    if answered is not None:
+        # completed_at is the one completion mark (web, paper, phone, face to face).
+        completed = col(Invitation.completed_at).is_not(None)
+        query = query.where(completed if answered else ~completed)
+    return query
+
+
+def count_messages(
+    *, session: Session, campaign_id: int, status: str | None = None, answered: bool | None = None
+) -> int:
+    """How many of the campaign's messages :func:`list_messages` pages through."""
+    query = select(func.count()).select_from(SmsMessage)
+    query = query.outerjoin(Invitation, col(Invitation.id) == col(SmsMessage.invitation_id))
+    return int(session.exec(_filtered(query, campaign_id, status, answered)).one())
+
+
 def list_messages(
     *,
     session: Session,
     campaign_id: int,
     status: str | None = None,
+    answered: bool | None = None,
     limit: int = 200,
     offset: int = 0,
-) -> list[SmsMessage]:
-    """The campaign's messages, newest first (optionally of one status).
+) -> list[OutboxRow]:
+    """The campaign's messages, newest first (optionally of one status, answered or not).
 
-    ``limit`` and ``offset`` page through them; ids are unique, so pages neither overlap nor
-    skip a message while no new one is queued.
+    ``answered`` is whether the message's invitation was completed, in any mode; nothing of
+    the answers is read. ``limit`` and ``offset`` page through them; ids are unique, so pages
+    neither overlap nor skip a message while no new one is queued.
     """
-    query = select(SmsMessage).where(col(SmsMessage.campaign_id) == campaign_id)
-    if status:
-        query = query.where(col(SmsMessage.status) == status)
+    query = select(SmsMessage, col(Invitation.completed_at).is_not(None)).outerjoin(
+        Invitation, col(Invitation.id) == col(SmsMessage.invitation_id)
+    )
+    query = _filtered(query, campaign_id, status, answered)
     query = query.order_by(col(SmsMessage.id).desc()).offset(max(offset, 0)).limit(limit)
-    return list(session.exec(query).all())
+    return [OutboxRow(message, bool(done)) for message, done in session.exec(query).all()]
 
 
 def delivery_report_url(settings: Settings) -> str:

@@ -2,8 +2,8 @@
 
 What goes, wherever it appears in a log record (message, request path, traceback, extra field):
 
-- ``/r/<token>...`` (a citizen's personal link) keeps the first 4 characters of the token,
-  enough to tell requests apart: ``/r/AbCd…/p/2``;
+- ``/r/<token>...`` and ``/m/<code>`` (a citizen's personal link, long or short) keep the first
+  4 characters of the token or code, enough to tell requests apart: ``/r/AbCd…/p/2``;
 - ``/sms/kannel/inbound/<key>`` loses its key;
 - the values of ``token``, ``key``, ``sig``, ``password``, ``secret``, ``csrf`` and similar
   parameters (in a query string or written ``name=value`` in a message) become ``[redacted]``,
@@ -45,7 +45,7 @@ SECRET_PARAMETERS = frozenset(
         "dlr_url",
     }
 )
-_CITIZEN_LINK = re.compile(r"^(?P<prefix>/r/)(?P<token>[^/?#]+)")
+_CITIZEN_LINK = re.compile(r"^(?P<prefix>/[rm]/)(?P<token>[^/?#]+)")
 _INBOUND_KEY = re.compile(r"^(?P<prefix>/sms/kannel/inbound/)[^/?#]+")
 # A path or URL inside free text: it runs to the next space or quote.
 _URL_IN_TEXT = re.compile(r"(?:\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/\"'<>]*)?/[^\s\"'<>]*")

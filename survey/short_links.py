@@ -14,13 +14,19 @@ decoding rules), so a misread letter still works. The database keeps only the SH
 code (``paper_form.short_code_hash``), like the invitation token: a copy of the database opens
 nothing. Because the code is derived from the salt, revoking or reissuing an invitation (which
 changes the salt) kills the old code; printing the letter again registers the new one.
+
+SMS invitations and reminders carry the same code (:func:`register_sms_short_links`), written
+without dashes (:func:`sms_short_link`): a link in an SMS is tapped, not typed, and the six
+dashes would cost six of the 160 characters of one GSM-7 message. The code is registered in the
+same ``paper_form`` row a letter would use, so ``/m/<code>`` opens both, and a letter printed
+later for the same invitation carries the same code and form number.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from sqlalchemy import update
@@ -29,6 +35,7 @@ from sqlmodel import Session, col, select
 from survey.errors import InvalidInput, Problem
 from survey.keys import hkdf_sha256
 from survey.models import Invitation, PaperForm
+from survey.paper_forms import assign_form_numbers
 from survey.settings import Settings
 from survey.tokens import make_token
 
@@ -94,6 +101,36 @@ def hash_short_code(code: str) -> str:
 def short_link(settings: Settings, code: str) -> str:
     """The printed link: ``public_base_url + "/m/" + grouped code``."""
     return f"{settings.public_base_url.rstrip('/')}{SHORT_LINK_PATH}{format_short_code(code)}"
+
+
+def sms_short_link(settings: Settings, code: str) -> str:
+    """The SMS link: ``public_base_url + "/m/" + code`` (26 characters, no dashes)."""
+    return f"{settings.public_base_url.rstrip('/')}{SHORT_LINK_PATH}{code}"
+
+
+def register_sms_short_links(
+    session: Session, settings: Settings, salts: Sequence[tuple[int, str]]
+) -> dict[int, str]:
+    """Register the short code of each ``(invitation_id, salt)`` and return its SMS link.
+
+    A step of queueing SMS (flushed, not committed): each invitation gets its ``paper_form``
+    row if it has none (:func:`survey.paper_forms.assign_form_numbers`; the number is only
+    printed if a letter ever is) and the hash of its current code, in one executemany.
+    """
+    if not salts:
+        return {}
+    assign_form_numbers(session, [invitation_id for invitation_id, _salt in salts])
+    codes = {
+        invitation_id: make_short_code(settings.secret_key, salt) for invitation_id, salt in salts
+    }
+    session.execute(
+        update(PaperForm),
+        [
+            {"invitation_id": invitation_id, "short_code_hash": hash_short_code(code)}
+            for invitation_id, code in codes.items()
+        ],
+    )
+    return {invitation_id: sms_short_link(settings, code) for invitation_id, code in codes.items()}
 
 
 def register_short_codes(

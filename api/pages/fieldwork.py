@@ -49,9 +49,11 @@ from survey.dispositions import (
     campaign_dispositions,
 )
 from survey.draws import list_draws
-from survey.errors import InvalidInput, Problem
+from survey.errors import Conflict, InvalidInput, Problem
 from survey.invitations import create_invitations
 from survey.outbox import (
+    agency_name_budget,
+    count_messages,
     list_messages,
     outbox_counts,
     preview_invitation_sms,
@@ -78,7 +80,9 @@ CAMPAIGN_FIELDS = (
 )
 ACTIONS = ("activate", "invite", "queue", "close", "purge")
 # A citizen's link in a message's text: the token is the key to their answers.
-_LINK = re.compile(r"(https?://\S+/r/)[A-Za-z0-9_-]+")
+_LINK = re.compile(r"(https?://\S+/[rm]/)[A-Za-z0-9_-]+")
+# The outbox's "answered" filter: a link answered (completed in any mode) or not.
+ANSWERED_FILTERS: dict[str, bool] = {"yes": True, "no": False}
 # Outbox rows per page of the campaign page; every message (and so every link) is on some page.
 MESSAGES_PER_PAGE = 100
 
@@ -128,6 +132,22 @@ WORDS: dict[str, dict[str, str]] = {
         "page": "Trang {page}/{pages}",
         "previous": "Trang trước",
         "next": "Trang sau",
+        "agency_budget": "Với mẫu chuẩn, bỏ dấu, và địa chỉ {base}: tên cơ quan tối đa {n} ký tự "
+        "thì mỗi tin mời và tin nhắc vừa 1 tin (160 ký tự). Tên dài hơn sẽ tốn 2 tin trở lên.",
+        "campaign_budget": "Tên cơ quan tối đa {n} ký tự để mỗi tin vừa 1 tin.",
+        "preview_total": "Tổng cộng: {messages} tin nhắn, {parts} phần",
+        "preview_invitations": "Tin mời chưa gửi: {messages} tin, {parts} phần",
+        "preview_reminders": "Tin nhắc (tối đa, nếu chưa ai trả lời): {messages} tin, {parts} phần",
+        "preview_worst": "Trường hợp dài nhất – {agency}: tin mời {invitation} phần, "
+        "tin nhắc {reminder} phần",
+        "confirm_title": "Xác nhận gửi tin nhắn nhiều phần",
+        "confirm_text": "Có tin mời cần tới {max} phần; cả đợt tốn {parts} phần cho {messages} "
+        "tin. Rút gọn mẫu tin hoặc xác nhận để gửi.",
+        "confirm_queue": "Xác nhận và xếp tin vào hàng đợi",
+        "answered": "Đã trả lời",
+        "unanswered": "Chưa trả lời",
+        "all_links": "Mọi đường dẫn",
+        "link_state": "Đường dẫn",
     },
     "en": {
         "campaigns": "Campaigns",
@@ -174,6 +194,24 @@ WORDS: dict[str, dict[str, str]] = {
         "page": "Page {page} of {pages}",
         "previous": "Previous page",
         "next": "Next page",
+        "agency_budget": "With the standard texts, without diacritics and the address {base}: "
+        "an agency name of at most {n} characters keeps every invitation and reminder in one "
+        "SMS (160 characters). Longer names cost 2 SMS or more.",
+        "campaign_budget": "Agency names of at most {n} characters keep each message in one SMS.",
+        "preview_total": "In total: {messages} messages, {parts} parts",
+        "preview_invitations": "Invitations not yet queued: {messages} messages, {parts} parts",
+        "preview_reminders": "Reminders (at most, if nobody answers): {messages} messages, "
+        "{parts} parts",
+        "preview_worst": "Longest case – {agency}: invitation {invitation} parts, "
+        "reminder {reminder} parts",
+        "confirm_title": "Confirm sending messages of several parts",
+        "confirm_text": "Some invitations take up to {max} parts; the batch costs {parts} parts "
+        "for {messages} messages. Shorten the template or confirm to send.",
+        "confirm_queue": "Confirm and queue the messages",
+        "answered": "Answered",
+        "unanswered": "Not answered",
+        "all_links": "All links",
+        "link_state": "Link",
     },
 }
 
@@ -304,10 +342,19 @@ def _local_datetime(text: str, settings: Settings, end: bool) -> datetime | None
     return datetime.combine(day, moment, tzinfo=ZoneInfo(settings.timezone)).astimezone(UTC)
 
 
-def _form_context(session: SessionDep, form: dict[str, Any], scope: Scope) -> dict[str, Any]:
+def _form_context(
+    session: SessionDep, form: dict[str, Any], scope: Scope, settings: Settings
+) -> dict[str, Any]:
     questionnaires = list_questionnaires(session=session, status="published")
     draws = list_draws(session=session, scope=scope)
-    return {"form": form, "draws": draws, "questionnaires": questionnaires}
+    return {
+        "form": form,
+        "draws": draws,
+        "questionnaires": questionnaires,
+        # The honest limit of the default texts for this deployment's public address.
+        "agency_budget": agency_name_budget(settings),
+        "public_base_url": settings.public_base_url.rstrip("/"),
+    }
 
 
 @router.get("/staff/campaigns")
@@ -321,7 +368,13 @@ def campaigns_page(
             "w": _words(request),
             "labels": LABELS[choose_language(request)],
             "campaigns": list_campaigns(session=session, scope=caller.scope),
-            **_form_context(session, {"reminder_days": "3, 7"}, caller.scope),
+            # New campaigns send without diacritics unless the coordinator unticks it.
+            **_form_context(
+                session,
+                {"reminder_days": "3, 7", "strip_diacritics": "yes"},
+                caller.scope,
+                settings,
+            ),
         },
         user=caller,
         settings=settings,
@@ -381,7 +434,7 @@ def campaign_submit(
                 "w": _words(request),
                 "labels": LABELS[choose_language(request)],
                 "campaigns": list_campaigns(session=session),
-                **_form_context(session, values, caller.scope),
+                **_form_context(session, values, caller.scope, settings),
                 "errors": errors,
                 "error_links": links,
             },
@@ -401,15 +454,22 @@ def _pager(
     total: int,
     offset: int,
     messages: list[dict[str, Any]],
+    answered: str = "",
 ) -> dict[str, Any]:
     """The outbox's filter and page links; they keep the other query parameters."""
 
     def url(number: int) -> str:
-        query = {"by": by, **({"status": status} if status else {}), "page": number}
+        query = {
+            "by": by,
+            **({"status": status} if status else {}),
+            **({"answered": answered} if answered else {}),
+            "page": number,
+        }
         return f"/staff/campaigns/{campaign_id}?{urlencode(query)}#outbox"
 
     return {
         "status": status,
+        "answered": answered,
         "page": page,
         "pages": pages,
         "total": total,
@@ -430,6 +490,8 @@ def campaign_page(
     by: str = "stratum",
     status: str = "",
     page: int = 1,
+    answered: str = "",
+    confirm: str = "",
 ) -> Response:
     campaign = get_campaign(session=session, campaign_id=campaign_id, scope=caller.scope)
     by = by if by in GROUPINGS else "stratum"
@@ -461,46 +523,64 @@ def campaign_page(
         session=session, campaign_id=campaign_id
     )
     if NationalCoordinator.allows(caller.role, limited=caller.scope.limited):
-        context.update(_outbox(campaign_id, session, settings, by, status, page))
+        answered = answered if answered in ANSWERED_FILTERS else ""
+        context.update(_outbox(campaign_id, session, settings, by, status, page, answered))
+        context["confirm_queue"] = confirm == "queue" and context["preview"].needs_confirmation
     return render(request, "fieldwork/campaign.html", context, user=caller, settings=settings)
 
 
 def _outbox(
-    campaign_id: int, session: SessionDep, settings: Settings, by: str, status: str, page: int
+    campaign_id: int,
+    session: SessionDep,
+    settings: Settings,
+    by: str,
+    status: str,
+    page: int,
+    answered: str = "",
 ) -> dict[str, Any]:
-    """The outbox part of the campaign page: message states, never a citizen's token."""
+    """The outbox part of the campaign page: message states and whether each link was
+    answered (never the answers), never a citizen's token."""
     counts = outbox_counts(session=session, campaign_id=campaign_id)
-    total = counts.get(status, 0) if status else sum(counts.values())
+    done = ANSWERED_FILTERS.get(answered)
+    total = count_messages(
+        session=session, campaign_id=campaign_id, status=status or None, answered=done
+    )
     pages = max(1, math.ceil(total / MESSAGES_PER_PAGE))
     page = min(max(page, 1), pages)
     offset = (page - 1) * MESSAGES_PER_PAGE
     messages = [
         {
-            "id": m.id,
-            "kind": m.kind,
-            "to": _mask(m.to_e164),
-            "text": hide_links(m.text),
-            "encoding": m.encoding,
-            "segments": m.segments,
-            "status": m.status,
-            "attempts": m.attempts,
-            "error": m.last_error,
+            "id": row.message.id,
+            "kind": row.message.kind,
+            "to": _mask(row.message.to_e164),
+            "text": hide_links(row.message.text),
+            "encoding": row.message.encoding,
+            "segments": row.message.segments,
+            "status": row.message.status,
+            "attempts": row.message.attempts,
+            "error": row.message.last_error,
+            "answered": row.answered,
         }
-        for m in list_messages(
+        for row in list_messages(
             session=session,
             campaign_id=campaign_id,
             status=status or None,
+            answered=done,
             limit=MESSAGES_PER_PAGE,
             offset=offset,
         )
     ]
     preview = preview_invitation_sms(session=session, settings=settings, campaign_id=campaign_id)
-    preview = dataclasses.replace(preview, sample_text=hide_links(preview.sample_text))
+    preview = dataclasses.replace(
+        preview,
+        sample_text=hide_links(preview.sample_text),
+        worst_text=hide_links(preview.worst_text),
+    )
     return {
         "counts": counts,
         "preview": preview,
         "messages": messages,
-        "pager": _pager(campaign_id, by, status, page, pages, total, offset, messages),
+        "pager": _pager(campaign_id, by, status, page, pages, total, offset, messages, answered),
     }
 
 
@@ -544,7 +624,21 @@ def campaign_action(
     elif action == "invite":
         create_invitations(session=session, settings=settings, campaign_id=campaign_id)
     elif action == "queue":
-        queue_invitation_sms(session=session, settings=settings, campaign_id=campaign_id)
+        # More than one part per message is asked for on the page first (confirm=yes).
+        try:
+            queue_invitation_sms(
+                session=session,
+                settings=settings,
+                campaign_id=campaign_id,
+                max_parts=None if form.get("confirm") == "yes" else 1,
+            )
+        except Conflict as error:
+            if not any(p.loc == ("confirm",) for p in error.problems):
+                raise
+            return Response(
+                status_code=303,
+                headers={"Location": f"/staff/campaigns/{campaign_id}?confirm=queue#queue-confirm"},
+            )
     elif action == "close":
         close_campaign(session=session, campaign_id=campaign_id)
     elif action == "purge":

@@ -63,7 +63,7 @@ class CampaignCreate(BaseModel):
     field_end: datetime
     sms_template: str = Field(default="", max_length=1000)
     reminder_template: str = Field(default="", max_length=1000)
-    strip_diacritics: bool = False
+    strip_diacritics: bool = True  # new campaigns send GSM-7 (one SMS) by default
     # The use case names the rule (whole days 1-60, each once); this only keeps numbers sane.
     reminder_days: list[Annotated[int, Field(ge=-INT32_MAX, le=INT32_MAX)]] = Field(
         default_factory=lambda: [3, 7], max_length=60

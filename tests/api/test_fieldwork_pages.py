@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -46,6 +48,7 @@ def test_campaign_pages_flow(settings: Settings, session: Session) -> None:
                 "field_start": "2026-01-01",
                 "field_end": "2099-01-01",
                 "reminder_days": "2",
+                "strip_diacritics": "yes",
             },
         )
         assert created.status_code == 303
@@ -55,7 +58,8 @@ def test_campaign_pages_flow(settings: Settings, session: Session) -> None:
             assert done.status_code == 303, (action, done.text)
         detail = client.get(url)
         assert detail.status_code == 200
-        assert detail.text.count("/r/…") >= 2  # each queued SMS, its link cut before the token
+        # Each queued SMS carries the short link, cut before its code.
+        assert detail.text.count("/m/…") >= 2 and "/r/" not in detail.text
         assert "+84912340000" not in detail.text and "•" in detail.text  # phones masked
         assert "RR1" in detail.text and "letter" in detail.text
         by_agency = client.get(f"{url}?by=agency")
@@ -178,3 +182,136 @@ def test_outbox_pages_reach_every_message_and_link(settings: Settings, session: 
         back = re.search(r'<a href="([^"]+)" rel="prev">', queued_page.text)
         assert back is not None and "status=queued" in html.unescape(back.group(1))
         assert "page=1" in html.unescape(back.group(1))
+
+
+def test_campaign_form_states_the_one_part_limit_and_strips_by_default(
+    settings: Settings, session: Session
+) -> None:
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        _signed_in(client, session, settings, "coordinator")
+        page = client.get("/staff/campaigns")
+        assert 'name="strip_diacritics" type="checkbox" value="yes" checked' in page.text
+        # http://127.0.0.1:8000 is 21 characters: the defaults leave 53 for the agency.
+        assert "tên cơ quan tối đa 53 ký tự" in page.text and "http://127.0.0.1:8000" in page.text
+        english = client.get("/staff/campaigns?lang=en")
+        assert "an agency name of at most 53 characters" in english.text
+
+
+def test_multipart_batch_is_confirmed_on_the_page(settings: Settings, session: Session) -> None:
+    from sqlmodel import select
+
+    from survey.invitations import create_invitations
+    from survey.models import SmsMessage
+
+    # Diacritics kept: "UBND xã A" forces UCS-2 and every invitation takes 2 parts.
+    fw = build_fieldwork(session, n=3, without_phone=(), strip_diacritics=False)
+    assert fw.campaign.id is not None
+    create_invitations(session=session, settings=settings, campaign_id=fw.campaign.id)
+    url = f"/staff/campaigns/{fw.campaign.id}"
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        csrf = _signed_in(client, session, settings, "coordinator")
+        before = client.get(f"{url}?lang=en")
+        assert "Invitations not yet queued: 3 messages, 6 parts" in before.text
+        assert "Reminders (at most, if nobody answers): 6 messages, 12 parts" in before.text
+        assert "In total: 9 messages, 18 parts" in before.text
+        assert "Longest case – UBND xã A: invitation 2 parts, reminder 2 parts" in before.text
+        assert 'id="queue-confirm"' not in before.text
+        asked = client.post(f"{url}/queue", data={"csrf": csrf})
+        assert asked.status_code == 303
+        assert asked.headers["location"] == f"{url}?confirm=queue#queue-confirm"
+        session.expire_all()
+        assert session.exec(select(SmsMessage)).all() == []  # nothing sent without a yes
+        confirm = client.get(f"{url}?confirm=queue&lang=vi")
+        assert 'id="queue-confirm"' in confirm.text and 'name="confirm" value="yes"' in confirm.text
+        assert "Có tin mời cần tới 2 phần; cả đợt tốn 6 phần cho 3 tin" in confirm.text
+        done = client.post(f"{url}/queue", data={"csrf": csrf, "confirm": "yes"})
+        assert done.status_code == 303 and done.headers["location"] == url
+    session.expire_all()
+    messages = session.exec(select(SmsMessage)).all()
+    assert len(messages) == 3 and {m.segments for m in messages} == {2}
+
+
+def test_one_part_batch_is_queued_without_asking(settings: Settings, session: Session) -> None:
+    from sqlmodel import select
+
+    from survey.invitations import create_invitations
+    from survey.models import SmsMessage
+
+    fw = build_fieldwork(session, n=2, without_phone=(), strip_diacritics=True)
+    assert fw.campaign.id is not None
+    create_invitations(session=session, settings=settings, campaign_id=fw.campaign.id)
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        csrf = _signed_in(client, session, settings, "coordinator")
+        done = client.post(f"/staff/campaigns/{fw.campaign.id}/queue", data={"csrf": csrf})
+        assert done.headers["location"] == f"/staff/campaigns/{fw.campaign.id}"
+    session.expire_all()
+    assert [m.segments for m in session.exec(select(SmsMessage))] == [1, 1]
+
+
+def test_outbox_tags_answered_links_and_filters_them(settings: Settings, session: Session) -> None:
+    import re
+
+    from sqlalchemy import update
+    from sqlmodel import col, select
+
+    from survey.invitations import create_invitations
+    from survey.models import Invitation, SmsMessage
+    from survey.outbox import queue_invitation_sms
+
+    fw = build_fieldwork(session, n=3, without_phone=(), strip_diacritics=True)
+    assert fw.campaign.id is not None
+    create_invitations(session=session, settings=settings, campaign_id=fw.campaign.id)
+    queue_invitation_sms(session=session, settings=settings, campaign_id=fw.campaign.id)
+    answered_id = session.exec(select(Invitation.id).order_by(col(Invitation.id))).first()
+    session.exec(
+        update(Invitation).where(col(Invitation.id) == answered_id).values(completed_at=fw_now())
+    )
+    session.commit()
+    answered_message = session.exec(
+        select(SmsMessage.id).where(col(SmsMessage.invitation_id) == answered_id)
+    ).one()
+    url = f"/staff/campaigns/{fw.campaign.id}"
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        _signed_in(client, session, settings, "coordinator")
+        page = client.get(url)
+        assert page.text.count('<span class="tag tag-ready">Đã trả lời</span>') == 1
+        assert page.text.count('<span class="tag">Chưa trả lời</span>') == 2
+        yes = client.get(f"{url}?answered=yes&lang=en")
+        assert re.findall(r"<tr><td>(\d+)</td>", yes.text) == [str(answered_message)]
+        assert '<option value="yes" selected>Answered</option>' in yes.text
+        assert "Messages 1–1 of 1" in yes.text
+        no = client.get(f"{url}?answered=no&lang=en")
+        rows = re.findall(r"<tr><td>(\d+)</td>", no.text)
+        assert len(rows) == 2 and str(answered_message) not in rows
+        assert "Messages 1–2 of 2" in no.text and ">Answered</span>" not in no.text
+        ignored = client.get(f"{url}?answered=maybe&lang=en")  # an unknown filter shows all
+        assert "Messages 1–3 of 3" in ignored.text
+
+
+def test_sms_short_link_opens_the_answer_page(settings: Settings, session: Session) -> None:
+    import re
+
+    from sqlmodel import select
+
+    from survey.invitations import create_invitations, invitation_token
+    from survey.models import Invitation, SmsMessage
+    from survey.outbox import queue_invitation_sms
+
+    fw = build_fieldwork(session, n=1, without_phone=(), strip_diacritics=True)
+    assert fw.campaign.id is not None
+    create_invitations(session=session, settings=settings, campaign_id=fw.campaign.id)
+    queue_invitation_sms(session=session, settings=settings, campaign_id=fw.campaign.id)
+    text = session.exec(select(SmsMessage.text)).one()
+    path = re.search(r"https?://[^/]+(/m/[0-9A-Z]{26})", text)
+    assert path is not None
+    invitation = session.exec(select(Invitation)).one()
+    with TestClient(create_app(settings), follow_redirects=False) as client:  # a citizen
+        opened = client.get(path[1])
+        assert opened.status_code == 303
+        assert opened.headers["location"] == f"/r/{invitation_token(settings, invitation)}"
+        typed = client.get(path[1].lower())  # typed from the SMS by hand, in any case
+        assert typed.status_code == 303
+
+
+def fw_now() -> datetime:
+    return datetime.now(UTC)
