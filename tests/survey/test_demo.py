@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,12 +12,15 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
 from api.app import create_app
 from api.cli.demo import print_summary
+from survey.campaigns import as_utc
+from survey.data_entry import get_disagreement, list_disagreements, resolve_disagreement
 from survey.demo import (
     DEMO_RELEASE_BY_AGENCY,
     DEMO_RELEASE_BY_PROVINCE,
@@ -25,6 +29,7 @@ from survey.demo import (
     OUTCOME_SHARES,
     OUTCOMES,
     SATISFIED_RANGE,
+    DemoFieldwork,
     agency_satisfaction,
     build_demo,
     demo_agencies,
@@ -32,25 +37,37 @@ from survey.demo import (
     synthetic_answers,
     write_demo_frame,
 )
+from survey.demo_modes import DEMO_BACKCHECK_RATE, DEMO_LETTERS_FILE
 from survey.dispositions import campaign_dispositions
 from survey.invitations import LinkState, find_invitation
 from survey.models import (
+    AuditEvent,
+    Backcheck,
+    BackcheckPlan,
     Campaign,
+    CollectedForm,
     Design,
     Draw,
     Frame,
     IndexRelease,
+    InterviewAssignment,
+    InterviewAttempt,
     Invitation,
+    PaperEntry,
+    PaperForm,
+    PaperKeying,
     Response,
     SampleUnit,
     SmsMessage,
     SmsOptOut,
     StaffUser,
 )
+from survey.paper_forms import format_form_number
 from survey.phones import PhoneKind, normalise_phone
 from survey.questionnaires import builtin_definition, validate_answers
 from survey.settings import Settings
-from survey.users import authenticate
+from survey.short_links import token_for_short_code
+from survey.users import UNLIMITED, authenticate
 from survey.worker import quiet_until
 
 
@@ -164,6 +181,15 @@ def _counts(session: Session) -> dict[str, int]:
         SmsOptOut,
         Response,
         IndexRelease,
+        PaperForm,
+        PaperEntry,
+        PaperKeying,
+        InterviewAssignment,
+        InterviewAttempt,
+        CollectedForm,
+        Backcheck,
+        BackcheckPlan,
+        AuditEvent,
     )
     return {
         t.__name__: int(session.exec(select(func.count()).select_from(t)).one()) for t in tables
@@ -234,18 +260,45 @@ def test_demo_fieldwork_end_to_end(
         for link in work.example_links:
             token = link.rsplit("/r/", 1)[1]
             assert find_invitation(session=session, token=token).state is LinkState.OK
+        _check_staff_modes(session, work, quiet, tmp_path, night)
         before = _counts(session)
 
+    modes = work.modes
+    assert modes is not None and modes.short_link is not None
     with TestClient(create_app(settings), follow_redirects=False) as client:
         welcome = client.get("/r/" + work.example_links[0].rsplit("/r/", 1)[1])
         assert welcome.status_code == 200
         assert "Bắt đầu" in welcome.text  # the start button of the welcome page
+        # The printed letter's short link leads to its answer page.
+        opened = client.get(modes.short_link.split("8000", 1)[1])
+        assert opened.status_code == 303 and opened.headers["location"].startswith("/r/")
 
     print_summary(summary, argparse.Namespace(host="127.0.0.1", port=8000), quiet)
     printed = capsys.readouterr().out
     assert "SYNTHETIC DEMO DATA" in printed
     assert all(link in printed for link in work.example_links)
     assert f"/staff/campaigns/{work.campaign_id}" in printed and "/staff/releases" in printed
+    # Where to look for every fieldwork mode, the dashboard and the public documents.
+    campaign_page = f"/staff/campaigns/{work.campaign_id}"
+    public = f"/public/releases/{work.release_ids[1]}"
+    for where in (
+        f"/api/campaigns/{work.campaign_id}/letters.pdf",
+        modes.short_link,
+        f"/staff/entry/campaigns/{work.campaign_id}",
+        f"{campaign_page}/backchecks",
+        f"{campaign_page}?by=mode",
+        "/staff/dashboard",
+        f"{public}/release.pdf",
+        f"{public}/release.xlsx",
+        f"{public}/release.json",
+        str(tmp_path / DEMO_LETTERS_FILE),
+    ):
+        assert where in printed, where
+    # Pages named by their own address, not only as the start of a longer one.
+    for page in ("/m", "/staff/entry", "/staff/interviews"):
+        assert re.search(f"http://127.0.0.1:8000{page}(?![/\\w])", printed), page
+    assert all(format_form_number(n) in printed for n in modes.forms_to_key)
+    assert {"clerk1", "clerk2", "interviewer1"} <= {u for u, _, _ in summary.logins}
     assert all(
         f"{user} " in printed and password in printed for user, password, _ in summary.logins
     )
@@ -273,3 +326,102 @@ def test_demo_fieldwork_end_to_end(
         assert _counts(session) == before
         kept = session.get(IndexRelease, work.release_ids[1])
         assert kept is not None and kept.content_sha256 == published_hash
+    # The pending disagreement is the coordinator's to settle: a third paper response.
+    with Session(engine) as session:
+        coordinator = session.exec(
+            select(StaffUser).where(col(StaffUser.username) == "coordinator")
+        ).one()
+        (row,) = list_disagreements(session=session, campaign_id=work.campaign_id, scope=UNLIMITED)
+        disagreement = get_disagreement(session=session, entry_id=row.entry_id, scope=UNLIMITED)
+        resolve_disagreement(
+            session=session,
+            entry_id=row.entry_id,
+            supervisor=coordinator,
+            scope=UNLIMITED,
+            values={v.field.code: v.first for v in disagreement.values},
+        )
+        paper = session.exec(select(Response).where(col(Response.mode) == "paper")).all()
+        assert len(paper) == 3
+
+
+def _check_staff_modes(
+    session: Session, work: DemoFieldwork, settings: Settings, data_dir: Path, night: datetime
+) -> None:
+    """Letters, double entry, interviews and back-checks of a fresh demo campaign."""
+    modes = work.modes
+    assert modes is not None
+    users = {u.id: u.username for u in session.exec(select(StaffUser)).all()}
+    # Six letters were printed (audited) as one PDF carrying their form numbers.
+    letters = session.exec(
+        select(Invitation, PaperForm)
+        .join(PaperForm, col(PaperForm.invitation_id) == col(Invitation.id))
+        .where(col(Invitation.channel) == "letter", col(PaperForm.short_code_hash).is_not(None))
+    ).all()
+    assert len(letters) == 6
+    text = "".join(
+        page.extract_text() for page in PdfReader(data_dir / DEMO_LETTERS_FILE).pages
+    ).replace(" ", "")
+    for _, paper_form in letters:
+        assert format_form_number(paper_form.form_number) in text
+    printed = session.exec(
+        select(AuditEvent).where(col(AuditEvent.action) == "letters.printed")
+    ).all()
+    assert len(printed) == 1 and users[printed[0].actor_id] == "coordinator"
+    # Three forms keyed by clerk1 and clerk2: two agreed and are paper responses (their typed
+    # values gone), one differs on one answer and waits for a supervisor.
+    entries = session.exec(select(PaperEntry).order_by(col(PaperEntry.id))).all()
+    assert sorted(e.status for e in entries) == ["completed", "completed", "disagreement"]
+    assert (modes.paper_responses, modes.disagreements) == (2, 1)
+    paper = session.exec(select(Response).where(col(Response.mode) == "paper")).all()
+    assert len(paper) == 2 and all(r.status == "completed" for r in paper)
+    for entry in entries:
+        keyings = session.exec(
+            select(PaperKeying).where(col(PaperKeying.entry_id) == entry.id)
+        ).all()
+        assert sorted(users[k.clerk_id] for k in keyings) == ["clerk1", "clerk2"]
+        if entry.status == "completed":
+            assert all(k.keyed is None for k in keyings)
+    (pending,) = list_disagreements(session=session, campaign_id=work.campaign_id, scope=UNLIMITED)
+    disagreement = get_disagreement(session=session, entry_id=pending.entry_id, scope=UNLIMITED)
+    assert len(disagreement.values) == 1
+    # interviewer1's phone cases: a no-answer, a callback after the demo's moment, and an
+    # interview completed as a response of mode phone.
+    assignments = session.exec(
+        select(InterviewAssignment).order_by(col(InterviewAssignment.id))
+    ).all()
+    assert [users[a.interviewer_id] for a in assignments] == ["interviewer1"] * 3
+    assert all(a.mode == "phone" for a in assignments)
+    no_answer, callback, interview = assignments
+    assert no_answer.status == "open" and no_answer.attempt_count == 1
+    assert callback.status == "open" and callback.callback_at is not None
+    assert as_utc(callback.callback_at) > night
+    assert interview.status == "completed" and interview.final_code == "1.1"
+    assert interview.answers == {}
+    codes = session.exec(
+        select(InterviewAttempt.code)
+        .where(col(InterviewAttempt.assignment_id) == interview.id)
+        .order_by(col(InterviewAttempt.number))
+    ).all()
+    assert list(codes) == ["3.13", "1.1"]
+    phone = session.exec(select(Response).where(col(Response.mode) == "phone")).all()
+    assert len(phone) == 1 and phone[0].status == "completed"
+    # Dispositions by mode count the staff-collected completes under their modes.
+    by_mode = {
+        g.group: g
+        for g in campaign_dispositions(session=session, campaign_id=work.campaign_id, by="mode")
+    }
+    assert by_mode["paper"].counts["completed"] == 2
+    assert by_mode["phone"].counts["completed"] == 1
+    # The back-check plan drew each collector's first form: one per clerk and the interview.
+    plan = session.exec(select(BackcheckPlan)).one()
+    assert plan.rate == DEMO_BACKCHECK_RATE
+    drawn = session.exec(select(Backcheck)).all()
+    assert sorted(users[b.collector_id] for b in drawn) == ["clerk1", "clerk2", "interviewer1"]
+    assert modes.backchecks == 3
+    assert all(b.response_id is not None and b.outcome is None for b in drawn)
+    # The short link printed for the /m box is a printed letter nobody has answered.
+    assert modes.short_link is not None
+    code = modes.short_link.rsplit("/m/", 1)[1]
+    token = token_for_short_code(session=session, settings=settings, code=code)
+    assert token is not None and find_invitation(session=session, token=token).state is LinkState.OK
+    assert len(modes.forms_to_key) == 2
