@@ -43,6 +43,8 @@ ROUTER_MODULES = [
     "api.pages.fieldwork",
     "api.pages.data_entry",
     "api.pages.interviews",
+    "api.routers.data_entry",
+    "api.routers.interviews",
     "api.pages.backchecks",
     "api.routers.releases",
     "api.routers.release_documents",

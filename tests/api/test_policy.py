@@ -189,6 +189,9 @@ ROUTE_ROWS: dict[tuple[str, str], str] = {
     ("POST", "/staff/interviews/{assignment_id}/p/{number}"): INTERVIEWS,
     ("GET", "/staff/interviews/{assignment_id}/review"): INTERVIEWS,
     ("POST", "/staff/interviews/{assignment_id}/complete"): INTERVIEWS,
+    ("GET", "/api/interviews"): INTERVIEWS,
+    ("GET", "/api/interviews/{assignment_id}"): INTERVIEWS,
+    ("POST", "/api/interviews/{assignment_id}/attempts"): INTERVIEWS,
     # back-checks (phuc tra)
     ("GET", "/staff/campaigns/{campaign_id}/backchecks"): BACKCHECKS,
     ("POST", "/staff/campaigns/{campaign_id}/backchecks/{backcheck_id}/outcome"): BACKCHECKS,
@@ -203,6 +206,11 @@ ROUTE_ROWS: dict[tuple[str, str], str] = {
     ("GET", "/staff/entry/campaigns/{campaign_id}"): DATA_ENTRY_SUPERVISION,
     ("GET", "/staff/entry/disagreements/{entry_id}"): DATA_ENTRY_SUPERVISION,
     ("POST", "/staff/entry/disagreements/{entry_id}"): DATA_ENTRY_SUPERVISION,
+    ("GET", "/api/entry/forms/{form_number}"): DATA_ENTRY,
+    ("POST", "/api/entry/forms/{form_number}"): DATA_ENTRY,
+    ("GET", "/api/entry/campaigns/{campaign_id}/disagreements"): DATA_ENTRY_SUPERVISION,
+    ("GET", "/api/entry/disagreements/{entry_id}"): DATA_ENTRY_SUPERVISION,
+    ("POST", "/api/entry/disagreements/{entry_id}"): DATA_ENTRY_SUPERVISION,
     # releases
     ("POST", "/api/campaigns/{campaign_id}/releases"): COMPUTE,
     ("GET", "/api/releases"): RELEASE,
