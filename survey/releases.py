@@ -81,7 +81,7 @@ from survey.release_pipeline.rankings import rank_agencies
 from survey.release_pipeline.record import release_parameters, release_summary
 from survey.release_pipeline.rows import BY_COLUMNS, load_rows
 from survey.release_pipeline.weights import adjust_weights
-from survey.release_rows import release_rows
+from survey.release_rows import ReleaseRow, release_rows
 from survey.spreadsheet_cells import safe_cell
 from survey.users import UNLIMITED, Scope
 
@@ -1012,48 +1012,50 @@ def _csv_value(value: Any) -> Any:
     return safe_cell(value)
 
 
+def release_csv_cells(release: IndexRelease, row: ReleaseRow) -> dict[str, Any]:
+    """One row of the release CSV, column -> cell text (every column of
+    :func:`release_csv_columns`; blank where the row has no value)."""
+    rank = row.rank
+    cells: dict[str, Any] = {c: safe_cell(row.domain_value(c) or "") for c in BY_COLUMNS}
+    cells["node"] = safe_cell(row.node)
+    cells["level_of_node"] = safe_cell(row.node_level)
+    figures = {
+        "estimate": row.estimate,
+        "se": row.se,
+        "ci_lower": row.ci_lower,
+        "ci_upper": row.ci_upper,
+        "df": row.df,
+        "n_respondents": row.n_respondents,
+        "cv": row.cv,
+        "flag": row.flag,
+        "rank": None if rank is None else rank.rank,
+        "rank_lower": None if rank is None else rank.rank_lower,
+        "rank_upper": None if rank is None else rank.rank_upper,
+        "tier": None if rank is None else rank.tier,
+    }
+    cells.update({k: _csv_value(v) for k, v in figures.items()})
+    cells["release_id"] = release.id
+    cells["release_version"] = release.version
+    cells["release_status"] = release.status
+    cells["release_sha256"] = release.content_sha256 or ""
+    return cells
+
+
 def release_csv(release: IndexRelease) -> str:
     """The release's rows as CSV (UTF-8 text): domain columns, node, figures, flag and rank.
 
     Every row ends with the release's id, version, status and SHA-256 (blank for a draft).
     Shares are in [0, 1] (1-5 for the mean-score rule); suppressed cells are blank. Domain
     values come from imported dossiers, so formula-like text is neutralised
-    (:mod:`survey.spreadsheet_cells`); figures stay numbers.
+    (:mod:`survey.spreadsheet_cells`); figures stay numbers. The column names are the machine
+    keys, stable for scripts; :mod:`survey.release_csv` writes the same rows for people, with
+    headers in Vietnamese or English and names beside the codes.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    by = tuple((release.parameters or {}).get("by") or ())
-    columns = release_csv_columns(by)
-    domain_columns = columns[: columns.index("node")]
+    columns = release_csv_columns(tuple((release.parameters or {}).get("by") or ()))
     writer.writerow(columns)
     for row in release_rows(release):
-        rank = row.rank
-        writer.writerow(
-            [
-                *(safe_cell(row.domain_value(c) or "") for c in domain_columns),
-                safe_cell(row.node),
-                safe_cell(row.node_level),
-                *(
-                    _csv_value(v)
-                    for v in (
-                        row.estimate,
-                        row.se,
-                        row.ci_lower,
-                        row.ci_upper,
-                        row.df,
-                        row.n_respondents,
-                        row.cv,
-                        row.flag,
-                        None if rank is None else rank.rank,
-                        None if rank is None else rank.rank_lower,
-                        None if rank is None else rank.rank_upper,
-                        None if rank is None else rank.tier,
-                    )
-                ),
-                release.id,
-                release.version,
-                release.status,
-                release.content_sha256 or "",
-            ]
-        )
+        cells = release_csv_cells(release, row)
+        writer.writerow([cells[c] for c in columns])
     return buffer.getvalue()

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import AddressDep, SessionDep
+from api.formatting import CHANNEL_NAMES
 from api.params import INT32_MAX, CampaignFilter, CampaignId, ReleaseId, file_responses
 from api.policy import AsAnalyst, AsReleasePublisher, AsStaff
 from survey.models.releases import IndexReleasePublic, IndexReleaseSummary
+from survey.release_csv import CsvLanguage, named_release_csv
+from survey.release_documents.source import load_document_source
 from survey.releases import (
     MAX_REASON,
     SEND_BACK_REASON,
@@ -190,14 +193,32 @@ def correct(
 
 
 @router.get("/api/releases/{release_id}/release.csv", responses=file_responses("text/csv"))
-def download(release_id: ReleaseId, session: SessionDep, caller: AsStaff) -> Response:
+def download(
+    release_id: ReleaseId,
+    session: SessionDep,
+    caller: AsStaff,
+    lang: Annotated[
+        CsvLanguage | None,
+        Query(
+            description="vi or en: headers in that language and names beside the codes "
+            "(dictionary.csv describes both); left out: the machine keys, stable for scripts"
+        ),
+    ] = None,
+) -> Response:
     """The release's figures as CSV (UTF-8 with a byte-order mark, so spreadsheets read it)."""
-    release = get_release(session=session, release_id=release_id, scope=caller.scope)
+    if lang is None:
+        release = get_release(session=session, release_id=release_id, scope=caller.scope)
+        content, filename = release_csv(release), f"release-{release_id}.csv"
+    else:
+        source = load_document_source(session=session, release_id=release_id, scope=caller.scope)
+        release = source.release
+        content = named_release_csv(source, lang=lang, channel_names=CHANNEL_NAMES[lang])
+        filename = f"release-{release_id}-{lang}.csv"
     return Response(
-        content="\ufeff" + release_csv(release),
+        content="\ufeff" + content,
         media_type="text/csv; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="release-{release_id}.csv"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "X-Release-SHA256": release.content_sha256 or "",
         },
     )

@@ -4,6 +4,13 @@ The CSV (:func:`survey.releases.release_csv`) and the workbook's tables share th
 the JSON document carries the dictionary, so a reader of any of them knows what a column means.
 Types are those of the CSV text once parsed: ``string``, ``integer``, ``number``; an empty cell
 is a missing value (a suppressed figure, or a rank of a row that is not ranked).
+
+``release.csv`` comes in two forms with the same rows and values. Without ``lang`` its header is
+the column names (``name``), stable for scripts, as published releases are cited. With
+``?lang=vi`` or ``?lang=en`` the header is each column's ``label_vi`` or ``label_en``, and a name
+column follows each code it names (:data:`NAME_COLUMNS`: agency, province by its 2025 name,
+channel, item); numbers keep the decimal point in both languages, so a script reads either the
+same way. ``dictionary.csv`` lists the columns of the first form, then the name columns.
 """
 
 from __future__ import annotations
@@ -98,7 +105,55 @@ _COLUMNS: tuple[Column, ...] = (
         "blank for a draft",
     ),
 )
-COLUMNS: dict[str, Column] = {c.name: c for c in _COLUMNS}
+# Only in the CSV written for people (``?lang=vi|en``), each right after the code it names.
+_PEOPLE_ONLY = "release.csv?lang=vi|en only, after "
+NAME_COLUMNS: tuple[tuple[str, Column], ...] = (
+    (
+        "agency_code",
+        Column(
+            "agency_name",
+            "Tên cơ quan",
+            "Agency",
+            "string",
+            "",
+            _PEOPLE_ONLY + "agency_code: the agency's name as its frame gives it",
+        ),
+    ),
+    (
+        "province_code",
+        Column(
+            "province_name",
+            "Tỉnh, thành phố (tên từ 1/7/2025)",
+            "Province (name since 1 July 2025)",
+            "string",
+            "",
+            _PEOPLE_ONLY + "province_code: the province the code belongs to since 1 July 2025",
+        ),
+    ),
+    (
+        "channel",
+        Column(
+            "channel_name",
+            "Tên kênh nộp hồ sơ",
+            "Channel name",
+            "string",
+            "",
+            _PEOPLE_ONLY + "channel: in person, online or by post, in words",
+        ),
+    ),
+    (
+        "node",
+        Column(
+            "node_name",
+            "Nội dung",
+            "Item",
+            "string",
+            "",
+            _PEOPLE_ONLY + "node: the overall index, an element's title or a numbered criterion",
+        ),
+    ),
+)
+COLUMNS: dict[str, Column] = {c.name: c for c in (*_COLUMNS, *(c for _, c in NAME_COLUMNS))}
 DICTIONARY_FIELDS: tuple[str, ...] = (
     "name",
     "label_vi",
@@ -109,13 +164,29 @@ DICTIONARY_FIELDS: tuple[str, ...] = (
 )
 
 
-def csv_dictionary(*, percent: bool = True, by: Sequence[str] = ()) -> list[Column]:
-    """The columns of the CSV of a release broken down by ``by``, in file order; figures in
-    shares, or scores when not ``percent`` (the mean-score rule)."""
+def named_csv_columns(by: Sequence[str] = ()) -> tuple[str, ...]:
+    """The columns of ``release.csv?lang=vi|en``: the machine columns with each name column
+    right after the code it names."""
+    names = dict(NAME_COLUMNS)
+    columns: list[str] = []
+    for name in release_csv_columns(by):
+        columns.append(name)
+        if name in names:
+            columns.append(names[name].name)
+    return tuple(columns)
+
+
+def csv_dictionary(
+    *, percent: bool = True, by: Sequence[str] = (), named: bool = False
+) -> list[Column]:
+    """The columns of the CSV of a release broken down by ``by``, in file order (``named``: of
+    the CSV for people, :func:`named_csv_columns`); figures in shares, or scores when not
+    ``percent`` (the mean-score rule)."""
     unit = SHARE if percent else SCORE
+    names = named_csv_columns(by) if named else release_csv_columns(by)
     return [
         Column(**{**asdict(COLUMNS[name]), "unit": unit}) if name in SCALED else COLUMNS[name]
-        for name in release_csv_columns(by)
+        for name in names
     ]
 
 
@@ -124,9 +195,11 @@ def dictionary_records(*, percent: bool = True, by: Sequence[str] = ()) -> list[
 
 
 def dictionary_csv(*, percent: bool = True, by: Sequence[str] = ()) -> str:
-    """The dictionary as CSV text: one row per column of the release CSV."""
+    """The dictionary as CSV text: one row per column of the release CSV, then one per name
+    column of the CSV for people (whose headers are the labels)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=DICTIONARY_FIELDS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(dictionary_records(percent=percent, by=by))
+    writer.writerows(asdict(c) for _, c in NAME_COLUMNS)
     return buffer.getvalue()

@@ -209,3 +209,36 @@ def test_a_reviewer_sends_a_release_back_through_the_api_and_the_page(
         assert client.post(f"/api/releases/{rid}/publish", headers=publisher).status_code == 200
         late = client.post(back, json=reason, headers=admin)
         assert late.status_code == 409 and "correction" in late.json()["detail"][0]["msg"]
+
+
+def test_release_csv_in_a_language_beside_the_machine_csv(
+    settings: Settings, session: Session
+) -> None:
+    rc = build_release_campaign(session)
+    analyst, _ = _login(session, "analyst", "lap")
+    with TestClient(create_app(settings)) as client:
+        rid = client.post(
+            f"/api/campaigns/{rc.campaign_id}/releases", json={"name": "Quý I"}, headers=analyst
+        ).json()["id"]
+        url = f"/api/releases/{rid}/release.csv"
+        machine = client.get(url, headers=analyst)
+        assert machine.status_code == 200
+        assert f'filename="release-{rid}.csv"' in machine.headers["content-disposition"]
+        machine_rows = list(csv.reader(io.StringIO(machine.content.decode("utf-8-sig"))))
+        assert machine_rows[0][:2] == ["agency_code", "province_code"]
+        for lang, first in (
+            ("vi", ["Mã cơ quan", "Tên cơ quan"]),
+            ("en", ["Agency code", "Agency"]),
+        ):
+            named = client.get(url, params={"lang": lang}, headers=analyst)
+            assert named.status_code == 200, named.text
+            assert named.content.startswith("\ufeff".encode())
+            assert f'filename="release-{rid}-{lang}.csv"' in named.headers["content-disposition"]
+            rows = list(csv.reader(io.StringIO(named.content.decode("utf-8-sig"))))
+            assert rows[0][:2] == first and len(rows) == len(machine_rows)
+            agencies = {r[0]: r[1] for r in rows[1:] if r[0]}
+            # This frame names no agency: each keeps its code as its name.
+            codes = {r[0] for r in machine_rows[1:] if r[0]}
+            assert len(codes) > 1 and agencies == {code: code for code in codes}
+        refused = client.get(url, params={"lang": "fr"}, headers=analyst)
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][-1] == "lang"
