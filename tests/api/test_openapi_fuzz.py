@@ -63,6 +63,9 @@ ROLES: dict[str, tuple[str, list[tuple[str, str]]] | None] = {
     "scoped_coordinator": ("coordinator", [("agency", "AG-A")]),
     "national_coordinator": ("coordinator", []),
     "admin": ("admin", []),
+    # The roles the data-entry and interview operations let through (others get 403 there).
+    "clerk": ("clerk", []),
+    "interviewer": ("interviewer", []),
 }
 POSITIVE_EXAMPLES = 3
 NEGATIVE_EXAMPLES = 2
