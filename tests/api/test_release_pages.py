@@ -192,6 +192,8 @@ def test_release_pages_name_agencies_provinces_and_the_campaign(
         assert page.count(named) == 2
         assert page.count('<th scope="row">AG-B</th>') == 2
         assert 'Đợt 2026 <small class="muted">' in page
+        rid = by_agency.headers["location"].rsplit("/", 1)[1]
+        assert f'href="/api/releases/{rid}/release.csv?lang=vi"' in page
 
         crossed = client.post(
             "/staff/releases",
