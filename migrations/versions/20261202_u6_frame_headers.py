@@ -1,7 +1,7 @@
 """frame headers: the file's own column name for each field of a frame
 
 Revision ID: u6frameheaders
-Revises: u5publication
+Revises: u4backchecks
 Create Date: 2026-12-02 00:00:00
 
 ``frame.column_headers`` holds ``{field: header as written in the file}`` recorded at import, so
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "u6frameheaders"
-down_revision: str | None = "u5publication"
+down_revision: str | None = "u4backchecks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
