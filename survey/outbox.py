@@ -114,12 +114,13 @@ class KindCost:
 class SmsPreview:
     """What sending the campaign's messages would cost, before anything is queued.
 
-    ``messages``, ``gsm7``, ``ucs2``, ``segments`` and ``max_segments`` are the pending
-    invitations' (as ``invitations``); ``reminders`` counts every reminder day not yet queued
-    for each person who may still be messaged: an upper bound, as people who answer get none.
-    ``worst_agency`` is the longest agency name among them and ``worst_parts`` the parts of its
-    invitation and reminder; ``sample_text`` and ``worst_text`` are rendered with a placeholder
-    link of the real length. ``agency_budget`` is :func:`agency_name_budget` for the campaign.
+    ``messages``, ``gsm7``, ``ucs2``, ``segments``, ``max_segments`` and ``cost`` are the
+    pending invitations' (as ``invitations``); ``total_cost`` adds the reminders.
+    ``reminders`` counts every reminder day not yet queued for each person who may still be
+    messaged: an upper bound, as people who answer get none. ``worst_agency`` is the longest
+    agency name among them and ``worst_parts`` the parts of its invitation and reminder;
+    ``sample_text`` and ``worst_text`` are rendered with a placeholder link of the real length.
+    ``agency_budget`` is :func:`agency_name_budget` for the campaign.
     """
 
     messages: int
@@ -130,6 +131,7 @@ class SmsPreview:
     cost: float
     price_per_segment: float
     sample_text: str
+    total_cost: float
     invitations: KindCost
     reminders: KindCost
     total_messages: int
@@ -424,7 +426,8 @@ def preview_invitation_sms(
 ) -> SmsPreview:
     """Render every pending invitation and reminder SMS without queueing it and sum the cost.
 
-    The cost is ``segments x price_per_segment`` (operators bill each part of a long message).
+    The cost is ``parts x price_per_segment`` (operators bill each part of a long message):
+    ``cost`` of the invitations, ``total_cost`` with the reminders.
     Texts differ only by agency name and link (short links all have the same length), so the
     encoding and parts are computed once per distinct agency and kind. Reminders are counted
     for every reminder day not yet queued to each person who may still be messaged (an upper
@@ -467,7 +470,8 @@ def preview_invitation_sms(
         ucs2=invitations.ucs2,
         segments=invitations.parts,
         max_segments=invitations.max_parts,
-        cost=(invitations.parts + reminders.parts) * price_per_segment,
+        cost=invitations.parts * price_per_segment,
+        total_cost=(invitations.parts + reminders.parts) * price_per_segment,
         price_per_segment=price_per_segment,
         sample_text=invitation_texts[sample_agency].text,
         invitations=invitations,

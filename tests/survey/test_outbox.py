@@ -138,7 +138,7 @@ def test_preview_counts_segments_and_cost(session: Session, settings: Settings) 
     # UCS-2, 83 units, 2 parts; 3 people x 2 reminder days (3, 7).
     assert (preview.reminders.messages, preview.reminders.parts) == (6, 12)
     assert (preview.total_messages, preview.total_parts) == (9, 18)
-    assert preview.cost == 18 * 850
+    assert preview.cost == 6 * 850 and preview.total_cost == 18 * 850
     assert preview.needs_confirmation and preview.worst_parts == {"invitation": 2, "reminder": 2}
     queue_invitation_sms(session=session, settings=settings, campaign_id=fw.campaign.id, now=NOW)
     queued = session.exec(select(SmsMessage)).all()
