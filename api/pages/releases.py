@@ -463,6 +463,7 @@ def release_view(session: SessionDep, release: IndexRelease, lang: str) -> dict[
         "agency_names": agencies,
         "stratum_columns": stratum_columns,
         "campaign_name": _campaign_name(session, release.campaign_id),
+        "status_words": {s.value: WORDS[lang][s.value] for s in ReleaseStatus},
     }
 
 

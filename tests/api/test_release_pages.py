@@ -210,3 +210,10 @@ def test_release_pages_name_agencies_provinces_and_the_campaign(
 
         listed = client.get("/staff/releases?lang=vi").text
         assert f'Đợt 2026 <small class="muted">{rc.campaign_id}</small>' in listed
+        # The dashboard says a release's status in words too.
+        board = client.get(
+            "/staff/dashboard",
+            params={"lang": "vi", "campaign": rc.campaign_id, "release": rid},
+        ).text
+        assert '<span class="tag tag-draft">bản nháp</span>' in board
+        assert "v1, bản nháp)</option>" in board
