@@ -596,7 +596,7 @@ def ensure_demo_campaign(
             field_end=end,
             sms_template=DEFAULT_SMS_TEMPLATE,
             reminder_template=DEFAULT_REMINDER_TEMPLATE,
-            # Agency names without diacritics keep each SMS in GSM-7 (2 parts instead of 4).
+            # Without diacritics each SMS is one GSM-7 part (with them, 2-3 UCS-2 parts).
             strip_diacritics=True,
             created_by=created_by,
         )
