@@ -117,8 +117,10 @@ def render_letters(
     body = "\n".join(letters) or '<p class="no-print">Không có thư nào cần in.</p>'
     return f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Thư mời — {escape(campaign.name)}</title>
-<link rel="icon" href="/static/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/static/letters.css"></head>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/static/letters.css"></head>
 <body>
 {body}
 </body></html>"""
