@@ -1429,8 +1429,7 @@ FRAME_IMPORT_TEXT: Mapping[str, Mapping[str, str]] = {
         "mapping_submit": "Import the frame",
         "mapping_restart": "Upload another file",
         "mapping_twice": (
-            "The column “{column}” is already chosen for “{other}”: match each column to one "
-            "field"
+            "The column “{column}” is already chosen for “{other}”: match each column to one field"
         ),
         "mapping_missing": "Choose the file's column for the required field “{field}”",
         "mapping_bad_choice": "Not a valid choice: choose one of the file's columns",
