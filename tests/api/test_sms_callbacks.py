@@ -195,7 +195,8 @@ def test_worker_prints_the_inbound_url_only_when_asked(
     printed = capsys.readouterr().out.strip()
     assert printed == f"{env_settings.public_base_url}/sms/kannel/inbound/{key}"
     assert main(["worker", "--once"]) == 0
-    banner = capsys.readouterr().out
+    captured = capsys.readouterr()
+    banner = captured.out + captured.err  # the start-up notices are log lines (stderr)
     assert "/sms/kannel/inbound/[redacted]" in banner and key not in banner
     # The printed URL is the one the endpoint accepts.
     with TestClient(create_app(env_settings)) as client:
