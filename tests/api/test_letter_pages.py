@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -139,9 +140,10 @@ def test_every_letter_leads_to_its_own_invitation(
 
 
 def test_no_schema_the_api_returns_has_an_applicants_name_or_address() -> None:
-    """Names and addresses leave the platform only on printed letters (coordinators, audited):
-    no JSON schema of the API has a postal address, and a ``full_name`` only where it is a
-    staff account's own (users and /api/auth/me)."""
+    """Names and addresses leave the platform only on printed letters (coordinators, audited)
+    and to the interviewer assigned a face-to-face case: no JSON schema of the API has a postal
+    address, and a ``full_name`` only where it is a staff account's own (users and /api/auth/me)
+    or the assigned case's contact, which only /api/interviews answers."""
     document = create_app(Settings(database_url="sqlite://", development=True)).openapi()
     schemas = document["components"]["schemas"]
     assert schemas, "the walk found no schema"
@@ -150,4 +152,33 @@ def test_no_schema_the_api_returns_has_an_applicants_name_or_address() -> None:
     ]
     assert with_address == []
     with_name = {n for n, s in schemas.items() if "full_name" in (s.get("properties") or {})}
-    assert with_name and all("User" in n or n.startswith("Me") for n in with_name), with_name
+    assert with_name and all(
+        "User" in n or n.startswith("Me") or n == "ContactPublic" for n in with_name
+    ), with_name
+    contact_ref = "#/components/schemas/ContactPublic"
+    paths_with_contact = {
+        path
+        for path, operations in document["paths"].items()
+        if contact_ref in str(operations) or _refers_to(schemas, operations, contact_ref)
+    }
+    assert paths_with_contact and all(
+        p.startswith("/api/interviews") for p in paths_with_contact
+    ), paths_with_contact
+
+
+def _refers_to(
+    schemas: dict[str, Any], node: Any, ref: str, seen: frozenset[str] = frozenset()
+) -> bool:
+    """Whether ``node`` reaches the schema ``ref`` through $ref links."""
+    text = str(node)
+    if ref in text:
+        return True
+    for name in schemas:
+        own = f"#/components/schemas/{name}"
+        if (
+            own in text
+            and name not in seen
+            and _refers_to(schemas, schemas[name], ref, seen | {name})
+        ):
+            return True
+    return False
