@@ -37,6 +37,14 @@ PROVINCE_NAMES: Mapping[str, str] = {
     **{unit.code: unit.name for unit in PROVINCE_MERGER_2025},
 }
 
+# How an answer was collected (Response.mode), as the documents name a domain of it.
+MODE_NAMES: Mapping[str, str] = {
+    "web": "Trực tuyến",
+    "paper": "Phiếu giấy",
+    "phone": "Điện thoại",
+    "face_to_face": "Gặp trực tiếp",
+}
+
 
 @dataclass(frozen=True)
 class Step:
@@ -132,7 +140,11 @@ def _source(session: Session, release: IndexRelease) -> DocumentSource:
         ranking=tuple(sorted(release_ranking(release), key=lambda r: r.rank.rank)),
         node_labels=labels,
         node_order=order,
-        unit_names={"agency_code": agencies, "province_code": PROVINCE_NAMES},
+        unit_names={
+            "agency_code": agencies,
+            "province_code": PROVINCE_NAMES,
+            "mode": MODE_NAMES,
+        },
         campaign_name="" if campaign is None else campaign.name,
         period=None if campaign is None else (campaign.field_start, campaign.field_end),
         steps=tuple(

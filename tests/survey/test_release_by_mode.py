@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import numpy as np
 import pytest
@@ -13,7 +14,10 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from survey.models import Response
-from survey.release_documents.dictionary import csv_dictionary
+from survey.release_documents.dictionary import csv_dictionary, dictionary_csv
+from survey.release_documents.machine import release_json
+from survey.release_documents.report import release_report_html
+from survey.release_documents.source import load_document_source
 from survey.releases import CSV_COLUMNS, compute_release, release_csv
 from tests.survey.release_fixtures import ReleaseCampaign, build_release_campaign
 from tests.survey.test_releases import _hand, _row
@@ -86,3 +90,22 @@ def test_releases_not_by_mode_keep_the_csv_columns_they_had(session: Session) ->
     assert tuple(header) == CSV_COLUMNS and "mode" not in header
     assert [c.name for c in csv_dictionary()] == list(CSV_COLUMNS)
     assert all("mode" not in r["domain"] for r in release.results["rows"])
+
+
+def test_the_documents_of_a_release_by_mode_name_the_modes(session: Session) -> None:
+    rc = build_release_campaign(session)
+    _set_modes(session, rc)
+    release = compute_release(
+        session=session,
+        campaign_id=rc.campaign_id,
+        name="Theo hình thức",
+        by=["mode"],
+        min_respondents=5,
+    )
+    assert release.id is not None
+    source = load_document_source(session=session, release_id=release.id)
+    report = release_report_html(source, "vi")
+    assert "Phiếu giấy" in report and "Trực tuyến" in report and "hình thức trả lời" in report
+    document = json.loads(release_json(source))
+    assert "mode" in [c["name"] for c in document["csv_dictionary"]]
+    assert "mode," in dictionary_csv(by=["mode"]) and "mode," not in dictionary_csv()
