@@ -65,4 +65,7 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 def file_responses(*media_types: str) -> dict[int | str, dict[str, Any]]:
     """The 200 answer of a download, published with the file types it may have."""
     binary = {"schema": {"type": "string", "format": "binary"}}
-    return {200: {"description": "the file", "content": {m: binary for m in media_types}}}
+    # A JSON download is a document clients parse: publish it as an object, not as bytes.
+    document = {"schema": {"type": "object"}}
+    content = {m: document if m.endswith("json") else binary for m in media_types}
+    return {200: {"description": "the file", "content": content}}
