@@ -398,16 +398,18 @@ def _without(text: str, values: list[str]) -> str:
     return text
 
 
-def _without_codes(text: str) -> str:
+def _without_codes(text: str, names: frozenset[str] = frozenset()) -> str:
     """The text without what is written the same in every language: codes, numbers, ids,
-    hashes, file names, placeholders, addresses and abbreviations."""
+    hashes, file names, placeholders, addresses, abbreviations and the user ``names``."""
     kept = []
     for chunk in text.split():
         core = chunk.strip(".,;:()[]«»\"'!?…")
-        if re.search(r"\d|[_/@=#{}]|\w[.\-:]\w", core):
+        if re.search(r"\d|[_/@=#{}*]|\w[.\-:]\w", core):
             continue  # a code, number, id, path, hash, file name, placeholder or address
         if len(core) >= 2 and core.isupper():
             continue  # SIPAS, CSV, PDF, AAPOR, RR1, an agency's abbreviation
+        if core in names:
+            continue
         kept.append(chunk)
     return " ".join(kept)
 
@@ -696,24 +698,30 @@ def _slug(path: str) -> str:
 
 
 PAGE_STATE = """
+const width = arguments[0];
 const nav = performance.getEntriesByType("navigation")[0];
 // Codes, and text marked as the other language (the bilingual method note of a release).
 const other = `body [lang]:not([lang="${document.documentElement.lang}"])`;
 const codes = [...document.querySelectorAll(`code, pre, kbd, samp, [translate=no], ${other}`)]
   .map(e => e.innerText);
+const scroll = Math.max(document.documentElement.scrollWidth, window.innerWidth);
 return {
   status: nav ? nav.responseStatus : 0,
   path: location.pathname,
   lang: document.documentElement.lang,
-  scroll: document.documentElement.scrollWidth,
-  inner: window.innerWidth,
+  scroll: scroll,
   height: document.documentElement.scrollHeight,
   text: document.title + "\\n" + document.body.innerText,
   codes: codes,
-  wide: [...document.querySelectorAll("body *")]
-    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
-    .filter(e => !e.closest("[data-scroll], .table-scroll, .scroll"))
-    .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : "")
+  // What sticks out, looked for only when something does (it measures every element); a
+  // phone zooms a too-wide page out, so innerWidth grows with it and cannot be the yardstick.
+  wide: scroll <= width + 1 ? [] :
+    [...document.querySelectorAll("body *")]
+    .filter(e => e.getBoundingClientRect().right > width + 1)
+    .filter(e => e.parentElement.getBoundingClientRect().right <= width + 1)
+    .slice(0, 4).map(e => e.tagName.toLowerCase() + (e.className ? "." + e.className : "")
+      + " in " + e.parentElement.tagName.toLowerCase()
+      + (e.parentElement.className ? "." + e.parentElement.className : "")
       + " " + Math.round(e.getBoundingClientRect().right) + "px"),
 };
 """
@@ -733,10 +741,13 @@ def _screenshot(driver: WebDriver, name: str, width: int, height: int) -> None:
 
 
 def _sign_in(driver: WebDriver, base_url: str, cookie: str) -> None:
-    driver.get(f"{base_url}/static/staff.css")
-    driver.delete_all_cookies()
+    """Only this walker's session cookie (none for the public), set without loading a page."""
+    driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
     if cookie:
-        driver.add_cookie({"name": "sipas_session", "value": cookie, "path": "/"})
+        driver.execute_cdp_cmd(
+            "Network.setCookie",
+            {"name": "sipas_session", "value": cookie, "url": base_url, "path": "/"},
+        )
 
 
 def test_every_page_fits_speaks_one_language_and_logs_no_error(
@@ -786,23 +797,22 @@ def _check_page(
     width, height = size
     where = f"{walker} {url}?lang={lang} at {width}x{height}"
     driver.get(f"{world.base_url}{url}?lang={lang}")
-    state: dict[str, Any] = driver.execute_script(PAGE_STATE)
+    state: dict[str, Any] = driver.execute_script(PAGE_STATE, width)
     problems: list[str] = []
     expected = LANDS_ON.get(path, url)
     if state["status"] != 200 or not state["path"].startswith(expected):
         problems.append(f"{where}: answered {state['status']} at {state['path']}")
     if state["lang"] != lang:
         problems.append(f"{where}: <html lang={state['lang']!r}>")
-    if state["scroll"] > state["inner"] + 1:
+    if state["scroll"] > width + 1:
         problems.append(
-            f"{where}: scrolls sideways ({state['scroll']}px > {state['inner']}px): "
-            + "; ".join(state["wide"])
+            f"{where}: {state['scroll']}px wide, scrolls sideways: " + "; ".join(state["wide"])
         )
     for entry in driver.get_log("browser"):
         if entry["level"] == "SEVERE":
             problems.append(f"{where}: console error {entry['message']}")
-    shown = [*state["codes"], *world.usernames, *world.data, *LANGUAGE_NAMES]
-    text = _without_codes(_without(state["text"], shown))
+    shown = [*state["codes"], *world.data, *LANGUAGE_NAMES]
+    text = _without_codes(_without(state["text"], shown), frozenset(world.usernames))
     for leftover in untranslated(text, lang, vocab):
         problems.append(f"{where}: {'English' if lang == 'vi' else 'Vietnamese'} {leftover!r}")
     name = f"{walker}-{_slug(path)}-{lang}-{width}x{height}"
