@@ -11,6 +11,10 @@ What it does, on a fresh migrated SQLite database in WAL mode (as ``survey.db`` 
    copy began (every one of those must be there; later ones may be).
 
 Run: ``.venv/bin/python bench/sqlite_backup_under_writes.py [--rows 200] [--rounds 3]``.
+
+
+Not a speed benchmark: it counts committed updates kept by each kind of copy (issue 12's figure),
+so ``../shared/baselines/`` has nothing to compare; the two sides are ``cp`` and ``sipas backup``.
 """
 
 from __future__ import annotations
