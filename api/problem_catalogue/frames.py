@@ -1,0 +1,157 @@
+"""Frame imports (survey/frames.py, frame_files, frame_staging, geography) and the role and scope
+refusals of every staff action, said in Vietnamese.
+
+Each entry is (English pattern matched with ``re.fullmatch`` on the message, Vietnamese template
+formatted with the pattern's named groups); see :mod:`api.problem_catalogue`.
+"""
+
+from __future__ import annotations
+
+# The role words of a refusal ("the role coordinator or admin") become the roles' names.
+_ROLES = r"(?P<roles>[a-z]+(?: or [a-z]+)*)"
+
+ENTRIES: tuple[tuple[str, str], ...] = (
+    (
+        r"(?P<f>\w+) (?P<v>.+) is not a date: write YYYY-MM-DD or DD/MM/YYYY(?P<rest>.*)",
+        "{f} {v} không phải là ngày: hãy ghi YYYY-MM-DD hoặc DD/MM/YYYY (ngày trước), hoặc "
+        "dùng ô ngày của Excel",
+    ),
+    (
+        r"(?P<f>\w+) is empty: every dossier needs one \((?P<a>.*)\)",
+        "{f} đang trống: hồ sơ nào cũng phải có ({a})",
+    ),
+    (r"(?P<f>\w+) is empty: every dossier needs one", "{f} đang trống: hồ sơ nào cũng phải có"),
+    (
+        r"(?P<f>\w+) (?P<d>\S+) has an unlikely year: check it",
+        "{f} {d} có năm khó tin: hãy kiểm tra lại",
+    ),
+    (
+        r"(?P<f>\w+) (?P<v>.+) is not known: use one of (?P<a>.*)",
+        "{f} {v} không có trong danh mục: hãy dùng một trong {a}",
+    ),
+    (
+        r"no phone: the dossier stays in the frame but cannot be invited by SMS",
+        "không có số điện thoại: hồ sơ vẫn ở trong danh sách nhưng không mời qua SMS được",
+    ),
+    (
+        r"the phone is a landline \(02x\), which cannot receive SMS: .*",
+        "số điện thoại là số cố định (02x), không nhận được SMS: hồ sơ vẫn ở trong danh sách "
+        "nhưng không mời qua SMS được; hãy ghi số di động nếu biết",
+    ),
+    (
+        r"the phone is not a Vietnamese mobile number .*",
+        "số điện thoại không phải số di động Việt Nam (ví dụ 0912 345 678): hồ sơ vẫn ở trong "
+        "danh sách nhưng không mời qua SMS được; hãy sửa lại số",
+    ),
+    (r"(?P<f>\w+) contains a NUL character: remove it", "{f} chứa ký tự NUL: hãy xoá ký tự đó"),
+    (
+        r"(?P<f>\w+) is (?P<n>[\d,.]+) characters long, over the limit of (?P<m>[\d,.]+): "
+        r"shorten it",
+        "{f} dài {n} ký tự, quá giới hạn {m}: hãy rút gọn",
+    ),
+    (
+        r"completed_date (?P<c>\S+) is before received_date (?P<r>\S+): check the two dates",
+        "completed_date {c} trước received_date {r}: hãy kiểm tra hai ngày này",
+    ),
+    (
+        r"completed_date (?P<c>\S+) is in the future: check the date",
+        "completed_date {c} ở tương lai: hãy kiểm tra ngày",
+    ),
+    (
+        r"level (?P<v>.+) \(district\) does not exist for a dossier completed on (?P<c>\S+): "
+        r"the district level was abolished on 1 July 2025; .*",
+        "cấp {v} (huyện) không còn với hồ sơ hoàn thành ngày {c}: cấp huyện đã bỏ từ ngày "
+        "1/7/2025; hãy ghi cấp đang giải quyết hồ sơ, cấp tỉnh hoặc cấp xã",
+    ),
+    (
+        r"province_code (?P<v>.+) is a code from before 1 July 2025; the province is now part "
+        r"of (?P<n>\S+) \((?P<name>.+)\): the row is kept and a design by province maps it "
+        r"through (?P<m>\S+), or give \S+",
+        "mã tỉnh {v} là mã trước ngày 1/7/2025; tỉnh này nay thuộc {n} ({name}): dòng vẫn được "
+        "giữ và thiết kế theo tỉnh sẽ quy đổi qua bảng {m}, hoặc hãy ghi {n}",
+    ),
+    (
+        r"province_code (?P<v>.+) is not a province code for a dossier completed before 1 July "
+        r"2025 \(63 provinces\): .*",
+        "mã tỉnh {v} không phải mã tỉnh của hồ sơ hoàn thành trước ngày 1/7/2025 (63 tỉnh, thành "
+        "phố): hãy ghi mã hai chữ số theo danh mục đơn vị hành chính của Cục Thống kê",
+    ),
+    (
+        r"province_code (?P<v>.+) is not a province code for a dossier completed from 1 July "
+        r"2025 \(34 provinces\): .*",
+        "mã tỉnh {v} không phải mã tỉnh của hồ sơ hoàn thành từ ngày 1/7/2025 (34 tỉnh, thành "
+        "phố): hãy ghi mã hai chữ số theo danh mục đơn vị hành chính của Cục Thống kê",
+    ),
+    (
+        r"frame (?P<id>\d+) (?P<name>'.*') \(ready, period (?P<s>\S+) to (?P<e>\S+)\) overlaps "
+        r"this file's period (?P<s2>\S+) to (?P<e2>\S+) and holds dossiers of (?P<n>\d+) of the "
+        r"same agencies \((?P<ex>.*)\): .*",
+        "danh sách {id} {name} (sẵn sàng, kỳ {s} – {e}) trùng kỳ với tệp này ({s2} – {e2}) "
+        "và có hồ sơ của {n} cơ quan giống tệp này ({ex}): một hồ sơ có ở cả hai sẽ bị tính "
+        "hai lần; mỗi cơ quan và mỗi kỳ chỉ chọn mẫu từ một danh sách",
+    ),
+    (
+        r"(?P<f>\w+) runs over (?P<l>[\d,]+) lines of the file \((?P<c>[\d,]+) characters\): a "
+        r"double quote .*, so the next (?P<n>[\d,]+) lines were read into it; .*",
+        '{f} kéo dài qua {l} dòng của tệp ({c} ký tự): một dấu ngoặc kép (") mở trong giá trị '
+        "này không được đóng, nên {n} dòng tiếp theo bị đọc vào đó; hãy đóng hoặc xoá dấu ngoặc "
+        "kép rồi tải tệp lên lại",
+    ),
+    (
+        r"completed_date (?P<c>\S+) is outside the frame's period (?P<s>\S+) to (?P<e>\S+): .*",
+        "completed_date {c} nằm ngoài kỳ của danh sách {s} – {e}: hãy kiểm tra ngày, hoặc nhập "
+        "tệp với đúng kỳ mà tệp bao gồm",
+    ),
+    (
+        r"due_date (?P<d>\S+) is before received_date (?P<r>\S+): .*",
+        "due_date {d} trước received_date {r}: hãy kiểm tra ngày hẹn trả (dòng vẫn được giữ)",
+    ),
+    (
+        r"dossier_code (?P<v>.+) already appears in row (?P<n>\d+): .*",
+        "dossier_code {v} đã có ở dòng {n}: mỗi hồ sơ chỉ được có một lần; dòng đầu được giữ, "
+        "dòng này bị loại",
+    ),
+    (
+        r"columns (?P<a>'.*') and (?P<b>'.*') both read as (?P<f>'\w+'): .*",
+        "hai cột {a} và {b} đều được hiểu là {f}: hãy đổi tên một cột, hoặc ghi {b}={f} vào ô "
+        "đổi tên cột",
+    ),
+    (
+        r"no column gives the required field (?P<f>'\w+'): the file's columns are (?P<c>.*); "
+        r"map one with --map 'COLUMN=\w+'",
+        "không có cột nào cho trường bắt buộc {f}: các cột của tệp là {c}; hãy ghi "
+        '"tên cột={f}" vào ô đổi tên cột',
+    ),
+    (r"the import stopped: (?P<e>.*)", "việc nhập bị dừng: {e}"),
+    (
+        r"this needs the role " + _ROLES + r"; your role is (?P<role>\w+)",
+        "việc này cần vai trò {roles}; vai trò của bạn là {role}",
+    ),
+    (
+        r"this covers every agency and province, and your account is limited to some of them; "
+        r"ask a national coordinator or an administrator",
+        "việc này bao trùm mọi cơ quan và tỉnh, còn tài khoản của bạn chỉ được giao một số; hãy "
+        "nhờ điều phối viên toàn quốc hoặc quản trị viên",
+    ),
+    (
+        r"(?P<a>.+) covers the whole frame, and your account is limited to some agencies or "
+        r"provinces; ask a national coordinator or an administrator",
+        "{a}: việc này bao trùm cả danh sách, còn tài khoản của bạn chỉ được giao một số cơ quan "
+        "hoặc tỉnh; hãy nhờ điều phối viên toàn quốc hoặc quản trị viên",
+    ),
+    (
+        r"the role (?P<role>\w+) may not see applicants' phone numbers; .*",
+        "vai trò {role} không được xem số điện thoại của người nộp hồ sơ; hãy tải mẫu không có "
+        "số điện thoại",
+    ),
+    (
+        r"the form has expired: reload the page and send it again",
+        "biểu mẫu đã hết hạn: hãy tải lại trang rồi gửi lại",
+    ),
+    (
+        r"the uploaded file (?P<id>'.*') is not kept for your account: .*",
+        "tệp tải lên {id} không còn được giữ cho tài khoản của bạn: tệp đã được nhập, đã quá một "
+        "giờ, hoặc do tài khoản khác tải lên; hãy tải tệp lên lại",
+    ),
+    (r"no such uploaded file", "không có tệp tải lên này"),
+)
