@@ -50,7 +50,7 @@ from scipy import stats
 from scipy.special import expit, logit
 
 from analysis.design import DesignError, SurveyDesign
-from analysis.estimators import Design, estimate_mean, make_domains
+from analysis.estimators import Design, estimate_domain_means, make_domains
 from analysis.replicates import ReplicateDesign
 from analysis.variance import taylor_covariance
 
@@ -216,7 +216,8 @@ def proportion_ci(
     finite = yv[~np.isnan(yv)]
     if ((finite < 0) | (finite > 1)).any():
         raise DesignError("y: a proportion needs values in [0, 1] (use a 0/1 indicator)")
-    est = estimate_mean(design, yv, by=by, na_rm=na_rm, deff=None)
+    # Variances only (O(n) for any number of domains): an interval needs no covariance.
+    est = estimate_domain_means(design, yv, by=by, na_rm=na_rm)
     dfv = est.domain_df.astype(np.float64) if df is None else np.full(est.estimate.shape, df)
     present = ~np.isnan(yv)
     if method == "likelihood":

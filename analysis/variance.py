@@ -342,3 +342,76 @@ def replicate_covariance(
     centre = full if rep_design.mse else reps.mean(axis=0)
     dev = reps - centre
     return np.asarray(rep_design.scale * (dev * rep_design.rscales[:, None]).T @ dev)
+
+
+def domain_taylor_variance(
+    design: SurveyDesign,
+    scores: ArrayLike,
+    domains: ArrayLike,
+    n_domains: int,
+    rows: ArrayLike | None = None,
+) -> NDArray[np.float64]:
+    """The diagonal of :func:`domain_taylor_covariance`, from the (PSU, domain) pairs present.
+
+    For domain g, V_g = sum_h c_h [sum_{k in h} t_gk^2 - (sum_{k in h} t_gk)^2 / n_h] with
+    c_h = (1 - f_h) n_h / (n_h - 1) and t_gk the total of w u over the rows of g in PSU k
+    (Lumley 2010, eq. 2.2, with the domain-zeroed score); PSUs of h without a row of g have
+    t_gk = 0 and are not stored, so the cost is O(n) whatever the number of domains. Lonely
+    strata follow the design's rule as :func:`covariance_from_psu_totals` (``average`` scales
+    by H_g / (H_g - L_g), the strata of domain g's ``rows``). A calibrated or two-stage design
+    takes the dense path of :func:`domain_taylor_covariance`.
+
+    Returns
+    -------
+    ndarray, shape (G,)
+    """
+    u = np.asarray(scores, dtype=np.float64)
+    codes = np.asarray(domains, dtype=np.intp)
+    if u.shape != (design.n,) or codes.shape != (design.n,):
+        raise DesignError(f"scores, domains: need one value per row ({design.n})")
+    if design.calibration or design.second_stage is not None:
+        dense = domain_taylor_covariance(design, u, codes, n_domains, rows)
+        return np.asarray(np.diag(dense).copy())
+    psu_index, psu_stratum, psu_fpc = design.psu_layout()
+    n_strata = int(design.strata.max(initial=-1)) + 1
+    n_h = np.bincount(psu_stratum, minlength=n_strata).astype(np.float64)
+    one_minus_f = np.ones(n_strata)
+    one_minus_f[psu_stratum] = 1.0 - psu_fpc
+    certain = one_minus_f < _CERTAINTY_TOL
+    lonely = (n_h == 1) & ~certain
+    if lonely.any() and design.lonely_psu == "fail":
+        stratum = int(np.flatnonzero(lonely)[0])
+        raise LonelyPsuError(
+            f"strata: stratum {stratum} has only one PSU, so its variance cannot be estimated; "
+            "merge it with a similar stratum or choose lonely_psu='certainty', 'adjust' or "
+            "'average'"
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(n_h > 1, one_minus_f * n_h / (n_h - 1.0), one_minus_f)
+    factor[certain] = 0.0
+    adjust = lonely & (design.lonely_psu == "adjust")
+    factor[lonely & ~adjust] = 0.0
+    # Strata centred at their mean: c_h / n_h; a lonely PSU under "adjust" is not centred (R).
+    centring = np.where(~adjust & (n_h > 0), factor / np.maximum(n_h, 1.0), 0.0)
+    x = design.weights * u
+    pair_key, pair_of_row = np.unique(
+        psu_index.astype(np.int64) * n_domains + codes, return_inverse=True
+    )
+    t = np.bincount(pair_of_row.reshape(-1), weights=x, minlength=pair_key.shape[0])
+    pair_domain = (pair_key % n_domains).astype(np.intp)
+    pair_stratum = psu_stratum[(pair_key // n_domains).astype(np.intp)]
+    var = np.bincount(pair_domain, weights=factor[pair_stratum] * t**2, minlength=n_domains)
+    dh_key, dh_of_pair = np.unique(
+        pair_stratum.astype(np.int64) * n_domains + pair_domain, return_inverse=True
+    )
+    t_dh = np.bincount(dh_of_pair.reshape(-1), weights=t, minlength=dh_key.shape[0])
+    dh_stratum = (dh_key // n_domains).astype(np.intp)
+    dh_domain = (dh_key % n_domains).astype(np.intp)
+    var -= np.bincount(dh_domain, weights=centring[dh_stratum] * t_dh**2, minlength=n_domains)
+    if design.lonely_psu == "average" and lonely.any():
+        present = domain_strata(design, codes, n_domains, rows)
+        h_g = present.sum(axis=0).astype(np.float64)
+        l_g = (present & lonely[:, None]).sum(axis=0).astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            var = np.where(h_g > l_g, var * h_g / np.maximum(h_g - l_g, 1.0), np.nan)
+    return np.asarray(var, dtype=np.float64)

@@ -10,6 +10,7 @@ from scipy import stats
 
 from analysis.design import DesignError, SurveyDesign
 from analysis.estimators import (
+    estimate_domain_means,
     estimate_mean,
     estimate_proportions,
     estimate_ratio,
@@ -179,3 +180,49 @@ def test_confidence_intervals_cover_at_the_nominal_rate() -> None:
         covered_prop += bool(ci.lower[0] <= pop_sat.mean() <= ci.upper[0])
     assert 0.935 <= covered_mean / reps <= 0.965
     assert 0.935 <= covered_prop / reps <= 0.965
+
+
+@pytest.mark.parametrize("lonely_psu", ["adjust", "certainty", "average"])
+@pytest.mark.parametrize("clustered", [False, True])
+def test_domain_means_are_the_diagonal_of_estimate_mean(lonely_psu: str, clustered: bool) -> None:
+    """The sparse O(n) variances equal the (R-referenced) dense domain covariance's diagonal,
+    with missing values, lonely strata, fpc and domains crossing strata."""
+    rng = np.random.default_rng(11)
+    n = 400
+    strata = rng.integers(0, 12, n)
+    strata[0] = 99  # a lonely stratum (one row, so one PSU)
+    psu = np.char.add(strata.astype(str), rng.integers(0, 6, n).astype(str)) if clustered else None
+    fpc = np.where(strata < 6, 800.0, 5000.0)
+    y = rng.random(n)
+    y[rng.random(n) < 0.2] = np.nan
+    by = rng.choice(np.array(["a", "b", "c", "d", "e"]), n)
+    design = SurveyDesign.from_columns(
+        weights=rng.uniform(1, 9, n),
+        strata=strata,
+        psu=psu,
+        fpc=fpc,
+        lonely_psu=lonely_psu,  # type: ignore[arg-type]
+    )
+    dense = estimate_mean(design, y, by=by, na_rm=True, deff=None)
+    sparse_means = estimate_domain_means(design, y, by=by, na_rm=True)
+    np.testing.assert_allclose(sparse_means.estimate, dense.estimate, rtol=1e-13)
+    np.testing.assert_allclose(sparse_means.variance, np.diag(dense.covariance), rtol=1e-10)
+    np.testing.assert_array_equal(sparse_means.n, dense.n)
+    np.testing.assert_array_equal(sparse_means.domain_df, dense.domain_df)
+    whole = estimate_domain_means(design, y, na_rm=True)
+    np.testing.assert_allclose(
+        whole.variance, estimate_mean(design, y, na_rm=True).variance, rtol=1e-10
+    )
+
+
+def test_domain_means_on_replicates_match_estimate_mean() -> None:
+    design, _ = srs(120, None, 5)
+    rng = np.random.default_rng(3)
+    y = (rng.random(120) < 0.4).astype(float)
+    y[:10] = np.nan
+    by = rng.choice(np.array(["x", "y", "z"]), 120)
+    rep = jkn(SurveyDesign.from_columns(weights=design.weights, strata=rng.integers(0, 4, 120)))
+    dense = estimate_mean(rep, y, by=by, na_rm=True, deff=None)
+    got = estimate_domain_means(rep, y, by=by, na_rm=True)
+    np.testing.assert_allclose(got.variance, np.diag(dense.covariance), rtol=1e-10)
+    np.testing.assert_array_equal(got.domain_df, dense.domain_df)
