@@ -161,7 +161,7 @@ def public_view(view: PublicRelease, staff: Mapping[str, Any], lang: str) -> dic
         "charts": charts,
         "method_ranks": method_ranks,
         "percent_suffix": PERCENT_SUFFIX[lang],
-        "downloads": download_links(view.release.id, w),
+        "downloads": download_links(view.release.id, w, lang),
     }
 
 

@@ -9,16 +9,20 @@ figures never change).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.deps import SessionDep
+from api.formatting import CHANNEL_NAMES
 from api.pages.coordinator import StaffRoute
 from api.params import ReleaseId
 from api.policy import Public
 from api.routers.release_documents import document_response
+from survey.release_csv import CsvLanguage, named_release_csv
 from survey.release_documents.files import release_file
+from survey.release_documents.source import load_published_source
 
 # Errors as HTML pages (a 404 for a draft reads like the release page's own).
 router = APIRouter(route_class=StaffRoute, include_in_schema=False, dependencies=[Depends(Public)])
@@ -31,8 +35,24 @@ def _published(session: SessionDep, release_id: int, kind: str) -> Response:
 
 
 @router.get("/public/releases/{release_id}/release.csv")
-def public_csv(release_id: ReleaseId, session: SessionDep) -> Response:
-    return _published(session, release_id, "csv")
+def public_csv(
+    release_id: ReleaseId,
+    session: SessionDep,
+    lang: Annotated[CsvLanguage | None, Query()] = None,
+) -> Response:
+    """The machine CSV (stable keys), or with ``lang`` headers in vi/en and names beside codes."""
+    if lang is None:
+        return _published(session, release_id, "csv")
+    source = load_published_source(session=session, release_id=release_id)
+    content = named_release_csv(source, lang=lang, channel_names=CHANNEL_NAMES[lang])
+    return Response(
+        content="\ufeff" + content,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="release-{release_id}-{lang}.csv"',
+            "X-Release-SHA256": source.release.content_sha256 or "",
+        },
+    )
 
 
 @router.get("/public/releases/{release_id}/dictionary.csv")
@@ -55,13 +75,16 @@ def public_json(release_id: ReleaseId, session: SessionDep) -> Response:
     return _published(session, release_id, "json")
 
 
-def download_links(release_id: int | None, w: Mapping[str, str]) -> list[tuple[str, str, str]]:
+def download_links(
+    release_id: int | None, w: Mapping[str, str], lang: str = "vi"
+) -> list[tuple[str, str, str]]:
     """(label, href, kind) of each download of a published release, for its public page."""
     base = f"/public/releases/{release_id}"
     return [
         (w["doc_pdf"], f"{base}/release.pdf", "PDF"),
         (w["doc_xlsx"], f"{base}/release.xlsx", "XLSX"),
         (w["doc_csv"], f"{base}/release.csv", "CSV"),
+        (w["doc_csv_named"], f"{base}/release.csv?lang={lang}", "CSV"),
         (w["doc_dictionary"], f"{base}/dictionary.csv", "CSV"),
         (w["doc_json"], f"{base}/release.json", "JSON"),
     ]

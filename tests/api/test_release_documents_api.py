@@ -155,8 +155,56 @@ def test_public_downloads_of_published_releases_only(
         for name in PUBLIC_FILES:
             assert f'href="/public/releases/{releases.published}/{name}"' in page.text
         assert "Báo cáo đầy đủ" in page.text
+        assert f'href="/public/releases/{releases.published}/release.csv?lang=vi"' in page.text
         english = client.get(f"/public/releases/{releases.published}?lang=en")
         assert "Full report with charts and method note" in english.text
+        assert f'href="/public/releases/{releases.published}/release.csv?lang=en"' in english.text
+
+
+def test_public_named_csv_has_the_staff_named_csv_and_never_a_draft(
+    session: Session, settings: Settings, releases: Releases
+) -> None:
+    staff = bearer(session, "analyst")
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        for lang in ("vi", "en"):
+            public = client.get(
+                f"/public/releases/{releases.published}/release.csv", params={"lang": lang}
+            )
+            assert public.status_code == 200
+            assert public.headers["x-release-sha256"] == releases.sha256
+            assert (
+                f"release-{releases.published}-{lang}.csv" in public.headers["content-disposition"]
+            )
+            same = client.get(
+                f"/api/releases/{releases.published}/release.csv",
+                params={"lang": lang},
+                headers=staff,
+            )
+            assert public.content == same.content
+            header = next(csv.reader(io.StringIO(public.content.decode("utf-8-sig"))))
+            machine = next(
+                csv.reader(
+                    io.StringIO(
+                        client.get(
+                            f"/public/releases/{releases.published}/release.csv"
+                        ).content.decode("utf-8-sig")
+                    )
+                )
+            )
+            # Headers in the language, not the machine keys.
+            assert header != machine and len(header) > len(machine)
+            assert (
+                client.get(
+                    f"/public/releases/{releases.draft}/release.csv", params={"lang": lang}
+                ).status_code
+                == 404
+            )
+        assert (
+            client.get(
+                f"/public/releases/{releases.published}/release.csv", params={"lang": "fr"}
+            ).status_code
+            == 422
+        )
 
 
 def test_a_superseded_release_says_so_in_its_documents(
