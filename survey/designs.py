@@ -16,6 +16,18 @@ from the cells ``(h, d)``: a cell gets the expected sample ``n_h N_hd / N_h`` an
 stratified variance over its cells, ``V_d = sum_h (N_hd / N_d)^2 V_hd``. That treats the domain
 sample sizes as fixed, which is the usual planning approximation for domain estimates
 (Lohr 2019, §4.3).
+
+Where a margin sets the size (the total or each stratum's), the design's ``size_rule`` chooses
+Cochran's formula (the default; :func:`sampling.sample_size.sample_size_proportion`) or Yamane's
+``n = N / (1 + N e^2)``, MoHA's legacy SIPAS rule (:func:`sampling.sample_size.sample_size_yamane`:
+it assumes p = 0.5 and z = 2). Either way the margins previewed are the honest expected ones, at
+the design's p, confidence and design effect, so a rule never changes how precision is told.
+
+Domains are told against a target: the design's ``domain_target`` if set, else its ``margin``.
+Each domain whose expected margin exceeds it is flagged with the respondents it would need
+(Cochran's size for the domain alone, ``N = N_d``: the inverse of the margin shown), and each
+domain column gets a summary line such as "12 of 40 agencies miss ±5%: expected ±19-38%". A
+total of ±5% says nothing about each agency's precision (Lohr 2019, §4.3), so the preview says it.
 """
 
 from __future__ import annotations
@@ -41,7 +53,10 @@ from sampling.allocation import (
     expected_precision,
 )
 from sampling.errors import SamplingError
-from sampling.sample_size import sample_size_by_domain, sample_size_proportion
+from sampling.sample_size import (
+    sample_size_by_domain,
+    sample_size_yamane,
+)
 from survey.errors import InvalidInput, NotFound, PermissionDenied, Problem
 from survey.geography import map_codes
 from survey.models import Design, Dossier, DossierContact, Frame, GeoMapping
@@ -92,6 +107,18 @@ class AllocationSpec(BaseModel):
         default_factory=dict, description="prior share satisfied per stratum (Neyman)"
     )
     m_per_psu: int = Field(default=10, ge=1, description="units per selected PSU (pps)")
+    size_rule: Literal["cochran", "yamane"] = Field(
+        default="cochran",
+        description="how a margin sets a size: 'cochran' (n0 = z^2 p q / e^2 with fpc) or "
+        "'yamane' (n = N / (1 + N e^2), MoHA's legacy rule, assumes p = 0.5 and 95%)",
+    )
+    domain_target: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="margin each domain (agency, province) should reach, e.g. 0.1; domains "
+        "that miss it are flagged (default: the design's margin)",
+    )
 
 
 class DesignCreate(BaseModel):
@@ -133,6 +160,30 @@ class DomainRow:
     n: int
     se: float | None
     margin: float | None
+    expected_respondents: float = 0.0
+    # Against the preview's domain target (None without one): False when the expected margin
+    # exceeds it (or no respondent is expected), and what the domain alone would need.
+    meets_target: bool | None = None
+    respondents_needed: int | None = None
+    n_needed: int | None = None
+
+
+@dataclass(frozen=True)
+class DomainSummary:
+    """One line per domain column: how many domains miss the target, and their margins."""
+
+    column: str
+    n_domains: int
+    target: float | None
+    n_missing: int
+    # Expected margins (finite ones) of every domain listed, and of those missing the target.
+    margin_min: float | None
+    margin_max: float | None
+    missing_margin_min: float | None
+    missing_margin_max: float | None
+    # Domains with no respondent expected at all (their margin is unbounded).
+    n_without_sample: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -143,6 +194,11 @@ class AllocationPreview:
     domains: tuple[DomainRow, ...]
     total: StratumRow
     method: str
+    # "cochran" or "yamane" when a margin set the size, "n_total" when a size was given.
+    size_rule: str = "n_total"
+    domain_target: float | None = None
+    domain_summary: tuple[DomainSummary, ...] = ()
+    misses_target: bool = False
 
 
 @dataclass(frozen=True)
@@ -220,6 +276,14 @@ def validate_design(*, session: Session, spec: DesignCreate) -> Frame:
             Problem(
                 ("allocation", "n_total"),
                 "give either n_total (a sample size) or margin (a precision target), not both",
+            )
+        )
+    if alloc.size_rule == "yamane" and alloc.margin is None:
+        problems.append(
+            Problem(
+                ("allocation", "size_rule"),
+                "Yamane's rule turns a margin into a size; give a margin instead of n_total, "
+                "or keep the rule 'cochran'",
             )
         )
     if alloc.max_per_stratum is not None and alloc.min_per_stratum > alloc.max_per_stratum:
@@ -334,30 +398,48 @@ def sampling_problem(error: SamplingError, prefix: str = "allocation") -> Invali
     return InvalidInput(str(error), [Problem(loc, str(error))])
 
 
+def _issued_for_margin(
+    alloc: AllocationSpec, margin: float, labels: NDArray[Any], population: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """Units to issue so that each population reaches ``margin``, by the design's size rule."""
+    if alloc.size_rule == "yamane":
+        return np.asarray(
+            [
+                sample_size_yamane(
+                    int(n_h), margin, deff=alloc.deff, response_rate=alloc.response_rate
+                ).n_issued
+                for n_h in population.tolist()
+            ],
+            dtype=np.int64,
+        )
+    return sample_size_by_domain(
+        margin,
+        labels,
+        population,
+        p=alloc.p,
+        confidence=alloc.confidence,
+        deff=alloc.deff,
+        response_rate=alloc.response_rate,
+    ).n_issued.astype(np.int64)
+
+
 def allocate_design(
     alloc: AllocationSpec, labels: NDArray[Any], population: NDArray[np.int64]
 ) -> Allocation:
     """Sample size per stratum for a design's allocation settings.
 
     With ``n_total`` the total is split by the chosen method; with a ``margin`` for the total the
-    total is Cochran's size for the whole frame (§4.4, with fpc, deff and response rate) and then
-    split; with a margin for each stratum every stratum gets its own size (bounded by the
-    per-stratum minimum and maximum).
+    total is the size for the whole frame and then split; with a margin for each stratum every
+    stratum gets its own size (bounded by the per-stratum minimum and maximum). A margin becomes
+    a size by ``size_rule``: Cochran 1977, §4.4 (with fpc, deff and response rate), or Yamane
+    1967, ``N / (1 + N e^2)`` (then deff and response rate).
     """
     bounds: dict[str, Any] = {"min_size": alloc.min_per_stratum, "max_size": alloc.max_per_stratum}
     try:
         if alloc.margin is not None and alloc.margin_applies_to == "each_stratum":
-            sizes = sample_size_by_domain(
-                alloc.margin,
-                labels,
-                population,
-                p=alloc.p,
-                confidence=alloc.confidence,
-                deff=alloc.deff,
-                response_rate=alloc.response_rate,
-            )
+            issued = _issued_for_margin(alloc, alloc.margin, labels, population)
             hi = population if alloc.max_per_stratum is None else alloc.max_per_stratum
-            n = np.minimum(np.clip(sizes.n_issued, alloc.min_per_stratum, hi), population)
+            n = np.minimum(np.clip(issued, alloc.min_per_stratum, hi), population)
             return Allocation(
                 method="margin_each_stratum",
                 total=int(n.sum()),
@@ -368,14 +450,8 @@ def allocate_design(
                 labels=labels,
             )
         if alloc.margin is not None:
-            total = sample_size_proportion(
-                alloc.margin,
-                p=alloc.p,
-                confidence=alloc.confidence,
-                population=int(population.sum()),
-                deff=alloc.deff,
-                response_rate=alloc.response_rate,
-            ).n_issued
+            whole = np.asarray([int(population.sum())], dtype=np.int64)
+            total = int(_issued_for_margin(alloc, alloc.margin, np.asarray(["all"]), whole)[0])
         else:
             assert alloc.n_total is not None
             total = alloc.n_total
@@ -411,6 +487,7 @@ def _domain_rows(
     alloc: AllocationSpec,
     domains: Sequence[str],
     in_scope: NDArray[np.bool_] | None,
+    target: float | None = None,
 ) -> list[DomainRow]:
     rows: list[DomainRow] = []
     n_h = allocation.n.astype(np.float64)
@@ -422,19 +499,8 @@ def _domain_rows(
         cells, cell_inv = np.unique(cell, return_inverse=True)
         cell_pop = np.bincount(cell_inv.reshape(-1)).astype(np.float64)
         cell_h = cells // d_labels.size
-        cell_d = cells % d_labels.size
         # Expected domain sample in a stratum: its share of the stratum's population.
         cell_n = n_h[cell_h] * cell_pop / pop_h[cell_h]
-        precision = expected_precision(
-            cell_n * alloc.response_rate,
-            cell_pop,
-            p=alloc.p,
-            confidence=alloc.confidence,
-            deff=alloc.deff,
-            domain=cell_d,
-        )
-        dom_pop = np.bincount(cell_d, weights=cell_pop, minlength=d_labels.size)
-        dom_n = np.bincount(cell_d, weights=cell_n, minlength=d_labels.size)
         # A scoped user sees only domains all of whose units are theirs: a domain shared with
         # other agencies would tell them those agencies' counts.
         visible = (
@@ -443,21 +509,149 @@ def _domain_rows(
             else np.bincount(d_code[in_scope], minlength=d_labels.size)
             == np.bincount(d_code, minlength=d_labels.size)
         )
-        for k, d in enumerate(precision.domain.tolist()):
-            label = str(d_labels[d])
-            if not visible[d]:
-                continue
-            rows.append(
-                DomainRow(
-                    column=column,
-                    domain=label,
-                    population=round(float(dom_pop[d])),
-                    n=round(float(dom_n[d])),
-                    se=_finite(precision.domain_se[k]),
-                    margin=_finite(precision.domain_margin[k]),
-                )
-            )
+        rows += domain_rows_from_cells(
+            column,
+            d_labels,
+            cells % d_labels.size,
+            cell_pop,
+            cell_n,
+            visible,
+            alloc=alloc,
+            target=target,
+        )
     return rows
+
+
+def domain_rows_from_cells(
+    column: str,
+    d_labels: NDArray[Any],
+    cell_d: NDArray[np.int64],
+    cell_pop: NDArray[np.float64],
+    cell_n: NDArray[np.float64],
+    visible: NDArray[np.bool_],
+    *,
+    alloc: AllocationSpec,
+    target: float | None,
+) -> list[DomainRow]:
+    """Expected precision per domain of one column from its cells (stratum x domain).
+
+    ``cell_n`` is each cell's sample: in a preview the expected share ``n_h N_hd / N_h`` of its
+    stratum's sample, after a draw the units actually drawn. Each cell is taken as an SRSWOR of
+    ``n_hd * response_rate`` respondents from ``N_hd``, and the domain's variance is
+    ``V_d = sum_h (N_hd / N_d)^2 V_hd`` (Lohr 2019, §4.3). With a ``target``, each domain gets
+    whether its margin reaches it and Cochran's size for the domain alone (``N = N_d``, the
+    inverse of that margin at the design's p, confidence and deff). ``visible`` (per label)
+    keeps the domains a scoped user may see.
+    """
+    precision = expected_precision(
+        cell_n * alloc.response_rate,
+        cell_pop,
+        p=alloc.p,
+        confidence=alloc.confidence,
+        deff=alloc.deff,
+        domain=cell_d,
+    )
+    dom_pop = np.bincount(cell_d, weights=cell_pop, minlength=d_labels.size)
+    dom_n = np.bincount(cell_d, weights=cell_n, minlength=d_labels.size)
+    needed = None
+    if target is not None and precision.domain.size:
+        try:
+            needed = sample_size_by_domain(
+                target,
+                precision.domain,
+                dom_pop[precision.domain],
+                p=alloc.p,
+                confidence=alloc.confidence,
+                deff=alloc.deff,
+                response_rate=alloc.response_rate,
+            )
+        except SamplingError as error:
+            raise sampling_problem(error) from None
+    rows: list[DomainRow] = []
+    for k, d in enumerate(precision.domain.tolist()):
+        if not visible[d]:
+            continue
+        margin = _finite(precision.domain_margin[k])
+        meets = None if target is None else margin is not None and margin <= target + 1e-12
+        rows.append(
+            DomainRow(
+                column=column,
+                domain=str(d_labels[d]),
+                population=round(float(dom_pop[d])),
+                n=round(float(dom_n[d])),
+                se=_finite(precision.domain_se[k]),
+                margin=margin,
+                expected_respondents=round(float(dom_n[d]) * alloc.response_rate, 1),
+                meets_target=meets,
+                respondents_needed=None if needed is None else int(needed.n_respondents[k]),
+                n_needed=None if needed is None else int(needed.n_issued[k]),
+            )
+        )
+    return rows
+
+
+# How the summary names the domains of a column (the pages translate with their own words).
+DOMAIN_PLURALS = {"agency_code": "agencies", "province_code": "provinces"}
+
+
+def _pct_range(low: float | None, high: float | None) -> str:
+    if low is None or high is None:
+        return "unbounded"
+    a, b = f"{100 * low:.0f}", f"{100 * high:.0f}"
+    return f"±{a}%" if a == b else f"±{a}-{b}%"
+
+
+def summarise_domains(rows: Sequence[DomainRow], target: float | None) -> list[DomainSummary]:
+    """One :class:`DomainSummary` per domain column, in the order the rows list them.
+
+    The line reads "12 of 40 agencies miss ±5%: expected ±19-38%" (the range of the missing
+    domains), "all 40 agencies reach ±5% (expected ±2-4%)", or without a target
+    "40 agencies: expected ±3-38%".
+    """
+    out: list[DomainSummary] = []
+    for column in dict.fromkeys(r.column for r in rows):
+        mine = [r for r in rows if r.column == column]
+        margins = [r.margin for r in mine if r.margin is not None]
+        missing = [r for r in mine if r.meets_target is False]
+        missing_margins = [r.margin for r in missing if r.margin is not None]
+        noun = DOMAIN_PLURALS.get(column, f"values of {column}")
+        lo, hi = (min(margins), max(margins)) if margins else (None, None)
+        m_lo, m_hi = (
+            (min(missing_margins), max(missing_margins)) if missing_margins else (None, None)
+        )
+        without = sum(1 for r in mine if r.margin is None)
+        if target is None:
+            text = f"{len(mine)} {noun}: expected {_pct_range(lo, hi)}"
+        elif missing:
+            text = (
+                f"{len(missing)} of {len(mine)} {noun} miss ±{100 * target:g}%: expected "
+                f"{_pct_range(m_lo, m_hi)}"
+            )
+            if without:
+                text += f" ({without} with no respondent expected)"
+        else:
+            reach = f"all {len(mine)} {noun} reach ±{100 * target:g}%"
+            text = f"{reach} (expected {_pct_range(lo, hi)})"
+        out.append(
+            DomainSummary(
+                column=column,
+                n_domains=len(mine),
+                target=target,
+                n_missing=len(missing),
+                margin_min=lo,
+                margin_max=hi,
+                missing_margin_min=m_lo,
+                missing_margin_max=m_hi,
+                n_without_sample=without,
+                text=text,
+            )
+        )
+    return out
+
+
+def domain_target(alloc: AllocationSpec) -> float | None:
+    """The margin domains are told against: ``domain_target`` if set, else the design's margin."""
+    return alloc.domain_target if alloc.domain_target is not None else alloc.margin
 
 
 def scope_mask(arrays: FrameArrays, scope: Scope) -> NDArray[np.bool_]:
@@ -555,9 +749,17 @@ def preview_design(
         se=None if in_scope is not None else _finite(precision.overall_se),
         margin=None if in_scope is not None else _finite(precision.overall_margin),
     )
-    domain_rows = _domain_rows(arrays, code, allocation, alloc, domains, in_scope)
+    target = domain_target(alloc)
+    domain_rows = _domain_rows(arrays, code, allocation, alloc, domains, in_scope, target)
     return AllocationPreview(
-        strata=strata, domains=tuple(domain_rows), total=total, method=allocation.method
+        strata=strata,
+        domains=tuple(domain_rows),
+        total=total,
+        method=allocation.method,
+        size_rule="n_total" if alloc.margin is None else alloc.size_rule,
+        domain_target=target,
+        domain_summary=tuple(summarise_domains(domain_rows, target)),
+        misses_target=any(r.meets_target is False for r in domain_rows),
     )
 
 
