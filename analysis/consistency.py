@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from analysis.design import SurveyDesign
+from analysis.distributions import t_sf
 from analysis.indices import SATISFIED_FROM, IndexRule, validate_answers
 from analysis.questionnaire_tree import QuestionnaireTree
 from analysis.variance import taylor_covariance
@@ -179,7 +179,7 @@ def fit_design_wls(
         se=se,
         vcov=vcov,
         statistic=statistic,
-        p_value=2.0 * stats.t.sf(np.abs(statistic), df_residual),
+        p_value=2.0 * t_sf(np.abs(statistic), df_residual),
         df_residual=df_residual,
         n_used=int(used.sum()),
         se_kind="design-based (Taylor linearisation, as R svyglm)",

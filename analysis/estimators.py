@@ -22,9 +22,9 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from analysis.design import DesignError, SurveyDesign, encode_labels
+from analysis.distributions import norm_ppf, t_ppf
 from analysis.replicates import ReplicateDesign
 from analysis.variance import (
     domain_strata,
@@ -162,10 +162,10 @@ def critical_value(level: float, df: float) -> float:
     if not 0.0 < level < 1.0:
         raise ValueError(f"level: {level} must be between 0 and 1 (e.g. 0.95)")
     if np.isinf(df):
-        return float(stats.norm.ppf(0.5 + level / 2.0))
+        return float(norm_ppf(0.5 + level / 2.0))
     if df <= 0:
         raise ValueError(f"df: {df} must be positive; the design has too few PSUs")
-    return float(stats.t.ppf(0.5 + level / 2.0, df))
+    return float(t_ppf(0.5 + level / 2.0, df))
 
 
 def _column(values: ArrayLike, n: int, field: str) -> NDArray[np.float64]:

@@ -47,10 +47,11 @@ from typing import Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import sparse, stats
+from scipy import sparse
 from scipy.special import expit, logit
 
 from analysis.design import DesignError, SurveyDesign, calibration_terms, encode_labels
+from analysis.distributions import t_ppf
 from analysis.estimators import Domains, make_domains
 from analysis.intervals import exact_bounds_for_unanimous, proportion_interval_bounds
 from analysis.questionnaire_tree import QuestionnaireTree
@@ -1008,7 +1009,7 @@ def _interval(
     upper = np.full(estimate.shape, np.nan)
     ok = np.isfinite(estimate) & np.isfinite(se)
     if not bounded:
-        half = stats.t.ppf(0.5 + level / 2.0, df[ok]) * se[ok]
+        half = t_ppf(0.5 + level / 2.0, df[ok]) * se[ok]
         lower[ok] = estimate[ok] - half
         upper[ok] = estimate[ok] + half
         return lower, upper
@@ -1026,7 +1027,7 @@ def _interval(
         # Replicate designs: the Wald interval on the logit scale with the replicates' own
         # logit SE, as R svyciprop(method="logit") on a svrepdesign (not the delta method).
         inner = ok & (estimate > 0.0) & (estimate < 1.0)
-        q = stats.t.ppf(0.5 + level / 2.0, df[inner])
+        q = t_ppf(0.5 + level / 2.0, df[inner])
         half = q * np.sqrt(logit_variance[inner])
         centre = logit(estimate[inner])
         lower[inner] = expit(centre - half)

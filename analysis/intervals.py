@@ -46,10 +46,10 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 from scipy.special import expit, logit
 
 from analysis.design import DesignError, SurveyDesign
+from analysis.distributions import beta_ppf, f_ppf, norm_cdf, norm_ppf, t_ppf
 from analysis.estimators import Design, estimate_domain_means, make_domains
 from analysis.replicates import ReplicateDesign
 from analysis.variance import taylor_covariance
@@ -103,7 +103,7 @@ def _t_quantile(level: float, df: NDArray[np.float64]) -> NDArray[np.float64]:
             "domains or pass df explicitly"
         )
     q = 0.5 + level / 2.0
-    return np.where(np.isinf(df), stats.norm.ppf(q), stats.t.ppf(q, np.where(np.isinf(df), 1, df)))
+    return np.where(np.isinf(df), norm_ppf(q), t_ppf(q, np.where(np.isinf(df), 1, df)))
 
 
 def proportion_interval_bounds(
@@ -164,15 +164,13 @@ def proportion_interval_bounds(
         alpha = 1.0 - level
         with np.errstate(divide="ignore", invalid="ignore"):
             n_eff = np.where(var > 0, pq / var, nv)
-        ratio = stats.t.ppf(alpha / 2.0, nv - 1.0) / stats.t.ppf(alpha / 2.0, dfv)
+        ratio = t_ppf(alpha / 2.0, nv - 1.0) / t_ppf(alpha / 2.0, dfv)
         n_eff = n_eff * ratio**2
         x = n_eff * pv
-        lower = np.where(
-            x > 0, stats.beta.ppf(alpha / 2.0, np.maximum(x, 1e-300), n_eff - x + 1), 0.0
-        )
+        lower = np.where(x > 0, beta_ppf(alpha / 2.0, np.maximum(x, 1e-300), n_eff - x + 1), 0.0)
         upper = np.where(
             n_eff - x > 0,
-            stats.beta.ppf(1.0 - alpha / 2.0, x + 1, np.maximum(n_eff - x, 1e-300)),
+            beta_ppf(1.0 - alpha / 2.0, x + 1, np.maximum(n_eff - x, 1e-300)),
             1.0,
         )
         return np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
@@ -272,10 +270,10 @@ def exact_bounds_for_unanimous(
     flat = (np.asarray(variance) == 0) & (nv > 0)
     all_yes = flat & (p == 1.0)
     all_no = flat & (p == 0.0)
-    lower[all_yes] = stats.beta.ppf(alpha / 2.0, nv[all_yes], 1.0)
+    lower[all_yes] = beta_ppf(alpha / 2.0, nv[all_yes], 1.0)
     upper[all_yes] = 1.0
     lower[all_no] = 0.0
-    upper[all_no] = stats.beta.ppf(1.0 - alpha / 2.0, 1.0, nv[all_no])
+    upper[all_no] = beta_ppf(1.0 - alpha / 2.0, 1.0, nv[all_no])
     return lower, upper
 
 
@@ -514,12 +512,8 @@ def _likelihood_bounds(
             lower[k] = upper[k] = pk
             continue
         lam = v_coef / a_inv
-        tq = (
-            stats.norm.ppf(alpha_level / 2.0)
-            if np.isinf(df[k])
-            else stats.t.ppf(alpha_level / 2.0, df[k])
-        )
-        lev = 1.0 - 2.0 * stats.norm.cdf(tq * np.sqrt(lam))
+        tq = norm_ppf(alpha_level / 2.0) if np.isinf(df[k]) else t_ppf(alpha_level / 2.0, df[k])
+        lev = 1.0 - 2.0 * norm_cdf(tq * np.sqrt(lam))
         # summary.svyglm's dispersion: svyvar of the Pearson residuals (y - mu)/sqrt(mu (1 - mu)).
         r = (yy - mu) / np.sqrt(mu * (1.0 - mu))
         r_bar = float(w @ r) / float(w.sum())
@@ -531,7 +525,7 @@ def _likelihood_bounds(
             return float(-2.0 * (sw1 * np.log(m) + sw0 * np.log1p(-m)))
 
         prof_alpha = (1.0 - lev) / 4.0
-        zmax = float(np.sqrt(stats.f.ppf(1.0 - prof_alpha, 1, n_rows - 1.0)))
+        zmax = float(np.sqrt(f_ppf(1.0 - prof_alpha, 1, n_rows - 1.0)))
         if not np.isfinite(zmax):
             # The scaled level is 1 to double precision (R: NA, NA): the whole range.
             lower[k], upper[k] = 0.0, 1.0
@@ -555,7 +549,7 @@ def _likelihood_bounds(
         grid = np.linspace(bx[0], bx[-1], 3 * bx.shape[0])
         sz = fmm_spline(bx, bz, grid)
         a = (1.0 - lev) / 2.0
-        cut = stats.norm.ppf([a, 1.0 - a])
+        cut = norm_ppf([a, 1.0 - a])
         srt = np.argsort(sz, kind="stable")
         lo_hi = np.interp(cut, sz[srt], grid[srt], left=np.nan, right=np.nan)
         # A side whose profile never reaches the cut-off (R: NA) extends to the boundary.
