@@ -45,17 +45,38 @@ class DesignError(ValueError):
 RAKING_RESIDUAL_SWEEPS = 10
 
 
+CalibrationFunction = Literal["linear", "raking"]
+"""Distance of a regression calibration step, as R ``calibrate(calfun=)``: g = 1 + x'eta
+(linear, Deville & Särndal 1992 GREG) or g = exp(x'eta) (raking)."""
+
+_NO_BOUNDS = (-np.inf, np.inf)
+
+
 @dataclass(frozen=True)
 class CalibrationStep:
     """A calibration applied to the weights, remembered so the variance can account for it.
 
     Attributes
     ----------
-    kind : {"poststratify", "rake"}
+    kind : {"poststratify", "rake", "regression"}
+        ``regression`` is R's ``calibrate()`` (linear, bounded linear or raking distance).
     groups : tuple of ndarray of intp, each shape (n,)
-        Post-stratum codes (one array) or the codes of each raking margin.
+        Post-stratum codes (one array) or the codes of each raking margin; for ``regression``
+        the categorical auxiliaries (each coded as indicators of all its levels).
     weights : ndarray, shape (n,)
         The calibrated weights g_i d_i.
+    base_weights : ndarray, shape (n,), optional
+        The weights d_i the step started from (needed by ``regression``: its residuals are
+        weighted by d_i; kept by the others so replicates can restart from them).
+    covariates : ndarray, shape (n, q), optional
+        Numeric auxiliaries of a ``regression`` step, after the categorical ones.
+    calfun : {"linear", "raking"}
+        Distance of a ``regression`` step (replicates are calibrated again with it).
+    bounds : (float, float)
+        Bounds on g of a ``regression`` step (R ``bounds=c(lo, hi)``).
+    population : ndarray, shape (C,), optional
+        Population totals of the auxiliaries of a ``regression`` step, in block order (each
+        categorical level, then each covariate); replicates are calibrated to them, as R.
 
     Notes
     -----
@@ -64,17 +85,75 @@ class CalibrationStep:
     stratification: the GREG residual x_i - w_i sum_{j in g} x_j / sum_{j in g} w_j (weighted
     least squares on the post-stratum indicators). Raking: R's iterative fit of the scores,
     x_i - w_i * mean_{j in margin cell}(x_j / w_j) (unweighted mean over the cell's sampled rows)
-    cycled over the margins 10 times. Both checked against R to 1e-10 on the api data
-    (tests/analysis/test_reference_r.py). Lumley (2010), sec. 7.2-7.4.
+    cycled over the margins 10 times. Regression (R ``calibrate``, any distance): the residual
+    of the d-weighted least squares fit of u_i = x_i / w_i on the auxiliaries X, times w_i:
+    x_i - w_i X_i (X' D X)^- X' (x / g) (R's ``qr.resid(qr(X sqrt(d)), x / (g sqrt(d)))
+    * g sqrt(d)``). All checked against R to 1e-8 (tests/analysis/test_reference_r.py,
+    tests/analysis/test_calibration_linear.py). Lumley (2010), sec. 7.2-7.4.
     """
 
-    kind: Literal["poststratify", "rake"]
+    kind: Literal["poststratify", "rake", "regression"]
     groups: tuple[NDArray[np.intp], ...]
     weights: NDArray[np.float64]
+    base_weights: NDArray[np.float64] | None = None
+    covariates: NDArray[np.float64] | None = None
+    calfun: CalibrationFunction = "linear"
+    bounds: tuple[float, float] = _NO_BOUNDS
+    population: NDArray[np.float64] | None = None
+
+    def blocks(self) -> list[tuple[NDArray[np.intp], NDArray[np.float64]]]:
+        """The auxiliaries as (cell codes, row factor) blocks: X_i = concat_a f_a,i e_{g_a(i)}.
+
+        A categorical auxiliary is one block (factor 1, a column per level); a numeric one a
+        block of a single cell whose factor is the covariate.
+        """
+        n = self.weights.shape[0]
+        out = [(g, np.ones(n)) for g in self.groups]
+        if self.covariates is not None:
+            zero = np.zeros(n, dtype=np.intp)
+            out += [(zero, self.covariates[:, j]) for j in range(self.covariates.shape[1])]
+        return out
+
+    @cached_property
+    def projector(self) -> NDArray[np.float64]:
+        """A generalised inverse of X' D X for a regression step.
+
+        The levels of several categorical auxiliaries are collinear (each margin's indicators
+        add up to 1), and any generalised inverse gives the same projection X (X'DX)^- X'D.
+        The Gram matrix is equilibrated first, S pinv(S G S) S with S = diag(G)^-1/2, so that
+        counts and numeric covariates of very different scales keep their rank.
+        """
+        if self.base_weights is None:
+            raise DesignError("base_weights: a regression calibration step needs them")
+        gram = regression_gram(self.blocks(), self.base_weights)
+        diag = np.diag(gram)
+        scale = 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0))
+        inner = np.linalg.pinv(scale[:, None] * gram * scale[None, :], rcond=1e-10, hermitian=True)
+        return np.asarray(scale[:, None] * inner * scale[None, :], dtype=np.float64)
+
+    def _inverse_g(self) -> NDArray[np.float64]:
+        # 1 / g_i = d_i / w_i; rows of zero calibrated weight carry no score.
+        d = self.base_weights if self.base_weights is not None else self.weights
+        return np.divide(d, self.weights, out=np.zeros_like(d), where=self.weights > 0)
 
     def residualise(self, weighted_scores: NDArray[np.float64]) -> NDArray[np.float64]:
         """Residuals of (n, k) weighted scores w_i u_i from the calibration model."""
         psw = self.weights[:, None]
+        if self.kind == "regression":
+            blocks = self.blocks()
+            inv_g = self._inverse_g()
+            block_sums = []
+            for g, f in blocks:
+                s = np.zeros((int(g.max(initial=-1)) + 1, weighted_scores.shape[1]))
+                np.add.at(s, g, (f * inv_g)[:, None] * weighted_scores)
+                block_sums.append(s)
+            gamma = self.projector @ np.concatenate(block_sums, axis=0)
+            fitted = np.zeros_like(weighted_scores)
+            start = 0
+            for (g, f), s in zip(blocks, block_sums, strict=True):
+                fitted += f[:, None] * gamma[start : start + s.shape[0]][g]
+                start += s.shape[0]
+            return weighted_scores - psw * fitted
         if self.kind == "poststratify":
             # Weighted least squares on the post-stratum indicators (R's calibrate() qr).
             g = self.groups[0]
@@ -92,6 +171,25 @@ class CalibrationStep:
                 np.add.at(sums, g, resid / safe_psw)
                 resid = resid - psw * (sums / np.where(cnt > 0, cnt, 1.0)[:, None])[g]
         return resid
+
+
+def regression_gram(
+    blocks: list[tuple[NDArray[np.intp], NDArray[np.float64]]], v: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """sum_i v_i X_i X_i' for auxiliaries given as :meth:`CalibrationStep.blocks` (C, C)."""
+    sizes = [int(g.max(initial=-1)) + 1 for g, _ in blocks]
+    out = np.zeros((sum(sizes), sum(sizes)))
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    for a, (ga, fa) in enumerate(blocks):
+        for b, (gb, fb) in enumerate(blocks):
+            if b < a:
+                continue
+            cell = np.bincount(
+                ga * sizes[b] + gb, weights=v * fa * fb, minlength=sizes[a] * sizes[b]
+            ).reshape(sizes[a], sizes[b])
+            out[starts[a] : starts[a + 1], starts[b] : starts[b + 1]] = cell
+            out[starts[b] : starts[b + 1], starts[a] : starts[a + 1]] = cell.T
+    return out
 
 
 @dataclass(frozen=True)
@@ -181,6 +279,18 @@ def calibration_terms(
 
     for s, step in enumerate(calibration):
         psw = step.weights
+        if step.kind == "regression":
+            # gamma = (X'DX)^+ X'(resid(x) / g): one term per block, multiplier w f_a.
+            blocks = step.blocks()
+            inv_g = step._inverse_g()
+            block_sums = [current((s, m), g, f * inv_g) for m, (g, f) in enumerate(blocks)]
+            gamma = step.projector @ np.concatenate(block_sums, axis=0)
+            start = 0
+            for (g, f), cell in zip(blocks, block_sums, strict=True):
+                size = cell.shape[0]
+                terms.append(CalibrationTerm(g, psw * f, gamma[start : start + size]))
+                start += size
+            continue
         if step.kind == "poststratify":
             g = step.groups[0]
             size = int(g.max(initial=-1)) + 1

@@ -19,7 +19,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import hadamard as sylvester_hadamard
 
-from analysis.design import DesignError, SurveyDesign
+from analysis.calibration import CalibrationError, calibration_factors
+from analysis.design import CalibrationStep, DesignError, SurveyDesign
 
 RAKE_MAX_CYCLES = 200
 RAKE_TOLERANCE = 1e-10
@@ -160,14 +161,26 @@ def recalibrate(
     """Calibrate every replicate again, to the totals the full-sample calibration reached.
 
     A calibrated design's replicates must be calibrated themselves, or the variance treats the
-    calibration as fixed (R's ``postStratify``/``rake`` on a replicate design do the same;
-    Lumley 2010, sec. 7.5). Post-stratification scales each replicate's post-strata to N_g;
-    raking cycles over the margins (iterative proportional fitting) until every replicate's
-    margins match within 1e-10. Since both adjustments are multiplicative by cell, starting from
-    the calibrated weights or from the base weights gives the same replicate weights.
+    calibration as fixed (R's ``postStratify``/``rake``/``calibrate`` on a replicate design do
+    the same; Lumley 2010, sec. 7.5). Post-stratification scales each replicate's post-strata
+    to N_g; raking cycles over the margins (iterative proportional fitting) until every
+    replicate's margins match within 1e-10; a regression step (:func:`analysis.calibration.
+    calibrate`) solves R's ``grake`` for each replicate, to the step's population totals with
+    its distance and bounds. The replicates restart from the weights the first step started
+    from (the replicate multipliers times them), as R calibrates each replicate of the
+    uncalibrated design; for post-stratification and raking, whose adjustments are
+    multiplicative by cell, that gives the same replicate weights as starting from the
+    calibrated weights.
     """
     w = replicate_weights
+    if design.calibration and design.calibration[0].base_weights is not None:
+        first = design.calibration[0].base_weights
+        ratio = np.divide(first, design.weights, out=np.zeros_like(first), where=design.weights > 0)
+        w = w * ratio[:, None]
     for step in design.calibration:
+        if step.kind == "regression":
+            w = _recalibrate_regression(step, w)
+            continue
         targets = [np.bincount(codes, weights=step.weights) for codes in step.groups]
         cycles = 1 if step.kind == "poststratify" else RAKE_MAX_CYCLES
         for _ in range(cycles):
@@ -182,6 +195,23 @@ def recalibrate(
             if change < RAKE_TOLERANCE:
                 break
     return w
+
+
+def _recalibrate_regression(step: CalibrationStep, w: NDArray[np.float64]) -> NDArray[np.float64]:
+    blocks = step.blocks()
+    population = step.population
+    if population is None:
+        population = np.concatenate([np.bincount(g, weights=step.weights * f) for g, f in blocks])
+    out = np.empty_like(w)
+    for r in range(w.shape[1]):
+        g = calibration_factors(blocks, w[:, r], population, calfun=step.calfun, bounds=step.bounds)
+        if g is None:
+            raise CalibrationError(
+                f"replicates: replicate {r + 1} cannot be calibrated to the totals; merge "
+                "small categories or widen the bounds"
+            )
+        out[:, r] = w[:, r] * g
+    return out
 
 
 def _psu_structure(
