@@ -18,7 +18,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from api.i18n import frame_import_texts, role_name, state_name, texts
-from api.problem_catalogue import entries
+from api.problem_catalogue import entries, status_name
 from survey.frame_problem_exports import ProblemSheetWords
 
 
@@ -68,6 +68,8 @@ def _vietnamese(message: str) -> str | None:
         values["role"] = role_name(values["role"], "vi")
     if values.get("field"):
         values["field"] = _field(values["field"], "vi")
+    if values.get("status"):
+        values["status"] = status_name(values["status"])
     return template.format(**values)
 
 

@@ -258,6 +258,12 @@ def release_ranking(release: IndexRelease | Mapping[str, Any]) -> list[RankingRo
     return [parse_ranking_row(r, f"results.ranking[{i}]") for i, r in enumerate(stored)]
 
 
+def release_root(release: IndexRelease | Mapping[str, Any]) -> str:
+    """The root node of a release's tree: ``results["root"]`` (``"sipas"`` for the national
+    form), ``"overall"`` for a release without it (every release before the national form)."""
+    return str(_results(release).get("root") or "overall")
+
+
 def release_nodes(release: IndexRelease | Mapping[str, Any]) -> list[str]:
     """The questionnaire nodes of a release: ``overall``, elements, then criteria."""
     return [str(n) for n in _results(release).get("nodes") or []]

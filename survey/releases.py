@@ -55,7 +55,6 @@ from sqlmodel import Session, col, select
 
 from analysis.design import LonelyPsuRule
 from analysis.indices import CI_METHODS, INDEX_RULES, CiMethod, IndexRule
-from analysis.questionnaire_tree import QuestionnaireTreeError, parse_questionnaire_tree
 from analysis.reliability import ReliabilityRule
 from survey.audit import SYSTEM_ACTOR, record_event
 from survey.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
@@ -72,13 +71,17 @@ from survey.models import (
 )
 from survey.models.releases import FROZEN_STATUSES, ReleaseStatus
 from survey.models.users import Role
-from survey.questionnaires import element_tree
 from survey.release_hashing import canonical_json, content_sha256, data_fingerprint
 from survey.release_pipeline.design import build_design
 from survey.release_pipeline.disclosure import cell_flags, table_rows
-from survey.release_pipeline.indices import estimate_release_indices
+from survey.release_pipeline.indices import (
+    check_national_rule,
+    estimate_release_indices,
+    national_table,
+    release_tree,
+)
 from survey.release_pipeline.rankings import rank_agencies
-from survey.release_pipeline.record import release_parameters, release_summary
+from survey.release_pipeline.record import national_parameters, release_parameters, release_summary
 from survey.release_pipeline.rows import BY_COLUMNS, load_rows
 from survey.release_pipeline.weights import adjust_weights
 from survey.release_rows import ReleaseRow, release_rows
@@ -185,6 +188,7 @@ def compute_release(
     max_ci_width: float | None = None,
     lonely_psu: str = "adjust",
     geo_mapping: str | None = None,
+    national_rule: str = "pooled",
     created_by: int | None = None,
     store: bool = True,
 ) -> IndexRelease:
@@ -212,6 +216,11 @@ def compute_release(
         Name of a geo mapping (:mod:`survey.geography`, e.g. ``"provinces-2025"``) that
         ``province_code`` is mapped through before domains are built; ``None`` keeps the codes
         as recorded. Strata, weights and the variance do not change, only the domains.
+    national_rule : {"pooled", "mean_of_provinces"}
+        The whole campaign's figures: one estimate pooled over all respondents with design
+        weights, or the unweighted mean of the provincial indices of every node (MoHA's
+        practice) with the variance of that contrast
+        (:func:`survey.release_pipeline.indices.national_table`).
     created_by : int, optional
     store : bool
         False returns the release unsaved, without its fingerprint (what
@@ -234,6 +243,7 @@ def compute_release(
     reliability = _check_parameters(
         by, rule, ci_method, level, lonely_psu, min_respondents, max_cv, max_ci_width
     )
+    check_national_rule(national_rule)
     if not name.strip():
         raise InvalidInput("the release needs a name", [Problem(("name",), "enter a name")])
     campaign = session.get(Campaign, campaign_id)
@@ -244,15 +254,9 @@ def compute_release(
     questionnaire = session.get(Questionnaire, campaign.questionnaire_id)
     draw = session.get(Draw, campaign.draw_id)
     assert questionnaire is not None and draw is not None  # foreign keys
-    try:
-        tree = parse_questionnaire_tree({"elements": element_tree(questionnaire.definition)})
-    except (KeyError, TypeError, QuestionnaireTreeError) as error:
-        raise InvalidInput(
-            "the campaign's questionnaire has no usable elements",
-            [Problem(("questionnaire_id",), str(error))],
-        ) from None
+    tree = release_tree(questionnaire.definition)
 
-    rows = load_rows(session, campaign_id, tree.criteria, geo_mapping)
+    rows = load_rows(session, campaign_id, tree.criteria, geo_mapping, questionnaire.definition)
     weighting = adjust_weights(session, campaign.draw_id, rows)
     choice = build_design(
         session, campaign_id, draw, rows, weighting, cast(LonelyPsuRule, lonely_psu)
@@ -265,9 +269,11 @@ def compute_release(
         cast(IndexRule, rule),
         cast(CiMethod, ci_method),
         level,
+        national_rule,
     )
+    national, provinces = national_table(tables, national_rule)
     ranking = rank_agencies(tables.agencies, cell_flags(tables.agencies, reliability), level)
-    release_table = table_rows(tables.overall, (), cell_flags(tables.overall, reliability))
+    release_table = table_rows(national, (), cell_flags(national, reliability))
     if tables.by is not None:
         # Ranks go on the agencies' rows of a release by agency alone.
         ranks = ranking.by_agency if list(by) == ["agency_code"] else None
@@ -286,9 +292,19 @@ def compute_release(
             choice=choice,
             geo_mapping=geo_mapping,
             questionnaire=questionnaire,
+            # Recorded for the national form's tree or a non-default rule (the goldens' form holds).
+            national=national_parameters(
+                national_rule,
+                tree.root,
+                None if provinces is None else provinces.domains,
+                rows.asked,
+            )
+            if tree.indices or national_rule != "pooled"
+            else None,
         ),
         results={
             "nodes": list(tables.overall.nodes),
+            **({"root": tree.root} if tree.root != "overall" else {}),
             "rows": [r.to_json() for r in release_table],
             "ranking": [r.to_json() for r in ranking.rows],
         },
@@ -444,6 +460,7 @@ def release_arguments(release: IndexRelease) -> dict[str, Any]:
         "max_ci_width": reliability.get("max_ci_width"),
         "lonely_psu": (p.get("variance") or {}).get("lonely_psu", "adjust"),
         "geo_mapping": geo.get("province_code"),
+        "national_rule": (p.get("national") or {}).get("rule", "pooled"),
     }
 
 

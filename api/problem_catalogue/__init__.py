@@ -8,7 +8,8 @@ Every module of this package defines ``ENTRIES: tuple[tuple[str, str], ...]``: p
 - a Vietnamese template formatted with :meth:`str.format` from those groups. A group named
   ``roles`` (``"coordinator or admin"``) or ``role`` is said with the roles' names, a group named
   ``field`` with the field's name when it names a platform field (``dossier_code`` -> "Mã hồ sơ
-  (dossier_code)"); every other group is quoted as it is.
+  (dossier_code)"), a group named ``status`` with :data:`STATUS_NAMES` (a frame's, a campaign's,
+  a release's status; quotes kept); every other group is quoted as it is.
 
 Modules are found by walking the package, so an area's module needs no registration here; frame
 imports come first because a frame's report holds thousands of their sentences.
@@ -23,6 +24,29 @@ from functools import cache
 
 # Frame-import sentences are by far the most frequent: try them first.
 _FIRST = ("frames",)
+
+
+# The statuses the use cases quote in their refusals ("release 4 is published, not a draft").
+STATUS_NAMES: dict[str, str] = {
+    "draft": "bản nháp",
+    "active": "đang thu thập",
+    "closed": "đã đóng",
+    "submitted": "đang chờ duyệt",
+    "published": "đã công bố",
+    "superseded": "đã được thay thế",
+    "ready": "sẵn sàng",
+    "importing": "đang nhập",
+    "rejected": "bị từ chối",
+}
+
+
+def status_name(value: str) -> str:
+    """A status in Vietnamese, keeping the quotes around it (``'ready'`` -> ``'sẵn sàng'``)."""
+    bare = value.strip("'")
+    name = STATUS_NAMES.get(bare)
+    if name is None:
+        return value
+    return f"'{name}'" if value.startswith("'") else name
 
 
 @dataclass(frozen=True)

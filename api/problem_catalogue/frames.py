@@ -149,9 +149,126 @@ ENTRIES: tuple[tuple[str, str], ...] = (
         "biểu mẫu đã hết hạn: hãy tải lại trang rồi gửi lại",
     ),
     (
-        r"the uploaded file (?P<id>'.*') is not kept for your account: .*",
+        r"the uploaded file (?P<id>\S+) is not kept for your account: .*",
         "tệp tải lên {id} không còn được giữ cho tài khoản của bạn: tệp đã được nhập, đã quá một "
         "giờ, hoặc do tài khoản khác tải lên; hãy tải tệp lên lại",
     ),
     (r"no such uploaded file", "không có tệp tải lên này"),
+    # Reading the file (survey/frame_files.py).
+    (r"the file is not UTF-8 text", "tệp không phải văn bản UTF-8"),
+    (
+        r"the file is not UTF-8 text near row (?P<n>\S+): in Excel use Save As > 'CSV UTF-8 "
+        r"\(Comma delimited\)', or upload the \.xlsx",
+        "tệp không phải văn bản UTF-8 (ở gần dòng {n}): trong Excel hãy chọn Lưu thành (Save "
+        "As) > 'CSV UTF-8 (Comma delimited)', hoặc tải lên tệp .xlsx",
+    ),
+    (
+        r"the file's columns do not give a usable frame",
+        "các cột của tệp chưa tạo được danh sách mẫu dùng được",
+    ),
+    (r"the workbook (?P<name>.+) cannot be read", "không đọc được tệp Excel {name}"),
+    (r"the workbook (?P<name>.+) is too large to read", "tệp Excel {name} quá lớn, không đọc được"),
+    (r"legacy \.xls files are not read", "hệ thống không đọc tệp .xls kiểu cũ"),
+    (
+        r"this is an old \.xls workbook: save it as \.xlsx or CSV UTF-8",
+        "đây là tệp Excel .xls kiểu cũ: hãy lưu lại thành .xlsx hoặc CSV UTF-8",
+    ),
+    (r"the file is empty", "tệp đang trống"),
+    (
+        r"row 1 must hold the column names: the file has none",
+        "dòng 1 phải là tên các cột: tệp không có dòng nào",
+    ),
+    (
+        r"XLSX files cannot be read safely on this server",
+        "máy chủ này chưa đọc tệp XLSX một cách an toàn được",
+    ),
+    (
+        r"(?P<name>.+): this server reads \.xlsx only with defusedxml \(installed, and "
+        r"OPENPYXL_DEFUSEDXML not set to False\); upload the file as CSV UTF-8 meanwhile",
+        "{name}: máy chủ này chỉ đọc tệp .xlsx khi có defusedxml (đã cài đặt, và "
+        "OPENPYXL_DEFUSEDXML không đặt là False); trong lúc chờ, hãy tải tệp lên dạng CSV UTF-8",
+    ),
+    (
+        r"(?P<field>'\w+') is not a frame field: use one of (?P<allowed>.+)",
+        "{field} không phải trường của danh sách mẫu: hãy dùng một trong {allowed}",
+    ),
+    (
+        r"column (?P<column>'.*') is not in the file: its columns are (?P<columns>.*)",
+        "tệp không có cột {column}: các cột của tệp là {columns}",
+    ),
+    (
+        r"two columns are mapped to (?P<field>'\w+'): map only one",
+        "có hai cột cùng được ghép với {field}: hãy chỉ ghép một cột",
+    ),
+    (r"cannot read (?P<name>.+): check the path", "không đọc được {name}: hãy kiểm tra đường dẫn"),
+    (r"cannot read (?P<name>.+?): (?P<reason>.+)", "không đọc được {name} ({reason})"),
+    (
+        r"(?P<name>.+) is damaged, truncated or not a workbook \((?P<reason>.*)\): open it in "
+        r"Excel and save it again as \.xlsx, or save it as CSV UTF-8",
+        "{name} bị hỏng, bị cắt cụt hoặc không phải tệp Excel ({reason}): hãy mở tệp bằng Excel "
+        "rồi lưu lại thành .xlsx, hoặc lưu thành CSV UTF-8",
+    ),
+    (
+        r"(?P<name>.+?) (?P<what>.+): this is either not a real workbook \(a \"zip bomb\"\) or "
+        r"too large; split the list into several files, or save it as CSV UTF-8",
+        '{name} {what}: đây không phải tệp Excel thật (một "bom zip") hoặc tệp quá lớn; hãy '
+        "chia danh sách thành nhiều tệp, hoặc lưu thành CSV UTF-8",
+    ),
+    (r"the header row cannot be read", "không đọc được dòng tiêu đề"),
+    (
+        r"the header row is not valid CSV \((?P<reason>.*)\)",
+        "dòng tiêu đề không phải CSV hợp lệ ({reason})",
+    ),
+    (r"the file cannot be read as CSV", "không đọc được tệp dạng CSV"),
+    (
+        r"row (?P<n>\S+) is not valid CSV \((?P<reason>.*)\): check its quotes",
+        "dòng {n} không phải CSV hợp lệ ({reason}): hãy kiểm tra các dấu ngoặc kép",
+    ),
+    (
+        r"row (?P<n>\S+) has (?P<cells>\S+) cells but the header has (?P<width>\S+): a value "
+        r"probably contains the delimiter (?P<d>'.*'); put it in quotes",
+        "dòng {n} có {cells} ô nhưng dòng tiêu đề có {width}: có lẽ một giá trị chứa dấu phân "
+        "cách {d}; hãy đặt giá trị đó trong dấu ngoặc kép",
+    ),
+    # The frame itself (survey/frames.py).
+    (r"the frame needs a name", "danh sách mẫu cần có tên"),
+    (r"give the frame a name", "hãy đặt tên cho danh sách mẫu"),
+    (
+        r"the frame's period needs a first and a last day",
+        "kỳ của danh sách mẫu cần có ngày đầu và ngày cuối",
+    ),
+    (
+        r"give both the first and the last day of the period, or neither",
+        "hãy ghi cả ngày đầu và ngày cuối của kỳ, hoặc để trống cả hai",
+    ),
+    (
+        r"the frame's period ends before it starts",
+        "kỳ của danh sách mẫu kết thúc trước khi bắt đầu",
+    ),
+    (
+        r"the last day (?P<end>\S+) is before the first day (?P<start>\S+): swap or correct them",
+        "ngày cuối {end} trước ngày đầu {start}: hãy đổi chỗ hoặc sửa lại hai ngày",
+    ),
+    (r"frame (?P<id>\S+) does not exist", "không có danh sách mẫu số {id}"),
+    (
+        r"there is no frame (?P<id>\S+): list the frames to find it",
+        "không có danh sách mẫu số {id}: hãy xem danh sách các danh sách mẫu để tìm",
+    ),
+    # Geographic mappings (survey/geography.py).
+    (
+        r"geo mapping (?P<q>'.*') does not exist: use one of (?P<known>.+) \(run "
+        r"ensure_builtin_mappings to load the built-in ones\)",
+        "không có bảng quy đổi địa giới {q}: hãy dùng một trong {known} (chạy "
+        "ensure_builtin_mappings để nạp các bảng có sẵn)",
+    ),
+    (
+        r"(?P<n>\S+) code\(s\) are not in geo mapping (?P<q>'.*')",
+        "{n} mã không có trong bảng quy đổi địa giới {q}",
+    ),
+    (
+        r"code (?P<code>'.*') is not in mapping (?P<q>'.*'): check the frame's codes or add the "
+        r"code to the mapping",
+        "mã {code} không có trong bảng quy đổi {q}: hãy kiểm tra mã trong danh sách mẫu hoặc "
+        "thêm mã vào bảng quy đổi",
+    ),
 )

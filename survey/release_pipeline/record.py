@@ -8,7 +8,7 @@ when the method changes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from analysis.indices import IndexTable
@@ -85,6 +85,57 @@ def weighting_note(fpc_source: str) -> dict[str, str]:
     return {"vi": vi, "en": en}
 
 
+def national_note(national_rule: str, root: str, n_provinces: int | None) -> dict[str, str]:
+    """The method note's sentences on the national figure (Vietnamese and English)."""
+    if national_rule == "mean_of_provinces":
+        return {
+            "vi": (
+                "Chỉ số toàn quốc của mỗi chỉ tiêu là trung bình cộng (không trọng số) của chỉ số "
+                f"các tỉnh ({n_provinces} tỉnh có người trả lời), theo cách Bộ Nội vụ công bố; "
+                "sai số chuẩn của trung bình này tính từ toàn bộ ma trận hiệp phương sai của "
+                "các chỉ số tỉnh (tuyến tính hóa Taylor)."
+            ),
+            "en": (
+                "The national figure of every node is the unweighted mean of the provincial "
+                f"indices ({n_provinces} provinces with respondents), as the Ministry of Home "
+                "Affairs publishes it; its standard error comes from the full covariance matrix "
+                "of the provincial estimates (Taylor linearisation)."
+            ),
+        }
+    return {
+        "vi": (
+            "Chỉ số toàn quốc là một ước lượng gộp trên mọi người trả lời với trọng số thiết kế"
+            + (
+                " (chỉ số SIPAS là trung bình của hai chỉ số thành phần)."
+                if root == "sipas"
+                else "."
+            )
+        ),
+        "en": (
+            "The national figure is one estimate pooled over all respondents with their design "
+            "weights"
+            + (" (the SIPAS index is the mean of its two indices)." if root == "sipas" else ".")
+        ),
+    }
+
+
+def national_parameters(
+    national_rule: str, root: str, provinces: Sequence[str] | None, asked: Mapping[str, int]
+) -> dict[str, Any]:
+    """What a release records of its national rule (``parameters["national"]``): the rule, the
+    tree's root, the provinces averaged, the respondents asked each gated element, and the
+    method note's sentences."""
+    recorded: dict[str, Any] = {"rule": national_rule, "root": root}
+    if provinces is not None:
+        recorded["provinces"] = list(provinces)
+    if asked:
+        recorded["asked"] = dict(asked)
+    recorded["description"] = national_note(
+        national_rule, root, None if provinces is None else len(provinces)
+    )
+    return recorded
+
+
 def release_parameters(
     *,
     by: Sequence[str],
@@ -96,9 +147,10 @@ def release_parameters(
     choice: DesignChoice,
     geo_mapping: str | None,
     questionnaire: Questionnaire,
+    national: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The parameters a release stores (and :func:`survey.releases.release_arguments` reads)."""
-    return {
+    parameters: dict[str, Any] = {
         "by": list(by),
         "rule": rule,
         "ci_method": overall.ci_method,
@@ -142,6 +194,9 @@ def release_parameters(
             "version": questionnaire.version,
         },
     }
+    if national is not None:
+        parameters["national"] = dict(national)
+    return parameters
 
 
 def release_summary(

@@ -6,12 +6,19 @@ Answers: one column per criterion of the questionnaire tree, 1-5 as given; 0 ("n
 applicable") and missing answers become NaN, i.e. they count in no numerator or denominator.
 ``geo_mapping`` maps ``province_code`` (e.g. 63 old codes to 34 new ones) before domains are
 built; strata and weights do not change.
+
+Display conditions: an element with ``show_if`` (the national form's service block, asked only
+of respondents whose Q8 says they had a procedure) is asked of some respondents only. A
+respondent not asked it is not a zero and not a "not satisfied": the element's answers are NaN
+for them whatever was stored (:func:`apply_display_conditions`), so each node is estimated on
+the respondents asked it, a domain estimate on the whole design (Lumley 2010, sec. 2.3.1) whose
+SE stays design-based. ``ResponseRows.asked`` counts them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,6 +30,7 @@ from survey.backchecks import not_excluded
 from survey.errors import InvalidInput, NotFound, Problem
 from survey.geography import builtin_mappings, ensure_builtin_mappings, map_codes
 from survey.models import Response
+from survey.questionnaires import condition_met
 
 # Response columns a release may be broken down by (never anything identifying a person).
 BY_COLUMNS: tuple[str, ...] = (
@@ -56,13 +64,17 @@ class ResponseRows:
     domains : mapping of column -> ndarray of str, shape (n,)
         The :data:`BY_COLUMNS`, ``province_code`` mapped when a geo mapping was given.
     answers : ndarray of float, shape (n, K)
-        1-5, NaN for not applicable or missing (:func:`answer_matrix`).
+        1-5, NaN for not applicable, missing or not asked (:func:`answer_matrix`,
+        :func:`apply_display_conditions`).
+    asked : mapping of element code -> int
+        Respondents asked each element that has a display condition (empty without any).
     """
 
     strata: NDArray[np.str_]
     base_weight: NDArray[np.float64]
     domains: Mapping[str, NDArray[np.str_]]
     answers: NDArray[np.float64]
+    asked: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -104,13 +116,51 @@ def answer_matrix(answers: Sequence[Any], criteria: Sequence[str]) -> NDArray[np
     return y
 
 
+def display_conditions(
+    definition: Mapping[str, Any], criteria: Sequence[str]
+) -> dict[str, tuple[tuple[int, ...], Mapping[str, Any]]]:
+    """Element code -> (its columns among ``criteria``, its ``show_if``), for the elements of
+    the questionnaire ``definition`` that have a display condition."""
+    position = {c: k for k, c in enumerate(criteria)}
+    return {
+        str(e["code"]): (
+            tuple(position[c["code"]] for c in e["criteria"] if c["code"] in position),
+            e["show_if"],
+        )
+        for e in definition.get("elements") or []
+        if e.get("show_if")
+    }
+
+
+def apply_display_conditions(
+    y: NDArray[np.float64],
+    answers: Sequence[Any],
+    conditions: Mapping[str, tuple[tuple[int, ...], Mapping[str, Any]]],
+) -> dict[str, int]:
+    """Set to NaN, in place, the answers of each element a respondent was not asked
+    (:func:`survey.questionnaires.condition_met` on the stored answers); returns the number
+    of respondents asked each element."""
+    asked: dict[str, int] = {}
+    for element, (columns, show_if) in conditions.items():
+        shown = np.fromiter(
+            (condition_met(show_if, a if isinstance(a, dict) else {}) for a in answers),
+            dtype=bool,
+            count=len(answers),
+        )
+        y[np.ix_(~shown, np.asarray(columns, dtype=np.intp))] = np.nan
+        asked[element] = int(shown.sum())
+    return asked
+
+
 def load_rows(
     session: Session,
     campaign_id: int,
     criteria: Sequence[str],
     geo_mapping: str | None = None,
+    definition: Mapping[str, Any] | None = None,
 ) -> ResponseRows:
-    """The campaign's completed responses (see the module docstring).
+    """The campaign's completed responses (see the module docstring); ``definition`` (the
+    questionnaire's) applies its elements' display conditions.
 
     Raises
     ------
@@ -149,7 +199,10 @@ def load_rows(
         name: np.asarray(values, dtype=str)
         for name, values in zip(_RESPONSE_COLUMNS, columns[2:-1], strict=True)
     }
-    y = answer_matrix(list(columns[-1]), criteria)
+    stored = list(columns[-1])
+    y = answer_matrix(stored, criteria)
+    conditions = display_conditions(definition or {}, criteria)
+    asked = apply_display_conditions(y, stored, conditions) if conditions else {}
     if geo_mapping is not None:
         domains["province_code"] = map_provinces(session, geo_mapping, domains["province_code"])
     return ResponseRows(
@@ -157,6 +210,7 @@ def load_rows(
         base_weight=np.asarray(columns[1], dtype=np.float64),
         domains=domains,
         answers=y,
+        asked=asked,
     )
 
 
