@@ -189,6 +189,8 @@ def validate_definition(definition: Any) -> list[Problem]:
             _check_options(question, loc, problems, exactly=3 if kind == "priority" else None)
         if kind == "band":
             _check_bands(question, loc, problems)
+        if "publish_as" in question:
+            _check_publish_as(question, loc, problems)
         if kind in GRID_TYPES:
             rows = question.get("rows")
             if not isinstance(rows, list) or not rows:
@@ -340,6 +342,65 @@ def _check_options(
             )
         seen.add(str(code))
         _check_text(option.get("text"), (*loc, "options", o, "text"), problems)
+
+
+def _check_publish_as(
+    question: dict[str, Any], loc: tuple[str | int, ...], problems: list[Problem]
+) -> None:
+    """``publish_as``: how a release publishes the item (:mod:`survey.release_pipeline.shares`).
+
+    ``"shares"`` (a single choice, band or grid): the share of each answer option among those
+    who answered; ``"top_two"`` (a single choice, band or priority grid): the share choosing
+    one of ``publish_categories`` (default the first two options, e.g. Rất nhiều / Nhiều).
+    """
+    kind = question.get("type")
+    how = question["publish_as"]
+    allowed = {
+        "shares": ("single", "band", "yesno_grid", "priority"),
+        "top_two": ("single", "band", "priority"),
+    }
+    if not isinstance(how, str) or how not in allowed:
+        problems.append(Problem((*loc, "publish_as"), "publish_as is 'shares' or 'top_two'"))
+        return
+    if kind not in allowed[how]:
+        problems.append(
+            Problem(
+                (*loc, "publish_as"),
+                f"{how!r} is for questions of type {', '.join(allowed[how])}, not {kind!r}",
+            )
+        )
+        return
+    categories = question.get("publish_categories")
+    if categories is None:
+        return
+    if how != "top_two":
+        problems.append(
+            Problem(
+                (*loc, "publish_categories"),
+                "publish_categories goes with publish_as 'top_two' ('shares' publishes "
+                "every option)",
+            )
+        )
+        return
+    options = [
+        o.get("code")
+        for o in (grid_options(question) if kind in GRID_TYPES else question.get("options") or [])
+        if isinstance(o, dict)
+    ]
+    if (
+        not isinstance(categories, list)
+        or not categories
+        or len(set(map(str, categories))) != len(categories)
+        or any(c not in options for c in categories)
+        or len(categories) >= len(options)
+    ):
+        problems.append(
+            Problem(
+                (*loc, "publish_categories"),
+                f"list the option codes that count, each once, leaving at least one out: "
+                f"{', '.join(map(str, options))}",
+            )
+        )
 
 
 def _check_bands(

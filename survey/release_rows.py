@@ -267,3 +267,174 @@ def release_root(release: IndexRelease | Mapping[str, Any]) -> str:
 def release_nodes(release: IndexRelease | Mapping[str, Any]) -> list[str]:
     """The questionnaire nodes of a release: ``overall``, elements, then criteria."""
     return [str(n) for n in _results(release).get("nodes") or []]
+
+
+@dataclass(frozen=True)
+class ShareItem:
+    """The wording of a question a release publishes as shares (``results["shares"]["items"]``).
+
+    ``rows`` are a grid's rows (code, {"vi", "en"}), empty for a single question; ``categories``
+    the published cells (code, {"vi", "en"}): each option for ``publish_as`` ``"shares"``, or
+    one cell such as ``"very_much+much"`` ("Rất nhiều / Nhiều") for ``"top_two"``.
+    """
+
+    question: str
+    publish_as: str
+    text: dict[str, str]
+    rows: tuple[tuple[str, dict[str, str]], ...]
+    categories: tuple[tuple[str, dict[str, str]], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored dict."""
+        return {
+            "question": self.question,
+            "publish_as": self.publish_as,
+            "text": dict(self.text),
+            "rows": [{"code": c, "text": dict(t)} for c, t in self.rows],
+            "categories": [{"code": c, "text": dict(t)} for c, t in self.categories],
+        }
+
+    def row_text(self, item: str, lang: str = "vi") -> str:
+        """A grid row's wording (the question's for a single question)."""
+        for code, text in self.rows:
+            if code == item:
+                return text.get(lang) or text.get("vi", item)
+        return self.text.get(lang) or self.text.get("vi", item)
+
+    def category_text(self, category: str, lang: str = "vi") -> str:
+        """A published cell's wording, e.g. "Rất nhiều / Nhiều"."""
+        for code, text in self.categories:
+            if code == category:
+                return text.get(lang) or text.get("vi", category)
+        return category
+
+
+@dataclass(frozen=True)
+class ShareRow:
+    """One published share: a category (or the top categories) of an item in one domain.
+
+    Attributes
+    ----------
+    item, question, publish_as :
+        The answer key (a question, or a grid row), its question, ``"shares"`` or ``"top_two"``.
+    category : str
+        The option code, or the counted codes joined by "+" (``"very_much+much"``).
+    domain, domain_name :
+        As :class:`ReleaseRow` (empty and ``"all"`` for the whole campaign).
+    estimate, se, ci_lower, ci_upper :
+        The design-based share in [0, 1] among the item's base, its SE and interval; ``None``
+        when suppressed or not estimable.
+    df, n_base, flag :
+        Degrees of freedom of the interval, respondents in the base (asked and answered), and
+        the flag of the index cells' rules (``ok``, ``unreliable``, ``suppressed``).
+    """
+
+    item: str
+    question: str
+    publish_as: str
+    category: str
+    domain: tuple[tuple[str, str], ...]
+    domain_name: str
+    estimate: float | None
+    se: float | None
+    ci_lower: float | None
+    ci_upper: float | None
+    df: int
+    n_base: int
+    flag: str
+
+    @property
+    def is_whole_campaign(self) -> bool:
+        return not self.domain
+
+    @property
+    def suppressed(self) -> bool:
+        return self.flag == "suppressed"
+
+    def domain_value(self, column: str) -> str | None:
+        """The domain's value of ``column``, ``None`` when the row is not broken down by it."""
+        return dict(self.domain).get(column)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored dict of ``results["shares"]["rows"]``."""
+        return {
+            "item": self.item,
+            "question": self.question,
+            "publish_as": self.publish_as,
+            "category": self.category,
+            "domain": dict(self.domain),
+            "domain_name": self.domain_name,
+            "estimate": self.estimate,
+            "se": self.se,
+            "ci_lower": self.ci_lower,
+            "ci_upper": self.ci_upper,
+            "df": self.df,
+            "n_base": self.n_base,
+            "flag": self.flag,
+        }
+
+
+def _texts(data: Any, where: str) -> dict[str, str]:
+    if not isinstance(data, Mapping):
+        raise ReleaseRowError(f"{where}: {data!r} is not a {{'vi', 'en'}} text")
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def parse_share_item(data: Mapping[str, Any], where: str = "share item") -> ShareItem:
+    """A stored :class:`ShareItem`."""
+
+    def coded(key: str) -> tuple[tuple[str, dict[str, str]], ...]:
+        entries = data.get(key) or []
+        return tuple(
+            (str(_get(e, "code", f"{where}.{key}[{i}]")), _texts(e.get("text"), where))
+            for i, e in enumerate(entries)
+        )
+
+    return ShareItem(
+        question=str(_get(data, "question", where)),
+        publish_as=str(_get(data, "publish_as", where)),
+        text=_texts(_get(data, "text", where), where),
+        rows=coded("rows"),
+        categories=coded("categories"),
+    )
+
+
+def parse_share_row(data: Mapping[str, Any], where: str = "share row") -> ShareRow:
+    """A stored :class:`ShareRow`; ``where`` names it in errors."""
+    domain = data.get("domain") or {}
+    if not isinstance(domain, Mapping):
+        raise ReleaseRowError(f"{where}: 'domain' is {domain!r}, not an object")
+    return ShareRow(
+        item=str(_get(data, "item", where)),
+        question=str(_get(data, "question", where)),
+        publish_as=str(_get(data, "publish_as", where)),
+        category=str(_get(data, "category", where)),
+        domain=tuple((str(k), str(v)) for k, v in domain.items()),
+        domain_name=str(data.get("domain_name", WHOLE_CAMPAIGN)),
+        estimate=_number(data, "estimate", where),
+        se=_number(data, "se", where),
+        ci_lower=_number(data, "ci_lower", where),
+        ci_upper=_number(data, "ci_upper", where),
+        df=_whole(data, "df", where),
+        n_base=_whole(data, "n_base", where),
+        flag=str(data.get("flag", "ok")),
+    )
+
+
+def release_share_items(release: IndexRelease | Mapping[str, Any]) -> list[ShareItem]:
+    """The questions a release publishes as shares, in questionnaire order (none for a form
+    without ``publish_as``)."""
+    stored: Sequence[Mapping[str, Any]] = (_results(release).get("shares") or {}).get("items") or []
+    return [parse_share_item(r, f"results.shares.items[{i}]") for i, r in enumerate(stored)]
+
+
+def release_shares(release: IndexRelease | Mapping[str, Any]) -> list[ShareRow]:
+    """The share rows of a release (whole campaign first, then its domains), in stored order.
+
+    Raises
+    ------
+    ReleaseRowError
+        A stored row is malformed; the message names its index and key.
+    """
+    stored: Sequence[Mapping[str, Any]] = (_results(release).get("shares") or {}).get("rows") or []
+    return [parse_share_row(r, f"results.shares.rows[{i}]") for i, r in enumerate(stored)]

@@ -83,6 +83,7 @@ from survey.release_pipeline.indices import (
 from survey.release_pipeline.rankings import rank_agencies
 from survey.release_pipeline.record import national_parameters, release_parameters, release_summary
 from survey.release_pipeline.rows import BY_COLUMNS, load_rows
+from survey.release_pipeline.shares import release_shares
 from survey.release_pipeline.weights import adjust_weights
 from survey.release_rows import ReleaseRow, release_rows
 from survey.spreadsheet_cells import safe_cell
@@ -278,6 +279,17 @@ def compute_release(
         # Ranks go on the agencies' rows of a release by agency alone.
         ranks = ranking.by_agency if list(by) == ["agency_code"] else None
         release_table += table_rows(tables.by, by, cell_flags(tables.by, reliability), ranks)
+    shares = release_shares(
+        session,
+        campaign_id,
+        questionnaire.definition,
+        choice.design,
+        rows,
+        by,
+        cast(CiMethod, ci_method),
+        level,
+        reliability,
+    )
     release = IndexRelease(
         name=name.strip(),
         campaign_id=campaign_id,
@@ -307,6 +319,8 @@ def compute_release(
             **({"root": tree.root} if tree.root != "overall" else {}),
             "rows": [r.to_json() for r in release_table],
             "ranking": [r.to_json() for r in ranking.rows],
+            # Judgement and expectation shares, only for forms with publish_as (goldens hold).
+            **({"shares": shares} if shares is not None else {}),
         },
         summary=release_summary(rows, weighting, choice, tables.overall),
         created_by=created_by,
