@@ -32,8 +32,16 @@ from analysis.comparisons import compare_independent
 from survey.errors import NotFound, Problem
 from survey.models import Campaign, IndexRelease
 from survey.models.releases import FROZEN_STATUSES, ReleaseStatus
-from survey.release_rankings import RANK_DRAWS, RANK_SEED, rank_estimates
-from survey.release_rows import ReleaseRow, release_ranking, release_rows
+from survey.release_rankings import (
+    RANK_DRAWS,
+    RANK_SEED,
+    League,
+    LeagueEntry,
+    build_league,
+    rank_estimates,
+    ranking_bands,
+)
+from survey.release_rows import ReleaseRow, release_not_ranked, release_ranking, release_rows
 from survey.unit_names import campaign_units
 
 RankSource = Literal["stored", "simulated"]
@@ -129,13 +137,27 @@ def _shown(row: ReleaseRow) -> bool:
     )
 
 
+def ranking_node(release: IndexRelease) -> str:
+    """The node a release ranks on: its tree's root, as recorded (``overall`` before the
+    national form's tree)."""
+    return str((release.parameters.get("ranking") or {}).get("node") or "overall")
+
+
+def min_ranked(release: IndexRelease) -> int | None:
+    """The respondents a unit needs to be ranked, as recorded (None: every scored unit)."""
+    value = (release.parameters.get("ranking") or {}).get("min_ranked")
+    return None if value is None else int(value)
+
+
 def rank_release_domains(release: IndexRelease) -> tuple[list[RankedDomain], RankSource | None]:
-    """The release's domains ranked on the overall index (see the module docstring)."""
+    """The release's domains ranked on its root node (see the module docstring); with a
+    recorded ``min_ranked``, domains with fewer respondents are left out of the ranking."""
     by = list(release.parameters.get("by") or [])
+    node = ranking_node(release)
     overall = {
         r.domain_name: r
         for r in release_rows(release)
-        if not r.is_whole_campaign and r.node == "overall"
+        if not r.is_whole_campaign and r.node == node
     }
     if by == ["agency_code"]:
         ranked = [
@@ -153,7 +175,10 @@ def rank_release_domains(release: IndexRelease) -> tuple[list[RankedDomain], Ran
         return sorted(ranked, key=lambda d: d.rank), "stored" if ranked else None
     if len(by) != 1:
         return [], None  # crossed domains (agency x channel) are not a league table
-    candidates = [r for r in overall.values() if _shown(r)]
+    fewest = min_ranked(release)
+    candidates = [
+        r for r in overall.values() if _shown(r) and (fewest is None or r.n_respondents >= fewest)
+    ]
     if len(candidates) < 2:
         return [], None
     ranks = rank_estimates(
@@ -175,6 +200,125 @@ def rank_release_domains(release: IndexRelease) -> tuple[list[RankedDomain], Ran
         )
         for r in ranks
     ], "simulated"
+
+
+def agency_league(release: IndexRelease) -> League | None:
+    """The release's stored ranking of agencies as a league: blocks, bands, not-ranked ones
+    (None when the release ranked no agency and scored none unranked)."""
+    ranked = release_ranking(release)
+    unranked = release_not_ranked(release)
+    if not ranked and not unranked:
+        return None
+    parameters = release.parameters.get("ranking") or {}
+    bands, default = ranking_bands(release.parameters)
+    entries = [
+        LeagueEntry(
+            code=r.agency_code,
+            estimate=float(r.estimate),
+            ci_lower=r.ci_lower,
+            ci_upper=r.ci_upper,
+            n_respondents=r.n_respondents,
+            flag=r.flag,
+            block=r.block,
+            rank=r.rank.rank,
+            rank_lower=r.rank.rank_lower,
+            rank_upper=r.rank.rank_upper,
+            tier=r.rank.tier,
+        )
+        for r in ranked
+        if r.estimate is not None
+    ] + [
+        LeagueEntry(
+            code=r.agency_code,
+            estimate=float(r.estimate),
+            ci_lower=r.ci_lower,
+            ci_upper=r.ci_upper,
+            n_respondents=r.n_respondents,
+            flag=r.flag,
+            block=r.block,
+            not_ranked=r.reason,
+        )
+        for r in unranked
+        if r.estimate is not None
+    ]
+    return build_league(
+        unit="agency_code",
+        node=ranking_node(release),
+        source="stored",
+        blocks_column=parameters.get("blocks"),
+        min_ranked=min_ranked(release),
+        bands=bands,
+        bands_default=default,
+        entries=entries,
+    )
+
+
+def domain_league(release: IndexRelease) -> League | None:
+    """The ranking of a release by one column other than the agency (provinces among
+    provinces, :func:`rank_release_domains`) as a league of one block; domains below
+    ``min_ranked`` are scored but not ranked."""
+    by = list(release.parameters.get("by") or [])
+    if len(by) != 1 or by == ["agency_code"]:
+        return None
+    node = ranking_node(release)
+    ranked, _ = rank_release_domains(release)
+    placed = {d.domain_name for d in ranked}
+    fewest = min_ranked(release)
+    scored = [
+        r for r in release_rows(release) if not r.is_whole_campaign and r.node == node and _shown(r)
+    ]
+    if not scored:
+        return None
+    bands, default = ranking_bands(release.parameters)
+    entries = [
+        LeagueEntry(
+            code=d.domain_name,
+            estimate=float(d.row.estimate or 0.0),
+            ci_lower=d.row.ci_lower,
+            ci_upper=d.row.ci_upper,
+            n_respondents=d.row.n_respondents,
+            flag=d.row.flag,
+            block=None,
+            rank=d.rank,
+            rank_lower=d.rank_lower,
+            rank_upper=d.rank_upper,
+            tier=d.tier,
+        )
+        for d in ranked
+    ] + [
+        LeagueEntry(
+            code=r.domain_name,
+            estimate=float(r.estimate or 0.0),
+            ci_lower=r.ci_lower,
+            ci_upper=r.ci_upper,
+            n_respondents=r.n_respondents,
+            flag=r.flag,
+            block=None,
+            not_ranked="too_few_answers"
+            if fewest is not None and r.n_respondents < fewest
+            else "alone_in_block",
+        )
+        for r in scored
+        if r.domain_name not in placed
+    ]
+    return build_league(
+        unit=by[0],
+        node=node,
+        source="simulated",
+        blocks_column=None,
+        min_ranked=fewest,
+        bands=bands,
+        bands_default=default,
+        entries=entries,
+    )
+
+
+def release_leagues(release: IndexRelease) -> list[League]:
+    """The leagues a release publishes: its domains' (a release by one column other than the
+    agency), then its agencies' (stored ranking)."""
+    return [
+        league for league in (domain_league(release), agency_league(release)) if league is not None
+    ]
 
 
 def _comparable(a: IndexRelease, b: IndexRelease) -> bool:

@@ -18,7 +18,7 @@ Same inputs, same seed, same intervals.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,3 +112,271 @@ def rank_estimates(
         )
         for i in range(est.size)
     ]
+
+
+# --- Classification bands --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Band:
+    """A classification band: values at or above ``lower`` (and below the next band's bound)."""
+
+    lower: float
+    vi: str
+    en: str
+
+    def label(self, lang: str) -> str:
+        return self.vi if lang == "vi" else self.en
+
+
+# Working choice, not an official scale: DOMAIN.md gives no official bands. Ten-point steps of
+# the share satisfied, the words of a school report; a release may give its own (``bands``).
+DEFAULT_SHARE_BANDS: tuple[Band, ...] = (
+    Band(0.90, "Rất tốt", "Very good"),
+    Band(0.80, "Tốt", "Good"),
+    Band(0.70, "Khá", "Fair"),
+    Band(0.60, "Trung bình", "Average"),
+    Band(0.0, "Thấp", "Low"),
+)
+# The same working choice on the 1-5 mean-score scale (half-point steps from 4.5).
+DEFAULT_SCORE_BANDS: tuple[Band, ...] = (
+    Band(4.5, "Rất tốt", "Very good"),
+    Band(4.0, "Tốt", "Good"),
+    Band(3.5, "Khá", "Fair"),
+    Band(3.0, "Trung bình", "Average"),
+    Band(1.0, "Thấp", "Low"),
+)
+
+
+def parse_bands(value: object) -> tuple[Band, ...]:
+    """Bands from ``[[lower, label_vi, label_en], ...]`` (or mappings with those keys), highest
+    first; bounds strictly decreasing, labels not blank.
+
+    Raises
+    ------
+    ValueError
+        Naming the entry at fault and the fix.
+    """
+    if not isinstance(value, list | tuple) or not value:
+        raise ValueError("give a list of [lower bound, Vietnamese label, English label]")
+    bands: list[Band] = []
+    for i, entry in enumerate(value):
+        if isinstance(entry, Band):
+            bands.append(entry)
+            continue
+        if isinstance(entry, dict):
+            entry = [entry.get("lower"), entry.get("vi"), entry.get("en")]
+        if not isinstance(entry, list | tuple) or len(entry) != 3:
+            raise ValueError(f"band {i}: give [lower bound, Vietnamese label, English label]")
+        lower, vi, en = entry
+        if isinstance(lower, bool) or not isinstance(lower, int | float) or lower != lower:
+            raise ValueError(f"band {i}: the lower bound {lower!r} is not a number")
+        if not (isinstance(vi, str) and vi.strip() and isinstance(en, str) and en.strip()):
+            raise ValueError(f"band {i}: give both labels, Vietnamese and English")
+        bands.append(Band(float(lower), vi.strip(), en.strip()))
+    for i in range(1, len(bands)):
+        if bands[i].lower >= bands[i - 1].lower:
+            raise ValueError(f"band {i}: list the bands highest first, bounds strictly decreasing")
+    return tuple(bands)
+
+
+def bands_json(bands: Sequence[Band]) -> list[list[float | str]]:
+    """The stored form of ``bands`` (what :func:`parse_bands` reads back)."""
+    return [[b.lower, b.vi, b.en] for b in bands]
+
+
+def band_of(value: float, bands: Sequence[Band]) -> Band | None:
+    """The highest band whose lower bound ``value`` reaches; None below every band."""
+    for band in bands:
+        if value >= band.lower:
+            return band
+    return None
+
+
+@dataclass(frozen=True)
+class Classification:
+    """A unit's band from its estimate, and whether its interval reaches into another band
+    (``straddles``: the band is uncertain; ``lowest``/``highest`` are the bands of the
+    interval's ends)."""
+
+    band: Band | None
+    lowest: Band | None
+    highest: Band | None
+
+    @property
+    def straddles(self) -> bool:
+        return self.lowest != self.highest
+
+
+def classify(
+    estimate: float, ci_lower: float | None, ci_upper: float | None, bands: Sequence[Band]
+) -> Classification:
+    """Band of ``estimate``; the interval's ends give the bands it could be in."""
+    lower = estimate if ci_lower is None else ci_lower
+    upper = estimate if ci_upper is None else ci_upper
+    return Classification(band_of(estimate, bands), band_of(lower, bands), band_of(upper, bands))
+
+
+# --- Leagues: a release's ranking as published --------------------------------------------------
+
+TOP = 5
+
+
+@dataclass(frozen=True)
+class LeagueUnit:
+    """A scored unit of a league: its figures, rank interval (None when not ranked, with the
+    reason) and classification."""
+
+    code: str
+    estimate: float
+    ci_lower: float | None
+    ci_upper: float | None
+    n_respondents: int
+    flag: str
+    rank: int | None
+    rank_lower: int | None
+    rank_upper: int | None
+    tier: int | None
+    not_ranked: str | None
+    classification: Classification
+
+
+@dataclass(frozen=True)
+class LeagueBlock:
+    """The units of one block: ranked ones best first, then those scored but not ranked."""
+
+    block: str | None
+    ranked: tuple[LeagueUnit, ...]
+    not_ranked: tuple[LeagueUnit, ...]
+
+    @property
+    def top(self) -> tuple[LeagueUnit, ...]:
+        """The five highest ranked units, best first."""
+        return self.ranked[:TOP]
+
+    @property
+    def bottom(self) -> tuple[LeagueUnit, ...]:
+        """The five lowest ranked units, worst first."""
+        return tuple(reversed(self.ranked[-TOP:]))
+
+    @property
+    def minimum(self) -> LeagueUnit | None:
+        """The lowest estimate among the ranked units (the range is among ranked units)."""
+        return min(self.ranked, key=lambda u: u.estimate, default=None)
+
+    @property
+    def maximum(self) -> LeagueUnit | None:
+        return max(self.ranked, key=lambda u: u.estimate, default=None)
+
+
+@dataclass(frozen=True)
+class League:
+    """A release's ranking of one kind of unit (``unit``: the column ranked, e.g.
+    ``agency_code`` or ``province_code``) on ``node``, block by block.
+
+    ``source`` is ``"stored"`` (the release's own ranking, design covariance) or
+    ``"simulated"`` (from the stored estimates and SEs, :func:`rank_estimates`);
+    ``bands_default`` says the bands are the working default, not the release's own."""
+
+    unit: str
+    node: str
+    source: str
+    blocks_column: str | None
+    min_ranked: int | None
+    bands: tuple[Band, ...]
+    bands_default: bool
+    blocks: tuple[LeagueBlock, ...]
+
+    @property
+    def n_ranked(self) -> int:
+        return sum(len(b.ranked) for b in self.blocks)
+
+    @property
+    def n_not_ranked(self) -> int:
+        return sum(len(b.not_ranked) for b in self.blocks)
+
+
+@dataclass(frozen=True)
+class LeagueEntry:
+    """What a league is built from: one scored unit with its block and rank (or reason)."""
+
+    code: str
+    estimate: float
+    ci_lower: float | None
+    ci_upper: float | None
+    n_respondents: int
+    flag: str
+    block: str | None
+    rank: int | None = None
+    rank_lower: int | None = None
+    rank_upper: int | None = None
+    tier: int | None = None
+    not_ranked: str | None = None
+
+
+def ranking_bands(parameters: Mapping[str, object]) -> tuple[tuple[Band, ...], bool]:
+    """The release's recorded bands, else the working default for its rule; and whether the
+    default was used."""
+    ranking = parameters.get("ranking")
+    stored = ranking.get("bands") if isinstance(ranking, Mapping) else None
+    if stored:
+        return parse_bands(stored), False
+    score = parameters.get("rule") == "mean-score"
+    return (DEFAULT_SCORE_BANDS if score else DEFAULT_SHARE_BANDS), True
+
+
+def build_league(
+    *,
+    unit: str,
+    node: str,
+    source: str,
+    blocks_column: str | None,
+    min_ranked: int | None,
+    bands: tuple[Band, ...],
+    bands_default: bool,
+    entries: Sequence[LeagueEntry],
+) -> League:
+    """Group ``entries`` by block (blocks in sorted order, units best first by rank, not-ranked
+    ones by decreasing estimate then code) and classify each unit."""
+    grouped: dict[str | None, list[LeagueEntry]] = {}
+    for entry in entries:
+        grouped.setdefault(entry.block, []).append(entry)
+
+    def unit_of(e: LeagueEntry) -> LeagueUnit:
+        return LeagueUnit(
+            code=e.code,
+            estimate=e.estimate,
+            ci_lower=e.ci_lower,
+            ci_upper=e.ci_upper,
+            n_respondents=e.n_respondents,
+            flag=e.flag,
+            rank=e.rank,
+            rank_lower=e.rank_lower,
+            rank_upper=e.rank_upper,
+            tier=e.tier,
+            not_ranked=e.not_ranked,
+            classification=classify(e.estimate, e.ci_lower, e.ci_upper, bands),
+        )
+
+    blocks = []
+    for block in sorted(grouped, key=lambda b: "" if b is None else b):
+        members = grouped[block]
+        ranked = sorted((e for e in members if e.rank is not None), key=lambda e: e.rank or 0)
+        rest = sorted((e for e in members if e.rank is None), key=lambda e: (-e.estimate, e.code))
+        blocks.append(
+            LeagueBlock(
+                block=block,
+                ranked=tuple(unit_of(e) for e in ranked),
+                not_ranked=tuple(unit_of(e) for e in rest),
+            )
+        )
+    return League(
+        unit=unit,
+        node=node,
+        source=source,
+        blocks_column=blocks_column,
+        min_ranked=min_ranked,
+        bands=bands,
+        bands_default=bands_default,
+        blocks=tuple(blocks),
+    )

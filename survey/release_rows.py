@@ -127,7 +127,12 @@ class ReleaseRow:
 
 @dataclass(frozen=True)
 class RankingRow:
-    """One ranked agency: its overall index, interval, respondents, flag and rank interval."""
+    """One ranked agency: its overall index, interval, respondents, flag and rank interval.
+
+    ``block`` is the value of the release's ``ranking_blocks`` column the agency is ranked
+    within (its rank and interval count only that block's agencies); ``None`` when the release
+    ranks all agencies together, and then the stored dict has no ``block`` key (releases
+    computed before blocks existed hash as they did)."""
 
     agency_code: str
     estimate: float | None
@@ -136,10 +141,11 @@ class RankingRow:
     n_respondents: int
     flag: str
     rank: RankInterval
+    block: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The stored dict of ``results["ranking"]``."""
-        return {
+        row: dict[str, Any] = {
             "agency_code": self.agency_code,
             "estimate": self.estimate,
             "ci_lower": self.ci_lower,
@@ -148,6 +154,47 @@ class RankingRow:
             "flag": self.flag,
             **_rank_json(self.rank),
         }
+        if self.block is not None:
+            row["block"] = self.block
+        return row
+
+
+# Why a scored agency has no rank (``results["not_ranked"]``).
+NOT_RANKED_REASONS: tuple[str, ...] = ("too_few_answers", "alone_in_block")
+
+
+@dataclass(frozen=True)
+class NotRankedRow:
+    """An agency scored but not ranked: its figures are published, its rank is not.
+
+    ``reason`` is ``"too_few_answers"`` (fewer respondents than the release's ``min_ranked``)
+    or ``"alone_in_block"`` (no other rankable agency in its block). Stored in
+    ``results["not_ranked"]`` only by releases computed with ``min_ranked`` or
+    ``ranking_blocks``."""
+
+    agency_code: str
+    estimate: float | None
+    ci_lower: float | None
+    ci_upper: float | None
+    n_respondents: int
+    flag: str
+    reason: str
+    block: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored dict of ``results["not_ranked"]``."""
+        row: dict[str, Any] = {
+            "agency_code": self.agency_code,
+            "estimate": self.estimate,
+            "ci_lower": self.ci_lower,
+            "ci_upper": self.ci_upper,
+            "n_respondents": self.n_respondents,
+            "flag": self.flag,
+            "reason": self.reason,
+        }
+        if self.block is not None:
+            row["block"] = self.block
+        return row
 
 
 def _rank_json(rank: RankInterval) -> dict[str, Any]:
@@ -223,6 +270,7 @@ def parse_ranking_row(data: Mapping[str, Any], where: str = "ranking row") -> Ra
     rank = _rank(data, where)
     if rank is None:
         raise ReleaseRowError(f"{where}: no 'rank'")
+    block = data.get("block")
     return RankingRow(
         agency_code=str(_get(data, "agency_code", where)),
         estimate=_number(data, "estimate", where),
@@ -231,6 +279,25 @@ def parse_ranking_row(data: Mapping[str, Any], where: str = "ranking row") -> Ra
         n_respondents=_whole(data, "n_respondents", where),
         flag=str(data.get("flag", "ok")),
         rank=rank,
+        block=None if block is None else str(block),
+    )
+
+
+def parse_not_ranked_row(data: Mapping[str, Any], where: str = "not-ranked row") -> NotRankedRow:
+    """A stored ``results["not_ranked"]`` entry as a :class:`NotRankedRow`."""
+    reason = str(_get(data, "reason", where))
+    if reason not in NOT_RANKED_REASONS:
+        raise ReleaseRowError(f"{where}: 'reason' is {reason!r}, not one of {NOT_RANKED_REASONS}")
+    block = data.get("block")
+    return NotRankedRow(
+        agency_code=str(_get(data, "agency_code", where)),
+        estimate=_number(data, "estimate", where),
+        ci_lower=_number(data, "ci_lower", where),
+        ci_upper=_number(data, "ci_upper", where),
+        n_respondents=_whole(data, "n_respondents", where),
+        flag=str(data.get("flag", "ok")),
+        reason=reason,
+        block=None if block is None else str(block),
     )
 
 
@@ -262,6 +329,13 @@ def release_root(release: IndexRelease | Mapping[str, Any]) -> str:
     """The root node of a release's tree: ``results["root"]`` (``"sipas"`` for the national
     form), ``"overall"`` for a release without it (every release before the national form)."""
     return str(_results(release).get("root") or "overall")
+
+
+def release_not_ranked(release: IndexRelease | Mapping[str, Any]) -> list[NotRankedRow]:
+    """The agencies a release scored but did not rank, in stored order (empty for releases
+    computed without ``min_ranked`` or ``ranking_blocks``)."""
+    stored: Sequence[Mapping[str, Any]] = _results(release).get("not_ranked") or []
+    return [parse_not_ranked_row(r, f"results.not_ranked[{i}]") for i, r in enumerate(stored)]
 
 
 def release_nodes(release: IndexRelease | Mapping[str, Any]) -> list[str]:

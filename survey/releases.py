@@ -80,7 +80,7 @@ from survey.release_pipeline.indices import (
     national_table,
     release_tree,
 )
-from survey.release_pipeline.rankings import rank_agencies
+from survey.release_pipeline.rankings import agency_blocks, check_ranking_choice, rank_agencies
 from survey.release_pipeline.record import national_parameters, release_parameters, release_summary
 from survey.release_pipeline.rows import BY_COLUMNS, load_rows
 from survey.release_pipeline.shares import release_shares
@@ -190,6 +190,9 @@ def compute_release(
     lonely_psu: str = "adjust",
     geo_mapping: str | None = None,
     national_rule: str = "pooled",
+    ranking_blocks: str | None = None,
+    min_ranked: int | None = None,
+    bands: Sequence[Any] | None = None,
     created_by: int | None = None,
     store: bool = True,
 ) -> IndexRelease:
@@ -222,6 +225,16 @@ def compute_release(
         weights, or the unweighted mean of the provincial indices of every node (MoHA's
         practice) with the variance of that contrast
         (:func:`survey.release_pipeline.indices.national_table`).
+    ranking_blocks : {"level", "province_code"}, optional
+        Rank agencies within blocks of this frame column (their administrative level, their
+        province); ``None`` ranks all agencies together
+        (:mod:`survey.release_pipeline.rankings`).
+    min_ranked : int, optional
+        Respondents an agency needs to be ranked; fewer are scored but not ranked. ``None``
+        (the default, the behaviour before this parameter) ranks every published agency.
+    bands : list of [lower, label_vi, label_en], optional
+        Classification bands, highest first; ``None`` uses the working default
+        (:data:`survey.release_rankings.DEFAULT_SHARE_BANDS`). Recorded only when given.
     created_by : int, optional
     store : bool
         False returns the release unsaved, without its fingerprint (what
@@ -244,6 +257,9 @@ def compute_release(
     reliability = _check_parameters(
         by, rule, ci_method, level, lonely_psu, min_respondents, max_cv, max_ci_width
     )
+    ranking_choice, ranking_problems = check_ranking_choice(ranking_blocks, min_ranked, bands)
+    if ranking_choice is None:
+        raise InvalidInput("the release cannot be computed with these parameters", ranking_problems)
     check_national_rule(national_rule)
     if not name.strip():
         raise InvalidInput("the release needs a name", [Problem(("name",), "enter a name")])
@@ -273,7 +289,16 @@ def compute_release(
         national_rule,
     )
     national, provinces = national_table(tables, national_rule)
-    ranking = rank_agencies(tables.agencies, cell_flags(tables.agencies, reliability), level)
+    ranking = rank_agencies(
+        tables.agencies,
+        cell_flags(tables.agencies, reliability),
+        level,
+        node=tree.root,
+        blocks=None
+        if ranking_choice.blocks is None
+        else agency_blocks(rows.domains["agency_code"], rows.domains[ranking_choice.blocks]),
+        min_ranked=ranking_choice.min_ranked,
+    )
     release_table = table_rows(national, (), cell_flags(national, reliability))
     if tables.by is not None:
         # Ranks go on the agencies' rows of a release by agency alone.
@@ -304,6 +329,8 @@ def compute_release(
             choice=choice,
             geo_mapping=geo_mapping,
             questionnaire=questionnaire,
+            ranking_node=tree.root,
+            ranking_options=ranking_choice.recorded(),
             # Recorded for the national form's tree or a non-default rule (the goldens' form holds).
             national=national_parameters(
                 national_rule,
@@ -319,6 +346,12 @@ def compute_release(
             **({"root": tree.root} if tree.root != "overall" else {}),
             "rows": [r.to_json() for r in release_table],
             "ranking": [r.to_json() for r in ranking.rows],
+            # Only releases that chose blocks or min_ranked store it (the goldens' form holds).
+            **(
+                {"not_ranked": [r.to_json() for r in ranking.not_ranked]}
+                if ranking_choice.blocks is not None or ranking_choice.min_ranked is not None
+                else {}
+            ),
             # Judgement and expectation shares, only for forms with publish_as (goldens hold).
             **({"shares": shares} if shares is not None else {}),
         },
@@ -463,6 +496,7 @@ def release_arguments(release: IndexRelease) -> dict[str, Any]:
     p = release.parameters or {}
     reliability = p.get("reliability") or {}
     geo = p.get("geo_mapping") or {}
+    ranking = p.get("ranking") or {}
     return {
         "campaign_id": release.campaign_id,
         "by": list(p.get("by") or []),
@@ -475,6 +509,9 @@ def release_arguments(release: IndexRelease) -> dict[str, Any]:
         "lonely_psu": (p.get("variance") or {}).get("lonely_psu", "adjust"),
         "geo_mapping": geo.get("province_code"),
         "national_rule": (p.get("national") or {}).get("rule", "pooled"),
+        "ranking_blocks": ranking.get("blocks"),
+        "min_ranked": ranking.get("min_ranked"),
+        "bands": ranking.get("bands"),
     }
 
 

@@ -147,9 +147,14 @@ def release_parameters(
     choice: DesignChoice,
     geo_mapping: str | None,
     questionnaire: Questionnaire,
+    ranking_node: str = RANKING_NODE,
+    ranking_options: Mapping[str, Any] | None = None,
     national: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The parameters a release stores (and :func:`survey.releases.release_arguments` reads)."""
+    """The parameters a release stores (and :func:`survey.releases.release_arguments` reads).
+
+    ``ranking_options`` (blocks, ``min_ranked``, bands) are recorded only when a release sets
+    them, so releases computed with the defaults store what they always did."""
     parameters: dict[str, Any] = {
         "by": list(by),
         "rule": rule,
@@ -179,11 +184,12 @@ def release_parameters(
             "description": weighting_note(choice.fpc_source),
         },
         "ranking": {
-            "node": RANKING_NODE,
+            "node": ranking_node,
             "by": "agency_code",
             "n_draws": RANKING_DRAWS,
             "seed": RANKING_SEED,
             "level": level,
+            **(ranking_options or {}),
         },
         "geo_mapping": None
         if geo_mapping is None
