@@ -8,6 +8,11 @@ Design columns (stratum, PSU, weight, fpc) and domain columns must be filled on 
 Errors are :class:`ResponsesFileError` carrying ``line`` (1 = header) and ``column``; the message
 says what to fix. The happy path converts whole columns with numpy; only a failing column is
 scanned cell by cell to find the culprit.
+
+Two readers give the same cells. A plain file (no quote character, one record per line, every
+line as wide as the header, no blank line) is cut into cells with numpy on its bytes
+(:class:`_ByteTable`), with no Python object per row or cell; anything else goes through the
+csv module (:class:`_RecordTable`), which also names the line of a ragged record.
 """
 
 from __future__ import annotations
@@ -151,6 +156,193 @@ def _required_labels(
     return cells
 
 
+class _RecordTable:
+    """Cells of a file read by the csv module: the records left after blank ones."""
+
+    def __init__(self, header: list[str], rows: list[list[str]], lines: NDArray[np.int64]):
+        self.header = header
+        self.rows = rows
+        self.lines = lines
+        self._cells: dict[int, list[str]] = {}
+
+    @property
+    def n(self) -> int:
+        return len(self.rows)
+
+    def ragged(self) -> int | None:
+        """Index of the first record whose width is not the header's."""
+        width = len(self.header)
+        return next((i for i, row in enumerate(self.rows) if len(row) != width), None)
+
+    def cells(self, k: int) -> list[str]:
+        if k not in self._cells:
+            self._cells[k] = list(map(itemgetter(k), self.rows))
+        return self._cells[k]
+
+    def single_digits(self, k: int) -> NDArray[np.float64] | None:
+        return _single_digits(self.cells(k))
+
+    def stripped(self, k: int) -> NDArray[np.str_]:
+        return np.char.strip(np.asarray(self.cells(k), dtype=str))
+
+
+# Bytes that may make up a blank cell (ASCII whitespace, the separators, and any byte of a
+# multi-byte character, which might be a Unicode space): a line of only these might be one the
+# csv reader skips, so such a file is left to it.
+_MAYBE_BLANK = np.zeros(256, dtype=bool)
+_MAYBE_BLANK[[ord(c) for c in ", \t\n\x0b\x0c\x1c\x1d\x1e\x1f"]] = True
+_MAYBE_BLANK[0x80:] = True
+_COMMA, _NEWLINE = ord(","), ord("\n")
+# A label column with a cell longer than n x this many bytes is decoded cell by cell instead
+# of as one block of n x its width.
+_MAX_BLOCK_BYTES = 1 << 27
+
+
+class _ByteTable:
+    """Cells of a plain CSV file cut out of its bytes with numpy (see the module docstring).
+
+    ``ends[i, k]`` is the offset in ``body`` of the separator after cell k of record i.
+    """
+
+    def __init__(self, header: list[str], body: bytes, ends: NDArray[np.intp]):
+        self.header = header
+        self.body = body
+        self.buffer = np.frombuffer(body, dtype=np.uint8)
+        self.ends = ends
+        self.lines = np.arange(2, ends.shape[0] + 2, dtype=np.int64)
+        self._cells: dict[int, list[str]] = {}
+
+    @classmethod
+    def parse(cls, raw: bytes) -> _ByteTable | None:
+        """The table of ``raw`` (the file's bytes), or None when the csv module must read it."""
+        if raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if b'"' in raw or b"\x00" in raw:
+            return None
+        if b"\r" in raw:
+            if raw.count(b"\r") != raw.count(b"\r\n"):
+                return None
+            raw = raw.replace(b"\r\n", b"\n")
+        if not raw.isascii():
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        cut = raw.find(b"\n")
+        if cut < 0:
+            return None
+        header = [h.strip() for h in raw[:cut].decode("utf-8").split(",")]
+        body = raw[cut + 1 :]
+        if not body:
+            return None
+        if not body.endswith(b"\n"):
+            body += b"\n"
+        buffer = np.frombuffer(body, dtype=np.uint8)
+        separators = np.flatnonzero((buffer == _COMMA) | (buffer == _NEWLINE))
+        width = len(header)
+        n = int(np.count_nonzero(buffer == _NEWLINE))
+        if separators.shape[0] != n * width:
+            return None
+        ends = separators.reshape(n, width)
+        is_newline = buffer[ends] == _NEWLINE
+        if not is_newline[:, -1].all() or is_newline[:, :-1].any():
+            return None
+        starts = np.concatenate([[0], ends[:-1, -1] + 1])
+        if not np.logical_or.reduceat(~_MAYBE_BLANK[buffer], starts).all():
+            return None
+        return cls(header, body, ends)
+
+    @property
+    def n(self) -> int:
+        return int(self.ends.shape[0])
+
+    def ragged(self) -> int | None:
+        return None  # a ragged file is read by the csv module
+
+    def _bounds(self, k: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        if k == 0:
+            starts = np.concatenate([[0], self.ends[:-1, -1] + 1])
+        else:
+            starts = self.ends[:, k - 1] + 1
+        return starts, self.ends[:, k]
+
+    def cells(self, k: int) -> list[str]:
+        if k not in self._cells:
+            body = self.body
+            starts, ends = self._bounds(k)
+            self._cells[k] = [
+                body[a:b].decode("utf-8")
+                for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+            ]
+        return self._cells[k]
+
+    def single_digits(self, k: int) -> NDArray[np.float64] | None:
+        """As :func:`_single_digits`: one ASCII digit or nothing in every cell, else None."""
+        starts, ends = self._bounds(k)
+        length = ends - starts
+        if (length > 1).any():
+            return None
+        codes = self.buffer[starts].astype(np.float64)  # an empty cell's is its separator
+        filled = length == 1
+        if (filled & ((codes < ord("0")) | (codes > ord("9")))).any():
+            return None
+        return np.where(filled, codes - ord("0"), np.nan)
+
+    def stripped(self, k: int) -> NDArray[np.str_]:
+        """The cells as a str array with surrounding whitespace removed (np.char.strip)."""
+        starts, ends = self._bounds(k)
+        length = ends - starts
+        widest = max(int(length.max(initial=0)), 1)
+        if widest * self.n > _MAX_BLOCK_BYTES:
+            return np.char.strip(np.asarray(self.cells(k), dtype=str))
+        offsets = np.arange(widest)
+        at = np.minimum(starts[:, None] + offsets, self.buffer.shape[0] - 1)
+        block = np.where(offsets < length[:, None], self.buffer[at], 0).astype(np.uint8)
+        cells = block.view(f"S{widest}").reshape(-1)
+        if int(block.max(initial=0)) < 0x80:
+            text = cells.astype(str)
+        else:
+            text = np.char.decode(cells, "utf-8")
+        return np.char.strip(text)
+
+
+_Table = _RecordTable | _ByteTable
+
+
+def _read_table(path: str | Path) -> _Table:
+    """The file's header and cells, by the byte reader when the file is plain."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ResponsesFileError(f"cannot read {path}: {exc}") from None
+    plain = _ByteTable.parse(raw)
+    if plain is not None:
+        return plain
+    return _read_records(path)
+
+
+def _read_records(path: str | Path) -> _RecordTable:
+    """The file read by the csv module; blank lines dropped, each record's line kept."""
+    try:
+        with Path(path).open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                raise ResponsesFileError("the file is empty; expected a header line", line=1)
+            header = [h.strip() for h in header]
+            records = list(reader)
+            one_line_each = reader.line_num == len(records) + 1
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ResponsesFileError(f"cannot read {path}: {exc}") from None
+    # When no record spans lines (no quoted line breaks), record i is on line i + 2.
+    numbered: Sequence[int] = range(2, len(records) + 2) if one_line_each else _record_lines(path)
+    # A line of blank cells only is skipped (joined: one C call per line).
+    kept = [i for i, row in enumerate(records) if "".join(row).strip()]
+    rows = [records[i] for i in kept] if len(kept) != len(records) else records
+    lines = np.asarray([numbered[i] for i in kept], dtype=np.int64)
+    return _RecordTable(header, rows, lines)
+
+
 def read_responses(
     path: str | Path,
     *,
@@ -185,24 +377,9 @@ def read_responses(
     ResponsesFileError
         Missing column, ragged line, non-numeric or out-of-range answer, empty design cell.
     """
-    try:
-        with Path(path).open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None:
-                raise ResponsesFileError("the file is empty; expected a header line", line=1)
-            header = [h.strip() for h in header]
-            records = list(reader)
-            one_line_each = reader.line_num == len(records) + 1
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ResponsesFileError(f"cannot read {path}: {exc}") from None
-    # When no record spans lines (no quoted line breaks), record i is on line i + 2.
-    numbered: Sequence[int] = range(2, len(records) + 2) if one_line_each else _record_lines(path)
-    # A line of blank cells only is skipped (joined: one C call per line).
-    kept = [i for i, row in enumerate(records) if "".join(row).strip()]
-    rows = [records[i] for i in kept] if len(kept) != len(records) else records
-    line_numbers = [numbered[i] for i in kept]
-    lines = np.asarray(line_numbers, dtype=np.int64)
+    table = _read_table(path)
+    header = table.header
+    lines = table.lines
     wanted = [*criteria, *(c for c in (strata, psu, weight, fpc) if c), *by]
     position = {}
     for name in wanted:
@@ -213,35 +390,31 @@ def read_responses(
                 column=name,
             )
         position[name] = header.index(name)
-    width = len(header)
-    ragged = next((i for i, row in enumerate(rows) if len(row) != width), None)
+    ragged = table.ragged()
     if ragged is not None:
+        assert isinstance(table, _RecordTable)
         raise ResponsesFileError(
-            f"has {len(rows[ragged])} fields but the header has {width}; check quoting and "
-            "separators",
+            f"has {len(table.rows[ragged])} fields but the header has {len(header)}; check "
+            "quoting and separators",
             line=int(lines[ragged]),
         )
-    if not rows:
+    if not table.n:
         raise ResponsesFileError("no responses after the header line", line=2)
 
-    cache: dict[int, list[str]] = {}
-
-    def cells_of(name: str) -> list[str]:
-        k = position[name]
-        if k not in cache:
-            cache[k] = list(map(itemgetter(k), rows))
-        return cache[k]
+    stripped: dict[str, NDArray[np.str_]] = {}
 
     def column(name: str) -> NDArray[np.str_]:
-        return np.char.strip(np.asarray(cells_of(name), dtype=str))
+        if name not in stripped:
+            stripped[name] = table.stripped(position[name])
+        return stripped[name]
 
-    n = len(rows)
+    n = table.n
     answers = np.empty((n, len(criteria)))
     not_answered = np.zeros(len(criteria), dtype=np.int64)
     not_applicable = np.zeros(len(criteria), dtype=np.int64)
     what = f"answers must be {SCALE_MIN}-{SCALE_MAX}, {na_code:g} for not applicable, or empty"
     for c, name in enumerate(criteria):
-        values = _single_digits(cells_of(name))
+        values = table.single_digits(position[name])
         if values is None:
             # Something else than one digit or nothing (" 4", "4.0", a typo): read the column
             # the careful way, which names the line of a bad cell.

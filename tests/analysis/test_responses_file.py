@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.responses_file import ResponsesFileError, read_responses
+from analysis.responses_file import ResponsesFileError, _ByteTable, _read_records, read_responses
 
 CRITERIA = ("q1", "q2")
 
@@ -126,3 +126,85 @@ def test_line_numbers_follow_records_that_span_lines(tmp_path: Path) -> None:
     data = read(good)
     assert data.line_numbers.tolist() == [2, 5, 6]  # type: ignore[attr-defined]
     assert data.by["province"].tolist() == ["Hà Nội\n(cũ)", "X", "X"]  # type: ignore[attr-defined]
+
+
+# The two readers: a plain file is cut with numpy on its bytes, anything else goes through the
+# csv module; the cells must be the same whichever reads them.
+PLAIN = [
+    "agency,province,w,N,q1,q2\nA,Hà Nội,2.5,100,5,\nB, Huế ,1,40, 4 ,1\n",
+    "agency,province,w,N,q1,q2\r\nA,X,1,10,4,5\r\nB,Y,2,20,,0\r\n",  # Windows line ends
+    "\ufeffagency,province,w,N,q1,q2\nA,X,1,10,4,5\nB,Y,2,20,3,0",  # BOM, no final newline
+    "agency,province,w,N,q1,q2\nAG-1,Đắk Lắk,1e0,1.5e1,44,5\n,\u00a0X,1,10,+4,9\n",
+    "agency , province,w,N,q1,q2\n\tA\t,X,1,10,4,5\n",
+]
+LEFT_TO_CSV = [
+    'agency,province,w,N,q1,q2\nA,"X, Y",1,10,4,5\n',  # a quoted comma
+    "agency,province,w,N,q1,q2\nA,X,1,10,4,5\n\n",  # a blank line
+    "agency,province,w,N,q1,q2\nA,X,1,10,4,5\n , ,,,,\n",  # a line of blank cells
+    "agency,province,w,N,q1,q2\nA,X,1,10,4,5\n\u00a0,,,,,\n",  # blank to str.strip
+    "agency,province,w,N,q1,q2\nA,X,1,10,4\n",  # ragged
+    "agency,province,w,N,q1,q2\rA,X,1,10,4,5\r",  # old Mac line ends
+    "agency,province,w,N,q1,q2\n",  # no records
+]
+
+
+def _same_cells(raw: bytes, path: Path) -> None:
+    plain = _ByteTable.parse(raw)
+    assert plain is not None
+    records = _read_records(path)
+    assert plain.header == records.header
+    assert plain.n == records.n
+    assert plain.lines.tolist() == records.lines.tolist()
+    for k in range(len(records.header)):
+        assert plain.cells(k) == records.cells(k)
+        assert plain.stripped(k).tolist() == records.stripped(k).tolist()
+        ours, theirs = plain.single_digits(k), records.single_digits(k)
+        assert (ours is None) == (theirs is None)
+        if ours is not None and theirs is not None:
+            np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("text", PLAIN)
+def test_the_byte_reader_gives_the_csv_modules_cells(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "responses.csv"
+    path.write_bytes(text.encode("utf-8"))
+    _same_cells(path.read_bytes(), path)
+
+
+@pytest.mark.parametrize("text", LEFT_TO_CSV)
+def test_files_that_are_not_plain_are_left_to_the_csv_module(text: str) -> None:
+    assert _ByteTable.parse(text.encode("utf-8")) is None
+
+
+def test_the_byte_reader_agrees_on_random_plain_files(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    alphabet = np.array(list("0123456789  \tAaĐđế.-+e"))
+    for trial in range(30):
+        n, width = int(rng.integers(1, 40)), int(rng.integers(1, 6))
+        lengths = rng.integers(0, 4, (n, width))
+        lines = [",".join("".join(rng.choice(alphabet, size=m)) for m in row) for row in lengths]
+        # A leading content cell so that no line is blank (those go to the csv module).
+        text = (
+            "\n".join(
+                ["h0," + ",".join(f"c{k}" for k in range(width))]
+                + [f"x{i}," + line for i, line in enumerate(lines)]
+            )
+            + "\n"
+        )
+        path = tmp_path / f"random{trial}.csv"
+        path.write_bytes(text.encode("utf-8"))
+        _same_cells(path.read_bytes(), path)
+
+
+def test_both_readers_give_the_same_data(tmp_path: Path) -> None:
+    text = PLAIN[0]
+    plain = write(tmp_path, text)
+    data = read(plain)
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text(text.replace("Hà Nội", '"Hà Nội"'), encoding="utf-8")
+    assert _ByteTable.parse(quoted.read_bytes()) is None
+    other = read(quoted)
+    for field in ("answers", "weights", "fpc", "line_numbers", "not_answered", "not_applicable"):
+        np.testing.assert_array_equal(getattr(data, field), getattr(other, field))
+    assert data.strata.tolist() == other.strata.tolist()  # type: ignore[attr-defined]
+    assert data.by["province"].tolist() == other.by["province"].tolist()  # type: ignore[attr-defined]
