@@ -404,6 +404,14 @@ def _scoped_release(session: Session, release: IndexRelease, scope: Scope) -> In
     results["ranking"] = [
         r for r in results.get("ranking") or [] if _row_in_scope(r, scope, agencies)
     ]
+    if results.get("shares"):
+        shares = dict(results["shares"])
+        shares["rows"] = [
+            r
+            for r in shares.get("rows") or []
+            if _row_in_scope(r.get("domain") or {}, scope, agencies)
+        ]
+        results["shares"] = shares
     data["results"] = results
     data["summary"] = {}
     # model_validate builds a new object outside the session: the stored release never changes.

@@ -14,8 +14,10 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, col, select
 
-from survey.models import Campaign, Response
+from survey.models import Campaign, IndexRelease, Response
 from survey.questionnaires import builtin_definition, create_draft, publish_questionnaire
+from survey.releases import compute_release, publish_release, submit_release
+from tests.api.fast_users import make_user
 from tests.survey.release_fixtures import STRATA, ReleaseCampaign, build_release_campaign
 
 
@@ -145,3 +147,26 @@ def hand_share(
         den += weight[s]
         num += weight[s] * (value in chosen)
     return num / den
+
+
+def publish_share_release(
+    session: Session, *, by: tuple[str, ...] = ("agency_code",), min_respondents: int = 30
+) -> tuple[ShareCampaign, IndexRelease]:
+    """:func:`build_share_campaign`, its release computed and submitted by an analyst and
+    published by a publisher (four eyes)."""
+    campaign = build_share_campaign(session)
+    maker = make_user(session, "analyst", "shares-analyst")
+    reviewer = make_user(session, "publisher", "shares-publisher")
+    release = compute_release(
+        session=session,
+        campaign_id=campaign.campaign_id,
+        name="Chỉ số và tỷ lệ 2026",
+        by=by,
+        min_respondents=min_respondents,
+        created_by=maker.id,
+    )
+    assert release.id is not None
+    submit_release(session=session, release_id=release.id, actor=maker)
+    publish_release(session=session, release_id=release.id, actor=reviewer)
+    session.refresh(release)
+    return campaign, release

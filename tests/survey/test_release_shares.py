@@ -19,12 +19,18 @@ from sqlmodel import Session
 from analysis.design import SurveyDesign
 from analysis.indices import CiMethod
 from analysis.reliability import ReliabilityRule
-from survey.questionnaires import validate_definition
+from survey.questionnaires import builtin_definition, validate_definition
 from survey.release_pipeline.shares import estimate_release_shares, published_items
 from survey.release_rows import ShareRow, parse_share_row, release_share_items, release_shares
-from survey.releases import compute_release
+from survey.releases import compute_release, get_release
+from survey.users import Scope
 from tests.survey.release_fixtures import build_release_campaign
-from tests.survey.share_fixtures import build_share_campaign, hand_share, shares_definition
+from tests.survey.share_fixtures import (
+    build_share_campaign,
+    hand_share,
+    publish_share_release,
+    shares_definition,
+)
 
 REFERENCE = Path(__file__).parents[1] / "analysis" / "reference"
 CASES: dict[str, Any] = json.loads((REFERENCE / "shares_reference.json").read_text())["cases"]
@@ -196,3 +202,49 @@ def test_a_form_without_publish_as_has_no_shares(session: Session) -> None:
     release = compute_release(session=session, campaign_id=rc.campaign_id, name="service")
     assert "shares" not in (release.results or {})
     assert release_shares(release) == [] and release_share_items(release) == []
+
+
+def test_a_scoped_reader_sees_only_its_agencies_shares(session: Session) -> None:
+    _, release = publish_share_release(session)
+    assert release.id is not None
+    scoped = get_release(
+        session=session,
+        release_id=release.id,
+        scope=Scope(agencies=frozenset({"AG-A"}), provinces=None),
+    )
+    rows = release_shares(scoped)
+    assert rows and {r.domain_value("agency_code") for r in rows} == {"AG-A"}
+    assert release_share_items(scoped) == release_share_items(release)
+
+
+@pytest.mark.parametrize(
+    ("change", "loc", "words"),
+    [
+        ({"publish_as": "mean"}, "publish_as", "'shares' or 'top_two'"),
+        ({"publish_as": ["shares"]}, "publish_as", "'shares' or 'top_two'"),
+        ({"type": "multiple", "publish_as": "shares"}, "publish_as", "not 'multiple'"),
+        ({"publish_as": "shares", "publish_categories": ["none"]}, "publish_categories", "top_two"),
+        ({"publish_as": "top_two", "publish_categories": ["never"]}, "publish_categories", "none"),
+        (
+            {"publish_as": "top_two", "publish_categories": ["none", "some", "many"]},
+            "publish_categories",
+            "leaving at least one out",
+        ),
+    ],
+)
+def test_bad_publish_as_names_the_field_and_the_fix(
+    change: dict[str, Any], loc: str, words: str
+) -> None:
+    definition = shares_definition()
+    definition["questions"][1].update(change)
+    problems = validate_definition(definition)
+    assert [p.loc for p in problems] == [("questions", 1, loc)]
+    assert words in problems[0].msg
+
+
+def test_the_built_in_citizens_form_publishes_q4_q5_and_q10() -> None:
+    items, wording = published_items(builtin_definition("sipas-citizen-v1.json"))
+    assert [w.question for w in wording] == ["q4_harassment", "q5_extra_payment", "q10"]
+    assert len([i for i in items if i.question == "q10"]) == 10
+    assert wording[2].category_text("very_much+much") == "Rất nhiều / Nhiều"
+    assert published_items(builtin_definition()) == ([], [])
