@@ -146,7 +146,7 @@ def test_the_league_has_blocks_bands_top_and_bottom(session: Session) -> None:
     assert not league.bands_default and [b.en for b in league.bands] == ["High", "Low"]
     assert [b.block for b in league.blocks] == ["commune", "province"]
     commune, province = league.blocks
-    assert commune.ranked == () and [u.code for u in commune.not_ranked][0] == "AG-A"
+    assert commune.ranked == () and commune.not_ranked[0].code == "AG-A"
     assert {u.not_ranked for u in commune.not_ranked} == {"alone_in_block", "too_few_answers"}
     assert [u.code for u in province.not_ranked] == ["AG-F"]
     assert province.not_ranked[0].not_ranked == "too_few_answers"
@@ -159,9 +159,7 @@ def test_the_league_has_blocks_bands_top_and_bottom(session: Session) -> None:
             assert c.band is not None
             assert c.band.en == ("High" if u.estimate >= 0.8 else "Low")
             assert c.straddles == (
-                u.ci_lower is not None
-                and u.ci_upper is not None
-                and u.ci_lower < 0.8 <= u.ci_upper
+                u.ci_lower is not None and u.ci_upper is not None and u.ci_lower < 0.8 <= u.ci_upper
             )
     assert release.parameters["ranking"]["bands"] == bands
 
