@@ -183,7 +183,9 @@ def _build_design(options: AnalyzeOptions, data: ResponsesData) -> _DesignChoice
         )
     except DesignError as exc:
         raise AnalyzeInputError(_with_file_lines(str(exc), data, options.responses)) from None
-    return _DesignChoice(design, weight_source, fpc_text, design.n_strata, design.n_psu)
+    # Without a PSU column every row is its own PSU: count them without np.unique of n codes.
+    n_psu = int(np.count_nonzero(design.weights)) if data.psu is None else design.n_psu
+    return _DesignChoice(design, weight_source, fpc_text, design.n_strata, n_psu)
 
 
 def _with_file_lines(message: str, data: ResponsesData, path: Path) -> str:
@@ -203,7 +205,7 @@ def _estimate(
     data: ResponsesData,
     tree: QuestionnaireTree,
     options: AnalyzeOptions,
-    domain: list[NDArray[np.str_]] | None,
+    domain: NDArray[np.str_] | list[NDArray[np.str_]] | None,
 ) -> IndexTable:
     try:
         return estimate_indices(
@@ -346,7 +348,9 @@ def analyze_file(options: AnalyzeOptions) -> str:
     rows = _rows(overall, columns, _flags(overall, flag_rule), total=True)
     tables = [overall]
     if by:
-        domains = _estimate(design, data, tree, options, [data.by[c] for c in by])
+        # One column as an array: estimate_indices encodes it directly (no 2-D np.unique).
+        columns_of = data.by[by[0]] if len(by) == 1 else [data.by[c] for c in by]
+        domains = _estimate(design, data, tree, options, columns_of)
         rows += _rows(domains, columns, _flags(domains, flag_rule), total=False)
         tables.append(domains)
 
