@@ -30,8 +30,9 @@ from sqlmodel import Session, col, select
 
 from analysis.comparisons import compare_independent
 from survey.errors import NotFound, Problem
-from survey.models import Campaign, IndexRelease
+from survey.models import Campaign, IndexRelease, Questionnaire
 from survey.models.releases import FROZEN_STATUSES, ReleaseStatus
+from survey.questionnaires import compare_versions
 from survey.release_rankings import (
     RANK_DRAWS,
     RANK_SEED,
@@ -41,7 +42,13 @@ from survey.release_rankings import (
     rank_estimates,
     ranking_bands,
 )
-from survey.release_rows import ReleaseRow, release_not_ranked, release_ranking, release_rows
+from survey.release_rows import (
+    ReleaseRow,
+    release_nodes,
+    release_not_ranked,
+    release_ranking,
+    release_rows,
+)
 from survey.unit_names import campaign_units
 
 RankSource = Literal["stored", "simulated"]
@@ -63,11 +70,16 @@ class RankedDomain:
 
 @dataclass(frozen=True)
 class Change:
-    """Later round minus the previous one, with its interval."""
+    """Later round minus the previous one, with its interval and the two-sided p-value of
+    the t test of no change (NaN when both SEs are 0); ``previous_node`` is the node's code in
+    the previous round's questionnaire version (its ``maps_from`` when it was renamed)."""
 
     estimate: float
     ci_lower: float
     ci_upper: float
+    se: float = math.nan
+    p_value: float = math.nan
+    previous_node: str = ""
 
     @property
     def significant(self) -> bool:
@@ -355,14 +367,49 @@ def find_previous_release(*, session: Session, release: IndexRelease) -> IndexRe
     return (in_force or same_round)[0]
 
 
+def node_mapping(
+    *, session: Session, release: IndexRelease, previous: IndexRelease
+) -> dict[str, str]:
+    """Each node of ``release``'s questionnaire version -> its code in ``previous``'s version.
+
+    Criteria are matched by :func:`survey.questionnaires.compare_versions` (same code, or the
+    new criterion's ``maps_from``); elements and indices by code or ``maps_from`` the same way;
+    the roots to each other. A node without a counterpart is left out (not comparable).
+    Without both stored versions, nodes are matched by code.
+    """
+    ids = [(r.parameters.get("questionnaire") or {}).get("id") for r in (previous, release)]
+    forms = [session.get(Questionnaire, i) if isinstance(i, int) else None for i in ids]
+    new_nodes = release_nodes(release)
+    old_nodes = set(release_nodes(previous))
+    earlier, later = forms
+    if earlier is None or later is None or earlier.id == later.id:
+        return {n: n for n in new_nodes if n in old_nodes}
+    mapping = {n: n for n in new_nodes if n in old_nodes}
+    versions = compare_versions(earlier.definition, later.definition)
+    mapping.update({k: v for k, v in versions.keys.items() if v in old_nodes})
+    for entry in [*later.definition.get("elements", []), *later.definition.get("indices", [])]:
+        source = entry.get("maps_from") or entry.get("code")
+        if entry.get("code") in new_nodes and source in old_nodes:
+            mapping[str(entry["code"])] = str(source)
+    mapping[ranking_node(release)] = ranking_node(previous)
+    return mapping
+
+
 def _changes(
     rows: Sequence[ReleaseRow],
     previous: Mapping[tuple[str, str], ReleaseRow],
     level: float,
+    nodes: Mapping[str, str] | None = None,
 ) -> dict[tuple[str, str], Change]:
+    """Later - earlier per (domain, node), the previous row found through ``nodes`` (this
+    round's node -> the previous round's; by code when None)."""
     changes: dict[tuple[str, str], Change] = {}
     for row in rows:
-        before = previous.get(row_key(row))
+        domain, node = row_key(row)
+        old_node = node if nodes is None else nodes.get(node)
+        if old_node is None:
+            continue
+        before = previous.get((domain, old_node))
         if before is None or not (_shown(row) and _shown(before)):
             continue
         if row.df <= 0 or before.df <= 0:
@@ -376,7 +423,9 @@ def _changes(
             float(before.df),
             level=level,
         )
-        changes[row_key(row)] = Change(diff.estimate, diff.ci_lower, diff.ci_upper)
+        changes[row_key(row)] = Change(
+            diff.estimate, diff.ci_lower, diff.ci_upper, diff.se, diff.p_value, old_node
+        )
     return changes
 
 
@@ -396,7 +445,23 @@ def release_view(
         if compare_with is not None
         else find_previous_release(session=session, release=release)
     )
-    previous_rows = {row_key(r): r for r in release_rows(previous)} if previous is not None else {}
+    stored_previous = (
+        {row_key(r): r for r in release_rows(previous)} if previous is not None else {}
+    )
+    nodes = (
+        node_mapping(session=session, release=release, previous=previous)
+        if previous is not None
+        else {}
+    )
+    # Keyed by this round's node codes, so a renamed criterion finds its previous figure.
+    new_codes: dict[str, list[str]] = {}
+    for new, old in nodes.items():
+        new_codes.setdefault(old, []).append(new)
+    previous_rows = {
+        (domain, new): row
+        for (domain, old), row in stored_previous.items()
+        for new in new_codes.get(old, ())
+    }
     level = float(release.parameters.get("level", 0.95))
     return PublicRelease(
         release=release,
@@ -407,7 +472,7 @@ def release_view(
         rank_source=source,
         previous=previous,
         previous_rows=previous_rows,
-        changes=_changes(rows, previous_rows, level),
+        changes=_changes(rows, stored_previous, level, nodes),
     )
 
 
