@@ -23,6 +23,7 @@ from survey.models.releases import FROZEN_STATUSES
 from survey.release_documents.dictionary import dictionary_csv
 from survey.release_documents.machine import release_json
 from survey.release_documents.report import release_report_pdf
+from survey.release_documents.shares import shares_csv, shares_dictionary_rows
 from survey.release_documents.source import (
     DocumentSource,
     load_document_source,
@@ -39,6 +40,7 @@ class DocumentKind(StrEnum):
     PDF = "pdf"
     JSON = "json"
     DICTIONARY = "dictionary"
+    SHARES = "shares"
 
 
 @dataclass(frozen=True)
@@ -68,11 +70,21 @@ _MAKERS: dict[DocumentKind, tuple[Callable[[DocumentSource], bytes], str, str]] 
         "release-{id}.json",
     ),
     DocumentKind.DICTIONARY: (
-        lambda s: ("\ufeff" + dictionary_csv(percent=s.percent, by=s.by)).encode("utf-8"),
+        lambda s: (
+            "\ufeff"
+            + dictionary_csv(percent=s.percent, by=s.by)
+            + shares_dictionary_rows(s.release)
+        ).encode("utf-8"),
         "text/csv; charset=utf-8",
         "release-{id}-dictionary.csv",
     ),
 }
+# Judgement and expectation shares (survey.release_documents.shares); header only without.
+_MAKERS[DocumentKind.SHARES] = (
+    lambda s: ("\ufeff" + shares_csv(s.release)).encode("utf-8"),
+    "text/csv; charset=utf-8",
+    "release-{id}-shares.csv",
+)
 CACHE_SIZE = 32
 _CACHE: OrderedDict[tuple[object, ...], DocumentFile] = OrderedDict()
 _LOCK = threading.Lock()

@@ -15,6 +15,7 @@ from typing import Any
 
 from survey.release_documents.dictionary import dictionary_records
 from survey.release_documents.method import method_facts
+from survey.release_documents.shares import has_shares, shares_dictionary_records
 from survey.release_documents.source import DocumentSource
 from survey.release_hashing import FORMAT, release_content
 
@@ -45,6 +46,10 @@ def release_document(source: DocumentSource) -> dict[str, Any]:
         "method": [asdict(f) for f in method_facts(source)],
         "csv_dictionary": dictionary_records(percent=source.percent, by=source.by),
         "content": release_content(r),
+        # The columns of shares.csv, for a release that publishes judgement/expectation shares.
+        **(
+            {"shares_csv_dictionary": shares_dictionary_records(source.by)} if has_shares(r) else {}
+        ),
     }
 
 

@@ -33,6 +33,8 @@ from survey.release_charts import (
     element_points,
 )
 from survey.release_documents.method import method_facts
+from survey.release_documents.shares import WORDS as SHARE_WORDS
+from survey.release_documents.shares import share_sections
 from survey.release_documents.source import DocumentSource
 from survey.release_documents.tables import (
     DomainRank,
@@ -227,6 +229,10 @@ def report_context(source: DocumentSource, lang: str = "vi") -> dict[str, Any]:
         **_agencies(source),
         "charts": charts(source, lang),
         "facts": method_facts(source),
+        # Judgement and expectation shares (always shares, whatever the index rule).
+        "shares": share_sections(release),
+        "sw": SHARE_WORDS[lang],
+        "share_fmt": Formatter(lang=lang, percent=True),
         "by_text": " × ".join(WORDS[lang].get(f"by_{c}", c) for c in source.by),
         "published": source.step("published"),
         "submitted": source.step("submitted"),

@@ -24,6 +24,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from survey.release_documents.dictionary import COLUMNS, DICTIONARY_FIELDS, dictionary_records
 from survey.release_documents.method import method_facts
+from survey.release_documents.shares import (
+    SHARE_COLUMN_LABELS,
+    ShareLine,
+    domain_share_lines,
+    has_shares,
+    share_sections,
+)
+from survey.release_documents.shares import WORDS as SHARE_WORDS
 from survey.release_documents.source import DocumentSource
 from survey.release_documents.tables import (
     DomainRank,
@@ -204,6 +212,39 @@ def _dictionary_sheet(sheet: Worksheet, source: DocumentSource) -> None:
     _write(sheet, columns, dictionary_records(percent=source.percent, by=source.by))
 
 
+def _shares_sheet(sheet: Worksheet, source: DocumentSource) -> None:
+    """Judgement and expectation shares: the whole campaign's lines, then every domain's."""
+    lines = [line for section in share_sections(source.release) for line in section.lines]
+    lines += domain_share_lines(source.release)
+
+    def unit(line: ShareLine) -> str:
+        row = line.row
+        if row.is_whole_campaign:
+            return WORDS["vi"]["national"]
+        return " × ".join(source.unit_name(c, v) for c, v in row.domain)
+
+    def share_column(name: str, value: Callable[[ShareLine], Any], fmt: str | None) -> Col:
+        column = SHARE_COLUMN_LABELS[name]
+        return Col(column.label_vi, column.label_en, value, fmt)
+
+    columns = [
+        Col("Đơn vị", "Unit", unit, width=32.0),
+        share_column("question", lambda x: x.row.question, None),
+        share_column("item", lambda x: x.row.item, None),
+        share_column("category", lambda x: x.row.category, None),
+        Col("Nội dung", "Item (Vietnamese)", lambda x: x.label["vi"], width=48.0),
+        Col("Nội dung (tiếng Anh)", "Item", lambda x: x.label["en"], width=48.0),
+        share_column("share", lambda x: x.row.estimate, PERCENT),
+        share_column("share_se", lambda x: x.row.se, PERCENT_SE),
+        share_column("share_ci_lower", lambda x: x.row.ci_lower, PERCENT),
+        share_column("share_ci_upper", lambda x: x.row.ci_upper, PERCENT),
+        Col(*_label("df"), lambda x: x.row.df, INTEGER),
+        share_column("n_base", lambda x: x.row.n_base, INTEGER),
+        Col(*_label("flag"), lambda x: x.row.flag),
+    ]
+    _write(sheet, columns, lines)
+
+
 def release_workbook(source: DocumentSource) -> bytes:
     """The workbook as XLSX bytes (see the module docstring for its sheets)."""
     book = Workbook()
@@ -228,6 +269,8 @@ def release_workbook(source: DocumentSource) -> bytes:
     agencies: Sequence[RankingRow] = source.ranking
     if agencies:
         _write(book.create_sheet(SHEETS["agencies"]), _agency_columns(source), agencies)
+    if has_shares(source.release):
+        _shares_sheet(book.create_sheet(SHARE_WORDS["vi"]["sheet"]), source)
     _method_sheet(book.create_sheet(SHEETS["method"]), source)
     _dictionary_sheet(book.create_sheet(SHEETS["dictionary"]), source)
     book.properties.title = source.release.name
