@@ -23,16 +23,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from analysis.comparisons import compare_independent
-from survey.errors import NotFound, Problem
-from survey.models import Campaign, IndexRelease, Questionnaire
+from survey.errors import InvalidInput, NotFound, Problem
+from survey.models import Campaign, IndexRelease, Questionnaire, Response
 from survey.models.releases import FROZEN_STATUSES, ReleaseStatus
 from survey.questionnaires import compare_versions
+from survey.release_pipeline.rankings import RANKING_BLOCK_COLUMNS
 from survey.release_rankings import (
     RANK_DRAWS,
     RANK_SEED,
@@ -330,6 +331,139 @@ def release_leagues(release: IndexRelease) -> list[League]:
     agency), then its agencies' (stored ranking)."""
     return [
         league for league in (domain_league(release), agency_league(release)) if league is not None
+    ]
+
+
+def _response_blocks(session: Session, campaign_id: int, column: str) -> dict[str, str]:
+    """Each agency's block from the campaign's completed responses: the value of ``column``
+    most of them have (ties to the smallest), as the pipeline's ``agency_blocks``."""
+    value = getattr(Response, column)
+    counts = session.exec(
+        select(Response.agency_code, value, func.count())
+        .where(Response.campaign_id == campaign_id, Response.status == "completed")
+        .group_by(Response.agency_code, value)
+    ).all()
+    best: dict[str, tuple[int, str]] = {}
+    for agency, block, n in counts:
+        key = (-int(n), str(block))
+        if agency not in best or key < best[agency]:
+            best[str(agency)] = key
+    return {agency: block for agency, (_, block) in best.items()}
+
+
+def rerank_within_blocks(*, session: Session, release: IndexRelease, column: str) -> League:
+    """The agencies of a release by agency ranked within blocks of ``column`` at read time: rank
+    intervals simulated from the stored estimates and SEs (:func:`rank_estimates`, independent
+    draws, so intervals are a little wider than the stored ranking's with the design
+    covariance), the recorded ``min_ranked`` applied. The stored release is not changed.
+
+    Raises
+    ------
+    InvalidInput
+        ``block`` names a column agencies are not ranked by, or the release is not by agency
+        (its rows carry no agency SEs).
+    """
+    if column not in RANKING_BLOCK_COLUMNS:
+        raise InvalidInput(
+            "agencies cannot be ranked within these blocks",
+            [Problem(("block",), f"use one of {', '.join(RANKING_BLOCK_COLUMNS)} or none")],
+        )
+    if list(release.parameters.get("by") or []) != ["agency_code"]:
+        raise InvalidInput(
+            "only a release by agency can be re-ranked within blocks",
+            [
+                Problem(
+                    ("block",),
+                    f"compute a release by agency_code with ranking_blocks={column}",
+                )
+            ],
+        )
+    node = ranking_node(release)
+    fewest = min_ranked(release)
+    blocks = _response_blocks(session, release.campaign_id, column)
+    scored = [
+        r for r in release_rows(release) if not r.is_whole_campaign and r.node == node and _shown(r)
+    ]
+    entries: list[LeagueEntry] = []
+    grouped: dict[str, list[ReleaseRow]] = {}
+    for r in scored:
+        block = blocks.get(r.domain_name, "")
+        if fewest is not None and r.n_respondents < fewest:
+            entries.append(_entry(r, block, "too_few_answers"))
+        else:
+            grouped.setdefault(block, []).append(r)
+    level = float(release.parameters.get("level", 0.95))
+    for block, members in grouped.items():
+        if len(members) < 2:
+            entries.extend(_entry(r, block, "alone_in_block") for r in members)
+            continue
+        by_name = {r.domain_name: r for r in members}
+        for rank in rank_estimates(
+            list(by_name),
+            [float(r.estimate or 0.0) for r in members],
+            [float(r.se or 0.0) for r in members],
+            level=level,
+        ):
+            entries.append(
+                replace(
+                    _entry(by_name[rank.domain], block, None),
+                    rank=rank.rank,
+                    rank_lower=rank.rank_lower,
+                    rank_upper=rank.rank_upper,
+                    tier=rank.tier,
+                )
+            )
+    bands, default = ranking_bands(release.parameters)
+    return build_league(
+        unit="agency_code",
+        node=node,
+        source="simulated",
+        blocks_column=column,
+        min_ranked=fewest,
+        bands=bands,
+        bands_default=default,
+        entries=entries,
+    )
+
+
+def _entry(row: ReleaseRow, block: str | None, reason: str | None) -> LeagueEntry:
+    return LeagueEntry(
+        code=row.domain_name,
+        estimate=float(row.estimate or 0.0),
+        ci_lower=row.ci_lower,
+        ci_upper=row.ci_upper,
+        n_respondents=row.n_respondents,
+        flag=row.flag,
+        block=block,
+        not_ranked=reason,
+    )
+
+
+def ranking_leagues(
+    *, session: Session, release: IndexRelease, block: str | None = None
+) -> list[League]:
+    """The leagues of a release (:func:`release_leagues`); with ``block`` (a column, or
+    ``"none"``) the agencies' league within those blocks: the stored one when the release was
+    ranked so, else re-ranked at read time (:func:`rerank_within_blocks`)."""
+    leagues = release_leagues(release)
+    if block is None:
+        return leagues
+    recorded = (release.parameters.get("ranking") or {}).get("blocks") or "none"
+    if block == recorded:
+        return leagues
+    if block == "none":
+        raise InvalidInput(
+            "the release ranked agencies within blocks",
+            [
+                Problem(
+                    ("block",),
+                    f"its ranking is within blocks of {recorded}: use --block {recorded}",
+                )
+            ],
+        )
+    return [
+        *(league for league in leagues if league.unit != "agency_code"),
+        rerank_within_blocks(session=session, release=release, column=block),
     ]
 
 

@@ -380,3 +380,55 @@ def build_league(
         bands_default=bands_default,
         blocks=tuple(blocks),
     )
+
+
+def _unit_json(u: LeagueUnit) -> dict[str, object]:
+    c = u.classification
+    return {
+        "code": u.code,
+        "estimate": u.estimate,
+        "ci_lower": u.ci_lower,
+        "ci_upper": u.ci_upper,
+        "n_respondents": u.n_respondents,
+        "flag": u.flag,
+        "rank": u.rank,
+        "rank_lower": u.rank_lower,
+        "rank_upper": u.rank_upper,
+        "tier": u.tier,
+        "not_ranked": u.not_ranked,
+        "band": None if c.band is None else {"vi": c.band.vi, "en": c.band.en},
+        "band_uncertain": c.straddles,
+        "band_range": [None if b is None else b.en for b in (c.lowest, c.highest)],
+    }
+
+
+def league_json(league: League) -> dict[str, object]:
+    """A league as JSON-ready data: its choices, then each block with its ranked units, the
+    units scored but not ranked, the top and bottom five (codes) and the range."""
+    return {
+        "unit": league.unit,
+        "node": league.node,
+        "source": league.source,
+        "blocks_column": league.blocks_column,
+        "min_ranked": league.min_ranked,
+        "bands": bands_json(league.bands),
+        "bands_default": league.bands_default,
+        "blocks": [
+            {
+                "block": b.block,
+                "ranked": [_unit_json(u) for u in b.ranked],
+                "not_ranked": [_unit_json(u) for u in b.not_ranked],
+                "top": [u.code for u in b.top],
+                "bottom": [u.code for u in b.bottom],
+                "range": None
+                if b.minimum is None or b.maximum is None
+                else {
+                    "min": b.minimum.estimate,
+                    "min_code": b.minimum.code,
+                    "max": b.maximum.estimate,
+                    "max_code": b.maximum.code,
+                },
+            }
+            for b in league.blocks
+        ],
+    }

@@ -6,6 +6,7 @@ import argparse
 
 from sqlmodel import Session
 
+from api.cli import release_ranking
 from survey.db import make_engine
 from survey.releases import verify_release
 from survey.settings import load_settings
@@ -26,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     verify.add_argument("release_id", type=int, metavar="ID", help="the release's id")
     verify.set_defaults(handler=_verify)
+    release_ranking.register(release_sub)
 
 
 def _verify(args: argparse.Namespace) -> int:
