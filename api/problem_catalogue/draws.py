@@ -24,4 +24,10 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (r"no draw with id (?P<id>\S+)", "không có lần chọn mẫu số {id}"),
     (r"unknown format", "định dạng không được hỗ trợ"),
     (r"use csv or xlsx", "hãy chọn csv hoặc xlsx"),
+    # The precision of a draw by domain (survey/draw_precision.py).
+    (r"unknown domain column", "cột miền không có trong danh sách"),
+    (
+        r"(?P<q>'[^']*') is not a frame column; use agency_code",
+        "{q} không phải cột của danh sách mẫu: hãy dùng agency_code",
+    ),
 )

@@ -50,6 +50,8 @@ def _four_eyes() -> tuple[tuple[str, str], ...]:
 ENTRIES: tuple[tuple[str, str], ...] = (
     *_refusals(),
     *_four_eyes(),
+    # Before the plain "use one of ...", which would leave "or none" in English.
+    (r"use one of (?P<allowed>.+) or none", "hãy dùng một trong {allowed}, hoặc không chọn"),
     # The release form.
     (r"the release needs a name", "kết quả cần có tên"),
     (r"enter a name", "hãy nhập tên"),
@@ -233,5 +235,48 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"choose a release from the list of published releases",
         "hãy chọn một kết quả trong danh sách kết quả đã công bố",
+    ),
+    # Replicate variance (release_pipeline/design.py).
+    (
+        r"give from 2 to (?P<n>\S+) bootstrap replicates",
+        "hãy ghi số lần lặp bootstrap từ 2 đến {n}",
+    ),
+    (r"give a seed from 0 to 2\^63 - 1", "hãy ghi hạt giống từ 0 đến 2^63 - 1"),
+    (
+        r"replicates and seed are for the bootstrap only; the jackknife has one replicate per "
+        r"first-stage unit",
+        "số lần lặp và hạt giống chỉ dùng cho bootstrap; jackknife có đúng một lần lặp cho mỗi "
+        "đơn vị cấp 1",
+    ),
+    (
+        r"jk1 is for a design without strata; this release's design is stratified, use jkn",
+        "jk1 dành cho thiết kế không phân lớp; thiết kế của kết quả này có phân lớp, hãy dùng jkn",
+    ),
+    (
+        r"(?P<method>\S+) needs at least 2 respondents \(first-stage units\) in every stratum; "
+        r"use taylor, or merge strata",
+        "{method} cần ít nhất 2 người trả lời (đơn vị cấp 1) ở mỗi lớp; hãy dùng taylor, hoặc "
+        "gộp các lớp",
+    ),
+    # Rankings within blocks on the public site (public_releases.py).
+    (
+        r"agencies cannot be ranked within these blocks",
+        "không xếp hạng được các cơ quan trong các nhóm này",
+    ),
+    (
+        r"only a release by agency can be re-ranked within blocks",
+        "chỉ kết quả theo cơ quan mới xếp hạng lại được trong từng nhóm",
+    ),
+    (
+        r"compute a release by agency_code with ranking_blocks=(?P<column>\S+)",
+        "hãy tính kết quả theo agency_code với ranking_blocks={column}",
+    ),
+    (
+        r"the release ranked agencies within blocks",
+        "kết quả này đã xếp hạng các cơ quan trong từng nhóm",
+    ),
+    (
+        r"its ranking is within blocks of (?P<r>\S+): use --block (?P<r2>\S+)",
+        "kết quả xếp hạng trong từng nhóm theo {r}: hãy chọn nhóm {r2}",
     ),
 )
