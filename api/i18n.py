@@ -156,6 +156,41 @@ STAFF_TEXT: Mapping[str, Mapping[str, str]] = {
         "margin_col": "Sai số (±%)",
         "domains": "Độ chính xác theo nhóm",
         "domain": "Nhóm",
+        "size_rule": "Công thức đổi sai số mục tiêu thành cỡ mẫu",
+        "sr_cochran": "Cochran: n0 = z² p(1 − p) / e², có hiệu chỉnh tổng thể hữu hạn; dùng p và "
+        "độ tin cậy đã nhập",
+        "sr_yamane": "Yamane: n = N / (1 + N e²), công thức cũ của Bộ Nội vụ; giả định p = 0,5 "
+        "và độ tin cậy 95 %",
+        "size_rule_hint": "Chỉ dùng khi nhập sai số mục tiêu. Với công thức nào thì sai số dự kiến "
+        "bên dưới cũng tính từ chính cỡ mẫu đó, theo p, độ tin cậy và hệ số thiết kế đã nhập.",
+        "size_rule_used": "Cỡ mẫu tính theo",
+        "sr_used_cochran": "công thức Cochran",
+        "sr_used_yamane": "công thức Yamane, n = N / (1 + N e²)",
+        "sr_used_n_total": "cỡ mẫu nhập trực tiếp",
+        "domain_target": "Sai số mục tiêu cho từng nhóm (cơ quan, tỉnh), ví dụ 0,10",
+        "domain_target_name": "Sai số mục tiêu cho từng nhóm",
+        "domain_target_hint": "Để trống thì dùng sai số mục tiêu của thiết kế. Nhóm nào có sai số "
+        "dự kiến lớn hơn sẽ được đánh dấu, kèm số người trả lời cần có.",
+        "expected_respondents": "Số người trả lời dự kiến",
+        "respondents_needed": "Cần có (người trả lời / hồ sơ)",
+        "dom_target_col": "Đạt ±{target}?",
+        "dom_reaches": "đạt",
+        "dom_misses": "không đạt",
+        "dom_noun_agency_code": "cơ quan",
+        "dom_noun_province_code": "tỉnh",
+        "dom_miss": "{missing} trên {total} {noun} không đạt ±{target}: sai số dự kiến {range}",
+        "dom_reach": "Cả {total} {noun} đều đạt ±{target} (sai số dự kiến {range})",
+        "dom_plain": "{total} {noun}: sai số dự kiến {range}",
+        "dom_no_sample": "{n} nhóm không có người trả lời dự kiến",
+        "dom_unbounded": "không xác định (không có người trả lời)",
+        "dom_misses_title": "Thiết kế này không đạt sai số mục tiêu ở từng nhóm",
+        "dom_misses_body": "Sai số ±{target} chỉ đúng cho toàn bộ mẫu, không cho từng cơ quan hay "
+        "tỉnh dưới đây. So sánh hay xếp hạng các nhóm này sẽ dựa trên quá ít câu trả lời: tăng cỡ "
+        "mẫu, đặt sai số cho từng tầng, hoặc công bố kèm sai số của từng nhóm.",
+        "draw_precision_hint": "Số người trả lời dự kiến = số hồ sơ được mời trong mẫu đã chọn × "
+        "tỷ lệ trả lời {rate} của thiết kế.",
+        "download_precision_csv": "Độ chính xác theo nhóm (CSV)",
+        "download_precision_xlsx": "Độ chính xác theo nhóm (XLSX, kèm các dòng tóm tắt)",
         "total": "Tổng",
         "run_draw": "Chọn mẫu",
         "seed": "Hạt giống ngẫu nhiên (không bắt buộc)",
@@ -390,6 +425,42 @@ STAFF_TEXT: Mapping[str, Mapping[str, str]] = {
         "margin_col": "Margin (±%)",
         "domains": "Precision by domain",
         "domain": "Domain",
+        "size_rule": "Rule that turns the target margin into a sample size",
+        "sr_cochran": "Cochran: n0 = z² p(1 − p) / e², with the finite population correction; "
+        "uses the p and confidence given",
+        "sr_yamane": "Yamane: n = N / (1 + N e²), MoHA's legacy rule; assumes p = 0.5 and 95% "
+        "confidence",
+        "size_rule_hint": "Used only with a target margin. Whichever rule, the expected margins "
+        "below are computed from the sample size itself, at the p, confidence and design effect "
+        "given.",
+        "size_rule_used": "Sample size by",
+        "sr_used_cochran": "Cochran's formula",
+        "sr_used_yamane": "Yamane's formula, n = N / (1 + N e²)",
+        "sr_used_n_total": "a size given directly",
+        "domain_target": "Target margin for each domain (agency, province), e.g. 0.10",
+        "domain_target_name": "Target margin for each domain",
+        "domain_target_hint": "Empty: the design's target margin. Domains whose expected margin "
+        "is wider are flagged, with the respondents they would need.",
+        "expected_respondents": "Expected respondents",
+        "respondents_needed": "Needed (respondents / dossiers)",
+        "dom_target_col": "Reaches ±{target}?",
+        "dom_reaches": "yes",
+        "dom_misses": "misses",
+        "dom_noun_agency_code": "agencies",
+        "dom_noun_province_code": "provinces",
+        "dom_miss": "{missing} of {total} {noun} miss ±{target}: expected {range}",
+        "dom_reach": "All {total} {noun} reach ±{target} (expected {range})",
+        "dom_plain": "{total} {noun}: expected {range}",
+        "dom_no_sample": "{n} with no respondent expected",
+        "dom_unbounded": "unbounded (no respondent)",
+        "dom_misses_title": "This design misses its target margin in its domains",
+        "dom_misses_body": "The ±{target} holds for the whole sample, not for each agency or "
+        "province below. Comparing or ranking them would rest on too few answers: enlarge the "
+        "sample, set a margin for each stratum, or publish each domain's margin with it.",
+        "draw_precision_hint": "Expected respondents = the invited dossiers drawn × the design's "
+        "response rate of {rate}.",
+        "download_precision_csv": "Precision by domain (CSV)",
+        "download_precision_xlsx": "Precision by domain (XLSX, with the summary lines)",
         "total": "Total",
         "run_draw": "Draw the sample",
         "seed": "Random seed (optional)",

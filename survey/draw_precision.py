@@ -38,6 +38,7 @@ from survey.designs import (
     summarise_domains,
 )
 from survey.errors import InvalidInput, NotFound, Problem
+from survey.fieldwork_exports import to_csv, to_xlsx
 from survey.geography import map_codes
 from survey.models import Dossier, Draw, SampleUnit
 from survey.users import UNLIMITED, Scope
@@ -203,4 +204,75 @@ def draw_precision(
         domains=tuple(rows),
         domain_summary=tuple(summarise_domains(rows, target)),
         misses_target=any(r.meets_target is False for r in rows),
+    )
+
+
+PRECISION_COLUMNS = (
+    "column",
+    "domain",
+    "population",
+    "invited",
+    "expected_respondents",
+    "se",
+    "margin",
+    "target",
+    "meets_target",
+    "respondents_needed",
+    "dossiers_needed",
+)
+
+
+@dataclass(frozen=True)
+class PrecisionFile:
+    """A draw's precision as a file: its name, media type and bytes."""
+
+    filename: str
+    media_type: str
+    content: bytes
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def export_precision(precision: DrawPrecision, fmt: str = "csv") -> PrecisionFile:
+    """The expected precision per domain as CSV, or XLSX with the summary lines on ``notes``.
+
+    One row per domain (:data:`PRECISION_COLUMNS`); ``invited`` are the main units drawn that
+    will be invited, ``expected_respondents`` those times the design's response rate.
+    """
+    rows = [
+        [
+            r.column,
+            r.domain,
+            r.population,
+            r.n,
+            r.expected_respondents,
+            r.se,
+            r.margin,
+            precision.domain_target,
+            _yes_no(r.meets_target),
+            r.respondents_needed,
+            r.n_needed,
+        ]
+        for r in precision.domains
+    ]
+    name = f"precision-draw-{precision.draw_id}"
+    if fmt == "xlsx":
+        notes = [
+            [f"size rule: {precision.size_rule}"],
+            [f"response rate: {precision.response_rate:g}"],
+            *[[s.text] for s in precision.domain_summary],
+        ]
+        return PrecisionFile(
+            filename=f"{name}.xlsx",
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content=to_xlsx(PRECISION_COLUMNS, rows, sheet="precision", notes=notes),
+        )
+    if fmt != "csv":
+        raise InvalidInput("unknown format", [Problem(("fmt",), "use csv or xlsx")])
+    return PrecisionFile(
+        filename=f"{name}.csv",
+        media_type="text/csv; charset=utf-8",
+        content=to_csv(PRECISION_COLUMNS, rows).encode("utf-8"),
     )

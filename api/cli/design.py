@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,13 @@ from survey.designs import (
     SORTABLE,
     STRATIFIABLE,
     AllocationPreview,
+    DomainRow,
+    DomainSummary,
     create_design,
     parse_design,
     preview_design,
 )
+from survey.draw_precision import draw_precision
 from survey.draws import draw_units_summary, export_sample, run_draw
 from survey.settings import load_settings
 
@@ -57,6 +61,19 @@ def _add_design_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["total", "each_stratum"],
         default="total",
         help="whether the whole frame or every stratum must reach the margin",
+    )
+    parser.add_argument(
+        "--size-rule",
+        choices=["cochran", "yamane"],
+        default="cochran",
+        help="how --margin becomes a size: cochran (z^2 p q / e^2 with fpc) or yamane "
+        "(N / (1 + N e^2), MoHA's legacy rule, assumes p = 0.5 and 95%%)",
+    )
+    parser.add_argument(
+        "--domain-target",
+        type=float,
+        help="margin each agency and province should reach (default: --margin); "
+        "domains that miss it are flagged",
     )
     parser.add_argument("--p", type=float, default=0.5, help="anticipated share satisfied")
     parser.add_argument("--confidence", type=float, default=0.95)
@@ -143,6 +160,8 @@ def _design_data(args: argparse.Namespace) -> dict[str, Any]:
             "max_per_stratum": args.max_per_stratum,
             "power_q": args.q,
             "m_per_psu": args.m_per_psu,
+            "size_rule": args.size_rule,
+            "domain_target": args.domain_target,
         },
         "reserve_per_stratum": args.reserve,
     }
@@ -158,19 +177,39 @@ def _pct(value: float | None) -> str:
 def print_preview(preview: AllocationPreview) -> None:
     """Print an allocation table as aligned text."""
     width = max([len(r.stratum) for r in preview.strata] + [len("stratum")])
-    print(f"allocation: {preview.method}")
+    print(f"allocation: {preview.method}; sample size by: {preview.size_rule}")
     print(f"{'stratum':<{width}} {'N_h':>9} {'n_h':>7} {'all':>4} {'margin %':>9}")
     for row in (*preview.strata, preview.total):
         print(
             f"{row.stratum:<{width}} {row.population:>9,} {row.n:>7,} "
             f"{'yes' if row.take_all else '':>4} {_pct(row.margin):>9}"
         )
-    if preview.domains:
-        print()
-        print(f"{'domain':<30} {'N_d':>9} {'n_d':>7} {'margin %':>9}")
-        for d in preview.domains:
-            label = f"{d.column}={d.domain}"
-            print(f"{label:<30} {d.population:>9,} {d.n:>7,} {_pct(d.margin):>9}")
+    print_domains(preview.domains, preview.domain_summary, preview.domain_target)
+
+
+def print_domains(
+    domains: Sequence[DomainRow], summary: Sequence[DomainSummary], target: float | None
+) -> None:
+    """Print the expected margin per domain, the domains missing ``target`` and a summary."""
+    if not domains:
+        return
+    print()
+    print(
+        f"{'domain':<30} {'N_d':>9} {'n_d':>7} {'resp.':>8} {'margin %':>9}"
+        + ("  target  needed" if target is not None else "")
+    )
+    for d in domains:
+        label = f"{d.column}={d.domain}"
+        line = (
+            f"{label:<30} {d.population:>9,} {d.n:>7,} {d.expected_respondents:>8,.1f} "
+            f"{_pct(d.margin):>9}"
+        )
+        if d.meets_target is not None:
+            line += "  ok" if d.meets_target else f"  MISSES  {d.respondents_needed:,}"
+        print(line)
+    print()
+    for s in summary:
+        print(("WARNING: " if s.n_missing else "") + s.text)
 
 
 def _create(args: argparse.Namespace) -> int:
@@ -197,6 +236,7 @@ def _draw(args: argparse.Namespace) -> int:
         assert draw.id is not None
         counts = draw_units_summary(session=session, draw_id=draw.id)
         duplicates = draw.design_snapshot.get("duplicate_contacts", {})
+        precision = draw_precision(session=session, draw_id=draw.id)
     print(f"draw {draw.id} of design {draw.design_id}: seed {draw.seed}")
     print(f"sampled {draw.n_sampled:,}; reserves {draw.n_reserve:,}")
     print(f"frame sha256 {draw.frame_hash}; library {draw.library_version}")
@@ -204,6 +244,7 @@ def _draw(args: argparse.Namespace) -> int:
         f"contact status: {', '.join(f'{k} {v:,}' for k, v in sorted(counts.items()))}; "
         f"shared phones: {duplicates.get('n_groups', 0)} group(s)"
     )
+    print_domains(precision.domains, precision.domain_summary, precision.domain_target)
     return 0
 
 

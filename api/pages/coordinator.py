@@ -75,6 +75,7 @@ from survey.designs import (
     parse_design,
     preview_design,
 )
+from survey.draw_precision import draw_precision
 from survey.draws import PHONE_ROLES, draw_units_summary, get_draw, list_draws, run_draw
 from survey.errors import (
     InvalidInput,
@@ -128,9 +129,11 @@ DESIGN_FIELDS = (
     "max_per_stratum",
     "power_q",
     "m_per_psu",
+    "size_rule",
+    "domain_target",
     "reserve_per_stratum",
 )
-ALLOCATION_FIELDS = DESIGN_FIELDS[7:19]
+ALLOCATION_FIELDS = DESIGN_FIELDS[7:21]
 DESIGN_DEFAULTS: dict[str, Any] = {
     "stratify_by": ["agency_code"],
     "selection": "srswor",
@@ -143,6 +146,7 @@ DESIGN_DEFAULTS: dict[str, Any] = {
     "min_per_stratum": "0",
     "power_q": "0.5",
     "m_per_psu": "10",
+    "size_rule": "cochran",
     "reserve_per_stratum": "0",
 }
 
@@ -607,9 +611,9 @@ def _form_values(form: FormData) -> dict[str, Any]:
 
 
 WHOLE_FIELDS = ("n_total", "min_per_stratum", "max_per_stratum", "m_per_psu", "reserve_per_stratum")
-DECIMAL_FIELDS = ("margin", "p", "confidence", "deff", "response_rate", "power_q")
+DECIMAL_FIELDS = ("margin", "p", "confidence", "deff", "response_rate", "power_q", "domain_target")
 # Shares may be typed as percentages ("5 %"); a design effect or an exponent may not.
-PERCENT_FIELDS = ("margin", "p", "confidence", "response_rate")
+PERCENT_FIELDS = ("margin", "p", "confidence", "response_rate", "domain_target")
 
 
 def _bounds(field: str) -> list[tuple[str, float]]:
@@ -651,7 +655,7 @@ def parse_design_numbers(
         text = values.get(field, "")
         if text == "":
             continue
-        name = t["margin_name"] if field == "margin" else t[field]
+        name = t.get(f"{field}_name", t[field])
         whole = field in WHOLE_FIELDS
         percent_sign = field in PERCENT_FIELDS
         try:
@@ -853,6 +857,7 @@ def draw_page(
             "draw": draw,
             "counts": draw_units_summary(session=session, draw_id=draw_id, scope=caller.scope),
             "duplicates": draw.design_snapshot.get("duplicate_contacts", {}),
+            "precision": draw_precision(session=session, draw_id=draw_id, scope=caller.scope),
             # Samples (dossier codes, phones) go to coordinators and admins only.
             "phones_allowed": caller.role in PHONE_ROLES,
         },

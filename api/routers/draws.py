@@ -10,12 +10,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.deps import AddressDep, SessionDep
 from api.params import XLSX_MEDIA_TYPE, DesignFilter, DesignId, DrawId, file_responses
 from api.policy import AsCoordinator, AsNationalCoordinator, AsStaff
+from survey.draw_precision import DrawPrecision, draw_precision, export_precision
 from survey.draws import (
     MAX_SEED,
     PHONE_ROLES,
@@ -44,9 +45,17 @@ class DrawDetail(DrawPublic):
     contact_status: dict[str, int]
     duplicate_contacts: dict[str, Any]
     design_snapshot: dict[str, Any]
+    # Expected margin per domain from the units drawn (survey.draw_precision).
+    precision: DrawPrecision | None = None
 
 
-def _detail(draw: Draw, counts: dict[str, int], *, dossiers: bool = True) -> DrawDetail:
+def _detail(
+    draw: Draw,
+    counts: dict[str, int],
+    *,
+    dossiers: bool = True,
+    precision: DrawPrecision | None = None,
+) -> DrawDetail:
     snapshot = dict(draw.design_snapshot)
     duplicates = dict(snapshot.get("duplicate_contacts", {}))
     if not dossiers:
@@ -65,6 +74,7 @@ def _detail(draw: Draw, counts: dict[str, int], *, dossiers: bool = True) -> Dra
         contact_status=counts,
         duplicate_contacts=duplicates,
         design_snapshot=snapshot,
+        precision=precision,
     )
 
 
@@ -83,7 +93,11 @@ def run(
         created_by=caller.id,
     )
     assert draw.id is not None
-    return _detail(draw, draw_units_summary(session=session, draw_id=draw.id))
+    return _detail(
+        draw,
+        draw_units_summary(session=session, draw_id=draw.id),
+        precision=draw_precision(session=session, draw_id=draw.id),
+    )
 
 
 @router.get("/api/draws")
@@ -101,7 +115,29 @@ def read(draw_id: DrawId, session: SessionDep, caller: AsStaff) -> DrawDetail:
     coordinator: their units and strata only)."""
     draw = get_draw(session=session, draw_id=draw_id, scope=caller.scope)
     counts = draw_units_summary(session=session, draw_id=draw_id, scope=caller.scope)
-    return _detail(draw, counts, dossiers=caller.role in PHONE_ROLES)
+    precision = draw_precision(session=session, draw_id=draw_id, scope=caller.scope)
+    return _detail(draw, counts, dossiers=caller.role in PHONE_ROLES, precision=precision)
+
+
+@router.get(
+    "/api/draws/{draw_id}/precision.{fmt}",
+    responses=file_responses("text/csv", XLSX_MEDIA_TYPE),
+)
+def download_precision(
+    draw_id: DrawId,
+    session: SessionDep,
+    caller: AsStaff,
+    fmt: Annotated[str, Path(pattern="^(csv|xlsx)$", max_length=4, description="csv or xlsx")],
+) -> Response:
+    """Expected margin per domain (agency, province) from the units drawn, flagged against the
+    design's target (a scoped coordinator: the domains all of whose units are theirs)."""
+    precision = draw_precision(session=session, draw_id=draw_id, scope=caller.scope)
+    export = export_precision(precision, "xlsx" if fmt == "xlsx" else "csv")
+    return Response(
+        export.content,
+        media_type=export.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
+    )
 
 
 @router.get(

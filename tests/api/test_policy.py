@@ -132,6 +132,7 @@ ROUTE_ROWS: dict[tuple[str, str], str] = {
     ("POST", "/api/designs/{design_id}/draws"): IMPORT,
     ("GET", "/api/draws"): LIST,
     ("GET", "/api/draws/{draw_id}"): LIST,
+    ("GET", "/api/draws/{draw_id}/precision.{fmt}"): LIST,
     ("GET", "/api/draws/{draw_id}/sample.{fmt}"): DOSSIERS,
     ("GET", "/staff/frames"): LIST,
     ("GET", "/staff/frames/upload"): IMPORT,
