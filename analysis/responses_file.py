@@ -182,6 +182,9 @@ class _RecordTable:
     def single_digits(self, k: int) -> NDArray[np.float64] | None:
         return _single_digits(self.cells(k))
 
+    def plain_numbers(self, k: int) -> NDArray[np.float64] | None:
+        return None  # the careful parse reads these columns
+
     def stripped(self, k: int) -> NDArray[np.str_]:
         return np.char.strip(np.asarray(self.cells(k), dtype=str))
 
@@ -288,17 +291,56 @@ class _ByteTable:
             return None
         return np.where(filled, codes - ord("0"), np.nan)
 
-    def stripped(self, k: int) -> NDArray[np.str_]:
-        """The cells as a str array with surrounding whitespace removed (np.char.strip)."""
+    def _block(self, k: int) -> tuple[NDArray[np.uint8], NDArray[np.intp]] | None:
+        """Column k as an (n, widest) block of bytes padded with zeros, and the cell lengths;
+        None when that block would be too big."""
         starts, ends = self._bounds(k)
         length = ends - starts
         widest = max(int(length.max(initial=0)), 1)
         if widest * self.n > _MAX_BLOCK_BYTES:
-            return np.char.strip(np.asarray(self.cells(k), dtype=str))
+            return None
         offsets = np.arange(widest)
         at = np.minimum(starts[:, None] + offsets, self.buffer.shape[0] - 1)
         block = np.where(offsets < length[:, None], self.buffer[at], 0).astype(np.uint8)
-        cells = block.view(f"S{widest}").reshape(-1)
+        return block, length
+
+    def plain_numbers(self, k: int) -> NDArray[np.float64] | None:
+        """Column k as floats when every cell is a plain decimal (digits with at most one
+        point, 15 significant digits at most), else None (the careful parse reads it).
+
+        Such a cell's value is M / 10^F with M its digits as an integer and F the digits
+        after the point: both exact in binary64 (M < 2^53, F <= 15), so the one correctly
+        rounded division gives the double nearest the decimal, which is what ``float()``
+        gives (Clinger 1990's fast path).
+        """
+        cut = self._block(k)
+        if cut is None:
+            return None
+        block, length = cut
+        digit = (block >= ord("0")) & (block <= ord("9"))
+        point = block == ord(".")
+        inside = np.arange(block.shape[1]) < length[:, None]
+        n_digits = digit.sum(axis=1)
+        if (
+            (inside & ~digit & ~point).any()
+            or (point.sum(axis=1) > 1).any()
+            or (n_digits == 0).any()
+            or (n_digits > 15).any()
+        ):
+            return None
+        # Digits to the right of each position: its power of ten in M.
+        right: NDArray[np.int64] = np.cumsum(digit[:, ::-1], axis=1)[:, ::-1] - digit
+        mantissa = np.where(digit, (block.astype(np.int64) - ord("0")) * 10**right, 0).sum(axis=1)
+        after_point = np.where(point, right, 0).sum(axis=1)
+        return np.asarray(mantissa / 10.0**after_point, dtype=np.float64)
+
+    def stripped(self, k: int) -> NDArray[np.str_]:
+        """The cells as a str array with surrounding whitespace removed (np.char.strip)."""
+        cut = self._block(k)
+        if cut is None:
+            return np.char.strip(np.asarray(self.cells(k), dtype=str))
+        block, _ = cut
+        cells = block.view(f"S{block.shape[1]}").reshape(-1)
         if int(block.max(initial=0)) < 0x80:
             text = cells.astype(str)
         else:
@@ -438,6 +480,9 @@ def read_responses(
     def numeric(name: str | None, what: str) -> NDArray[np.float64] | None:
         if name is None:
             return None
+        plain = table.plain_numbers(position[name])
+        if plain is not None:
+            return plain
         return _numbers(_required_labels(column(name), lines, name), lines, name, what)
 
     weights = numeric(weight, "weights must be non-negative numbers")

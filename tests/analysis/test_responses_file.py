@@ -208,3 +208,24 @@ def test_both_readers_give_the_same_data(tmp_path: Path) -> None:
         np.testing.assert_array_equal(getattr(data, field), getattr(other, field))
     assert data.strata.tolist() == other.strata.tolist()  # type: ignore[attr-defined]
     assert data.by["province"].tolist() == other.by["province"].tolist()  # type: ignore[attr-defined]
+
+
+def test_plain_decimals_are_read_as_float_reads_them(tmp_path: Path) -> None:
+    # The byte reader computes M / 10^F for cells of at most 15 digits: it must give exactly
+    # float(text), the careful parse's value, for any such cell.
+    rng = np.random.default_rng(11)
+    cells = []
+    for _ in range(5000):
+        digits = "".join(rng.choice(list("0123456789"), size=int(rng.integers(1, 16))))
+        point = int(rng.integers(0, len(digits) + 2))
+        cells.append(digits if point > len(digits) else digits[:point] + "." + digits[point:])
+    text = "w,N\n" + "".join(f"1,{c}\n" for c in cells)
+    plain = _ByteTable.parse(text.encode())
+    assert plain is not None
+    values = plain.plain_numbers(1)
+    assert values is not None
+    assert values.tolist() == [float(c) for c in cells]
+    # Anything else is left to the careful parse, which names a bad cell's line.
+    for odd in ("1e5", "-1", "", " 1", ".", "1.2.3", "1234567890123456", "1,5"):
+        table = _ByteTable.parse(f"w,N\n1,2\n1,{odd}\n".encode())
+        assert table is None or table.plain_numbers(1) is None, odd
