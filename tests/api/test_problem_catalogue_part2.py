@@ -15,6 +15,7 @@ in :data:`PASSED_THROUGH` with the reason, so a new raise site is never skipped 
 from __future__ import annotations
 
 import ast
+import html
 import importlib
 import inspect
 import itertools
@@ -26,12 +27,20 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
 
+from api.app import create_app
 from api.i18n import role_name
+from api.pages.coordinator import csrf_token
 from api.problem_catalogue import entries as catalogue_entries
 from api.problem_catalogue import status_name
 from api.problem_text import problem_text
 from survey.passwords import password_problems
+from survey.settings import Settings
+from survey.users import create_api_token
+from tests.api.fast_users import make_user
+from tests.survey.campaign_factory import build_fieldwork
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -527,3 +536,59 @@ def test_the_reader_finds_the_known_messages() -> None:
     assert "type 1 to 5, 0 for 'not applicable', or 9 if it was left blank" in texts
     assert "the server is busy checking other sign-ins: try again in a few seconds" in texts
     assert "some keyed values are not possible on this form" in texts
+
+
+def _page_text(page: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_the_staff_pages_show_these_refusals_in_vietnamese(
+    settings: Settings, session: Session
+) -> None:
+    # The refusals a staff page does not word itself reach the error page (api.pages.coordinator
+    # StaffRoute), which says the message and its problems through the catalogue.
+    campaign_id = build_fieldwork(session, n=3).campaign.id
+    staff = f"/staff/campaigns/{campaign_id}"
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        csrf = _signed_in(client, session, settings, "admin")
+        cases = [
+            (f"{staff}/purge", {}, 409, "campaign", "hãy đóng đợt khảo sát trước khi xoá"),
+            (f"{staff}/messages/999/requeue", {}, 422, "say why", "hãy ghi lý do có thể gửi lại"),
+            (
+                f"{staff}/messages/999/requeue",
+                {"reason": "the gateway lost it"},
+                404,
+                "does not exist",
+                "không có tin nhắn số 999",
+            ),
+            (
+                f"{staff}/backchecks/999/outcome",
+                {"outcome": "confirmed"},
+                404,
+                "not found",
+                "không có phiếu phúc tra 999 trong đợt khảo sát",
+            ),
+        ]
+        for url, data, status, english, vietnamese in cases:
+            page = client.post(url, data={"csrf": csrf, **data})
+            shown = _page_text(page.text)
+            assert page.status_code == status, (url, shown)
+            assert vietnamese in shown and english not in shown, (url, shown)
+        entry = _page_text(client.get("/staff/entry/disagreements/999").text)
+        assert "không có lượt nhập phiếu giấy số 999" in entry and "does not exist" not in entry
+        _signed_in(client, session, settings, "interviewer")
+        case = client.get("/staff/interviews/999")
+        assert case.status_code == 404
+        shown = _page_text(case.text)
+        assert "cuộc phỏng vấn 999 không có trong danh sách của bạn" in shown
+        assert "hãy mở trường hợp từ danh sách gọi" in shown and "your list" not in shown
+        english = _page_text(client.get("/staff/interviews/999?lang=en").text)
+        assert "interview 999 is not on your list" in english
+
+
+def _signed_in(client: TestClient, session: Session, settings: Settings, role: str) -> str:
+    user = make_user(session, role, f"{role}-catalogue")
+    assert user.id is not None
+    token = create_api_token(session=session, user_id=user.id, name="catalogue test")
+    client.cookies.set("sipas_session", token)
+    return csrf_token(settings, token)
