@@ -489,3 +489,42 @@ def _library_message(message: str) -> str:
             "bounds or check the counts"
         )
     return message
+
+
+def calibration_request(
+    method: str | None,
+    margins: bytes | str | Sequence[Mapping[str, Any]] | Mapping[str, Any] | None,
+    bounds: Sequence[float] | None = None,
+) -> CalibrationSpec | None:
+    """The spec of a request's raw fields (form, REST body, CLI options), or None for none.
+
+    ``margins`` is the table's text (CSV or JSON) or its parsed JSON. No method and no margins
+    mean no calibration (the default); one without the other is an error naming the missing
+    field.
+
+    Raises
+    ------
+    InvalidInput
+        See :func:`parse_margins` and :func:`calibration_spec`.
+    """
+    has_margins = margins is not None and not (
+        isinstance(margins, str | bytes) and not margins.strip()
+    )
+    if not method or method == "none":
+        if has_margins or bounds is not None:
+            raise _invalid(
+                ("calibration", "method"),
+                "choose a calibration method (rake, poststratify or linear) for these margins",
+            )
+        return None
+    if not has_margins:
+        raise _invalid(
+            ("margins",),
+            "give the margins to calibrate to: a table of variable,category,population",
+        )
+    assert margins is not None
+    if isinstance(margins, str | bytes):
+        table = parse_margins(margins)
+    else:
+        table = parse_margins(json.dumps(margins), fmt="json")
+    return calibration_spec(method, table, bounds=bounds)

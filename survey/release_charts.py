@@ -38,6 +38,7 @@ from sqlmodel import Session
 from survey.errors import NotFound, Problem
 from survey.models import IndexRelease, Questionnaire
 from survey.public_releases import PublicRelease, get_published_release, release_view
+from survey.release_rows import index_titles, release_root
 
 CHART_NAMES: tuple[str, ...] = ("domains", "elements", "ranks", "change")
 # Charts drawn from a release view (ranking, previous round) rather than its rows alone.
@@ -81,9 +82,12 @@ def _is_percent(release: IndexRelease) -> bool:
 
 
 def domain_points(
-    rows: Sequence[Mapping[str, Any]], names: Mapping[str, str] | None = None
+    rows: Sequence[Mapping[str, Any]],
+    names: Mapping[str, str] | None = None,
+    root: str = "overall",
 ) -> tuple[list[ChartPoint], list[str]]:
-    """Overall index per domain, highest first, and the names of the suppressed domains.
+    """The root index (``root``: overall, or sipas on the national form) per domain, highest
+    first, and the names of the suppressed domains.
 
     ``names`` maps a stored domain name (a code) to what a reader sees (an agency's name).
     """
@@ -91,7 +95,7 @@ def domain_points(
     points: list[ChartPoint] = []
     suppressed: list[str] = []
     for r in rows:
-        if not r.get("domain") or r.get("node") != "overall":
+        if not r.get("domain") or r.get("node") != root:
             continue
         label = named.get(str(r["domain_name"]), str(r["domain_name"]))
         if r.get("flag") == "suppressed" or r.get("estimate") is None:
@@ -106,11 +110,12 @@ def domain_points(
 def element_points(
     rows: Sequence[Mapping[str, Any]], labels: Mapping[str, str]
 ) -> tuple[list[ChartPoint], list[str]]:
-    """The overall index and each element's, whole campaign, in questionnaire order."""
+    """The root index, the national form's indices and each element's, whole campaign, in
+    questionnaire order."""
     points: list[ChartPoint] = []
     suppressed: list[str] = []
     for r in rows:
-        if r.get("domain") or r.get("level") not in ("overall", "element"):
+        if r.get("domain") or r.get("level") not in ("overall", "index", "element"):
             continue
         label = labels.get(str(r["node"]), str(r["node"]))
         if r.get("flag") == "suppressed" or r.get("estimate") is None:
@@ -147,8 +152,9 @@ def rank_points(view: PublicRelease, names: Mapping[str, str] | None = None) -> 
 
 
 def change_points(view: PublicRelease, names: Mapping[str, str] | None = None) -> list[ChartPoint]:
-    """Change of each domain's overall index since the previous round, largest rise first."""
+    """Change of each domain's root index since the previous round, largest rise first."""
     named = names or {}
+    root = release_root(view.release)
     points = [
         ChartPoint(
             label=named.get(domain, domain),
@@ -157,7 +163,7 @@ def change_points(view: PublicRelease, names: Mapping[str, str] | None = None) -
             ci_upper=change.ci_upper,
         )
         for (domain, node), change in view.changes.items()
-        if domain and node == "overall"
+        if domain and node == root
     ]
     points.sort(key=lambda p: (-p.estimate, p.label))
     return points
@@ -267,7 +273,9 @@ def _element_labels(session: Session, release: IndexRelease, lang: str) -> dict[
     questionnaire = (
         session.get(Questionnaire, questionnaire_id) if questionnaire_id is not None else None
     )
-    labels: dict[str, str] = {}
+    labels: dict[str, str] = dict(
+        index_titles(questionnaire.definition if questionnaire else None).get(lang, {})
+    )
     for element in (questionnaire.definition if questionnaire else {}).get("elements", []):
         title = element.get("title", {})
         labels[element["code"]] = str(title.get(lang) or title.get("vi") or element["code"])
@@ -329,7 +337,7 @@ def release_chart(
         return _render_view_chart(view, name, words, names)
     rows: Sequence[Mapping[str, Any]] = release.results.get("rows", [])
     if name == "domains":
-        points, suppressed = domain_points(rows, names)
+        points, suppressed = domain_points(rows, names, root=release_root(release))
     else:
         labels = {"overall": overall_label, **_element_labels(session, release, words.lang)}
         points, suppressed = element_points(rows, labels)

@@ -327,17 +327,36 @@ def release_ranking(release: IndexRelease | Mapping[str, Any]) -> list[RankingRo
     return [parse_ranking_row(r, f"results.ranking[{i}]") for i, r in enumerate(stored)]
 
 
+def release_not_ranked(release: IndexRelease | Mapping[str, Any]) -> list[NotRankedRow]:
+    """The agencies a release scored but did not rank, in stored order (empty for releases
+    computed without ``min_ranked`` or ``ranking_blocks``)."""
+    stored: Sequence[Mapping[str, Any]] = _results(release).get("not_ranked") or []
+    return [parse_not_ranked_row(r, f"results.not_ranked[{i}]") for i, r in enumerate(stored)]
+
+
 def release_root(release: IndexRelease | Mapping[str, Any]) -> str:
     """The root node of a release's tree: ``results["root"]`` (``"sipas"`` for the national
     form), ``"overall"`` for a release without it (every release before the national form)."""
     return str(_results(release).get("root") or "overall")
 
 
-def release_not_ranked(release: IndexRelease | Mapping[str, Any]) -> list[NotRankedRow]:
-    """The agencies a release scored but did not rank, in stored order (empty for releases
-    computed without ``min_ranked`` or ``ranking_blocks``)."""
-    stored: Sequence[Mapping[str, Any]] = _results(release).get("not_ranked") or []
-    return [parse_not_ranked_row(r, f"results.not_ranked[{i}]") for i, r in enumerate(stored)]
+# The root of the national form's tree (analysis.questionnaire_tree.SIPAS_NODE), as printed.
+SIPAS_TITLE: Mapping[str, str] = {"vi": "Chỉ số hài lòng SIPAS", "en": "SIPAS satisfaction index"}
+
+
+def index_titles(definition: Mapping[str, Any] | None) -> dict[str, dict[str, str]]:
+    """Language -> node -> title of the nodes above the elements of a questionnaire with
+    ``indices`` (``sipas`` and each index, in form order); empty dicts without indices."""
+    titles: dict[str, dict[str, str]] = {"vi": {}, "en": {}}
+    indices = (definition or {}).get("indices") or []
+    if not indices:
+        return titles
+    for lang in titles:
+        titles[lang]["sipas"] = SIPAS_TITLE[lang]
+        for index in indices:
+            title = index.get("title") or {}
+            titles[lang][str(index["code"])] = str(title.get(lang) or title.get("vi") or "")
+    return titles
 
 
 def release_nodes(release: IndexRelease | Mapping[str, Any]) -> list[str]:

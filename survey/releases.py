@@ -53,10 +53,11 @@ from sqlalchemy import and_, case, func, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from analysis.design import LonelyPsuRule
+from analysis.design import LonelyPsuRule, SurveyDesign
 from analysis.indices import CI_METHODS, INDEX_RULES, CiMethod, IndexRule
 from analysis.reliability import ReliabilityRule
 from survey.audit import SYSTEM_ACTOR, record_event
+from survey.calibration_margins import CalibrationSpec, spec_from_record
 from survey.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
 from survey.models import (
     AuditEvent,
@@ -72,7 +73,14 @@ from survey.models import (
 from survey.models.releases import FROZEN_STATUSES, ReleaseStatus
 from survey.models.users import Role
 from survey.release_hashing import canonical_json, content_sha256, data_fingerprint
-from survey.release_pipeline.design import build_design
+from survey.release_pipeline.design import (
+    build_design,
+    calibrate_release_design,
+    check_variance,
+    needs_answers,
+    record_calibration_and_variance,
+    variance_design,
+)
 from survey.release_pipeline.disclosure import cell_flags, table_rows
 from survey.release_pipeline.indices import (
     check_national_rule,
@@ -83,7 +91,7 @@ from survey.release_pipeline.indices import (
 from survey.release_pipeline.rankings import agency_blocks, check_ranking_choice, rank_agencies
 from survey.release_pipeline.record import national_parameters, release_parameters, release_summary
 from survey.release_pipeline.rows import BY_COLUMNS, load_rows
-from survey.release_pipeline.shares import release_shares
+from survey.release_pipeline.shares import load_answers, release_shares
 from survey.release_pipeline.weights import adjust_weights
 from survey.release_rows import ReleaseRow, release_rows
 from survey.spreadsheet_cells import safe_cell
@@ -193,6 +201,10 @@ def compute_release(
     ranking_blocks: str | None = None,
     min_ranked: int | None = None,
     bands: Sequence[Any] | None = None,
+    calibration: CalibrationSpec | None = None,
+    variance: str = "taylor",
+    replicates: int | None = None,
+    seed: int | None = None,
     created_by: int | None = None,
     store: bool = True,
 ) -> IndexRelease:
@@ -235,6 +247,15 @@ def compute_release(
     bands : list of [lower, label_vi, label_en], optional
         Classification bands, highest first; ``None`` uses the working default
         (:data:`survey.release_rankings.DEFAULT_SHARE_BANDS`). Recorded only when given.
+    calibration : CalibrationSpec, optional
+        Rake, post-stratify or linearly calibrate the weights to the analyst's margins
+        (:mod:`survey.calibration_margins`); every SE then uses the calibration residuals.
+        ``None`` (the default) keeps the base x non-response weights.
+    variance : {"taylor", "jk1", "jkn", "bootstrap"}
+        How SEs and intervals are computed: Taylor linearisation (the default) or replicate
+        weights (calibrated again when ``calibration`` is given).
+    replicates, seed : int, optional
+        Bootstrap replicates (default 500) and the seed of their generator (default 0).
     created_by : int, optional
     store : bool
         False returns the release unsaved, without its fingerprint (what
@@ -261,6 +282,7 @@ def compute_release(
     if ranking_choice is None:
         raise InvalidInput("the release cannot be computed with these parameters", ranking_problems)
     check_national_rule(national_rule)
+    variance_choice = check_variance(variance, replicates, seed)
     if not name.strip():
         raise InvalidInput("the release needs a name", [Problem(("name",), "enter a name")])
     campaign = session.get(Campaign, campaign_id)
@@ -278,8 +300,13 @@ def compute_release(
     choice = build_design(
         session, campaign_id, draw, rows, weighting, cast(LonelyPsuRule, lonely_psu)
     )
+    calibrated = None
+    if calibration is not None:
+        answers = load_answers(session, campaign_id) if needs_answers(calibration, rows) else None
+        choice, calibrated = calibrate_release_design(choice, rows, calibration, answers)
+    estimation_design = variance_design(choice.design, variance_choice)
     tables = estimate_release_indices(
-        choice.design,
+        estimation_design,
         rows,
         tree,
         by,
@@ -308,7 +335,8 @@ def compute_release(
         session,
         campaign_id,
         questionnaire.definition,
-        choice.design,
+        # estimate_domain_means takes replicate designs too (shares.py's hint predates them).
+        cast(SurveyDesign, estimation_design),
         rows,
         by,
         cast(CiMethod, ci_method),
@@ -357,6 +385,10 @@ def compute_release(
         },
         summary=release_summary(rows, weighting, choice, tables.overall),
         created_by=created_by,
+    )
+    # Calibration and replicate variance are recorded only when chosen (the goldens' form holds).
+    release.parameters = record_calibration_and_variance(
+        release.parameters, calibrated, variance_choice
     )
     if not store:
         return release
@@ -520,6 +552,10 @@ def release_arguments(release: IndexRelease) -> dict[str, Any]:
         "ranking_blocks": ranking.get("blocks"),
         "min_ranked": ranking.get("min_ranked"),
         "bands": ranking.get("bands"),
+        "calibration": None if p.get("calibration") is None else spec_from_record(p["calibration"]),
+        "variance": (p.get("variance") or {}).get("method", "taylor"),
+        "replicates": (p.get("variance") or {}).get("replicates"),
+        "seed": (p.get("variance") or {}).get("seed"),
     }
 
 

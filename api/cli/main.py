@@ -55,7 +55,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "campaign": ("api.cli.worker", "fieldwork steps of a campaign"),
     "sms": ("api.cli.worker", "the SMS outbox: requeue failed or unknown messages"),
     "audit": ("api.cli.audit", "the audit log of who did what"),
-    "release": ("api.cli.release", "index releases: verify a published one"),
+    "release": ("api.cli.release", "index releases: compute a draft, verify a published one"),
     "backup": ("api.cli.backup", "a consistent backup of the database while the service runs"),
     "restore": ("api.cli.backup", "replace the database's contents with a backup"),
 }

@@ -1,4 +1,5 @@
-"""``sipas release verify ID``: recompute a release from the stored responses and check its hash."""
+"""``sipas release compute CAMPAIGN_ID``: compute a draft release; ``sipas release verify ID``:
+recompute a release from the stored responses and check its hash."""
 
 from __future__ import annotations
 
@@ -8,13 +9,49 @@ from sqlmodel import Session
 
 from api.cli import release_ranking
 from survey.db import make_engine
-from survey.releases import verify_release
+from survey.release_pipeline.indices import NATIONAL_RULES
+from survey.release_rows import release_root, release_rows
+from survey.releases import BY_COLUMNS, LONELY_PSU_RULES, compute_release, verify_release
 from survey.settings import load_settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    release = subparsers.add_parser("release", help="index releases: verify a published one")
+    release = subparsers.add_parser(
+        "release", help="index releases: compute a draft, verify a published one"
+    )
     release_sub = release.add_subparsers(title="release commands", metavar="COMMAND", required=True)
+    compute = release_sub.add_parser(
+        "compute",
+        help="compute a draft release of a campaign's indices; print its national figures",
+        description=(
+            "Computes the indices of every node of the campaign's questionnaire (SIPAS, its "
+            "indices, elements and criteria on the national form) with SEs and intervals, "
+            "stores a draft release and prints its id and the whole campaign's figures."
+        ),
+    )
+    compute.add_argument("campaign_id", type=int, metavar="CAMPAIGN_ID")
+    compute.add_argument("--name", required=True, help="title of the release")
+    compute.add_argument(
+        "--by",
+        action="append",
+        choices=BY_COLUMNS,
+        help="break down by this column (repeat to cross; default agency_code)",
+    )
+    compute.add_argument(
+        "--national-rule",
+        choices=NATIONAL_RULES,
+        default="pooled",
+        help="national figure: pooled over all respondents with design weights (default), or "
+        "the unweighted mean of the provincial indices (MoHA's practice) with its own variance",
+    )
+    compute.add_argument("--rule", default="criteria-mean", help="aggregation of criteria")
+    compute.add_argument("--ci-method", default="logit", help="interval for shares")
+    compute.add_argument("--level", type=float, default=0.95, help="confidence level")
+    compute.add_argument("--min-respondents", type=int, default=30)
+    compute.add_argument("--max-cv", type=float, default=0.2)
+    compute.add_argument("--lonely-psu", choices=LONELY_PSU_RULES, default="adjust")
+    compute.add_argument("--geo-mapping", default=None, help='e.g. "provinces-2025"')
+    compute.set_defaults(handler=_compute)
     verify = release_sub.add_parser(
         "verify",
         help="recompute the indices and the SHA-256; exit 1 naming what differs",
@@ -28,6 +65,33 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     verify.add_argument("release_id", type=int, metavar="ID", help="the release's id")
     verify.set_defaults(handler=_verify)
     release_ranking.register(release_sub)
+
+
+def _compute(args: argparse.Namespace) -> int:
+    with Session(make_engine(load_settings())) as session:
+        release = compute_release(
+            session=session,
+            campaign_id=args.campaign_id,
+            name=args.name,
+            by=args.by or ["agency_code"],
+            rule=args.rule,
+            ci_method=args.ci_method,
+            level=args.level,
+            min_respondents=args.min_respondents,
+            max_cv=args.max_cv,
+            lonely_psu=args.lonely_psu,
+            geo_mapping=args.geo_mapping,
+            national_rule=args.national_rule,
+        )
+        root = release_root(release)
+        print(f"release {release.id} (draft): national figure {args.national_rule}, root {root}")
+        print("node\tlevel\testimate\tse\tci_lower\tci_upper\tn_respondents")
+        for row in release_rows(release):
+            if row.is_whole_campaign and row.node_level != "criterion":
+                cells = (row.estimate, row.se, row.ci_lower, row.ci_upper)
+                figures = "\t".join("" if v is None else f"{v:.4f}" for v in cells)
+                print(f"{row.node}\t{row.node_level}\t{figures}\t{row.n_respondents}")
+    return 0
 
 
 def _verify(args: argparse.Namespace) -> int:

@@ -35,8 +35,9 @@ from survey.public_releases import (
     row_key,
 )
 from survey.release_charts import ChartWords, release_chart
+from survey.release_documents.shares import has_shares
 from survey.release_rankings import RANK_DRAWS, RANK_SEED
-from survey.release_rows import ReleaseRow
+from survey.release_rows import ReleaseRow, release_root
 from survey.releases import list_releases
 
 router = APIRouter(route_class=StaffRoute, include_in_schema=False, dependencies=[Depends(Public)])
@@ -120,8 +121,9 @@ def public_view(view: PublicRelease, staff: Mapping[str, Any], lang: str) -> dic
     national = [
         {"label": labels.get(r.node, r.node), **_figures(view, r, lang, w)}
         for r in view.rows
-        if r.is_whole_campaign and r.node_level in ("overall", "element")
+        if r.is_whole_campaign and r.node_level in ("overall", "index", "element")
     ]
+    root = release_root(view.release)
     domains: dict[str, dict[str, Any]] = {}
     for r in view.rows:
         if not r.is_whole_campaign and r.node in labels:
@@ -130,7 +132,7 @@ def public_view(view: PublicRelease, staff: Mapping[str, Any], lang: str) -> dic
                 name, {"name": names.get(name, name), "cells": {}, "n": 0, "overall": None}
             )
             entry["cells"][r.node] = format_cell(r, lang=lang, percent=view.percent)
-            if r.node == "overall":
+            if r.node == root:
                 entry["overall"] = _figures(view, r, lang, w)
                 entry["n"] = r.n_respondents
     ranking = [
@@ -146,7 +148,7 @@ def public_view(view: PublicRelease, staff: Mapping[str, Any], lang: str) -> dic
     charts = [("domains", "chart_domains"), ("elements", "chart_elements")]
     if ranking:
         charts.append(("ranks", "chart_ranks"))
-    if view.previous is not None and any(k[0] and k[1] == "overall" for k in view.changes):
+    if view.previous is not None and any(k[0] and k[1] == root for k in view.changes):
         charts.append(("change", "chart_change"))
     method_ranks = (
         w[f"method_ranks_{view.rank_source}"].format(draws=number(RANK_DRAWS, lang), seed=RANK_SEED)
@@ -161,7 +163,10 @@ def public_view(view: PublicRelease, staff: Mapping[str, Any], lang: str) -> dic
         "charts": charts,
         "method_ranks": method_ranks,
         "percent_suffix": PERCENT_SUFFIX[lang],
-        "downloads": download_links(view.release.id, w, lang),
+        "downloads": download_links(view.release.id, w, lang, shares=has_shares(view.release)),
+        "shares_csv": f"/public/releases/{view.release.id}/shares.csv"
+        if has_shares(view.release)
+        else "",
     }
 
 

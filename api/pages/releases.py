@@ -33,13 +33,23 @@ from api.pages.coordinator import (
     error_context,
     render,
 )
+from api.pages.release_shares import share_view
 from api.policy import Analyst, AsAnalyst, AsReleasePublisher, AsStaff, Caller, ReleasePublisher
 from survey.campaigns import get_campaign, list_campaigns
 from survey.errors import InvalidInput, NotFound, Problem
 from survey.geography import PROVINCES_2025
 from survey.models import IndexRelease, Questionnaire
 from survey.models.releases import ReleaseStatus
-from survey.release_rows import RankingRow, ReleaseRow, release_ranking, release_rows
+from survey.release_documents.shares import has_shares
+from survey.release_pipeline.indices import NATIONAL_RULES
+from survey.release_rows import (
+    RankingRow,
+    ReleaseRow,
+    index_titles,
+    release_ranking,
+    release_root,
+    release_rows,
+)
 from survey.releases import (
     BY_COLUMNS,
     LONELY_PSU_RULES,
@@ -69,6 +79,7 @@ RELEASE_FIELDS = (
     "max_cv",
     "lonely_psu",
     "geo_mapping",
+    "national_rule",
 )
 RULES = ("criteria-mean", "pooled", "respondent-mean", "mean-score")
 CI_METHODS = ("logit", "beta", "wald", "asin")
@@ -82,6 +93,7 @@ FORM_DEFAULTS: dict[str, Any] = {
     "max_cv": "0.2",
     "lonely_psu": "adjust",
     "geo_mapping": "",
+    "national_rule": "pooled",
 }
 # Province codes as the dossiers recorded them ("") or mapped to the 2025 provinces.
 GEO_MAPPINGS = ("", PROVINCES_2025)
@@ -122,6 +134,9 @@ WORDS: dict[str, dict[str, str]] = {
         "geo_mapping": "Mã tỉnh",
         "geo_": "Như ghi trong hồ sơ",
         "geo_provinces-2025": "Quy đổi sang 34 tỉnh, thành phố sau 1/7/2025",
+        "national_rule": "Chỉ số toàn quốc",
+        "national_pooled": "Gộp mọi người trả lời theo trọng số thiết kế",
+        "national_mean_of_provinces": "Trung bình cộng chỉ số các tỉnh (như Bộ Nội vụ công bố)",
         "by_province_code_provinces-2025": "Tỉnh, thành phố (sau 1/7/2025)",
         "compute": "Tính chỉ số",
         "none_yet": "Chưa có bản công bố nào.",
@@ -242,6 +257,9 @@ WORDS: dict[str, dict[str, str]] = {
         "geo_mapping": "Province codes",
         "geo_": "As the dossiers recorded them",
         "geo_provinces-2025": "Mapped to the 34 provinces since 1 July 2025",
+        "national_rule": "National figure",
+        "national_pooled": "Pooled over all respondents with design weights",
+        "national_mean_of_provinces": "Mean of the provincial indices (as MoHA publishes)",
         "by_province_code_provinces-2025": "Province (since 1 July 2025)",
         "compute": "Compute",
         "none_yet": "No release yet.",
@@ -370,6 +388,7 @@ def _node_labels(session: SessionDep, release: IndexRelease, lang: str) -> dict[
     )
     if questionnaire is None:
         return labels
+    labels.update(index_titles(questionnaire.definition).get(lang, {}))
     for element in questionnaire.definition.get("elements", []):
         title = element.get("title", {})
         labels[element["code"]] = str(title.get(lang) or title.get("vi") or element["code"])
@@ -413,7 +432,10 @@ def release_view(session: SessionDep, release: IndexRelease, lang: str) -> dict[
         if r.is_whole_campaign
     ]
     # From every row, not the overall ones alone: a scoped caller gets their domains' rows only.
-    columns = list(dict.fromkeys(r.node for r in rows if r.node_level in ("overall", "element")))
+    columns = list(
+        dict.fromkeys(r.node for r in rows if r.node_level in ("overall", "index", "element"))
+    )
+    root = release_root(release)
     domains: dict[str, dict[str, Any]] = {}
     for r in rows:
         if not r.is_whole_campaign and r.node in columns:
@@ -427,7 +449,7 @@ def release_view(session: SessionDep, release: IndexRelease, lang: str) -> dict[
                 },
             )
             entry["cells"][r.node] = format_cell(r, lang=lang, percent=percent)
-            if r.node == "overall":
+            if r.node == root:
                 entry["n"] = r.n_respondents
     ranking = [
         {
@@ -464,6 +486,9 @@ def release_view(session: SessionDep, release: IndexRelease, lang: str) -> dict[
         "stratum_columns": stratum_columns,
         "campaign_name": _campaign_name(session, release.campaign_id),
         "status_words": {s.value: WORDS[lang][s.value] for s in ReleaseStatus},
+        # Judgement and expectation shares (api/templates/releases/_shares.html).
+        "shares": share_view(release, lang),
+        "shares_csv": f"/api/releases/{release.id}/shares.csv" if has_shares(release) else "",
     }
 
 
@@ -504,6 +529,10 @@ def method_note(release: IndexRelease) -> dict[str, str]:
     )
     if geography.get("en"):
         en += " " + str(geography["en"])
+    national = (p.get("national") or {}).get("description") or {}
+    if national:
+        vi += " " + str(national.get("vi", ""))
+        en += " " + str(national.get("en", ""))
     return {"vi": vi, "en": en}
 
 
@@ -527,6 +556,7 @@ def _list_context(
         "level_options": [(v, f"{float(v) * 100:g} %") for v in LEVELS],
         "lonely_options": [(r, words[f"lonely_{r}"]) for r in LONELY_PSU_RULES],
         "geo_options": [(g, words[f"geo_{g}"]) for g in GEO_MAPPINGS],
+        "national_options": [(r, words[f"national_{r}"]) for r in NATIONAL_RULES],
     }
 
 
@@ -548,6 +578,8 @@ def _parse_form(form: FormDep) -> tuple[dict[str, Any], dict[str, Any], list[Pro
     if raw["geo_mapping"] not in GEO_MAPPINGS:
         problems.append(Problem(("geo_mapping",), "choose how province codes are grouped"))
     parsed["geo_mapping"] = raw["geo_mapping"] or None
+    # compute_release checks the value and names the field.
+    parsed["national_rule"] = raw["national_rule"] or FORM_DEFAULTS["national_rule"]
     if not raw["name"]:
         problems.append(Problem(("name",), "enter a name for the release"))
     if not raw["campaign_id"].isdigit():

@@ -119,4 +119,35 @@ ENTRIES: tuple[tuple[str, str], ...] = (
         "trọng số không đạt được các tổng biên này; hãy gộp các nhóm nhỏ, nới giới hạn hoặc "
         "kiểm tra lại số lượng",
     ),
+    (
+        r"choose a calibration method \(rake, poststratify or linear\) for these margins",
+        "hãy chọn phương pháp hiệu chỉnh (rake, poststratify hoặc linear) cho các tổng biên này",
+    ),
+    (
+        r"give the margins to calibrate to: a table of variable,category,population",
+        "hãy ghi các tổng biên cần hiệu chỉnh theo: bảng variable,category,population",
+    ),
+    # The release's variance choice (survey/release_pipeline/design.py).
+    (
+        r"replicates and seed are for the bootstrap only; the jackknife has one replicate per "
+        r"first-stage unit",
+        "số lần lặp và hạt giống chỉ dùng cho bootstrap; dao cắt (jackknife) có một lần lặp "
+        "cho mỗi đơn vị giai đoạn 1",
+    ),
+    (
+        r"give from 2 to (?P<max>\d+) bootstrap replicates",
+        "hãy ghi từ 2 đến {max} lần lặp bootstrap",
+    ),
+    (r"give a seed from 0 to 2\^63 - 1", "hãy ghi hạt giống từ 0 đến 2^63 - 1"),
+    (
+        r"jk1 is for a design without strata; this release's design is stratified, use jkn",
+        "jk1 dành cho thiết kế không phân tầng; thiết kế của bản kết quả này có phân tầng, hãy "
+        "dùng jkn",
+    ),
+    (
+        r"(?P<method>\w+) needs at least 2 respondents \(first-stage units\) in every stratum; "
+        r"use taylor, or merge strata",
+        "{method} cần ít nhất 2 người trả lời (đơn vị giai đoạn 1) trong mỗi tầng; hãy dùng "
+        "taylor hoặc gộp tầng",
+    ),
 )

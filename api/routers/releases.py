@@ -12,7 +12,7 @@ response id.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
@@ -22,6 +22,7 @@ from api.deps import AddressDep, SessionDep
 from api.formatting import CHANNEL_NAMES
 from api.params import INT32_MAX, CampaignFilter, CampaignId, ReleaseId, file_responses
 from api.policy import AsAnalyst, AsReleasePublisher, AsStaff
+from survey.calibration_margins import calibration_request
 from survey.models.releases import IndexReleasePublic, IndexReleaseSummary
 from survey.release_csv import CsvLanguage, named_release_csv
 from survey.release_documents.source import load_document_source
@@ -41,7 +42,47 @@ from survey.releases import (
 router = APIRouter(tags=["releases"])
 
 
-class ReleaseRequest(BaseModel):
+class ReleaseCalibration(BaseModel):
+    """A release's calibration to the analyst's margins and its variance method (defaults:
+    none and Taylor linearisation, what releases always did)."""
+
+    calibration: str | None = Field(
+        default=None,
+        max_length=32,
+        description="calibrate the weights to margins: rake, poststratify or linear; null: none",
+    )
+    margins: str | list[dict[str, Any]] | None = Field(
+        default=None,
+        description="the margins: CSV text (variable,category,population) or a list of "
+        "objects with those keys; a variable is a frame column or a profile answer's code",
+    )
+    bounds: list[float] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=2,
+        description="linear calibration only: [lower, upper] bounds on calibrated / input weight",
+    )
+    variance: str = Field(
+        default="taylor", max_length=32, description="taylor, jk1, jkn, bootstrap"
+    )
+    replicates: int | None = Field(
+        default=None, ge=2, le=5000, description="bootstrap replicates (default 500)"
+    )
+    seed: int | None = Field(
+        default=None, ge=0, le=2**63 - 1, description="seed of the bootstrap (default 0)"
+    )
+
+    def arguments(self) -> dict[str, Any]:
+        """The :func:`survey.releases.compute_release` arguments (margins checked: 422)."""
+        return {
+            "calibration": calibration_request(self.calibration, self.margins, self.bounds),
+            "variance": self.variance,
+            "replicates": self.replicates,
+            "seed": self.seed,
+        }
+
+
+class ReleaseRequest(ReleaseCalibration):
     """What an analyst chooses for a release (defaults: the published SIPAS practice)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -72,6 +113,11 @@ class ReleaseRequest(BaseModel):
         max_length=64,
         description='map province codes before grouping, e.g. "provinces-2025"; null: as recorded',
     )
+    national_rule: Literal["pooled", "mean_of_provinces"] = Field(
+        default="pooled",
+        description="the whole campaign's figures: pooled over all respondents with design "
+        "weights, or the unweighted mean of the provincial indices (MoHA's practice)",
+    )
 
 
 @router.post("/api/campaigns/{campaign_id}/releases", status_code=status.HTTP_201_CREATED)
@@ -83,6 +129,7 @@ def compute(
         session=session,
         campaign_id=campaign_id,
         name=body.name,
+        **body.arguments(),
         by=body.by,
         rule=body.rule,
         ci_method=body.ci_method,
@@ -92,6 +139,7 @@ def compute(
         max_ci_width=body.max_ci_width,
         lonely_psu=body.lonely_psu,
         geo_mapping=body.geo_mapping,
+        national_rule=body.national_rule,
         created_by=caller.id,
     )
     return IndexReleasePublic.model_validate(release)

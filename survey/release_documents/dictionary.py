@@ -67,10 +67,16 @@ _COLUMNS: tuple[Column, ...] = (
         "Item code",
         "string",
         "",
-        "overall, an element code or a criterion code of the questionnaire",
+        "overall (sipas, then policy and service, on the national form), an element code or "
+        "a criterion code of the questionnaire",
     ),
     Column(
-        "level_of_node", "Cấp nội dung", "Item level", "string", "", "overall|element|criterion"
+        "level_of_node",
+        "Cấp nội dung",
+        "Item level",
+        "string",
+        "",
+        "overall|index|element|criterion (overall: the root, overall or sipas)",
     ),
     Column("estimate", "Chỉ số", "Index", "number", SHARE, "blank when suppressed"),
     Column("se", "Sai số chuẩn", "Standard error", "number", SHARE, "design-based (Taylor)"),
@@ -82,7 +88,14 @@ _COLUMNS: tuple[Column, ...] = (
         "cv", "Hệ số biến thiên", "Coefficient of variation", "number", "ratio", "se / estimate"
     ),
     Column("flag", "Độ tin cậy", "Reliability flag", "string", "", "ok|unreliable|suppressed"),
-    Column("rank", "Hạng", "Rank", "integer", "", "agencies ranked on the overall index"),
+    Column(
+        "rank",
+        "Hạng",
+        "Rank",
+        "integer",
+        "",
+        "agencies ranked on the root index (overall or sipas)",
+    ),
     Column("rank_lower", "Hạng cao nhất có thể", "Rank interval: best", "integer", ""),
     Column("rank_upper", "Hạng thấp nhất có thể", "Rank interval: worst", "integer", ""),
     Column("tier", "Nhóm", "Tier", "integer", "", "agencies not clearly different share a tier"),

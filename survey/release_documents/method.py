@@ -173,4 +173,17 @@ def method_facts(source: DocumentSource) -> list[MethodFact]:
                 geography.get("en", ""),
             )
         )
+    national = p.get("national") or {}
+    if national:
+        # Releases on the national form's tree or with a national rule other than pooled.
+        description = national.get("description") or {}
+        facts.append(
+            MethodFact(
+                "national_rule",
+                "Chỉ số toàn quốc",
+                "National figure",
+                description.get("vi", national.get("rule")),
+                description.get("en", national.get("rule")),
+            )
+        )
     return facts

@@ -64,6 +64,8 @@ CHART_CHUNK = 25
 # most of WeasyPrint's time).
 AGENCY_TABLE_MAX = 60
 AGENCY_ENDS = 10
+# Node levels a unit's summary prints: the root (overall or SIPAS), indices, elements.
+SUMMARY_LEVELS = ("overall", "index", "element")
 
 _ENV = Environment(
     loader=PackageLoader("survey.release_documents", "templates"),
@@ -155,7 +157,7 @@ def charts(source: DocumentSource, lang: str = "vi") -> list[dict[str, str]]:
     raw_rows: Sequence[Mapping[str, Any]] = source.release.results.get("rows") or []
     element_words = _chart_words(lang, "chart_elements", percent)
     labels = dict(source.node_labels.get(lang, {}))
-    labels["overall"] = WORDS[lang]["overall"]
+    labels["overall"] = WORDS[lang]["overall"]  # the sipas root keeps its own title
     element, hidden_elements = element_points(raw_rows, labels)
     if element:
         description = describe_points(element, hidden_elements, element_words, percent=percent)
@@ -167,13 +169,12 @@ def charts(source: DocumentSource, lang: str = "vi") -> list[dict[str, str]]:
 
 
 def _ranges(source: DocumentSource) -> list[dict[str, Any]]:
-    """Per node (overall and each element): the lowest and highest unit and the spread."""
+    """Per node (the root, each index and element): the lowest and highest unit and the
+    spread."""
     ranges = []
     for node in source.node_order:
         rows = [
-            r
-            for r in source.rows
-            if r.domain and r.node == node and r.node_level in ("overall", "element")
+            r for r in source.rows if r.domain and r.node == node and r.node_level in SUMMARY_LEVELS
         ]
         shown = sorted((r for r in rows if not r.suppressed), key=lambda r: r.estimate or 0.0)
         if not shown:
@@ -204,8 +205,14 @@ def report_context(source: DocumentSource, lang: str = "vi") -> dict[str, Any]:
         for n in source.node_order
         if any(r.node == n and r.node_level == "element" for r in source.rows)
     ]
+    # The root, the indices of the national form, then the elements: one column each.
+    summary_nodes = [
+        n
+        for n in source.node_order
+        if any(r.node == n and r.node_level in SUMMARY_LEVELS for r in source.rows)
+    ]
     per_unit: dict[str, dict[str, Any]] = {}
-    for row in by_node(source, "overall") + by_node(source, "element"):
+    for row in by_node(source, SUMMARY_LEVELS):
         entry = per_unit.setdefault(
             source.domain_label(row), {"name": source.domain_label(row), "cells": {}}
         )
@@ -225,6 +232,8 @@ def report_context(source: DocumentSource, lang: str = "vi") -> dict[str, Any]:
         "spread": spread(ranking),
         "ranges": _ranges(source),
         "element_nodes": element_nodes,
+        "summary_nodes": summary_nodes,
+        "summary_levels": SUMMARY_LEVELS,
         "per_unit": list(per_unit.values()),
         **_agencies(source),
         "charts": charts(source, lang),

@@ -23,8 +23,10 @@ from survey.public_releases import get_published_release
 from survey.release_rows import (
     RankingRow,
     ReleaseRow,
+    index_titles,
     release_nodes,
     release_ranking,
+    release_root,
     release_rows,
 )
 from survey.releases import get_release, release_steps
@@ -82,6 +84,11 @@ class DocumentSource:
     def min_respondents(self) -> int:
         return int((self.release.parameters.get("reliability") or {}).get("min_respondents", 0))
 
+    @property
+    def root(self) -> str:
+        """The root node of the release's tree (``overall``, or ``sipas``)."""
+        return release_root(self.release)
+
     def label(self, node: str, lang: str) -> str:
         return self.node_labels.get(lang, {}).get(node, node)
 
@@ -102,12 +109,17 @@ class DocumentSource:
 def node_labels(
     definition: Mapping[str, Any] | None, nodes: Sequence[str]
 ) -> tuple[dict[str, dict[str, str]], tuple[str, ...]]:
-    """Element titles and numbered criteria per language, and the nodes in questionnaire order."""
+    """Element titles and numbered criteria per language, and the nodes in questionnaire order
+    (the root, the indices of a form that has them, then each element and its criteria)."""
     labels: dict[str, dict[str, str]] = {
         "vi": {"overall": "Chỉ số hài lòng chung"},
         "en": {"overall": "Overall satisfaction index"},
     }
     order = ["overall"]
+    for lang, titles in index_titles(definition).items():
+        labels[lang].update(titles)
+        if lang == "vi":
+            order += list(titles)
     for element in (definition or {}).get("elements", []):
         order.append(str(element["code"]))
         title = element.get("title") or {}

@@ -60,8 +60,9 @@ def national(source: DocumentSource) -> list[ReleaseRow]:
 
 
 def domain_ranking(source: DocumentSource) -> list[DomainRank]:
-    """Domains by their overall index, highest first; ties by name; suppressed last."""
-    overall = [r for r in source.rows if r.domain and r.node == "overall"]
+    """Domains by their root index (overall, or SIPAS), highest first; ties by name;
+    suppressed last."""
+    overall = [r for r in source.rows if r.domain and r.node == source.root]
     shown = sorted(
         (r for r in overall if not r.suppressed),
         key=lambda r: (-(r.estimate or 0.0), source.domain_label(r)),
@@ -96,12 +97,14 @@ def spread(ranking: list[DomainRank]) -> Spread | None:
     return Spread(lowest=shown[-1], highest=shown[0], units=len(shown))
 
 
-def by_node(source: DocumentSource, level: str) -> list[ReleaseRow]:
-    """Every domain's rows of nodes of ``level`` ("overall", "element", "criterion"), domains in
-    the order of :func:`domain_ranking`, nodes in questionnaire order."""
+def by_node(source: DocumentSource, level: str | tuple[str, ...]) -> list[ReleaseRow]:
+    """Every domain's rows of nodes of ``level`` ("overall", "index", "element", "criterion",
+    or several), domains in the order of :func:`domain_ranking`, nodes in questionnaire
+    order."""
     order = _order(source)
     place = {d.row.domain: i for i, d in enumerate(domain_ranking(source))}
-    rows = [r for r in source.rows if r.domain and r.node_level == level]
+    levels = (level,) if isinstance(level, str) else level
+    rows = [r for r in source.rows if r.domain and r.node_level in levels]
     return sorted(
         rows,
         key=lambda r: (

@@ -260,7 +260,12 @@ def release_workbook(source: DocumentSource) -> bytes:
     if source.by:
         ranking: list[DomainRank] = domain_ranking(source)
         _write(book.create_sheet(SHEETS["ranking"]), _ranking_columns(source), ranking)
-        for key, level in (("elements", "element"), ("criteria", "criterion")):
+        # The elements' sheet holds the national form's indices too (before its elements).
+        levels: tuple[tuple[str, tuple[str, ...]], ...] = (
+            ("elements", ("index", "element")),
+            ("criteria", ("criterion",)),
+        )
+        for key, level in levels:
             _write(
                 book.create_sheet(SHEETS[key]),
                 [*_domain_columns(source), *_node_columns(source), *_figure_columns(source)],

@@ -28,6 +28,7 @@ from analysis.questionnaire_tree import (
     QuestionnaireTreeError,
     parse_questionnaire_tree,
 )
+from analysis.replicates import ReplicateDesign
 from survey.errors import InvalidInput, Problem
 from survey.questionnaires import element_tree
 from survey.release_pipeline.design import estimation_error
@@ -125,7 +126,7 @@ def national_table(tables: IndexTables, national_rule: str) -> tuple[IndexTable,
 
 
 def estimate_release_indices(
-    design: SurveyDesign,
+    design: SurveyDesign | ReplicateDesign,
     rows: ResponseRows,
     tree: QuestionnaireTree,
     by: Sequence[str],
