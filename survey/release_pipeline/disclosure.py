@@ -40,7 +40,7 @@ def table_rows(
     flags: NDArray[np.str_],
     ranks: Mapping[str, RankInterval] | None = None,
 ) -> list[ReleaseRow]:
-    """One row per (domain, node); ``ranks`` (by domain name) go on the overall rows."""
+    """One row per (domain, node); ``ranks`` (by domain name) go on the root rows."""
     ranks = ranks or {}
     rows: list[ReleaseRow] = []
     for g, name in enumerate(table.domains.tolist()):
@@ -63,7 +63,8 @@ def table_rows(
                     df=int(table.df[g]),
                     n_respondents=int(table.n_respondents[g, j]),
                     flag=flag,
-                    rank=ranks.get(str(name)) if node == "overall" else None,
+                    # On the root row: overall, or sipas (level "overall" too).
+                    rank=ranks.get(str(name)) if table.levels[j] == "overall" else None,
                 )
             )
     return rows

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from survey.errors import InvalidInput
 from survey.models import IndexRelease
+from survey.public_releases import rank_release_domains
 from survey.release_rows import release_root
 from survey.releases import compute_release, release_arguments, verify_release
 from tests.survey.citizen_fixtures import PROVINCES, Citizens
@@ -135,3 +136,15 @@ def test_service_form_with_mean_of_provinces_keeps_its_tree(session: Session) ->
     assert _row(release, "overall")["estimate"] == pytest.approx(mean, rel=1e-12)
     assert release.parameters["national"]["root"] == "overall"
     assert "asked" not in release.parameters["national"]
+
+
+def test_agencies_are_ranked_on_the_sipas_rows(session: Session) -> None:
+    c = Citizens(session)
+    release = compute_release(
+        session=session, campaign_id=c.campaign_id, name="x", min_respondents=5, max_cv=0.5
+    )
+    ranked = [r for r in release.results["rows"] if r["domain"] and r.get("rank") is not None]
+    assert {r["node"] for r in ranked} == {"sipas"}
+    assert sorted(r["rank"] for r in ranked) == list(range(1, len(ranked) + 1))
+    assert len(ranked) == len(release.results["ranking"]) == 3
+    assert rank_release_domains(release)[0][0].row.node == "sipas"
