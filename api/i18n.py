@@ -1528,3 +1528,39 @@ FRAME_IMPORT_TEXT: Mapping[str, Mapping[str, str]] = {
 def frame_import_texts(lang: str) -> Mapping[str, str]:
     """The words of the import report, its downloads and the column-mapping form."""
     return FRAME_IMPORT_TEXT.get(lang, FRAME_IMPORT_TEXT[DEFAULT_LANGUAGE])
+
+
+# The judgement and expectation shares of a release (api/templates/releases/_shares.html), on the
+# staff release page, the public site and the analyst dashboard.
+SHARES_TEXT: Mapping[str, Mapping[str, str]] = {
+    "vi": {
+        "title": "Đánh giá và mong đợi của người dân",
+        "note": "Tỷ lệ có trọng số trong số người được hỏi và đã trả lời câu hỏi, với khoảng tin "
+        "cậy; người không được hỏi hoặc bỏ trống không được tính.",
+        "answer": "Phương án trả lời",
+        "item": "Nội dung",
+        "counted": "Tỷ lệ chọn: {answers}",
+        "share": "Tỷ lệ (khoảng tin cậy)",
+        "n": "Số người trả lời",
+        "flag": "Độ tin cậy",
+        "download": "Tải tỷ lệ (CSV)",
+        "flag_ok": "đạt",
+        "flag_unreliable": "kém tin cậy",
+        "flag_suppressed": "ẩn (quá ít người trả lời)",
+    },
+    "en": {
+        "title": "Judgements and expectations",
+        "note": "Weighted share among those asked who answered the question, with its "
+        "confidence interval; people not asked or who left it blank do not count.",
+        "answer": "Answer",
+        "item": "Item",
+        "counted": "Share choosing: {answers}",
+        "share": "Share (confidence interval)",
+        "n": "Respondents",
+        "flag": "Reliability",
+        "download": "Download the shares (CSV)",
+        "flag_ok": "reliable",
+        "flag_unreliable": "unreliable",
+        "flag_suppressed": "hidden (too few respondents)",
+    },
+}

@@ -157,6 +157,8 @@ def dashboard(
             {
                 **staff,
                 **shown,
+                # Drafts too: the staff route, not the public one public_view links.
+                "shares_csv": staff["shares_csv"],
                 "view": view,
                 "others": [
                     r

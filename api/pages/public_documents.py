@@ -16,6 +16,7 @@ from fastapi.responses import Response
 
 from api.deps import SessionDep
 from api.formatting import CHANNEL_NAMES
+from api.i18n import SHARES_TEXT
 from api.pages.coordinator import StaffRoute
 from api.params import ReleaseId
 from api.policy import Public
@@ -55,6 +56,12 @@ def public_csv(
     )
 
 
+@router.get("/public/releases/{release_id}/shares.csv")
+def public_shares(release_id: ReleaseId, session: SessionDep) -> Response:
+    """Judgement and expectation shares of a published release (survey.release_documents.shares)."""
+    return _published(session, release_id, "shares")
+
+
 @router.get("/public/releases/{release_id}/dictionary.csv")
 def public_dictionary(release_id: ReleaseId, session: SessionDep) -> Response:
     return _published(session, release_id, "dictionary")
@@ -76,10 +83,12 @@ def public_json(release_id: ReleaseId, session: SessionDep) -> Response:
 
 
 def download_links(
-    release_id: int | None, w: Mapping[str, str], lang: str = "vi"
+    release_id: int | None, w: Mapping[str, str], lang: str = "vi", *, shares: bool = False
 ) -> list[tuple[str, str, str]]:
-    """(label, href, kind) of each download of a published release, for its public page."""
+    """(label, href, kind) of each download of a published release, for its public page
+    (``shares``: the release publishes judgement and expectation shares, ``shares.csv``)."""
     base = f"/public/releases/{release_id}"
+    extra = [(SHARES_TEXT[lang]["download"], f"{base}/shares.csv", "CSV")] if shares else []
     return [
         (w["doc_pdf"], f"{base}/release.pdf", "PDF"),
         (w["doc_xlsx"], f"{base}/release.xlsx", "XLSX"),
@@ -87,4 +96,5 @@ def download_links(
         (w["doc_csv_named"], f"{base}/release.csv?lang={lang}", "CSV"),
         (w["doc_dictionary"], f"{base}/dictionary.csv", "CSV"),
         (w["doc_json"], f"{base}/release.json", "JSON"),
+        *extra,
     ]

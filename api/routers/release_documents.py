@@ -58,6 +58,15 @@ def download_json(release_id: ReleaseId, session: SessionDep, caller: AsStaff) -
     )
 
 
+@router.get("/api/releases/{release_id}/shares.csv", responses=file_responses("text/csv"))
+def download_shares(release_id: ReleaseId, session: SessionDep, caller: AsStaff) -> Response:
+    """Judgement and expectation shares: a row per domain, item and category (header only for
+    a form without them); the columns are in ``dictionary.csv``."""
+    return document_response(
+        release_file(session=session, release_id=release_id, kind="shares", scope=caller.scope)
+    )
+
+
 @router.get("/api/releases/{release_id}/dictionary.csv", responses=file_responses("text/csv"))
 def download_dictionary(release_id: ReleaseId, session: SessionDep, caller: AsStaff) -> Response:
     """Every column of ``release.csv``: name, Vietnamese and English label, type, unit."""

@@ -155,8 +155,8 @@ def publish_share_release(
     """:func:`build_share_campaign`, its release computed and submitted by an analyst and
     published by a publisher (four eyes)."""
     campaign = build_share_campaign(session)
-    maker = make_user(session, "analyst", "shares-analyst")
-    reviewer = make_user(session, "publisher", "shares-publisher")
+    maker = make_user(session, "analyst", "shares-maker")
+    reviewer = make_user(session, "publisher", "shares-reviewer")
     release = compute_release(
         session=session,
         campaign_id=campaign.campaign_id,
