@@ -38,6 +38,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.problem_text import accept_language, problem_text
 from survey.errors import SipasError, TooManyRequests
 
 logger = logging.getLogger("sipas.api")
@@ -48,8 +49,14 @@ class ProblemDetail(BaseModel):
     """One thing wrong with a request: where (``loc``), the fix (``msg``), its kind (``type``)."""
 
     loc: list[str | int] = Field(description='path to the fault, e.g. ["body", "name"]')
-    msg: str = Field(description="what is wrong and how to fix it")
+    msg: str = Field(
+        description="what is wrong and how to fix it, in Vietnamese when the request's "
+        "Accept-Language prefers vi (English otherwise)"
+    )
     type: str = Field(description="machine-readable kind, e.g. not_found or string_too_long")
+    msg_en: str | None = Field(
+        default=None, description="the English original of msg, when msg is in Vietnamese"
+    )
 
 
 class ErrorResponse(BaseModel):
@@ -87,27 +94,44 @@ def error_type(exc: SipasError) -> str:
     return _CAMEL.sub("_", type(exc).__name__).lower()
 
 
-def problem_body(problems: list[dict[str, Any]]) -> dict[str, Any]:
-    """``{"detail": [...]}`` with every entry in the published shape (loc list, msg, type)."""
-    return {
-        "detail": [
-            {
-                "loc": list(p.get("loc") or ()),
-                "msg": str(p.get("msg") or "invalid value"),
-                "type": str(p.get("type") or "error"),
-            }
-            for p in problems
-        ]
+def _entry(problem: dict[str, Any], lang: str) -> dict[str, Any]:
+    english = str(problem.get("msg") or "invalid value")
+    entry: dict[str, Any] = {
+        "loc": list(problem.get("loc") or ()),
+        "msg": english,
+        "type": str(problem.get("type") or "error"),
     }
+    if lang == "vi":
+        # Only the words change: loc and type stay what scripts match on.
+        said = problem_text(english, "vi")
+        if said != english:
+            entry["msg"], entry["msg_en"] = said, english
+    return entry
+
+
+def problem_body(problems: list[dict[str, Any]], lang: str = "en") -> dict[str, Any]:
+    """``{"detail": [...]}`` with every entry in the published shape (loc list, msg, type);
+    with ``lang="vi"`` each ``msg`` the catalogue knows is said in Vietnamese, the English
+    original beside it as ``msg_en``."""
+    return {"detail": [_entry(p, lang) for p in problems]}
 
 
 def problem_response(
-    status: int, problems: list[dict[str, Any]], headers: dict[str, str] | None = None
+    status: int,
+    problems: list[dict[str, Any]],
+    headers: dict[str, str] | None = None,
+    lang: str = "en",
 ) -> JSONResponse:
-    return JSONResponse(status_code=status, content=problem_body(problems), headers=headers)
+    return JSONResponse(status_code=status, content=problem_body(problems, lang), headers=headers)
 
 
-def sipas_error_response(exc: SipasError) -> JSONResponse:
+def answer_language(request: Request) -> str:
+    """The language of an error answer: ``vi`` when ``Accept-Language`` prefers it, else ``en``
+    (the API's default, whatever the pages' language cookie says)."""
+    return accept_language(request.headers.get("accept-language"))
+
+
+def sipas_error_response(exc: SipasError, lang: str = "en") -> JSONResponse:
     """The JSON answer for an error of the platform's tree (also used by pages' API twins)."""
     kind = error_type(exc)
     headers: dict[str, str] = {}
@@ -116,12 +140,12 @@ def sipas_error_response(exc: SipasError) -> JSONResponse:
     if isinstance(exc, TooManyRequests):
         headers["Retry-After"] = str(exc.retry_after)
     problems = [{**p.as_dict(), "type": kind} for p in exc.problems]
-    return problem_response(exc.status_code, problems, headers or None)
+    return problem_response(exc.status_code, problems, headers or None, lang)
 
 
-async def _sipas_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _sipas_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SipasError)
-    return sipas_error_response(exc)
+    return sipas_error_response(exc, answer_language(request))
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -150,7 +174,7 @@ def _is_out_of_range(exc: BaseException) -> bool:
     return isinstance(exc, StatementError) and isinstance(exc.orig, OverflowError)
 
 
-async def _out_of_range(_request: Request, exc: Exception) -> JSONResponse:
+async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
     if not _is_out_of_range(exc):
         raise exc
     # A parameter bound is missing somewhere: say so in the log (without the values, which may
@@ -167,7 +191,7 @@ async def _out_of_range(_request: Request, exc: Exception) -> JSONResponse:
             "type": "out_of_range",
         }
     ]
-    return problem_response(422, problems)
+    return problem_response(422, problems, lang=answer_language(request))
 
 
 # A PostgreSQL restart takes seconds; a client that retries sooner only adds load.
@@ -195,7 +219,7 @@ def database_unavailable_response(request: Request) -> Response:
                 "type": "service_unavailable",
             }
         ]
-        return problem_response(503, problems, headers)
+        return problem_response(503, problems, headers, answer_language(request))
     from api.i18n import choose_language, texts
     from api.pages.answer import TEXT  # the answer pages' own words (service name, switch)
 

@@ -225,6 +225,17 @@ def render(
         "path": request.url.path,
     }
     full.update(context)
+    # Every page shows the use cases' problems through here: in the page's language.
+    full["errors"] = {
+        field: problem_text(text, lang) if isinstance(text, str) else text
+        for field, text in dict(full["errors"] or {}).items()
+    }
+    full["error_links"] = [
+        {**link, "text": problem_text(link["text"], lang)}
+        if isinstance(link.get("text"), str)
+        else link
+        for link in full["error_links"] or []
+    ]
     response = TEMPLATES.TemplateResponse(request, name, full, status_code=status_code)
     remember_language(request, response)
     return response

@@ -420,3 +420,19 @@ def library_sites() -> list[RaiseSite]:
         classes = LIBRARY_ERRORS[path.relative_to(ROOT).parts[0]]
         found.extend(_sites_of(path, dict.fromkeys(classes, 0), with_problem=False))
     return found
+
+
+# The command line prints to a terminal in English; the SMS gateway's callbacks are answered to
+# the gateway, not to a person.
+WEB_SKIPPED = ("api/cli/", "api/routers/sms_callbacks.py")
+
+
+def web_sites() -> list[RaiseSite]:
+    """Every message the web layer itself (routers, pages, dependencies) gives an error class
+    or a ``Problem``, except those in :data:`WEB_SKIPPED`."""
+    classes = _error_classes(sorted((ROOT / "survey").rglob("*.py")))
+    found: list[RaiseSite] = []
+    for path in sorted((ROOT / "api").rglob("*.py")):
+        if not path.relative_to(ROOT).as_posix().startswith(WEB_SKIPPED):
+            found.extend(_sites_of(path, classes, with_problem=True))
+    return found

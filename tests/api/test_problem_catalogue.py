@@ -15,7 +15,7 @@ import pytest
 
 from api.problem_catalogue import entries, module_names
 from api.problem_text import known, problem_text
-from tests.api.raise_sites import RaiseSite, library_sites, survey_sites
+from tests.api.raise_sites import RaiseSite, library_sites, survey_sites, web_sites
 
 # survey/ file (or folder) -> the catalogue module that says its messages.
 AREAS: dict[str, str] = {
@@ -63,6 +63,8 @@ LIBRARY = {"sampling": "sampling", "analysis": "estimation"}
 def area_of(site: RaiseSite) -> str:
     """The catalogue module responsible for a raise site's message."""
     parts = site.path.removesuffix(".py").split("/")
+    if parts[0] == "api":
+        return "web"
     if parts[0] in LIBRARY:
         # The questionnaire tree's errors reach users through the questionnaire check.
         return "questionnaires" if parts[-1] == "questionnaire_tree" else LIBRARY[parts[0]]
@@ -71,14 +73,14 @@ def area_of(site: RaiseSite) -> str:
 
 def _by_area() -> dict[str, list[RaiseSite]]:
     grouped: dict[str, list[RaiseSite]] = defaultdict(list)
-    for site in survey_sites() + library_sites():
+    for site in survey_sites() + library_sites() + web_sites():
         if site.example is not None:
             grouped[area_of(site)].append(site)
     return grouped
 
 
 SITES = _by_area()
-ALL_AREAS = sorted(set(AREAS.values()) | {OPERATIONS} | set(LIBRARY.values()) | set(SITES))
+ALL_AREAS = sorted(set(AREAS.values()) | {OPERATIONS, "web"} | set(LIBRARY.values()) | set(SITES))
 
 
 def said(site: RaiseSite) -> bool:
