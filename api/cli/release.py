@@ -4,13 +4,18 @@ recompute a release from the stored responses and check its hash."""
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from sqlmodel import Session
 
 from api.cli import release_ranking
+from survey.calibration_margins import calibration_request
 from survey.db import make_engine
+from survey.errors import InvalidInput, Problem
+from survey.models import IndexRelease
+from survey.release_pipeline.design import VARIANCE_METHODS
 from survey.release_pipeline.indices import NATIONAL_RULES
-from survey.release_rows import release_root, release_rows
+from survey.release_rows import release_root, release_rows, release_shares
 from survey.releases import BY_COLUMNS, LONELY_PSU_RULES, compute_release, verify_release
 from survey.settings import load_settings
 
@@ -51,6 +56,32 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     compute.add_argument("--max-cv", type=float, default=0.2)
     compute.add_argument("--lonely-psu", choices=LONELY_PSU_RULES, default="adjust")
     compute.add_argument("--geo-mapping", default=None, help='e.g. "provinces-2025"')
+    compute.add_argument(
+        "--calibration",
+        choices=("rake", "poststratify", "linear"),
+        default=None,
+        help="calibrate the weights to --margins (default: no calibration)",
+    )
+    compute.add_argument(
+        "--margins",
+        metavar="FILE",
+        default=None,
+        help="CSV or JSON of variable,category,population (a frame column or profile answer)",
+    )
+    compute.add_argument(
+        "--bounds",
+        metavar="LO,HI",
+        default=None,
+        help="linear calibration only: bounds on calibrated / input weight, e.g. 0.5,2",
+    )
+    compute.add_argument(
+        "--variance",
+        choices=VARIANCE_METHODS,
+        default="taylor",
+        help="SEs by Taylor linearisation (default) or replicate weights",
+    )
+    compute.add_argument("--replicates", type=int, default=None, help="bootstrap replicates")
+    compute.add_argument("--seed", type=int, default=None, help="bootstrap seed (default 0)")
     compute.set_defaults(handler=_compute)
     verify = release_sub.add_parser(
         "verify",
@@ -82,6 +113,7 @@ def _compute(args: argparse.Namespace) -> int:
             lonely_psu=args.lonely_psu,
             geo_mapping=args.geo_mapping,
             national_rule=args.national_rule,
+            **_calibration_arguments(args),
         )
         root = release_root(release)
         print(f"release {release.id} (draft): national figure {args.national_rule}, root {root}")
@@ -91,7 +123,50 @@ def _compute(args: argparse.Namespace) -> int:
                 cells = (row.estimate, row.se, row.ci_lower, row.ci_upper)
                 figures = "\t".join("" if v is None else f"{v:.4f}" for v in cells)
                 print(f"{row.node}\t{row.node_level}\t{figures}\t{row.n_respondents}")
+        _print_shares(release)
     return 0
+
+
+def _print_shares(release: IndexRelease) -> None:
+    """The whole campaign's judgement and expectation shares (none for a form without them)."""
+    shares = [r for r in release_shares(release) if r.is_whole_campaign]
+    if not shares:
+        return
+    print()
+    print("item\tcategory\tshare\tse\tci_lower\tci_upper\tn_base\tflag")
+    for row in shares:
+        cells = (row.estimate, row.se, row.ci_lower, row.ci_upper)
+        figures = "\t".join("" if v is None else f"{v:.4f}" for v in cells)
+        print(f"{row.item}\t{row.category}\t{figures}\t{row.n_base}\t{row.flag}")
+
+
+def _calibration_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """--calibration, --margins, --bounds, --variance, --replicates, --seed as arguments."""
+    margins = None
+    if args.margins is not None:
+        try:
+            with open(args.margins, "rb") as fh:
+                margins = fh.read()
+        except OSError as error:
+            raise InvalidInput(
+                "the calibration margins cannot be used",
+                [Problem(("margins",), f"cannot read {args.margins}: {error.strerror}")],
+            ) from None
+    bounds = None
+    if args.bounds is not None:
+        try:
+            bounds = [float(v) for v in args.bounds.replace(";", ",").split(",")]
+        except ValueError:
+            raise InvalidInput(
+                "the calibration margins cannot be used",
+                [Problem(("calibration", "bounds"), "give two bounds: lower,upper")],
+            ) from None
+    return {
+        "calibration": calibration_request(args.calibration, margins, bounds),
+        "variance": args.variance,
+        "replicates": args.replicates,
+        "seed": args.seed,
+    }
 
 
 def _verify(args: argparse.Namespace) -> int:

@@ -150,4 +150,5 @@ ENTRIES: tuple[tuple[str, str], ...] = (
         "{method} cần ít nhất 2 người trả lời (đơn vị giai đoạn 1) trong mỗi tầng; hãy dùng "
         "taylor hoặc gộp tầng",
     ),
+    (r"cannot read (?P<path>.+): (?P<why>.+)", "không đọc được {path}: {why}"),
 )
