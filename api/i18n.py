@@ -160,7 +160,7 @@ STAFF_TEXT: Mapping[str, Mapping[str, str]] = {
         "sr_cochran": "Cochran: n0 = z² p(1 − p) / e², có hiệu chỉnh tổng thể hữu hạn; dùng p và "
         "độ tin cậy đã nhập",
         "sr_yamane": "Yamane: n = N / (1 + N e²), công thức cũ của Bộ Nội vụ; giả định p = 0,5 "
-        "và độ tin cậy 95 %",
+        "và độ tin cậy 95 % (z = 2, đúng ra là 95,45 %)",
         "size_rule_hint": "Chỉ dùng khi nhập sai số mục tiêu. Với công thức nào thì sai số dự kiến "
         "bên dưới cũng tính từ chính cỡ mẫu đó, theo p, độ tin cậy và hệ số thiết kế đã nhập.",
         "size_rule_used": "Cỡ mẫu tính theo",
@@ -429,7 +429,7 @@ STAFF_TEXT: Mapping[str, Mapping[str, str]] = {
         "sr_cochran": "Cochran: n0 = z² p(1 − p) / e², with the finite population correction; "
         "uses the p and confidence given",
         "sr_yamane": "Yamane: n = N / (1 + N e²), MoHA's legacy rule; assumes p = 0.5 and 95% "
-        "confidence",
+        "confidence (z = 2, strictly 95.45%)",
         "size_rule_hint": "Used only with a target margin. Whichever rule, the expected margins "
         "below are computed from the sample size itself, at the p, confidence and design effect "
         "given.",
