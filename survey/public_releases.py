@@ -474,6 +474,9 @@ def _comparable(a: IndexRelease, b: IndexRelease) -> bool:
         and pa.get("rule") == pb.get("rule")
         and (pa.get("questionnaire") or {}).get("code")
         == (pb.get("questionnaire") or {}).get("code")
+        # A pooled national figure and a mean of provinces are different quantities.
+        and (pa.get("national") or {}).get("rule", "pooled")
+        == (pb.get("national") or {}).get("rule", "pooled")
     )
 
 

@@ -130,9 +130,19 @@ def national_parameters(
         recorded["provinces"] = list(provinces)
     if asked:
         recorded["asked"] = dict(asked)
-    recorded["description"] = national_note(
-        national_rule, root, None if provinces is None else len(provinces)
-    )
+    note = national_note(national_rule, root, None if provinces is None else len(provinces))
+    if asked:
+        # Blocks with a display condition (the service block after Q8) count those asked only.
+        n = max(asked.values())
+        note = {
+            "vi": note["vi"] + f" Các yếu tố chỉ hỏi một số người (như khối dịch vụ hành chính "
+            f"công, hỏi người đã làm thủ tục theo câu 8) được ước lượng trên những người được "
+            f"hỏi ({n} người); số người trả lời của mỗi chỉ tiêu ghi ở từng dòng.",
+            "en": note["en"] + " Elements asked of some respondents only (such as the service "
+            f"block, asked of those who had a procedure in Q8) are estimated on those asked "
+            f"({n} respondents); each row gives its number of respondents.",
+        }
+    recorded["description"] = note
     return recorded
 
 

@@ -63,6 +63,7 @@ def test_release_on_the_citizens_form_has_the_whole_tree(session: Session) -> No
     assert national["rule"] == "pooled" and national["root"] == "sipas"
     assert set(national["asked"]) == c.service
     assert all(v == n_asked for v in national["asked"].values())
+    assert f"estimated on those asked ({n_asked} respondents)" in national["description"]["en"]
     # ... in provinces too (a domain estimate on the whole design).
     in_48 = c.province == "48"
     estimate, z = c.node("service", in_48)
