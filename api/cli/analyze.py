@@ -1,10 +1,12 @@
 """``sipas analyze``: SIPAS indices with standard errors from a responses CSV.
 
 This module parses the options and prints; the analysis is :func:`survey.analyze_file.analyze_file`
-(it reads the responses, builds the design from their columns, estimates every index for the
-whole sample and every domain of ``--by``, flags each cell and writes ``indices.csv``,
-``indices.json`` and ``report.txt`` into ``--out``). A malformed input ends with a one-line
-error naming the line and column, and exit code 2.
+(it reads the responses, builds the design from their columns, calibrates it to ``--margins``
+with ``--calibrate``, makes replicate weights for ``--variance jk1|jkn|bootstrap``, estimates
+every index for the whole sample and every domain of ``--by``, flags each cell and writes
+``indices.csv``, ``indices.json`` and ``report.txt`` into ``--out``). A malformed input ends
+with a one-line error naming the line and column (or the margins row and field), and exit
+code 2.
 """
 
 from __future__ import annotations
@@ -22,13 +24,17 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from survey.analyze_file import (
     ALL_DOMAINS,
+    CALIBRATION_METHODS,
     CI_METHODS,
+    DEFAULT_BOOTSTRAP_REPLICATES,
     DEFAULT_CI_METHOD,
     DEFAULT_MAX_CV,
     DEFAULT_MIN_RESPONDENTS,
+    DEFAULT_SEED,
     INDEX_RULES,
     LONELY_PSU_RULES,
     STAT_FIELDS,
+    VARIANCE_METHODS,
     AnalyzeOptions,
     analyze_file,
     builtin_tree_names,
@@ -51,7 +57,28 @@ examples:
 The questionnaire is a JSON file ({"elements": {"e1": ["e1_q1", ...]}} or a platform
 questionnaire) or a built-in name (%s). Answers are 1-5; an empty cell is "not answered",
 the --na-code is "not applicable"; both are left out of the shares. Indices are shares in [0, 1]
-(mean scores for --rule mean-score) with Taylor-linearised SEs from the whole design.
+(mean scores for --rule mean-score) with Taylor-linearised SEs from the whole design, or
+replicate SEs with --variance jk1|jkn|bootstrap.
+
+Calibration: --calibrate rake|poststratify|linear --margins margins.csv adjusts the weights
+to known population counts; the margins file has one row per category,
+
+  variable,category,population
+  sex,nam,7800
+  sex,nu,6700
+  channel,online,5000
+
+where a variable is a column of the responses file (sex*age_band crosses two columns, its
+categories written nam*18-25). The SEs then use the calibration residuals (Taylor) or
+recalibrate every replicate. A bad margins file names its row (counted from 1 after the
+header) and field.
+
+Outputs: indices.csv and indices.json have one row per domain and node: the --by columns
+((all) for the whole sample; a --by column named like an output column is written by_<name>),
+then node, node_level, node_parent, estimate, se, ci_lower, ci_upper, df, n_respondents, cv,
+flag - the cells of a release row (survey.release_rows.ReleaseRow). indices.json's head says
+the calibration (method, margins, range of g) and the variance method; report.txt explains
+them.
 """
 
 
@@ -127,8 +154,54 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         default=None,
         help="cells with a wider interval are flagged 'unreliable' (off by default)",
     )
+    parser.add_argument(
+        "--calibrate",
+        choices=CALIBRATION_METHODS,
+        help="calibrate the weights to --margins: rake (every margin), poststratify (one "
+        "variable) or linear (GREG)",
+    )
+    parser.add_argument(
+        "--margins",
+        type=Path,
+        help="population counts to calibrate to: CSV (or JSON) of variable,category,population",
+    )
+    parser.add_argument(
+        "--bounds",
+        type=_bounds,
+        help="bounds on g = calibrated / input weight for --calibrate linear, e.g. 0.5,2",
+    )
+    parser.add_argument(
+        "--variance",
+        choices=VARIANCE_METHODS,
+        default="taylor",
+        help="taylor (linearisation, default), jk1 (unstratified jackknife), jkn (stratified "
+        "jackknife, one replicate per PSU) or bootstrap (Rao-Wu-Yue)",
+    )
+    parser.add_argument(
+        "--replicates",
+        type=int,
+        help=f"bootstrap replicates (default {DEFAULT_BOOTSTRAP_REPLICATES})",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        help=f"seed of the bootstrap's random draws (default {DEFAULT_SEED}; the same seed "
+        "gives the same replicates)",
+    )
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.set_defaults(handler=run_analyze)
+
+
+def _bounds(text: str) -> tuple[float, float]:
+    """``LO,HI`` as two numbers (argparse reports the error with the option's name)."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        low, high = (float(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give two numbers lower,upper around 1, e.g. 0.5,2"
+        ) from None
+    return low, high
 
 
 def run_analyze(args: argparse.Namespace) -> int:
@@ -162,4 +235,10 @@ def options_from(args: argparse.Namespace) -> AnalyzeOptions:
         min_respondents=args.min_respondents,
         max_cv=args.max_cv,
         max_ci_width=args.max_ci_width,
+        calibrate=args.calibrate,
+        margins=args.margins,
+        bounds=args.bounds,
+        variance=args.variance,
+        replicates=args.replicates,
+        seed=args.seed,
     )
