@@ -217,7 +217,7 @@ def _create(args: argparse.Namespace) -> int:
     with Session(make_engine(load_settings())) as session:
         design = create_design(session=session, spec=spec, created_by=None)
         print(f"created design {design.id} {design.name!r}")
-        preview = preview_design(session=session, spec=spec, domains=())
+        preview = preview_design(session=session, spec=spec, domains=DEFAULT_DOMAINS)
     print_preview(preview)
     return 0
 

@@ -256,7 +256,9 @@ def test_cli_takes_the_rule_and_prints_the_flags(
     # Agency C: 171 of 600 -> ±6.3%, needs 235 respondents alone.
     assert re.search(r"agency_code=C\s+600\s+171\s+171\.0\s+±6\.3  MISSES  235", out)
     assert main(["design", "create", "--name", "cli", *args]) == 0
-    design_id = int(capsys.readouterr().out.split()[2])
+    out = capsys.readouterr().out
+    assert "WARNING: 3 of 3 agencies miss ±5%" in out  # said when the design is saved
+    design_id = int(out.split()[2])
     assert main(["sample", "draw", str(design_id), "--seed", "5"]) == 0
     assert "WARNING: 3 of 3 agencies miss ±5%" in capsys.readouterr().out
     # With a size the rule is refused, naming the field.
