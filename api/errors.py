@@ -148,7 +148,7 @@ async def _sipas_error(request: Request, exc: Exception) -> JSONResponse:
     return sipas_error_response(exc, answer_language(request))
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [
         {
@@ -158,7 +158,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
         }
         for error in exc.errors()
     ]
-    return problem_response(422, problems)
+    return problem_response(422, problems, lang=answer_language(request))
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:

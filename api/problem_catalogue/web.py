@@ -52,6 +52,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ),
     (r"choose an interviewer", "hãy chọn điều tra viên"),
     (r"a whole number", "hãy ghi một số nguyên"),
+    (r"enter a whole number", "hãy nhập một số nguyên"),
     (r"fix the form", "hãy sửa lại biểu mẫu"),
     (
         r"choose how province codes are grouped",

@@ -117,3 +117,35 @@ def test_the_staff_error_page_says_a_missing_object_in_vietnamese(
     text = html.unescape(page.text)
     assert "không có kết quả số 987654" in text or "không có mã số này" in text
     assert not re.search(r"\bdoes not exist\b|\bno such id\b", text)
+
+
+def test_pydantic_field_checks_passed_on_by_a_use_case_read_in_vietnamese() -> None:
+    # survey.designs.parse_design passes pydantic's own messages on (the design form shows them).
+    from survey.designs import parse_design
+    from survey.errors import InvalidInput
+
+    bad = {
+        "name": "",
+        "frame_id": "a",
+        "selection": "zzz",
+        "allocation": {"method": "q", "n_total": -1, "p": 2, "deff": 0},
+    }
+    with pytest.raises(InvalidInput) as raised:
+        parse_design(bad)
+    messages = [p.msg for p in raised.value.problems]
+    assert len(messages) >= 6
+    said = [problem_text(m, "vi") for m in messages]
+    assert not [m for m, s in zip(messages, said, strict=True) if m == s], messages
+    assert "hãy chọn 'srswor', 'systematic' hoặc 'pps'" in said
+
+
+def test_request_validation_on_the_api_is_in_vietnamese_when_preferred(
+    client: TestClient, session: Session
+) -> None:
+    headers = {**auth_headers(session, "coordinator"), "Accept-Language": "vi"}
+    refused = client.get("/api/campaigns/not-a-number", headers=headers)
+    assert refused.status_code == 422
+    [problem] = refused.json()["detail"]
+    assert problem["type"] == "int_parsing" and problem["loc"] == ["path", "campaign_id"]
+    assert problem["msg"] == "hãy ghi một số nguyên"
+    assert problem["msg_en"].startswith("Input should be a valid integer")
