@@ -157,13 +157,14 @@ def load_answers(session: Session, campaign_id: int) -> list[Mapping[str, Any]]:
 def item_values(answers: Sequence[Mapping[str, Any]], item: PublishedItem) -> NDArray[np.str_]:
     """Each respondent's answer code to ``item``; ``""`` outside its base (not asked: a
     condition fails; or blank, or a value that is not one of its options)."""
-    allowed = set(item.options)
-    values = []
-    for a in answers:
-        value = a.get(item.item)
-        asked = all(condition_met(c, a) for c in item.conditions)
-        values.append(str(value) if asked and isinstance(value, str) and value in allowed else "")
-    return np.asarray(values, dtype=str)
+    values = np.asarray(
+        [v if isinstance(v := a.get(item.item), str) else "" for a in answers], dtype=str
+    ).reshape(len(answers))
+    values[~np.isin(values, item.options)] = ""
+    for condition in item.conditions:
+        asked = np.fromiter((condition_met(condition, a) for a in answers), bool, len(answers))
+        values[~asked] = ""
+    return values
 
 
 def _domain_codes(
@@ -246,11 +247,11 @@ def estimate_release_shares(
     if len(answers) != design.n:
         raise ValueError(f"answers: {len(answers)} responses, the design has {design.n}")
     breakdowns: list[Sequence[str]] = [()] + ([list(by)] if by else [])
+    values_by_item = [item_values(answers, item) for item in items]
     out: list[ShareRow] = []
     for columns in breakdowns:
         codes, values_of = _domain_codes(domains, design.n, columns)
-        for item in items:
-            values = item_values(answers, item)
+        for item, values in zip(items, values_by_item, strict=True):
             base = values != ""
             for cell, counted in item.cells:
                 chosen = np.isin(values, counted)
