@@ -35,12 +35,14 @@ from api.pages.coordinator import (
 )
 from api.pages.release_shares import share_view
 from api.policy import Analyst, AsAnalyst, AsReleasePublisher, AsStaff, Caller, ReleasePublisher
+from survey.calibration_margins import calibration_request
 from survey.campaigns import get_campaign, list_campaigns
 from survey.errors import InvalidInput, NotFound, Problem
 from survey.geography import PROVINCES_2025
 from survey.models import IndexRelease, Questionnaire
 from survey.models.releases import ReleaseStatus
 from survey.release_documents.shares import has_shares
+from survey.release_pipeline.design import VARIANCE_METHODS
 from survey.release_pipeline.indices import NATIONAL_RULES
 from survey.release_rows import (
     RankingRow,
@@ -95,6 +97,10 @@ FORM_DEFAULTS: dict[str, Any] = {
     "geo_mapping": "",
     "national_rule": "pooled",
 }
+# Calibration to the analyst's margins and the variance method (survey.calibration_margins).
+CALIBRATION_FIELDS = ("calibration", "margins", "bounds", "variance", "replicates", "seed")
+CALIBRATION_METHODS = ("", "rake", "poststratify", "linear")
+FORM_DEFAULTS.update({"calibration": "", "margins": "", "variance": "taylor"})
 # Province codes as the dossiers recorded them ("") or mapped to the 2025 provinces.
 GEO_MAPPINGS = ("", PROVINCES_2025)
 
@@ -137,6 +143,28 @@ WORDS: dict[str, dict[str, str]] = {
         "national_rule": "Chỉ số toàn quốc",
         "national_pooled": "Gộp mọi người trả lời theo trọng số thiết kế",
         "national_mean_of_provinces": "Trung bình cộng chỉ số các tỉnh (như Bộ Nội vụ công bố)",
+        "calibration_legend": "Hiệu chỉnh trọng số và sai số chuẩn",
+        "calibration_hint": "Không bắt buộc. Trọng số có thể được hiệu chỉnh để khớp số lượng "
+        "tổng thể đã biết (ví dụ số dân theo giới tính và nhóm tuổi, số hồ sơ theo kênh).",
+        "calibration": "Phương pháp hiệu chỉnh",
+        "calibration_": "Không hiệu chỉnh",
+        "calibration_rake": "Cào theo từng biên (raking)",
+        "calibration_poststratify": "Hậu phân tầng (một biến)",
+        "calibration_linear": "Hiệu chỉnh tuyến tính (GREG)",
+        "margins": "Tổng biên",
+        "margins_hint": "Bảng CSV: variable,category,population, mỗi nhóm một dòng; biến là cột "
+        "của hồ sơ (channel, level, province_code) hoặc mã câu hỏi lý lịch (sex, age_band); "
+        "ghép hai biến bằng dấu *.",
+        "bounds": "Giới hạn của hệ số hiệu chỉnh (chỉ cho GREG)",
+        "bounds_hint": "Hai số dưới,trên, ví dụ 0.5,2; để trống nếu không giới hạn.",
+        "variance": "Cách tính sai số chuẩn",
+        "variance_taylor": "Tuyến tính hóa Taylor",
+        "variance_jk1": "Trọng số lặp dao cắt JK1 (thiết kế không phân tầng)",
+        "variance_jkn": "Trọng số lặp dao cắt phân tầng JKn",
+        "variance_bootstrap": "Trọng số lặp bootstrap",
+        "replicates": "Số lần lặp bootstrap",
+        "replicates_hint": "Chỉ cho bootstrap; để trống: 500.",
+        "seed": "Hạt giống bootstrap",
         "by_province_code_provinces-2025": "Tỉnh, thành phố (sau 1/7/2025)",
         "compute": "Tính chỉ số",
         "none_yet": "Chưa có bản công bố nào.",
@@ -260,6 +288,28 @@ WORDS: dict[str, dict[str, str]] = {
         "national_rule": "National figure",
         "national_pooled": "Pooled over all respondents with design weights",
         "national_mean_of_provinces": "Mean of the provincial indices (as MoHA publishes)",
+        "calibration_legend": "Weight calibration and standard errors",
+        "calibration_hint": "Optional. The weights can be calibrated to known population counts "
+        "(for example census counts by sex and age band, frame counts by channel).",
+        "calibration": "Calibration method",
+        "calibration_": "No calibration",
+        "calibration_rake": "Raking to each margin",
+        "calibration_poststratify": "Post-stratification (one variable)",
+        "calibration_linear": "Linear calibration (GREG)",
+        "margins": "Margins",
+        "margins_hint": "CSV table: variable,category,population, one row per category; a "
+        "variable is a dossier column (channel, level, province_code) or a profile question's "
+        "code (sex, age_band); cross two variables with *.",
+        "bounds": "Bounds on the calibration factor (GREG only)",
+        "bounds_hint": "Two numbers lower,upper, for example 0.5,2; leave empty for none.",
+        "variance": "Standard errors",
+        "variance_taylor": "Taylor linearisation",
+        "variance_jk1": "JK1 jackknife replicates (unstratified designs)",
+        "variance_jkn": "Stratified jackknife replicates (JKn)",
+        "variance_bootstrap": "Bootstrap replicates",
+        "replicates": "Bootstrap replicates",
+        "replicates_hint": "Bootstrap only; empty: 500.",
+        "seed": "Bootstrap seed",
         "by_province_code_provinces-2025": "Province (since 1 July 2025)",
         "compute": "Compute",
         "none_yet": "No release yet.",
@@ -557,6 +607,8 @@ def _list_context(
         "lonely_options": [(r, words[f"lonely_{r}"]) for r in LONELY_PSU_RULES],
         "geo_options": [(g, words[f"geo_{g}"]) for g in GEO_MAPPINGS],
         "national_options": [(r, words[f"national_{r}"]) for r in NATIONAL_RULES],
+        "calibration_options": [(m, words[f"calibration_{m}"]) for m in CALIBRATION_METHODS],
+        "variance_options": [(v, words[f"variance_{v}"]) for v in VARIANCE_METHODS],
     }
 
 
@@ -591,7 +643,35 @@ def _parse_form(form: FormDep) -> tuple[dict[str, Any], dict[str, Any], list[Pro
             parsed[field] = kind(raw[field].replace(",", "."))
         except ValueError:
             problems.append(Problem((field,), "enter a number, e.g. " + FORM_DEFAULTS[field]))
+    _parse_calibration(form, raw, parsed, problems)
     return raw, parsed, problems
+
+
+def _parse_calibration(
+    form: FormDep, raw: dict[str, Any], parsed: dict[str, Any], problems: list[Problem]
+) -> None:
+    """The calibration and variance fields (survey.calibration_margins checks the margins)."""
+    raw.update({k: str(form.get(k, "")).strip() for k in CALIBRATION_FIELDS})
+    raw["margins"] = str(form.get("margins", ""))
+    parsed["variance"] = raw["variance"] or "taylor"
+    for field in ("replicates", "seed"):
+        if raw[field] and not raw[field].isdigit():
+            problems.append(Problem((field,), "enter a whole number"))
+        parsed[field] = int(raw[field]) if raw[field].isdigit() else None
+    bounds = None
+    if raw["bounds"]:
+        # "0.5,2", "0.5 2", or with decimal commas "0,5;2".
+        text = raw["bounds"]
+        parts = text.replace(",", ".").split(";") if ";" in text else text.replace(",", " ").split()
+        try:
+            bounds = [float(v) for v in parts]
+        except ValueError:
+            problems.append(Problem(("calibration", "bounds"), "give two bounds: lower,upper"))
+            bounds = None
+    try:
+        parsed["calibration"] = calibration_request(raw["calibration"], raw["margins"], bounds)
+    except InvalidInput as error:
+        problems.extend(error.problems)
 
 
 @router.post("/staff/releases")
@@ -605,7 +685,7 @@ def release_submit(
             raise InvalidInput("the release cannot be computed", problems)
         release = compute_release(session=session, name=raw["name"], created_by=caller.id, **parsed)
     except (InvalidInput, NotFound) as error:
-        errors, links = error_context(error.problems, RELEASE_FIELDS)
+        errors, links = error_context(error.problems, (*RELEASE_FIELDS, *CALIBRATION_FIELDS))
         context = _list_context(request, session, caller, raw)
         context.update({"errors": errors, "error_links": links})
         return render(

@@ -22,6 +22,8 @@ from analysis.replicates import ReplicateDesign, bootstrap, jkn
 from survey.calibration_margins import calibration_request
 from survey.errors import InvalidInput
 from survey.models import Campaign, IndexRelease, Questionnaire
+from survey.release_documents.method import method_facts
+from survey.release_documents.source import load_document_source
 from survey.release_pipeline.indices import release_tree
 from survey.releases import compute_release, release_arguments, verify_release
 from tests.survey.release_fixtures import STRATA, ReleaseCampaign, build_release_campaign
@@ -176,6 +178,13 @@ def test_calibrated_release_verifies(session: Session) -> None:
     result = verify_release(session=session, release_id=release.id)
     figures = next(c for c in result.checks if c.name == "figures")
     assert figures.ok, figures.detail
+    # The documents (report PDF, workbook, machine JSON; the public site links them) print the
+    # method note, margins and variance method included.
+    facts = method_facts(load_document_source(session=session, release_id=release.id))
+    weighting = next(f for f in facts if f.key == "weighting")
+    assert "agency_code (AG-A 400, AG-B 300, AG-C 200)" in str(weighting.value_in("en"))
+    assert "g in [0.5, 2]" in str(weighting.value_in("en"))
+    assert "dao cắt phân tầng (JKn)" in str(weighting.value_in("vi"))
 
 
 def test_defaults_record_nothing_new(session: Session) -> None:
