@@ -53,6 +53,8 @@ examples:
       --fpc population --by agency --out results/
   sipas analyze responses.csv -q questionnaire.json --strata stratum --weight w \\
       --by province,channel --rule pooled --ci beta --level 0.90 --out results/
+  sipas analyze responses.csv -q sipas-standard --strata agency --fpc population \\
+      --by agency --calibrate rake --margins margins.csv --variance bootstrap --out results/
 
 The questionnaire is a JSON file ({"elements": {"e1": ["e1_q1", ...]}} or a platform
 questionnaire) or a built-in name (%s). Answers are 1-5; an empty cell is "not answered",
