@@ -20,6 +20,10 @@ of the child), the peak memory of each side (ru_maxrss of the child) and the mac
 printed, then the ratios. The first
 pair checks that both sides agree on every estimate and SE (to 1e-9).
 
+Both run in the environment this script has. ``sipas analyze`` keeps OpenBLAS to one thread for
+itself (unless OPENBLAS_NUM_THREADS is set); the script is left as a user would run it, and its
+CPU time is the same with one thread (it makes no matrix products to spin on).
+
 Usage::
 
     .venv/bin/python bench/cli_analyze.py [--n 100000] [--agencies 200] [--repeats 5]
