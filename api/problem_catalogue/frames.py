@@ -7,6 +7,32 @@ formatted with the pattern's named groups); see :mod:`api.problem_catalogue`.
 
 from __future__ import annotations
 
+# What makes a workbook too large to read (survey/frame_files.py, ``_too_big``).
+_ZIP_BOMB = (
+    r": this is either not a real workbook \(a \"zip bomb\"\) or too large; split the list "
+    r"into several files, or save it as CSV UTF-8"
+)
+_TOO_BIG = (
+    (
+        r"would decompress to more than (?P<n>\S+) bytes",
+        "khi giải nén sẽ lớn hơn {n} byte",
+    ),
+    (
+        r"has a part \((?P<part>[^)]*)\) that decompresses to (?P<ratio>\S+) times its size "
+        r"\(at most (?P<max>\S+) times is accepted\)",
+        "có một phần ({part}) khi giải nén lớn gấp {ratio} lần (chỉ chấp nhận tối đa {max} lần)",
+    ),
+    (
+        r"has more shared text than (?P<n>\S+) bytes",
+        "có phần văn bản dùng chung lớn hơn {n} byte",
+    ),
+    (r"has more than (?P<n>\S+) rows", "có hơn {n} dòng"),
+    (
+        r"has a row longer than (?P<n>\S+) bytes of XML",
+        "có một dòng dài hơn {n} byte XML",
+    ),
+)
+
 # The role words of a refusal ("the role coordinator or admin") become the roles' names.
 _ROLES = r"(?P<roles>[a-z]+(?: or [a-z]+)*)"
 
@@ -207,6 +233,14 @@ ENTRIES: tuple[tuple[str, str], ...] = (
         r"Excel and save it again as \.xlsx, or save it as CSV UTF-8",
         "{name} bị hỏng, bị cắt cụt hoặc không phải tệp Excel ({reason}): hãy mở tệp bằng Excel "
         "rồi lưu lại thành .xlsx, hoặc lưu thành CSV UTF-8",
+    ),
+    *(
+        (
+            r"(?P<name>.+?) " + english + _ZIP_BOMB,
+            "{name} " + vietnamese + ': đây không phải tệp Excel thật (một "bom zip") hoặc '
+            "tệp quá lớn; hãy chia danh sách thành nhiều tệp, hoặc lưu thành CSV UTF-8",
+        )
+        for english, vietnamese in _TOO_BIG
     ),
     (
         r"(?P<name>.+?) (?P<what>.+): this is either not a real workbook \(a \"zip bomb\"\) or "

@@ -196,7 +196,9 @@ class _Module:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return _join(self.examples(node.left, depth + 1), self.examples(node.right, depth + 1))
         if isinstance(node, ast.Name):
-            found = self._assigned(node, depth)
+            # A local variable's sentences, or those the module's callers pass a helper
+            # (``_invalid(loc, "the category is empty")``).
+            found = self._assigned(node, depth) or self._passed(node, depth)
             if found:
                 return found
         if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "join":
@@ -222,7 +224,9 @@ class _Module:
                     and part.conversion == -1
                     and not part.format_spec
                 ):
-                    options = self._assigned(part.value, depth + 1) + self._passed(part.value)
+                    options = self._assigned(part.value, depth + 1) + self._passed(
+                        part.value, depth + 1
+                    )
                 constant = (
                     self.constants.get(part.value.id) if isinstance(part.value, ast.Name) else None
                 )
@@ -255,7 +259,7 @@ class _Module:
         items = sorted(map(str, value)) if isinstance(value, frozenset | set) else value
         return [(str(node.func.value.value).join(map(str, items)),)]
 
-    def _passed(self, name: ast.Name) -> list[Message]:
+    def _passed(self, name: ast.Name, depth: int) -> list[Message]:
         """The string literals the module's callers pass for a parameter ``name``."""
         scope = self.scope_of(name)
         if not isinstance(scope, ast.FunctionDef):
@@ -263,20 +267,19 @@ class _Module:
         params = [a.arg for a in scope.args.args + scope.args.kwonlyargs]
         if name.id not in params:
             return []
-        index = (
-            [a.arg for a in scope.args.args].index(name.id)
-            if name.id in [a.arg for a in scope.args.args]
-            else None
-        )
+        positional = [a.arg for a in scope.args.args]
+        index = positional.index(name.id) if name.id in positional else None
         found: list[Message] = []
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Call) and _called(node) == scope.name:
                 given = [k.value for k in node.keywords if k.arg == name.id]
-                if index is not None and len(node.args) > index:
-                    given.append(node.args[index])
+                # ``self._too_big(what)``: the call does not pass ``self``.
+                shift = int(positional[:1] in (["self"], ["cls"]))
+                if index is not None and 0 <= index - shift < len(node.args):
+                    given.append(node.args[index - shift])
                 for argument in given:
                     try:
-                        found += self.examples(argument, 3)
+                        found += self.examples(argument, depth + 1)
                     except _Dynamic:
                         continue
         return found

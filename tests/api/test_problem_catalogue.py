@@ -28,6 +28,7 @@ AREAS: dict[str, str] = {
     "public_releases": "releases",
     "release_rows": "releases",
     "release_csv": "releases",
+    "calibration_margins": "calibration",
     "designs": "designs",
     "draws": "draws",
     "draw_precision": "draws",
@@ -56,7 +57,20 @@ AREAS: dict[str, str] = {
     "responses": "responses",
     "short_links": "responses",
 }
-OPERATIONS = "operations"  # purge, audit, errors, worker, dispositions, settings, models ...
+OPERATIONS = "operations"
+for _name in (
+    "purge",
+    "audit",
+    "errors",
+    "worker",
+    "dispositions",
+    "rate_limits",
+    "settings",
+    "logging_setup",
+    "monitoring",
+    "models",
+):
+    AREAS[_name] = OPERATIONS
 LIBRARY = {"sampling": "sampling", "analysis": "estimation"}
 
 
@@ -68,7 +82,8 @@ def area_of(site: RaiseSite) -> str:
     if parts[0] in LIBRARY:
         # The questionnaire tree's errors reach users through the questionnaire check.
         return "questionnaires" if parts[-1] == "questionnaire_tree" else LIBRARY[parts[0]]
-    return AREAS.get(parts[1], OPERATIONS)
+    # A new module of survey/ gets an area here (and its messages an entry there).
+    return AREAS.get(parts[1], f"no area for {parts[1]}: add it to AREAS")
 
 
 def _by_area() -> dict[str, list[RaiseSite]]:
