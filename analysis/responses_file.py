@@ -59,6 +59,7 @@ class ResponsesData:
     strata, psu : ndarray of str or None
     weights, fpc : ndarray of float or None
     by : dict of column -> ndarray of str
+        The label columns asked for (``by`` of :func:`read_responses`), stripped.
     line_numbers : ndarray of int, shape (n,)
         Line of the file each respondent came from (1 = header), for error messages.
     """
@@ -406,7 +407,8 @@ def read_responses(
     strata, psu, weight, fpc : str, optional
         Design columns.
     by : sequence of str
-        Domain columns.
+        Label columns read as text: the domain columns, and any other the caller needs (such
+        as the calibration variables of ``sipas analyze``).
     na_code : float
         Code of "not applicable / don't know".
 

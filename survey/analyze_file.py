@@ -51,7 +51,7 @@ from survey.release_rows import WHOLE_CAMPAIGN, ReleaseRow
 from survey.spreadsheet_cells import safe_cell
 
 if TYPE_CHECKING:
-    from survey.calibration_margins import CalibrationOutcome
+    from survey.calibration_margins import CalibrationOutcome, CalibrationSpec
 
 __all__ = [
     "ALL_DOMAINS",
@@ -316,7 +316,7 @@ def _margins_error(error: Exception, path: Path) -> AnalyzeInputError:
     return AnalyzeInputError("; ".join(sentences) or f"--margins {path.name}: {error}")
 
 
-def _calibration_spec(options: AnalyzeOptions) -> Any:
+def _calibration_spec(options: AnalyzeOptions) -> CalibrationSpec | None:
     """The checked :class:`~survey.calibration_margins.CalibrationSpec`, or None."""
     if options.calibrate is None or options.margins is None:
         return None
@@ -337,7 +337,7 @@ def _calibration_spec(options: AnalyzeOptions) -> Any:
         raise _margins_error(error, options.margins) from None
 
 
-def _margin_columns(spec: Any) -> list[str]:
+def _margin_columns(spec: CalibrationSpec | None) -> list[str]:
     """The response columns the margins name (crossed variables give each of their parts)."""
     if spec is None:
         return []
@@ -345,7 +345,7 @@ def _margin_columns(spec: Any) -> list[str]:
 
 
 def _unknown_margin_column(
-    error: ResponsesFileError, spec: Any, options: AnalyzeOptions
+    error: ResponsesFileError, spec: CalibrationSpec | None, options: AnalyzeOptions
 ) -> AnalyzeInputError | None:
     """A missing column that only the margins name, said as the margins' error."""
     if spec is None or error.line != 1 or error.column is None:
@@ -362,7 +362,7 @@ def _unknown_margin_column(
 
 
 def _calibrate(
-    options: AnalyzeOptions, spec: Any, design: SurveyDesign, data: ResponsesData
+    options: AnalyzeOptions, spec: CalibrationSpec | None, design: SurveyDesign, data: ResponsesData
 ) -> CalibrationOutcome | None:
     if spec is None:
         return None
