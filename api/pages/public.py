@@ -13,6 +13,7 @@ page's CSP (no inline style) holds; the SVG response carries its own stricter po
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -93,7 +94,17 @@ def _change_text(change: Change | None, *, lang: str, percent: bool) -> str:
     star = " *" if change.significant else ""
     return (
         f"{signed(change.estimate)} ({signed(change.ci_lower)} – {signed(change.ci_upper)}){star}"
+        + p_value_text(change.p_value, lang)
     )
+
+
+def p_value_text(p: float, lang: str) -> str:
+    """The p-value as ", p = 0,031" (", p < 0,001" below that); empty when undefined."""
+    if math.isnan(p):
+        return ""
+    if p < 0.001:
+        return f", p < {number(0.001, lang, 3)}"
+    return f", p = {number(p, lang, 3)}"
 
 
 def _figures(
@@ -163,6 +174,7 @@ def public_view(view: PublicRelease, staff: Mapping[str, Any], lang: str) -> dic
         "charts": charts,
         "method_ranks": method_ranks,
         "percent_suffix": PERCENT_SUFFIX[lang],
+        "league_scroll": "table-scroll",
         "downloads": download_links(view.release.id, w, lang, shares=has_shares(view.release)),
         "shares_csv": f"/public/releases/{view.release.id}/shares.csv"
         if has_shares(view.release)

@@ -25,7 +25,7 @@ from api.deps import AddressDep, SessionDep, SettingsDep
 from api.formatting import PERCENT_SUFFIX, unit_name
 from api.formatting import number as fmt_number
 from api.formatting import percent as fmt_percent
-from api.i18n import choose_language
+from api.i18n import LEAGUE_TEXT, choose_language
 from api.pages.coordinator import (
     FormDep,
     StaffRoute,
@@ -33,6 +33,7 @@ from api.pages.coordinator import (
     error_context,
     render,
 )
+from api.pages.league_view import league_sections
 from api.pages.release_shares import share_view
 from api.policy import Analyst, AsAnalyst, AsReleasePublisher, AsStaff, Caller, ReleasePublisher
 from survey.calibration_margins import calibration_request
@@ -41,6 +42,7 @@ from survey.errors import InvalidInput, NotFound, Problem
 from survey.geography import PROVINCES_2025
 from survey.models import IndexRelease, Questionnaire
 from survey.models.releases import ReleaseStatus
+from survey.public_releases import release_leagues
 from survey.release_documents.shares import has_shares
 from survey.release_pipeline.design import VARIANCE_METHODS
 from survey.release_pipeline.indices import NATIONAL_RULES
@@ -539,6 +541,16 @@ def release_view(session: SessionDep, release: IndexRelease, lang: str) -> dict[
         # Judgement and expectation shares (api/templates/releases/_shares.html).
         "shares": share_view(release, lang),
         "shares_csv": f"/api/releases/{release.id}/shares.csv" if has_shares(release) else "",
+        # Rankings as practised: blocks, bands, top and bottom five, scored but not ranked.
+        "leagues": league_sections(
+            release_leagues(release),
+            lang,
+            agencies,
+            percent,
+            lambda figures: format_cell(figures, lang=lang, percent=percent),
+        ),
+        "lw": LEAGUE_TEXT[lang],
+        "league_scroll": "scroll",
     }
 
 

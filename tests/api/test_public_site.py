@@ -217,8 +217,9 @@ def test_previous_round_beside_the_figures_with_the_change(
     assert (
         '<th scope="col">Kỳ trước</th>' in national and '<th scope="col">Thay đổi</th>' in national
     )
-    # A signed change with its interval, e.g. "+3,1 (−4,2 – +10,4)".
-    assert re.search(r"<td>[+−]?\d+,\d \([+−]?\d+,\d – [+−]?\d+,\d\)( \*)?</td>", national)
+    # A signed change with its interval and p-value, e.g. "+3,1 (−4,2 – +10,4), p = 0,412".
+    change_cell = r"<td>[+−]?\d+,\d \([+−]?\d+,\d – [+−]?\d+,\d\)( \*)?, p (=|&lt;) 0,\d{3}</td>"
+    assert re.search(change_cell, national)
     assert 'charts/change.svg?lang=vi"' in new.text
     assert "Chưa có bản công bố kỳ trước" in old.text and "charts/change.svg" not in old.text
     assert change.status_code == 200
