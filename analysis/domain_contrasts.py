@@ -75,7 +75,9 @@ class DomainMean:
     level: float
 
 
-def mean_of_domains(table: IndexTable, domains: ArrayLike | None = None) -> DomainMean:
+def mean_of_domains(
+    table: IndexTable, domains: ArrayLike | None = None, *, min_respondents: int = 1
+) -> DomainMean:
     """The mean of the domains' estimates of every node, with its design-based variance.
 
     Parameters
@@ -84,6 +86,10 @@ def mean_of_domains(table: IndexTable, domains: ArrayLike | None = None) -> Doma
         Indices by domain (e.g. by province) from :func:`analysis.indices.estimate_indices`.
     domains : array_like of int, optional
         Rows of ``table`` to average over (all rows when omitted).
+    min_respondents : int
+        A domain counts in a node's mean only with at least this many respondents on the
+        node (e.g. the disclosure threshold k: a left-out domain's figure cannot then be
+        recovered as G theta minus the published others).
 
     Returns
     -------
@@ -91,7 +97,8 @@ def mean_of_domains(table: IndexTable, domains: ArrayLike | None = None) -> Doma
 
     Notes
     -----
-    For node j, with D_j the domains (among those given) whose estimate is finite and
+    For node j, with D_j the domains (among those given) whose estimate is finite and that
+    have at least ``min_respondents`` respondents on the node, and
     c = (1/|D_j|, ...), theta_j = c^T theta_{D_j} and V_j = c^T Sigma_{D_j} c with Sigma the
     covariance matrix of the domain estimates (Taylor: of the domain-zeroed influence
     functions' totals, calibration residuals included; or by replicates). A domain without a
@@ -118,7 +125,8 @@ def mean_of_domains(table: IndexTable, domains: ArrayLike | None = None) -> Doma
     n_respondents = np.zeros(n_nodes, dtype=np.int64)
     for j, node in enumerate(table.nodes):
         values = table.estimate[rows, j]
-        kept = rows[np.isfinite(values)]
+        counted = table.n_respondents[rows, j] >= min_respondents
+        kept = rows[np.isfinite(values) & counted]
         n_domains[j] = kept.size
         n_respondents[j] = int(table.n_respondents[kept, j].sum())
         if kept.size == 0:

@@ -29,6 +29,7 @@ from analysis.questionnaire_tree import (
     parse_questionnaire_tree,
 )
 from analysis.replicates import ReplicateDesign
+from survey.disclosure import K as DISCLOSURE_K
 from survey.errors import InvalidInput, Problem
 from survey.questionnaires import element_tree
 from survey.release_pipeline.design import estimation_error
@@ -91,7 +92,8 @@ def national_table(tables: IndexTables, national_rule: str) -> tuple[IndexTable,
 
     Under ``mean_of_provinces`` the provinces are the ``province_code`` domains of the release
     (after its geo mapping), respondents without a province code left out of the mean; each
-    node averages the provinces that estimate it
+    node averages the provinces that estimate it from at least k = 5 respondents (the
+    disclosure rule)
     (:func:`analysis.domain_contrasts.mean_of_domains`: theta = (1/P) sum_p theta_p,
     V = (1/P^2) 1' Sigma 1 with Sigma the provinces' design covariance). The returned table
     only carries figures to rows: its covariance methods are the pooled table's, so use the
@@ -111,7 +113,9 @@ def national_table(tables: IndexTables, national_rule: str) -> tuple[IndexTable,
             "the release cannot be computed with these parameters",
             [Problem(("national_rule",), "no respondent has a province code: use pooled")],
         )
-    mean = mean_of_domains(provinces, wanted)
+    # A province under the disclosure threshold on a node is left out of that node's mean, so
+    # its figure cannot be read back as P x mean minus the published provinces.
+    mean = mean_of_domains(provinces, wanted, min_respondents=DISCLOSURE_K)
     table = replace(
         tables.overall,
         estimate=mean.estimate[None, :],

@@ -91,15 +91,17 @@ def national_note(national_rule: str, root: str, n_provinces: int | None) -> dic
         return {
             "vi": (
                 "Chỉ số toàn quốc của mỗi chỉ tiêu là trung bình cộng (không trọng số) của chỉ số "
-                f"các tỉnh ({n_provinces} tỉnh có người trả lời), theo cách Bộ Nội vụ công bố; "
-                "sai số chuẩn của trung bình này tính từ toàn bộ ma trận hiệp phương sai của "
-                "các chỉ số tỉnh (tuyến tính hóa Taylor)."
+                f"các tỉnh ({n_provinces} tỉnh có người trả lời; tỉnh có ít hơn {DISCLOSURE_K} "
+                "người trả lời một chỉ tiêu không được tính vào chỉ tiêu đó), theo cách Bộ Nội vụ "
+                "công bố; sai số chuẩn của trung bình này tính từ toàn bộ ma trận hiệp phương sai "
+                "của các chỉ số tỉnh (tuyến tính hóa Taylor)."
             ),
             "en": (
                 "The national figure of every node is the unweighted mean of the provincial "
-                f"indices ({n_provinces} provinces with respondents), as the Ministry of Home "
-                "Affairs publishes it; its standard error comes from the full covariance matrix "
-                "of the provincial estimates (Taylor linearisation)."
+                f"indices ({n_provinces} provinces with respondents; a province with fewer than "
+                f"{DISCLOSURE_K} respondents on an indicator is left out of its mean), as the "
+                "Ministry of Home Affairs publishes it; its standard error comes from the full "
+                "covariance matrix of the provincial estimates (Taylor linearisation)."
             ),
         }
     return {

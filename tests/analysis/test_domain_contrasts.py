@@ -119,6 +119,15 @@ def test_a_subset_of_domains_and_a_domain_without_the_node() -> None:
     assert mean.estimate[service] == pytest.approx(by.estimate[others, service].mean(), rel=1e-14)
     assert mean.ci_lower[service] < mean.estimate[service] < mean.ci_upper[service]
 
+    # A domain under min_respondents on a node is left out of that node's mean only.
+    small = int(np.argmin(table.n_respondents[:, j]))
+    fewest = int(table.n_respondents[small, j])
+    mean = mean_of_domains(table, min_respondents=fewest + 1)
+    others = np.delete(np.arange(len(table.domains)), small)
+    assert mean.n_domains[j] == len(others)
+    assert mean.estimate[j] == pytest.approx(table.estimate[others, j].mean(), rel=1e-14)
+    assert mean.n_respondents[j] == table.n_respondents[others, j].sum()
+
     with pytest.raises(IndexInputError, match="domains"):
         mean_of_domains(table, [99])
 

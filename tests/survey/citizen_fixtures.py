@@ -65,6 +65,7 @@ class Citizens:
             self.answers.append(answers)
         session.commit()
         self.campaign_id = rc.campaign_id
+        self.response_ids = [int(r.id) for r in responses if r.id is not None]
 
     def weights(self) -> NDArray[np.float64]:
         r = {s: int((self.strata == s).sum()) for s in STRATA}

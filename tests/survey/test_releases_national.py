@@ -17,10 +17,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from survey.errors import InvalidInput
-from survey.models import IndexRelease
+from survey.models import IndexRelease, Response
 from survey.public_releases import rank_release_domains
 from survey.release_rows import release_root
 from survey.releases import compute_release, release_arguments, verify_release
@@ -149,3 +150,26 @@ def test_agencies_are_ranked_on_the_sipas_rows(session: Session) -> None:
     assert sorted(r["rank"] for r in ranked) == list(range(1, len(ranked) + 1))
     assert len(ranked) == len(release.results["ranking"]) == 3
     assert rank_release_domains(release)[0][0].row.node == "sipas"
+
+
+def test_a_province_under_k_respondents_is_left_out_of_the_mean(session: Session) -> None:
+    c = Citizens(session)
+    few = c.response_ids[:3]
+    session.exec(update(Response).where(col(Response.id).in_(few)).values(province_code="99"))
+    session.commit()
+    release = compute_release(
+        session=session,
+        campaign_id=c.campaign_id,
+        name="x",
+        by=["province_code"],
+        national_rule="mean_of_provinces",
+        min_respondents=5,
+        max_cv=0.5,
+    )
+    assert release.parameters["national"]["provinces"] == [*PROVINCES, "99"]
+    assert _row(release, "sipas", province_code="99")["flag"] == "suppressed"
+    shown = [_row(release, "sipas", province_code=p)["estimate"] for p in PROVINCES]
+    national = _row(release, "sipas")
+    # The small province's figure cannot be read back as 4 x national - the other three.
+    assert national["estimate"] == pytest.approx(float(np.mean(shown)), rel=1e-12)
+    assert "fewer than 5 respondents" in release.parameters["national"]["description"]["en"]
