@@ -7,7 +7,11 @@ How a release is computed (:func:`compute_release`, which runs the named steps o
    estimation needs (stratum, base weight, domain columns, answers JSON); no ORM object per row.
 2. **Answers.** One column per criterion of the campaign's questionnaire version
    (:func:`survey.questionnaires.element_tree`): 1-5 as given, 0 ("not applicable") and missing
-   answers become NaN, i.e. they count in no numerator or denominator.
+   answers become NaN, i.e. they count in no numerator or denominator. The tree is the
+   questionnaire's own (:func:`survey.release_pipeline.indices.release_tree`): overall <-
+   elements <- criteria, or on the national form sipas <- policy, service <- elements <-
+   criteria. An element with a display condition (the service block, asked after Q8) is NaN for
+   the respondents not asked it, so every node is estimated on those asked (a domain estimate).
 3. **Weights.** Base weight d_i = ``Response.weight`` (1 / inclusion probability from the draw).
    Non-response is adjusted within weighting classes = strata (Valliant, Dever & Kreuter 2018,
    sec. 13.5): w_i = d_i * D_h / R_h, where D_h sums the base weights of the draw's non-reserve
@@ -32,6 +36,12 @@ How a release is computed (:func:`compute_release`, which runs the named steps o
    results, so a small agency's answers cannot be read back from a release; whatever the
    reliability rule, a cell of fewer than k = 5 respondents is suppressed (the disclosure rule,
    :func:`survey.disclosure.suppress_small_cells`).
+
+National figure (``national_rule``): ``pooled``, one estimate over all respondents with their
+design weights, or ``mean_of_provinces`` (the Ministry of Home Affairs' practice), the unweighted
+mean of the provincial indices of every node, whose SE comes from the provinces' full design
+covariance (:func:`analysis.domain_contrasts.mean_of_domains`). The rule, the tree's root and
+the respondents asked each gated element are recorded in ``parameters["national"]``.
 
 Province domains: responses copy the dossier's province code as the agency wrote it, which for
 fieldwork around 1 July 2025 mixes the 63 old codes with the 34 new ones. ``geo_mapping`` (e.g.
