@@ -16,6 +16,9 @@
 7. :func:`~survey.release_pipeline.disclosure.table_rows` - the typed rows
    (:class:`survey.release_rows.ReleaseRow`), suppressed cells without figures;
 8. :mod:`~survey.release_pipeline.record` - the parameters and summary the release stores.
+9. :func:`~survey.release_pipeline.shares.release_shares` - judgement and expectation shares
+   (:class:`survey.release_rows.ShareRow`) for the questions the form marks ``publish_as``;
+   nothing for a form without them.
 
 Each step reads the database at most through the session it is given and writes nothing; the
 use case commits.
