@@ -33,11 +33,12 @@ from numpy.typing import NDArray
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from analysis.design import DesignError, SurveyDesign
-from analysis.estimators import estimate_domain_means
+from analysis.design import DesignError
+from analysis.estimators import Design, estimate_domain_means
 from analysis.indices import CiMethod
-from analysis.intervals import exact_bounds_for_unanimous, proportion_interval_bounds
+from analysis.intervals import exact_bounds_for_unanimous, proportion_ci, proportion_interval_bounds
 from analysis.reliability import ReliabilityRule, flag_cells
+from analysis.replicates import ReplicateDesign
 from survey.backchecks import not_excluded
 from survey.disclosure import suppress_small_cells
 from survey.errors import InvalidInput, Problem
@@ -179,7 +180,7 @@ def _domain_codes(
 
 
 def _cell_shares(
-    design: SurveyDesign,
+    design: Design,
     chosen: NDArray[np.bool_],
     base: NDArray[np.bool_],
     codes: NDArray[np.intp],
@@ -209,17 +210,23 @@ def _cell_shares(
         ) from None
     where = present[np.asarray(means.labels[0]).astype(np.intp)]
     df = np.maximum(means.domain_df, 1).astype(np.float64)
-    lower, upper = proportion_interval_bounds(
-        means.estimate,
-        means.variance,
-        method=ci_method,
-        df=df,
-        n=means.n,
-        level=level,
-    )
-    lower, upper = exact_bounds_for_unanimous(
-        means.estimate, means.variance, means.n, level, lower, upper
-    )
+    if isinstance(design, ReplicateDesign) and ci_method == "logit":
+        # R svyciprop on replicate weights refits the logit per replicate (proportion_ci), as
+        # the index tables do; the delta method below would differ.
+        interval = proportion_ci(design, y, method="logit", level=level, by=labels, na_rm=True)
+        lower, upper = interval.lower, interval.upper
+    else:
+        lower, upper = proportion_interval_bounds(
+            means.estimate,
+            means.variance,
+            method=ci_method,
+            df=df,
+            n=means.n,
+            level=level,
+        )
+        lower, upper = exact_bounds_for_unanimous(
+            means.estimate, means.variance, means.n, level, lower, upper
+        )
     out["estimate"][where] = means.estimate
     out["se"][where] = means.se
     out["ci_lower"][where] = lower
@@ -229,7 +236,7 @@ def _cell_shares(
 
 
 def estimate_release_shares(
-    design: SurveyDesign,
+    design: Design,
     domains: Mapping[str, NDArray[np.str_]],
     answers: Sequence[Mapping[str, Any]],
     items: Sequence[PublishedItem],
@@ -288,7 +295,7 @@ def release_shares(
     session: Session,
     campaign_id: int,
     definition: Mapping[str, Any],
-    design: SurveyDesign,
+    design: Design,
     rows: ResponseRows,
     by: Sequence[str],
     ci_method: CiMethod,

@@ -18,7 +18,9 @@ from sqlmodel import Session
 
 from analysis.design import SurveyDesign
 from analysis.indices import CiMethod
+from analysis.intervals import proportion_ci, proportion_interval_bounds
 from analysis.reliability import ReliabilityRule
+from analysis.replicates import jkn
 from survey.questionnaires import builtin_definition, validate_definition
 from survey.release_pipeline.shares import estimate_release_shares, published_items
 from survey.release_rows import ShareRow, parse_share_row, release_share_items, release_shares
@@ -248,3 +250,30 @@ def test_the_built_in_citizens_form_publishes_q4_q5_and_q10() -> None:
     assert len([i for i in items if i.question == "q10"]) == 10
     assert wording[2].category_text("very_much+much") == "Rất nhiều / Nhiều"
     assert published_items(builtin_definition()) == ([], [])
+
+
+def test_a_replicate_design_gives_rs_refitted_logit_intervals() -> None:
+    """On jackknife weights the logit interval is R svyciprop's (refitted per replicate, as
+    proportion_ci does, tested against R there), not the Taylor delta method."""
+    design, domains, answers = reference_data()
+    rep = jkn(design)
+    items, _ = published_items(shares_definition())
+    rows = estimate_release_shares(
+        rep, domains, answers, items, ("province_code",), "logit", 0.95, LOOSE
+    )
+    q4 = np.array([a.get("q4") if a.get("q8") == "yes" else None for a in answers], dtype=object)
+    y = np.where(q4 == None, np.nan, (q4 == "none").astype(float))  # noqa: E711
+    expected = proportion_ci(
+        rep, y, method="logit", by=domains["province_code"], na_rm=True, level=0.95
+    )
+    for g, province in enumerate(expected.labels[0]):
+        row = pick(rows, "q4", "none", str(province))
+        assert row.estimate == pytest.approx(expected.estimate[g], abs=1e-12)
+        assert row.se == pytest.approx(expected.se[g], abs=1e-12)
+        assert [row.ci_lower, row.ci_upper] == pytest.approx(
+            [expected.lower[g], expected.upper[g]], abs=1e-12
+        )
+    delta_lower, _ = proportion_interval_bounds(
+        expected.estimate, expected.se**2, method="logit", df=expected.df, level=0.95
+    )
+    assert np.abs(delta_lower - expected.lower).max() > 1e-6  # the two methods do differ here
