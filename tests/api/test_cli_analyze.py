@@ -384,3 +384,23 @@ def test_a_grouping_column_given_twice_is_refused(tmp_path: Path) -> None:
     argv = ["analyze", str(responses), "-q", "sipas-standard", "--strata", "agency"]
     argv += ["--fpc", "N", "--by", "agency,channel,agency", "--out", str(tmp_path / "o")]
     assert main(argv) == 2
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("3", "3")])
+def test_the_command_keeps_openblas_to_one_thread_unless_told(
+    given: str | None, expected: str
+) -> None:
+    # Set before numpy loads (a fresh interpreter importing the command module first), so
+    # OpenBLAS's idle threads do not spin through the command's small matrix products.
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    code = "import os, api.cli.analyze; print(os.environ['OPENBLAS_NUM_THREADS'])"
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == expected
