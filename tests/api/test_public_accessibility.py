@@ -38,6 +38,7 @@ from survey.releases import correct_release, publish_release, submit_release
 from survey.settings import Settings
 from survey.users import create_api_token
 from tests.api.fast_users import make_user
+from tests.survey.share_fixtures import publish_share_release
 from tests.survey.test_public_releases import publish, two_rounds
 
 pytestmark = pytest.mark.browser
@@ -106,6 +107,8 @@ def served(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, list[tu
         assert correction.id is not None
         submit_release(session=session, release_id=correction.id, actor=maker)
         publish_release(session=session, release_id=correction.id, actor=reviewer)
+        # A form that publishes judgement and expectation shares (their sections and tables).
+        _, shares = publish_share_release(session)
         analyst = make_user(session, "analyst", "a11y-dashboard")
         assert analyst.id is not None
         token = create_api_token(session=session, user_id=analyst.id, name="a11y")
@@ -115,6 +118,8 @@ def served(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[str, list[tu
             (f"/public/releases/{new_id}", ""),
             (f"/public/releases/{province.id}", ""),
             (f"/public/releases/{old_id}", ""),
+            (f"/public/releases/{shares.id}", ""),
+            (f"/staff/dashboard?release={shares.id}", token),
         ]
     engine.dispose()
     port = _free_port()
