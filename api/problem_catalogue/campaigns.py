@@ -7,10 +7,10 @@ from __future__ import annotations
 
 ENTRIES: tuple[tuple[str, str], ...] = (
     (r"draw (?P<id>\S+) does not exist", "không có lần chọn mẫu số {id}"),
-    (r"questionnaire (?P<id>\S+) does not exist", "không có bảng hỏi số {id}"),
+    (r"questionnaire (?P<id>\S+) does not exist", "không có phiếu hỏi số {id}"),
     (r"campaign (?P<id>\S+) does not exist", "không có đợt khảo sát số {id}"),
     (r"no such draw", "không có lần chọn mẫu này"),
-    (r"no such questionnaire", "không có bảng hỏi này"),
+    (r"no such questionnaire", "không có phiếu hỏi này"),
     (r"no such id", "không có mã số này"),
     (r"the campaign cannot be created", "chưa tạo được đợt khảo sát"),
     (r"give the campaign a name", "hãy đặt tên cho đợt khảo sát"),
@@ -30,7 +30,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"questionnaire (?P<code>\S+) v(?P<version>\S+) is a draft; publish it first so every "
         r"answer refers to a fixed version",
-        "bảng hỏi {code} phiên bản {version} còn là bản nháp: hãy công bố bảng hỏi trước, để "
+        "phiếu hỏi {code} phiên bản {version} còn là bản nháp: hãy công bố phiếu hỏi trước, để "
         "mọi câu trả lời gắn với một phiên bản cố định",
     ),
     (

@@ -8,15 +8,15 @@ from __future__ import annotations
 ENTRIES: tuple[tuple[str, str], ...] = (
     (r"the design cannot be used", "thiết kế mẫu này không dùng được"),
     (r"the design is not valid", "thiết kế mẫu chưa hợp lệ"),
-    (r"stratum labels are too long", "tên lớp quá dài"),
+    (r"stratum labels are too long", "tên tầng quá dài"),
     (r"unknown domain column", "cột miền không có trong danh sách"),
-    (r"the frame is empty", "danh sách mẫu đang trống"),
-    (r"the frame has no dossiers", "danh sách mẫu không có hồ sơ nào"),
+    (r"the frame is empty", "danh sách hồ sơ đang trống"),
+    (r"the frame has no dossiers", "danh sách hồ sơ không có hồ sơ nào"),
     (r"no design with id (?P<id>\S+)", "không có thiết kế mẫu số {id}"),
-    (r"no frame with id (?P<id>\S+)", "không có danh sách mẫu số {id}"),
+    (r"no frame with id (?P<id>\S+)", "không có danh sách hồ sơ số {id}"),
     (
         r"no frame with id (?P<id>\S+): import one",
-        "không có danh sách mẫu số {id}: hãy nhập một danh sách trước",
+        "không có danh sách hồ sơ số {id}: hãy nhập một danh sách trước",
     ),
     (
         r"a column is listed twice; list each column once",
@@ -49,7 +49,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"a margin for each stratum fixes every n_h; choose margin_applies_to 'total' for a "
         r"Neyman allocation",
-        "sai số cho từng lớp đã quyết định cỡ mẫu n_h của mỗi lớp: muốn phân bổ Neyman, hãy "
+        "sai số cho từng tầng đã quyết định cỡ mẫu n_h của mỗi tầng: muốn phân bổ Neyman, hãy "
         "chọn margin_applies_to 'total' (sai số cho toàn bộ)",
     ),
     (
@@ -59,7 +59,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"frame (?P<id>\S+) is (?P<status>'\w+'); only a ready frame can be sampled \(fix its "
         r"import report first\)",
-        "danh sách mẫu {id} đang ở trạng thái {status}: chỉ chọn mẫu được từ danh sách sẵn "
+        "danh sách hồ sơ {id} đang ở trạng thái {status}: chỉ chọn mẫu được từ danh sách sẵn "
         "sàng (hãy xử lý các lỗi trong báo cáo nhập trước)",
     ),
     (
@@ -78,8 +78,8 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"the stratum (?P<label>.+)\.\.\. is longer than (?P<n>\d+) characters; stratify on "
         r"fewer or shorter columns",
-        "tên lớp {label}... dài quá {n} ký tự: hãy phân lớp theo ít cột hơn hoặc cột ngắn hơn",
+        "tên tầng {label}... dài quá {n} ký tự: hãy phân tầng theo ít cột hơn hoặc cột ngắn hơn",
     ),
-    (r"stratum_p names unknown strata", "stratum_p ghi những lớp không có trong thiết kế"),
-    (r"not a stratum of this design", "không phải lớp của thiết kế này"),
+    (r"stratum_p names unknown strata", "stratum_p ghi những tầng không có trong thiết kế"),
+    (r"not a stratum of this design", "không phải tầng của thiết kế này"),
 )

@@ -6,7 +6,7 @@ See :mod:`api.problem_catalogue` for the shape of an entry.
 from __future__ import annotations
 
 ENTRIES: tuple[tuple[str, str], ...] = (
-    (r"the design's frame is not ready", "danh sách mẫu của thiết kế chưa sẵn sàng"),
+    (r"the design's frame is not ready", "danh sách hồ sơ của thiết kế chưa sẵn sàng"),
     (
         r"import the frame again; only a ready frame can be drawn",
         "hãy nhập lại danh sách: chỉ chọn mẫu được từ danh sách sẵn sàng",
@@ -28,6 +28,6 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (r"unknown domain column", "cột miền không có trong danh sách"),
     (
         r"(?P<q>'[^']*') is not a frame column; use agency_code",
-        "{q} không phải cột của danh sách mẫu: hãy dùng agency_code",
+        "{q} không phải cột của danh sách hồ sơ: hãy dùng agency_code",
     ),
 )

@@ -64,8 +64,8 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"psu: the PSU of row (?P<row>\S+) appears in more than one stratum; pass nest=True if "
         r"PSU labels are only unique within strata",
-        "psu: đơn vị cấp 1 của dòng {row} có mặt ở nhiều hơn một lớp; hãy đặt nest=True nếu nhãn "
-        "đơn vị cấp 1 chỉ riêng biệt trong từng lớp",
+        "psu: đơn vị cấp 1 của dòng {row} có mặt ở nhiều hơn một tầng; hãy đặt nest=True nếu nhãn "
+        "đơn vị cấp 1 chỉ riêng biệt trong từng tầng",
     ),
     (
         _F + r": row (?P<row>\S+) differs from other rows of its (?P<unit>\S+); (?P<g>\S+) must "
@@ -103,7 +103,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"fpc: row (?P<row>\S+) says the stratum has (?P<N>\S+) PSUs but (?P<n>\S+) were "
         r"sampled; give the population count N_h of PSUs \(or the sampling fraction\)",
-        "fpc: dòng {row} ghi lớp có {N} đơn vị cấp 1 nhưng đã chọn {n}: hãy ghi số đơn vị cấp "
+        "fpc: dòng {row} ghi tầng có {N} đơn vị cấp 1 nhưng đã chọn {n}: hãy ghi số đơn vị cấp "
         "1 N_h của tổng thể (hoặc tỷ lệ chọn mẫu)",
     ),
     (
@@ -123,13 +123,13 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ),
     (
         r"weights, responded and classes must have the same length \(got (?P<n>[^)]*)\)",
-        "trọng số, trạng thái trả lời và lớp điều chỉnh phải có cùng độ dài (đang là {n})",
+        "trọng số, trạng thái trả lời và nhóm điều chỉnh phải có cùng độ dài (đang là {n})",
     ),
     (
         r"classes: weighting class (?P<c>.+) has no respondents, so its weight cannot be "
         r"carried; merge it with a similar class",
-        "classes: lớp điều chỉnh trọng số {c} không có người trả lời nên không chuyển được "
-        "trọng số của lớp; hãy gộp lớp đó với một lớp tương tự",
+        "classes: nhóm điều chỉnh trọng số {c} không có người trả lời nên không chuyển được "
+        "trọng số của nhóm; hãy gộp nhóm đó với một nhóm tương tự",
     ),
     (
         r"weights: row (?P<row>\S+) is (?P<v>.+); weights must be finite, >= 0",
@@ -164,7 +164,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"post-stratum (?P<c>.+) has no sampled weight to scale up; merge it with a "
         r"neighbouring category",
-        "hậu phân lớp {c} không có trọng số mẫu nào để nhân lên; hãy gộp với một nhóm lân cận",
+        "hậu phân tầng {c} không có trọng số mẫu nào để nhân lên; hãy gộp với một nhóm lân cận",
     ),
     (
         r"margins: give one population mapping per margin \(got (?P<n>\S+) margins and "
@@ -266,14 +266,14 @@ ENTRIES: tuple[tuple[str, str], ...] = (
         r"strata: stratum (?P<h>.+) has only one PSU, so its variance cannot be estimated; "
         r"merge it with a similar stratum or choose lonely_psu='certainty', 'adjust' or "
         r"'average'",
-        "strata: lớp {h} chỉ có một đơn vị cấp 1 nên không ước lượng được phương sai; hãy gộp "
-        "lớp đó với một lớp tương tự, hoặc chọn lonely_psu='certainty', 'adjust' hoặc 'average'",
+        "strata: tầng {h} chỉ có một đơn vị cấp 1 nên không ước lượng được phương sai; hãy gộp "
+        "tầng đó với một tầng tương tự, hoặc chọn lonely_psu='certainty', 'adjust' hoặc 'average'",
     ),
     (
         r"strata: every stratum has a single PSU, so lonely_psu='average' has no other strata "
         r"to borrow from; merge strata or use 'certainty'",
-        "strata: lớp nào cũng chỉ có một đơn vị cấp 1 nên lonely_psu='average' không có lớp "
-        "khác để mượn; hãy gộp các lớp hoặc dùng 'certainty'",
+        "strata: tầng nào cũng chỉ có một đơn vị cấp 1 nên lonely_psu='average' không có tầng "
+        "khác để mượn; hãy gộp các tầng hoặc dùng 'certainty'",
     ),
     (
         r"design: estimate_indices has no second-stage variance term; build the design without "
@@ -319,14 +319,14 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ),
     (
         r"strata: JK1 is for unstratified designs; use jkn\(\) for a stratified design",
-        "strata: JK1 dành cho thiết kế không phân lớp; với thiết kế phân lớp hãy dùng jkn()",
+        "strata: JK1 dành cho thiết kế không phân tầng; với thiết kế phân tầng hãy dùng jkn()",
     ),
     (r"psu: JK1 needs at least 2 PSUs", "psu: JK1 cần ít nhất 2 đơn vị cấp 1"),
     (
         r"strata: stratum (?P<h>.+) has a single PSU, so the jackknife cannot drop it; merge it "
         r"with another stratum",
-        "strata: lớp {h} chỉ có một đơn vị cấp 1 nên phép jackknife không bỏ ra được; hãy gộp "
-        "lớp đó với lớp khác",
+        "strata: tầng {h} chỉ có một đơn vị cấp 1 nên phép jackknife không bỏ ra được; hãy gộp "
+        "tầng đó với tầng khác",
     ),
     (
         r"replicates: need at least 2 bootstrap replicates",
@@ -335,14 +335,14 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"strata: stratum (?P<h>.+) has a single PSU; the bootstrap needs 2 or more per "
         r"stratum, merge it with another stratum",
-        "strata: lớp {h} chỉ có một đơn vị cấp 1; bootstrap cần từ 2 đơn vị trở lên mỗi lớp, "
-        "hãy gộp lớp đó với lớp khác",
+        "strata: tầng {h} chỉ có một đơn vị cấp 1; bootstrap cần từ 2 đơn vị trở lên mỗi tầng, "
+        "hãy gộp tầng đó với tầng khác",
     ),
     (
         r"strata: stratum (?P<h>.+) has (?P<n>\S+) PSUs; BRR and Fay need exactly 2 PSUs per "
         r"stratum \(pair PSUs into pseudo-strata first\)",
-        "strata: lớp {h} có {n} đơn vị cấp 1; BRR và Fay cần đúng 2 đơn vị cấp 1 mỗi lớp (hãy "
-        "ghép đôi các đơn vị thành lớp giả trước)",
+        "strata: tầng {h} có {n} đơn vị cấp 1; BRR và Fay cần đúng 2 đơn vị cấp 1 mỗi tầng (hãy "
+        "ghép đôi các đơn vị thành tầng giả trước)",
     ),
     (r"rho: (?P<v>\S+) must be in \[0, 1\)", "rho: {v} phải nằm trong [0, 1)"),
     (

@@ -190,7 +190,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ),
     (
         r"the file's columns do not give a usable frame",
-        "các cột của tệp chưa tạo được danh sách mẫu dùng được",
+        "các cột của tệp chưa tạo được danh sách hồ sơ dùng được",
     ),
     (r"the workbook (?P<name>.+) cannot be read", "không đọc được tệp Excel {name}"),
     (r"the workbook (?P<name>.+) is too large to read", "tệp Excel {name} quá lớn, không đọc được"),
@@ -216,7 +216,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ),
     (
         r"(?P<field>'\w+') is not a frame field: use one of (?P<allowed>.+)",
-        "{field} không phải trường của danh sách mẫu: hãy dùng một trong {allowed}",
+        "{field} không phải trường của danh sách hồ sơ: hãy dùng một trong {allowed}",
     ),
     (
         r"column (?P<column>'.*') is not in the file: its columns are (?P<columns>.*)",
@@ -265,11 +265,11 @@ ENTRIES: tuple[tuple[str, str], ...] = (
         "cách {d}; hãy đặt giá trị đó trong dấu ngoặc kép",
     ),
     # The frame itself (survey/frames.py).
-    (r"the frame needs a name", "danh sách mẫu cần có tên"),
-    (r"give the frame a name", "hãy đặt tên cho danh sách mẫu"),
+    (r"the frame needs a name", "danh sách hồ sơ cần có tên"),
+    (r"give the frame a name", "hãy đặt tên cho danh sách hồ sơ"),
     (
         r"the frame's period needs a first and a last day",
-        "kỳ của danh sách mẫu cần có ngày đầu và ngày cuối",
+        "kỳ của danh sách hồ sơ cần có ngày đầu và ngày cuối",
     ),
     (
         r"give both the first and the last day of the period, or neither",
@@ -277,16 +277,16 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ),
     (
         r"the frame's period ends before it starts",
-        "kỳ của danh sách mẫu kết thúc trước khi bắt đầu",
+        "kỳ của danh sách hồ sơ kết thúc trước khi bắt đầu",
     ),
     (
         r"the last day (?P<end>\S+) is before the first day (?P<start>\S+): swap or correct them",
         "ngày cuối {end} trước ngày đầu {start}: hãy đổi chỗ hoặc sửa lại hai ngày",
     ),
-    (r"frame (?P<id>\S+) does not exist", "không có danh sách mẫu số {id}"),
+    (r"frame (?P<id>\S+) does not exist", "không có danh sách hồ sơ số {id}"),
     (
         r"there is no frame (?P<id>\S+): list the frames to find it",
-        "không có danh sách mẫu số {id}: hãy xem danh sách các danh sách mẫu để tìm",
+        "không có danh sách hồ sơ số {id}: hãy mở trang “Danh sách hồ sơ” để tìm",
     ),
     # Geographic mappings (survey/geography.py).
     (
@@ -302,7 +302,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"code (?P<code>'.*') is not in mapping (?P<q>'.*'): check the frame's codes or add the "
         r"code to the mapping",
-        "mã {code} không có trong bảng quy đổi {q}: hãy kiểm tra mã trong danh sách mẫu hoặc "
+        "mã {code} không có trong bảng quy đổi {q}: hãy kiểm tra mã trong danh sách hồ sơ hoặc "
         "thêm mã vào bảng quy đổi",
     ),
 )

@@ -11,7 +11,7 @@ _Q = r"(?P<q>'[^']*')"
 
 ENTRIES: tuple[tuple[str, str], ...] = (
     # The definition as a whole, its versions.
-    (r"the questionnaire definition is not valid", "định nghĩa bảng hỏi chưa hợp lệ"),
+    (r"the questionnaire definition is not valid", "định nghĩa phiếu hỏi chưa hợp lệ"),
     (r"the file is not JSON", "tệp không phải JSON"),
     (
         r"(?P<error>.+): fix the JSON at column (?P<col>\S+)",
@@ -19,17 +19,17 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ),
     (
         r"a questionnaire is a JSON object with code, version and elements",
-        "bảng hỏi là một đối tượng JSON có code (mã), version (phiên bản) và elements (các "
+        "phiếu hỏi là một đối tượng JSON có code (mã), version (phiên bản) và elements (các "
         "nhóm tiêu chí)",
     ),
     (
         r"(?P<code>.+) version (?P<version>\S+) exists already: use a new version number",
-        "bảng hỏi {code} phiên bản {version} đã có: hãy dùng số phiên bản mới",
+        "phiếu hỏi {code} phiên bản {version} đã có: hãy dùng số phiên bản mới",
     ),
     (
         r"(?P<code>.+) version (?P<version>\S+) is published and cannot change: create a new "
         r"version for new wording",
-        "bảng hỏi {code} phiên bản {version} đã công bố nên không sửa được: muốn đổi câu chữ, "
+        "phiếu hỏi {code} phiên bản {version} đã công bố nên không sửa được: muốn đổi câu chữ, "
         "hãy tạo phiên bản mới",
     ),
     (
@@ -40,7 +40,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
         r"keep code (?P<code>.+) and version (?P<version>\S+)",
         "hãy giữ mã {code} và phiên bản {version}",
     ),
-    (r"no questionnaire with id (?P<id>\S+)", "không có bảng hỏi số {id}"),
+    (r"no questionnaire with id (?P<id>\S+)", "không có phiếu hỏi số {id}"),
     (
         r"maps_from is the code it had in the earlier version",
         "maps_from là mã của mục này trong phiên bản trước",
@@ -106,7 +106,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ),
     (
         r"list the questionnaire's 'indices' first",
-        "hãy khai báo 'indices' (các chỉ số) của bảng hỏi trước",
+        "hãy khai báo 'indices' (các chỉ số) của phiếu hỏi trước",
     ),
     (r"sipas_rule is one of (?P<rules>.+)", "sipas_rule là một trong {rules}"),
     (
@@ -197,8 +197,8 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ),
     (
         r"questionnaire: expected an object with an \"elements\" key .*",
-        'bảng hỏi: cần một đối tượng có khoá "elements" (dạng {{"elements": {{"e1": '
-        '["e1_q1", ...]}}}} hoặc một bảng hỏi của hệ thống)',
+        'phiếu hỏi: cần một đối tượng có khoá "elements" (dạng {{"elements": {{"e1": '
+        '["e1_q1", ...]}}}} hoặc một phiếu hỏi của hệ thống)',
     ),
     (r"sipas_rule: use one of (?P<rules>.+)", "sipas_rule: hãy dùng một trong {rules}"),
     (
@@ -218,7 +218,8 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"questionnaire (?P<q>.+) has no elements: give at least one element with at least "
         r"one criterion",
-        "bảng hỏi {q} không có nhóm tiêu chí nào: hãy ghi ít nhất một nhóm có ít nhất một tiêu chí",
+        "phiếu hỏi {q} không có nhóm tiêu chí nào: hãy ghi ít nhất một nhóm có ít nhất một "
+        "tiêu chí",
     ),
     (
         r"code (?P<q>'[^']*') names the root of a tree with indices: rename that (?P<what>.+)",
@@ -236,8 +237,8 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"unknown built-in questionnaire (?P<q>'[^']*'): use one of (?P<names>.+) or give a "
         r"questionnaire JSON file",
-        "không có bảng hỏi dựng sẵn {q}: hãy dùng một trong {names}, hoặc đưa tệp JSON của "
-        "bảng hỏi",
+        "không có phiếu hỏi dựng sẵn {q}: hãy dùng một trong {names}, hoặc đưa tệp JSON của "
+        "phiếu hỏi",
     ),
     (
         r"element code (?P<q>.+) is reserved or empty: rename the element",

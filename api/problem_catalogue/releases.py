@@ -13,10 +13,10 @@ _STEP = (
     r"release)"
 )
 _STEPS = {
-    "submitting a release": "gửi duyệt kết quả",
-    "publishing a release": "công bố kết quả",
-    "sending a release back": "trả lại kết quả",
-    "correcting a release": "đính chính kết quả",
+    "submitting a release": "gửi duyệt bản công bố",
+    "publishing a release": "công bố",
+    "sending a release back": "trả lại bản công bố",
+    "correcting a release": "đính chính bản công bố",
 }
 
 
@@ -33,17 +33,19 @@ def _refusals() -> tuple[tuple[str, str], ...]:
 
 
 _WHO = {"computed": "đã tính", "submitted": "đã gửi duyệt"}
+_NEXT = {"publishes": "công bố", "reviews": "xem xét"}
 
 
 def _four_eyes() -> tuple[tuple[str, str], ...]:
     return tuple(
         (
             f"you {step} release (?P<id>\\S+): four eyes, so another publisher or administrator "
-            f"(?P<verb>publishes|reviews) it",
-            f"bạn {said} kết quả {{id}}: theo nguyên tắc hai người, người công bố hoặc quản trị "
-            "viên khác sẽ {verb} kết quả này",
+            f"{verb} it",
+            f"bạn {said} bản công bố {{id}}: theo nguyên tắc hai người, một người công bố hoặc "
+            f"quản trị viên khác sẽ {does} bản này",
         )
         for step, said in _WHO.items()
+        for verb, does in _NEXT.items()
     )
 
 
@@ -53,15 +55,15 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     # Before the plain "use one of ...", which would leave "or none" in English.
     (r"use one of (?P<allowed>.+) or none", "hãy dùng một trong {allowed}, hoặc không chọn"),
     # The release form.
-    (r"the release needs a name", "kết quả cần có tên"),
+    (r"the release needs a name", "bản công bố cần có tên"),
     (r"enter a name", "hãy nhập tên"),
     (r"campaign (?P<id>\S+) does not exist", "không có đợt khảo sát số {id}"),
     (r"no such id", "không có mã số này"),
     (
         r"the release cannot be computed with these parameters",
-        "không tính được kết quả với các tham số này",
+        "không tính được bản công bố với các tham số này",
     ),
-    (r"the release cannot be computed", "không tính được kết quả"),
+    (r"the release cannot be computed", "không tính được bản công bố"),
     (r"name each column once", "hãy ghi mỗi cột một lần"),
     (r"use one of (?P<allowed>.+)", "hãy dùng một trong {allowed}"),
     (
@@ -74,7 +76,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ),
     (
         r"the campaign's questionnaire has no usable elements",
-        "bảng hỏi của đợt khảo sát không có nhóm tiêu chí nào dùng được",
+        "phiếu hỏi của đợt khảo sát không có nhóm tiêu chí nào dùng được",
     ),
     (
         r"no respondent has a province code: use pooled",
@@ -100,8 +102,8 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"(?P<n>\S+) completed responses do not record their (?P<column>\S+); a two-stage "
         r"release needs every one",
-        "{n} câu trả lời đã hoàn thành không ghi {column}: kết quả của mẫu hai cấp cần đủ "
-        "thông tin này ở mọi câu trả lời",
+        "{n} câu trả lời đã hoàn thành không ghi {column}: bản công bố của mẫu hai giai đoạn "
+        "cần đủ thông tin này ở mọi câu trả lời",
     ),
     (
         r"a response has an answer outside the scale",
@@ -123,43 +125,43 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"campaign (?P<id>\S+) has no completed responses yet: compute a release once citizens "
         r"have answered",
-        "đợt khảo sát {id} chưa có câu trả lời nào hoàn thành: hãy tính kết quả khi người dân "
+        "đợt khảo sát {id} chưa có câu trả lời nào hoàn thành: hãy tính bản công bố khi người dân "
         "đã trả lời",
     ),
     # Review, publication, correction.
-    (r"release (?P<id>\S+) does not exist", "không có kết quả số {id}"),
+    (r"release (?P<id>\S+) does not exist", "không có bản công bố số {id}"),
     (
         r"release (?P<id>\S+) is (?P<status>\w+), not a draft",
-        "kết quả {id} đang ở trạng thái {status}, không phải bản nháp",
+        "bản công bố {id} đang ở trạng thái {status}, không phải bản nháp",
     ),
     (
         r"only a draft is submitted for review",
-        "chỉ gửi duyệt được kết quả còn là bản nháp",
+        "chỉ gửi duyệt được bản công bố còn là bản nháp",
     ),
     (
         r"release (?P<id>\S+) is already (?P<status>\w+)",
-        "kết quả {id} đã ở trạng thái {status}",
+        "bản công bố {id} đã ở trạng thái {status}",
     ),
     (
         r"a published release cannot change; publish a correction",
-        "kết quả đã công bố thì không thay đổi được: hãy công bố một bản đính chính",
+        "bản đã công bố thì không thay đổi được: hãy công bố một bản đính chính",
     ),
-    (r"release (?P<id>\S+) is a draft", "kết quả {id} còn là bản nháp"),
+    (r"release (?P<id>\S+) is a draft", "bản công bố {id} còn là bản nháp"),
     (
         r"an analyst submits it for review before it is published",
-        "phân tích viên phải gửi duyệt kết quả trước khi công bố",
+        "phân tích viên phải gửi duyệt bản công bố trước khi công bố",
     ),
     (
         r"release (?P<id>\S+) changed since it was submitted",
-        "kết quả {id} đã thay đổi kể từ khi được gửi duyệt",
+        "bản công bố {id} đã thay đổi kể từ khi được gửi duyệt",
     ),
     (
         r"its content no longer matches its hash; recompute it",
-        "nội dung không còn khớp với mã băm đã lưu: hãy tính lại kết quả",
+        "nội dung không còn khớp với mã băm đã lưu: hãy tính lại bản công bố",
     ),
     (
         r"release (?P<id>\S+) is already (?P<status>\w+), so it cannot be sent back",
-        "kết quả {id} đã ở trạng thái {status} nên không trả lại được",
+        "bản công bố {id} đã ở trạng thái {status} nên không trả lại được",
     ),
     (
         r"published figures never change: an analyst computes a correction, which is a new "
@@ -169,15 +171,15 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ),
     (
         r"release (?P<id>\S+) is a draft, not submitted for review",
-        "kết quả {id} còn là bản nháp, chưa được gửi duyệt",
+        "bản công bố {id} còn là bản nháp, chưa được gửi duyệt",
     ),
     (
         r"only a release submitted for review is sent back",
-        "chỉ trả lại được kết quả đang chờ duyệt",
+        "chỉ trả lại được bản công bố đang chờ duyệt",
     ),
     (
         r"sending a release back states the reason",
-        "trả lại kết quả thì phải ghi lý do",
+        "trả lại bản công bố thì phải ghi lý do",
     ),
     (
         r"say what the preparer should change, in (?P<low>\S+) to (?P<high>\S+) characters "
@@ -191,72 +193,50 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ),
     (
         r"release (?P<id>\S+) is (?P<status>\w+)",
-        "kết quả {id} đang ở trạng thái {status}",
+        "bản công bố {id} đang ở trạng thái {status}",
     ),
     (
         r"correct release (?P<id>\S+), which replaced it",
-        "hãy đính chính kết quả {id}, là kết quả đã thay thế kết quả này",
+        "hãy đính chính bản công bố {id}, là bản đã thay thế bản này",
     ),
     (
         r"only a published release is corrected; a draft is simply recomputed",
-        "chỉ đính chính kết quả đã công bố; bản nháp thì chỉ cần tính lại",
+        "chỉ đính chính bản đã công bố; bản nháp thì chỉ cần tính lại",
     ),
     (
         r"release (?P<id>\S+) is (?P<status>\w+), so this correction cannot supersede it",
-        "kết quả {id} đang ở trạng thái {status} nên bản đính chính này không thay thế được",
+        "bản công bố {id} đang ở trạng thái {status} nên bản đính chính này không thay thế được",
     ),
     (
         r"correct the release now in force \(release (?P<id>\S+)\)",
-        "hãy đính chính kết quả đang có hiệu lực (kết quả {id})",
+        "hãy đính chính bản công bố đang có hiệu lực (bản {id})",
     ),
-    (r"correct the release now in force", "hãy đính chính kết quả đang có hiệu lực"),
+    (r"correct the release now in force", "hãy đính chính bản công bố đang có hiệu lực"),
     (
         r"release (?P<id>\S+) does not record its parameter (?P<name>.+)",
-        "kết quả {id} không lưu tham số {name}",
+        "bản công bố {id} không lưu tham số {name}",
     ),
     (
         r"compute a new release with the parameters you need",
-        "hãy tính một kết quả mới với các tham số cần dùng",
+        "hãy tính một bản công bố mới với các tham số cần dùng",
     ),
     # Charts, documents, the public site.
     (r"no chart (?P<q>.+)", "không có biểu đồ {q}"),
-    (r"this release has no previous round", "kết quả này không có kỳ trước"),
+    (r"this release has no previous round", "bản công bố này không có kỳ trước"),
     (
         r"the change chart needs a published release of an earlier round",
-        "biểu đồ thay đổi cần một kết quả đã công bố của kỳ trước",
+        "biểu đồ thay đổi cần một bản đã công bố của kỳ trước",
     ),
-    (r"this release ranks no domains", "kết quả này không xếp hạng nhóm nào"),
+    (r"this release ranks no domains", "bản công bố này không xếp hạng đơn vị nào"),
     (
         r"use the domains chart: fewer than two units can be ranked",
         "hãy dùng biểu đồ theo nhóm: có ít hơn hai đơn vị được xếp hạng",
     ),
     (r"no document (?P<q>.+)", "không có tài liệu {q}"),
-    (r"no published release (?P<id>\S+)", "không có kết quả đã công bố số {id}"),
+    (r"no published release (?P<id>\S+)", "không có bản đã công bố số {id}"),
     (
         r"choose a release from the list of published releases",
-        "hãy chọn một kết quả trong danh sách kết quả đã công bố",
-    ),
-    # Replicate variance (release_pipeline/design.py).
-    (
-        r"give from 2 to (?P<n>\S+) bootstrap replicates",
-        "hãy ghi số lần lặp bootstrap từ 2 đến {n}",
-    ),
-    (r"give a seed from 0 to 2\^63 - 1", "hãy ghi hạt giống từ 0 đến 2^63 - 1"),
-    (
-        r"replicates and seed are for the bootstrap only; the jackknife has one replicate per "
-        r"first-stage unit",
-        "số lần lặp và hạt giống chỉ dùng cho bootstrap; jackknife có đúng một lần lặp cho mỗi "
-        "đơn vị cấp 1",
-    ),
-    (
-        r"jk1 is for a design without strata; this release's design is stratified, use jkn",
-        "jk1 dành cho thiết kế không phân lớp; thiết kế của kết quả này có phân lớp, hãy dùng jkn",
-    ),
-    (
-        r"(?P<method>\S+) needs at least 2 respondents \(first-stage units\) in every stratum; "
-        r"use taylor, or merge strata",
-        "{method} cần ít nhất 2 người trả lời (đơn vị cấp 1) ở mỗi lớp; hãy dùng taylor, hoặc "
-        "gộp các lớp",
+        "hãy chọn một bản trong danh sách các bản đã công bố",
     ),
     # Rankings within blocks on the public site (public_releases.py).
     (
@@ -265,18 +245,18 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ),
     (
         r"only a release by agency can be re-ranked within blocks",
-        "chỉ kết quả theo cơ quan mới xếp hạng lại được trong từng nhóm",
+        "chỉ bản công bố theo cơ quan mới xếp hạng lại được trong từng nhóm",
     ),
     (
         r"compute a release by agency_code with ranking_blocks=(?P<column>\S+)",
-        "hãy tính kết quả theo agency_code với ranking_blocks={column}",
+        "hãy tính bản công bố theo agency_code với ranking_blocks={column}",
     ),
     (
         r"the release ranked agencies within blocks",
-        "kết quả này đã xếp hạng các cơ quan trong từng nhóm",
+        "bản công bố này đã xếp hạng các cơ quan trong từng nhóm",
     ),
     (
         r"its ranking is within blocks of (?P<r>\S+): use --block (?P<r2>\S+)",
-        "kết quả xếp hạng trong từng nhóm theo {r}: hãy chọn nhóm {r2}",
+        "bản công bố xếp hạng trong từng nhóm theo {r}: hãy chọn nhóm {r2}",
     ),
 )

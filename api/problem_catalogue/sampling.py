@@ -45,29 +45,29 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"(?P<name>\S+) has (?P<n>\S+) values for (?P<k>\S+) strata; give one per stratum or a "
         r"scalar",
-        "{name} có {n} giá trị cho {k} lớp: hãy ghi mỗi lớp một giá trị, hoặc một giá trị chung",
+        "{name} có {n} giá trị cho {k} tầng: hãy ghi mỗi tầng một giá trị, hoặc một giá trị chung",
     ),
     (
         r"(?P<name>\S+) for stratum #(?P<h>\S+) is not finite",
-        "{name} của lớp thứ {h} không phải là số hữu hạn",
+        "{name} của tầng thứ {h} không phải là số hữu hạn",
     ),
     (
         r"total must be a non-negative integer, got (?P<v>.+)",
         "tổng cỡ mẫu phải là số nguyên không âm, nhưng đang là {v}",
     ),
-    (r"labels need one value per stratum", "tên lớp cần đúng một giá trị cho mỗi lớp"),
+    (r"labels need one value per stratum", "tên tầng cần đúng một giá trị cho mỗi tầng"),
     (
         r"population of stratum (?P<h>.+) must be a whole number >= 0, got (?P<v>.+)",
-        "quy mô tổng thể của lớp {h} phải là số nguyên không âm, nhưng đang là {v}",
+        "quy mô tổng thể của tầng {h} phải là số nguyên không âm, nhưng đang là {v}",
     ),
     (
         r"(?P<field>\S+) of stratum (?P<h>.+) is negative \((?P<v>[^)]*)\); use 0 or more",
-        "{field} của lớp {h} đang âm ({v}): hãy ghi từ 0 trở lên",
+        "{field} của tầng {h} đang âm ({v}): hãy ghi từ 0 trở lên",
     ),
     (
         r"min_size \((?P<min>[^)]*)\) exceeds max_size \((?P<max>[^)]*)\) in stratum "
         r"(?P<h>.+); lower the minimum or raise the maximum",
-        "cỡ mẫu tối thiểu ({min}) lớn hơn cỡ mẫu tối đa ({max}) ở lớp {h}: hãy giảm mức tối "
+        "cỡ mẫu tối thiểu ({min}) lớn hơn cỡ mẫu tối đa ({max}) ở tầng {h}: hãy giảm mức tối "
         "thiểu hoặc tăng mức tối đa",
     ),
     (
@@ -79,13 +79,13 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"the per-stratum minimums add up to (?P<sum>\S+), more than the total (?P<n>\S+); lower "
         r"min_size or raise the total",
-        "tổng các mức tối thiểu của từng lớp là {sum}, lớn hơn tổng cỡ mẫu {n}: hãy giảm mức "
+        "tổng các mức tối thiểu của từng tầng là {sum}, lớn hơn tổng cỡ mẫu {n}: hãy giảm mức "
         "tối thiểu hoặc tăng tổng cỡ mẫu",
     ),
     (
         r"the per-stratum maximums cap the sample at (?P<sum>\S+), below the total (?P<n>\S+); "
         r"raise max_size or lower the total",
-        "các mức tối đa của từng lớp giới hạn mẫu ở {sum}, thấp hơn tổng cỡ mẫu {n}: hãy tăng "
+        "các mức tối đa của từng tầng giới hạn mẫu ở {sum}, thấp hơn tổng cỡ mẫu {n}: hãy tăng "
         "mức tối đa hoặc giảm tổng cỡ mẫu",
     ),
     (
@@ -96,25 +96,25 @@ ENTRIES: tuple[tuple[str, str], ...] = (
         r"q must be a non-negative number, got (?P<v>.+)",
         "q phải là số không âm, nhưng đang là {v}",
     ),
-    (r"size must be non-negative for every stratum", "quy mô của mọi lớp phải không âm"),
+    (r"size must be non-negative for every stratum", "quy mô của mọi tầng phải không âm"),
     (r"each n_h must lie between 0 and N_h", "mỗi n_h phải nằm trong khoảng từ 0 đến N_h"),
     (
         r"this allocation has no stratum labels; pass labels= when allocating",
-        "phân bổ này chưa có tên lớp: hãy truyền labels= khi phân bổ",
+        "phân bổ này chưa có tên tầng: hãy truyền labels= khi phân bổ",
     ),
-    (r"p must lie in \[0, 1\] for every stratum", "p của mọi lớp phải nằm trong [0, 1]"),
-    (r"cost must be positive for every stratum", "chi phí của mọi lớp phải dương"),
+    (r"p must lie in \[0, 1\] for every stratum", "p của mọi tầng phải nằm trong [0, 1]"),
+    (r"cost must be positive for every stratum", "chi phí của mọi tầng phải dương"),
     # Draws (sampling/draws.py, pps.py).
     (
         r"(?P<name>\S+) asks for (?P<n>\S+) units in stratum (?P<h>.+), which has only "
         r"(?P<N>\S+); lower it to at most (?P<max>\S+) \(take-all\)",
-        "{name} yêu cầu {n} đơn vị ở lớp {h}, trong khi lớp chỉ có {N}: hãy giảm xuống tối đa "
-        "{max} (lấy toàn bộ lớp)",
+        "{name} yêu cầu {n} đơn vị ở tầng {h}, trong khi tầng chỉ có {N}: hãy giảm xuống tối đa "
+        "{max} (lấy toàn bộ tầng)",
     ),
     (
         r"stratum (?P<h>.+) asks for (?P<n>\S+) PSUs but has only (?P<N>\S+) with a positive "
         r"size; lower n_psu to at most (?P<max>\S+)",
-        "lớp {h} yêu cầu {n} đơn vị cấp 1 nhưng chỉ có {N} đơn vị có quy mô dương: hãy giảm "
+        "tầng {h} yêu cầu {n} đơn vị cấp 1 nhưng chỉ có {N} đơn vị có quy mô dương: hãy giảm "
         "n_psu xuống tối đa {max}",
     ),
     (
@@ -136,8 +136,8 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"PSU (?P<psu>.+) lies in more than one stratum \(e\.g\. row (?P<row>\S+)\); give each "
         r"PSU a single stratum or split the PSU",
-        "đơn vị cấp 1 {psu} nằm ở nhiều hơn một lớp (ví dụ dòng {row}): hãy để mỗi đơn vị cấp "
-        "1 thuộc một lớp, hoặc tách đơn vị đó",
+        "đơn vị cấp 1 {psu} nằm ở nhiều hơn một tầng (ví dụ dòng {row}): hãy để mỗi đơn vị cấp "
+        "1 thuộc một tầng, hoặc tách đơn vị đó",
     ),
     # Frame arrays (sampling/frames.py, reproducibility.py).
     (
@@ -147,7 +147,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"(?P<name>\S+) has dtype (?P<dtype>\S+); labels and ids must be integers or strings "
         r"\(convert with (?P<hint>.+)\)",
-        "{name} có kiểu {dtype}: tên lớp và mã đơn vị phải là số nguyên hoặc chuỗi (đổi bằng "
+        "{name} có kiểu {dtype}: tên tầng và mã đơn vị phải là số nguyên hoặc chuỗi (đổi bằng "
         "{hint})",
     ),
     (
@@ -165,27 +165,27 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ),
     (
         r"stratum has (?P<n>\S+) values but unit_id has (?P<m>\S+); give one per unit",
-        "cột lớp có {n} giá trị nhưng mã đơn vị có {m}: hãy ghi mỗi đơn vị một giá trị",
+        "cột tầng có {n} giá trị nhưng mã đơn vị có {m}: hãy ghi mỗi đơn vị một giá trị",
     ),
     (
         r"(?P<name>\S+) for stratum (?P<h>.+) is negative \((?P<v>[^)]*)\); sizes must be 0 or "
         r"more",
-        "{name} của lớp {h} đang âm ({v}): cỡ mẫu phải từ 0 trở lên",
+        "{name} của tầng {h} đang âm ({v}): cỡ mẫu phải từ 0 trở lên",
     ),
     (
         r"(?P<name>\S+) must be a mapping \{stratum: size\} or an integer, got (?P<type>\S+)",
-        "{name} phải là bảng {{lớp: cỡ mẫu}} hoặc một số nguyên, nhưng đang là {type}",
+        "{name} phải là bảng {{tầng: cỡ mẫu}} hoặc một số nguyên, nhưng đang là {type}",
     ),
     (
         r"(?P<name>\S+) has no entry for stratum (?P<h>.+); give every stratum a size \(0 to "
         r"leave it out\)",
-        "{name} không có giá trị cho lớp {h}: hãy ghi cỡ mẫu cho mọi lớp (ghi 0 để bỏ lớp đó)",
+        "{name} không có giá trị cho tầng {h}: hãy ghi cỡ mẫu cho mọi tầng (ghi 0 để bỏ tầng đó)",
     ),
     (
         r"(?P<name>\S+) names stratum (?P<h>.+), which has no units in the frame; remove it or "
         r"fix the label",
-        "{name} ghi lớp {h}, nhưng lớp này không có đơn vị nào trong danh sách: hãy bỏ lớp đó "
-        "hoặc sửa tên lớp",
+        "{name} ghi tầng {h}, nhưng tầng này không có đơn vị nào trong danh sách: hãy bỏ tầng đó "
+        "hoặc sửa tên tầng",
     ),
     (
         r"(?P<name>\S+)\[(?P<key>.+)\] = (?P<v>.+) is not an integer",
@@ -197,7 +197,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ),
     (
         r"boolean stratum labels are ambiguous; use integers or strings",
-        "tên lớp kiểu đúng/sai dễ gây nhầm: hãy dùng số nguyên hoặc chuỗi",
+        "tên tầng kiểu đúng/sai dễ gây nhầm: hãy dùng số nguyên hoặc chuỗi",
     ),
     (r"cannot draw below (?P<n>\S+)", "không chọn được ít hơn {n}"),
     (

@@ -63,12 +63,12 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (r"enter a number, e\.g\. (?P<example>.+)", "hãy nhập một số, ví dụ {example}"),
     # Routers (api/routers/*).
     (r"unknown export format (?P<q>.+)", "không có định dạng xuất {q}"),
-    (r"frame (?P<id>\S+) was rejected", "danh sách mẫu {id} bị từ chối"),
+    (r"frame (?P<id>\S+) was rejected", "danh sách hồ sơ {id} bị từ chối"),
     (
         r"frame (?P<id>\S+) was rejected and nothing was imported; read the report at "
         r"(?P<url>\S+), fix the rows and upload again, or upload with accept_valid_rows=true to "
         r"import the valid rows only",
-        "danh sách mẫu {id} bị từ chối và chưa có dòng nào được nhập: hãy đọc báo cáo tại "
+        "danh sách hồ sơ {id} bị từ chối và chưa có dòng nào được nhập: hãy đọc báo cáo tại "
         "{url}, sửa các dòng rồi tải lên lại, hoặc tải lên với accept_valid_rows=true để chỉ "
         "nhập các dòng hợp lệ",
     ),
