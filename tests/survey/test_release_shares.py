@@ -21,7 +21,13 @@ from analysis.indices import CiMethod
 from analysis.intervals import proportion_ci, proportion_interval_bounds
 from analysis.reliability import ReliabilityRule
 from analysis.replicates import jkn
-from survey.questionnaires import builtin_definition, validate_definition
+from survey.questionnaires import (
+    builtin_definition,
+    create_draft,
+    export_questionnaire,
+    import_questionnaire,
+    validate_definition,
+)
 from survey.release_pipeline.shares import estimate_release_shares, published_items
 from survey.release_rows import ShareRow, parse_share_row, release_share_items, release_shares
 from survey.releases import compute_release, get_release
@@ -277,3 +283,14 @@ def test_a_replicate_design_gives_rs_refitted_logit_intervals() -> None:
         expected.estimate, expected.se**2, method="logit", df=expected.df, level=0.95
     )
     assert np.abs(delta_lower - expected.lower).max() > 1e-6  # the two methods do differ here
+
+
+def test_a_new_version_of_the_citizens_form_keeps_what_it_publishes(session: Session) -> None:
+    definition = builtin_definition("sipas-citizen-v1.json")
+    definition["version"] = 2
+    row = create_draft(session=session, definition=definition)
+    exported = json.loads(export_questionnaire(row))
+    exported["version"] = 3
+    again = import_questionnaire(session=session, text=json.dumps(exported, ensure_ascii=False))
+    for stored in (row, again):
+        assert published_items(stored.definition) == published_items(definition)
