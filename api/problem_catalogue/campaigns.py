@@ -39,7 +39,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ),
     (
         r"unknown variable (?P<name>\{.*\}); templates may use (?P<allowed>.+)",
-        "biến {name} không có: mẫu tin nhắn chỉ dùng được {allowed}",
+        "không có biến {name}: mẫu tin nhắn chỉ dùng được {allowed}",
     ),
     (
         r"campaign (?P<id>\S+) is (?P<status>\w+); only a draft can be activated",
