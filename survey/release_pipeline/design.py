@@ -1,5 +1,8 @@
 """Release step 3, design: the respondents as a stratified single-stage sample, or the ultimate
-clusters of a two-stage (PPS) draw.
+clusters of a two-stage (PPS) draw; optionally calibrated to the analyst's margins
+(:func:`calibrate_release_design`, :mod:`survey.calibration_margins`) and given replicate weights
+for the variance (:func:`variance_design`: JK1, JKn or the rescaled bootstrap, each replicate
+calibrated again), both recorded by :func:`record_calibration_and_variance`.
 
 Strata = ``Response.stratum``; finite population correction f_h = r_h / N_h with N_h the
 stratum's frame count recorded in the draw's design snapshot (``allocation.population``).
@@ -277,12 +280,12 @@ def _replicate_message(method: str, message: str) -> str:
     return message
 
 
-def _weighted_counts_words(outcome: CalibrationOutcome) -> tuple[str, str]:
-    parts = []
-    for margin in outcome.spec.margins.margins:
-        cells = ", ".join(f"{c} {v:g}" for c, v in margin.counts.items())
-        parts.append(f"{margin.variable} ({cells})")
-    return "; ".join(parts), "; ".join(parts)
+def _margins_words(outcome: CalibrationOutcome) -> str:
+    """The margins as the method note quotes them: ``sex (nam 5200, nu 4800); ...``."""
+    return "; ".join(
+        f"{m.variable} ({', '.join(f'{c} {v:g}' for c, v in m.counts.items())})"
+        for m in outcome.spec.margins.margins
+    )
 
 
 def record_calibration_and_variance(
@@ -306,7 +309,7 @@ def record_calibration_and_variance(
         record["g_range"] = [outcome.g_range[0], outcome.g_range[1]]
         record["sample_totals"] = {k: dict(v) for k, v in outcome.sample_totals.items()}
         method_vi, method_en = _METHOD_WORDS[spec.method]
-        margins_vi, margins_en = _weighted_counts_words(outcome)
+        margins_vi = margins_en = _margins_words(outcome)
         bounds = ""
         if spec.bounds is not None:
             bounds = f" (g in [{spec.bounds[0]:g}, {spec.bounds[1]:g}])"

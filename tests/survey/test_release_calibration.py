@@ -13,15 +13,15 @@ from typing import Any
 import numpy as np
 import pytest
 from numpy.typing import NDArray
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from analysis.calibration import calibrate, rake
+from analysis.calibration import calibrate, poststratify, rake
 from analysis.design import SurveyDesign
 from analysis.indices import IndexTable, estimate_indices
 from analysis.replicates import ReplicateDesign, bootstrap, jkn
 from survey.calibration_margins import calibration_request
 from survey.errors import InvalidInput
-from survey.models import Campaign, IndexRelease, Questionnaire
+from survey.models import Campaign, IndexRelease, Questionnaire, Response
 from survey.release_documents.method import method_facts
 from survey.release_documents.source import load_document_source
 from survey.release_pipeline.indices import release_tree
@@ -223,3 +223,35 @@ def test_bad_margins_and_variance_name_the_field(session: Session) -> None:
     with pytest.raises(InvalidInput) as error:
         calibration_request("rake", "")
     assert error.value.problems[0].loc == ("margins",)
+
+
+def test_margins_on_a_profile_answer(session: Session) -> None:
+    # A variable that is not a frame column is read from each response's answers by its code.
+    rc = build_release_campaign(session)
+    responses = session.exec(
+        select(Response).where(col(Response.status) == "completed").order_by(col(Response.id))
+    ).all()
+    sexes = ["nam" if k % 3 else "nu" for k in range(len(responses))]
+    for response, sex in zip(responses, sexes, strict=True):
+        response.answers = {**response.answers, "sex": sex}
+        session.add(response)
+    session.commit()
+    margins = "variable,category,population\nsex,nam,450\nsex,nu,450\n"
+    release = compute(session, rc, calibration=calibration_request("poststratify", margins))
+    design = hand_design(rc)
+    expected = poststratify(design, np.asarray(sexes), {"nam": 450.0, "nu": 450.0})
+    table = hand_table(session, rc, expected)
+    col_ = table.node_index("overall")
+    for g_idx, channel in enumerate(table.domains.tolist()):
+        row = rows_by_channel(release, "overall")[channel]
+        assert row["se"] == pytest.approx(table.se[g_idx, col_], rel=1e-12)
+    assert release.parameters["calibration"]["sample_totals"]["sex"]["nu"] == pytest.approx(
+        float(design.weights[np.asarray(sexes) == "nu"].sum())
+    )
+    # A response without the answer cannot be placed in a margin: the analyst is told.
+    responses[0].answers = {k: v for k, v in responses[0].answers.items() if k != "sex"}
+    session.add(responses[0])
+    session.commit()
+    with pytest.raises(InvalidInput) as error:
+        compute(session, rc, calibration=calibration_request("poststratify", margins))
+    assert "1 responses have no 'sex'" in error.value.problems[0].msg
