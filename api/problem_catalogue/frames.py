@@ -305,4 +305,19 @@ ENTRIES: tuple[tuple[str, str], ...] = (
         "mã {code} không có trong bảng quy đổi {q}: hãy kiểm tra mã trong danh sách hồ sơ hoặc "
         "thêm mã vào bảng quy đổi",
     ),
+    # Whole-file problems of an import (survey/frames.py).
+    (
+        r"the file has no data rows under its header: check that the right file or sheet \(the "
+        r"first one\) was exported",
+        "tệp không có dòng dữ liệu nào dưới dòng tiêu đề: hãy kiểm tra đã xuất đúng tệp hoặc "
+        "đúng trang tính (trang đầu tiên)",
+    ),
+    (
+        r"this file has the same content as frame (?P<id>\d+) (?P<name>'.*') \(ready, period "
+        r"(?P<s>\S+) to (?P<e>\S+), imported from (?P<file>'.*')\): it is a second copy of the "
+        r"same dossiers; draw from frame (?P<id2>\d+) and leave this one unused",
+        "tệp này có nội dung giống hệt danh sách hồ sơ {id} {name} (sẵn sàng, kỳ {s} – {e}, "
+        "nhập từ tệp {file}): đây là bản sao thứ hai của cùng các hồ sơ; hãy chọn mẫu từ danh "
+        "sách {id2} và không dùng danh sách này",
+    ),
 )

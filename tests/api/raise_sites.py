@@ -81,7 +81,13 @@ def _numeric(text: str) -> bool:
 def placeholder_example(value: ast.FormattedValue) -> str:
     """A plausible value for one ``{...}`` of an f-string."""
     text = ast.unparse(value.value)
-    spec = ast.unparse(value.format_spec) if value.format_spec is not None else ""
+    spec = "".join(
+        str(part.value)
+        for part in (
+            value.format_spec.values if isinstance(value.format_spec, ast.JoinedStr) else []
+        )
+        if isinstance(part, ast.Constant)
+    )
     lowered = text.lower()
     joined = value.value
     if (
@@ -438,4 +444,43 @@ def web_sites() -> list[RaiseSite]:
     for path in sorted((ROOT / "api").rglob("*.py")):
         if not path.relative_to(ROOT).as_posix().startswith(WEB_SKIPPED):
             found.extend(_sites_of(path, classes, with_problem=True))
+    return found
+
+
+def _frame_message(node: ast.Call) -> ast.expr | None:
+    # ``self.tally.add(row, field, message, severity)`` and ``bad.append((i, field, message))``.
+    func = node.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    receiver = ast.unparse(func.value)
+    if func.attr == "add" and receiver.endswith("tally") and len(node.args) >= 3:
+        return node.args[2]
+    if func.attr == "append" and len(node.args) == 1 and isinstance(node.args[0], ast.Tuple):
+        last = node.args[0].elts[-1] if node.args[0].elts else None
+        if len(node.args[0].elts) >= 2 and not isinstance(last, ast.Name | ast.Tuple):
+            return last
+    return None
+
+
+def frame_problem_sites() -> list[RaiseSite]:
+    """Every problem a frame import records for a row or the file (``survey/frames.py``): the
+    messages the import report, its downloads and the frame pages show."""
+    path = ROOT / "survey" / "frames.py"
+    module = _Module(path)
+    found: list[RaiseSite] = []
+    for node in ast.walk(module.tree):
+        if not isinstance(node, ast.Call):
+            continue
+        argument = _frame_message(node)
+        if argument is None:
+            continue
+        try:
+            examples = module.examples(argument)
+        except _Dynamic:
+            found.append(RaiseSite("survey/frames.py", node.lineno, ast.unparse(argument), None))
+            continue
+        found += [
+            RaiseSite("survey/frames.py", node.lineno, ast.unparse(argument), m[0], m)
+            for m in examples
+        ]
     return found

@@ -15,7 +15,13 @@ import pytest
 
 from api.problem_catalogue import entries, module_names
 from api.problem_text import known, problem_text
-from tests.api.raise_sites import RaiseSite, library_sites, survey_sites, web_sites
+from tests.api.raise_sites import (
+    RaiseSite,
+    frame_problem_sites,
+    library_sites,
+    survey_sites,
+    web_sites,
+)
 
 # survey/ file (or folder) -> the catalogue module that says its messages.
 AREAS: dict[str, str] = {
@@ -88,7 +94,7 @@ def area_of(site: RaiseSite) -> str:
 
 def _by_area() -> dict[str, list[RaiseSite]]:
     grouped: dict[str, list[RaiseSite]] = defaultdict(list)
-    for site in survey_sites() + library_sites() + web_sites():
+    for site in survey_sites() + frame_problem_sites() + library_sites() + web_sites():
         if site.example is not None:
             grouped[area_of(site)].append(site)
     return grouped
