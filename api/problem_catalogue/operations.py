@@ -32,11 +32,12 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (r"close the campaign first", "hãy đóng đợt khảo sát trước"),
     (
         r"another campaign on the same frame is still in the field",
-        "một đợt khảo sát khác dùng cùng danh sách vẫn đang thu thập",
+        "một đợt khảo sát khác dùng cùng danh sách hồ sơ vẫn đang thu thập",
     ),
     (
         r"close campaign\(s\) (?P<ids>\d+(?:, \d+)*) first; they use the frame's phones",
-        "hãy đóng (các) đợt khảo sát {ids} trước; các đợt này dùng số điện thoại của danh sách",
+        "hãy đóng (các) đợt khảo sát {ids} trước; các đợt này dùng số điện thoại của danh sách "
+        "hồ sơ",
     ),
     # survey.audit
     (r"the audit filters are not usable", "các bộ lọc nhật ký kiểm tra không dùng được"),

@@ -12,7 +12,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (r"page (?P<n>\d+) has answers to fix", "trang {n} có câu trả lời cần sửa"),
     (
         r"this questionnaire was already submitted; answers cannot change after submission",
-        "phiếu khảo sát này đã được gửi; không thay đổi được câu trả lời sau khi gửi",
+        "phiếu hỏi này đã được gửi; không thay đổi được câu trả lời sau khi gửi",
     ),
     (
         r"the answers were already submitted: nothing more to do",
