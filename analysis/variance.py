@@ -370,8 +370,7 @@ def domain_taylor_variance(
     if u.shape != (design.n,) or codes.shape != (design.n,):
         raise DesignError(f"scores, domains: need one value per row ({design.n})")
     if design.calibration or design.second_stage is not None:
-        dense = domain_taylor_covariance(design, u, codes, n_domains, rows)
-        return np.asarray(np.diag(dense).copy())
+        return _dense_domain_variance(design, u, codes, n_domains, rows)
     psu_index, psu_stratum, psu_fpc = design.psu_layout()
     n_strata = int(design.strata.max(initial=-1)) + 1
     n_h = np.bincount(psu_stratum, minlength=n_strata).astype(np.float64)
@@ -415,3 +414,33 @@ def domain_taylor_variance(
         with np.errstate(divide="ignore", invalid="ignore"):
             var = np.where(h_g > l_g, var * h_g / np.maximum(h_g - l_g, 1.0), np.nan)
     return np.asarray(var, dtype=np.float64)
+
+
+# Domains per pass of the dense path (calibrated or two-stage designs): (n, block) scores at a
+# time, so thousands of agencies need no n x G matrix.
+DENSE_BLOCK = 256
+
+
+def _dense_domain_variance(
+    design: SurveyDesign,
+    u: NDArray[np.float64],
+    codes: NDArray[np.intp],
+    n_domains: int,
+    rows: ArrayLike | None,
+) -> NDArray[np.float64]:
+    """The diagonal of :func:`domain_taylor_covariance`, DENSE_BLOCK domains at a time (a
+    domain's variance depends on its own scores only, so the blocks give it exactly)."""
+    keep = np.ones(design.n, dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
+    var = np.empty(n_domains)
+    for start in range(0, n_domains, DENSE_BLOCK):
+        stop = min(start + DENSE_BLOCK, n_domains)
+        inside = (codes >= start) & (codes < stop)
+        cov = domain_taylor_covariance(
+            design,
+            np.where(inside, u, 0.0),
+            np.where(inside, codes - start, 0),
+            stop - start,
+            keep & inside,
+        )
+        var[start:stop] = np.diag(cov)
+    return var

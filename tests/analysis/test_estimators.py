@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from analysis import variance
+from analysis.calibration import poststratify
 from analysis.design import DesignError, SurveyDesign
 from analysis.estimators import (
     estimate_domain_means,
@@ -226,3 +228,23 @@ def test_domain_means_on_replicates_match_estimate_mean() -> None:
     got = estimate_domain_means(rep, y, by=by, na_rm=True)
     np.testing.assert_allclose(got.variance, np.diag(dense.covariance), rtol=1e-10)
     np.testing.assert_array_equal(got.domain_df, dense.domain_df)
+
+
+def test_domain_means_on_a_calibrated_design_in_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dense path (calibration residuals) taken a few domains at a time gives the dense
+    domain covariance's diagonal exactly."""
+    rng = np.random.default_rng(8)
+    n = 300
+    sex = rng.choice(np.array(["f", "m"]), n)
+    design = poststratify(
+        SurveyDesign.from_columns(weights=rng.uniform(2, 6, n), strata=rng.integers(0, 5, n)),
+        sex,
+        {"f": 700.0, "m": 650.0},
+    )
+    y = (rng.random(n) < 0.6).astype(float)
+    y[:20] = np.nan
+    by = rng.integers(0, 7, n)
+    monkeypatch.setattr(variance, "DENSE_BLOCK", 3)
+    got = estimate_domain_means(design, y, by=by, na_rm=True)
+    dense = estimate_mean(design, y, by=by, na_rm=True, deff=None)
+    np.testing.assert_allclose(got.variance, np.diag(dense.covariance), rtol=1e-10)
