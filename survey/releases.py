@@ -63,7 +63,7 @@ from sqlalchemy import and_, case, func, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from analysis.design import LonelyPsuRule, SurveyDesign
+from analysis.design import LonelyPsuRule
 from analysis.indices import CI_METHODS, INDEX_RULES, CiMethod, IndexRule
 from analysis.reliability import ReliabilityRule
 from survey.audit import SYSTEM_ACTOR, record_event
@@ -345,8 +345,7 @@ def compute_release(
         session,
         campaign_id,
         questionnaire.definition,
-        # estimate_domain_means takes replicate designs too (shares.py's hint predates them).
-        cast(SurveyDesign, estimation_design),
+        estimation_design,
         rows,
         by,
         cast(CiMethod, ci_method),
