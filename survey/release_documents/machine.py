@@ -14,6 +14,7 @@ from dataclasses import asdict
 from typing import Any
 
 from survey.release_documents.dictionary import dictionary_records
+from survey.release_documents.league import document_leagues
 from survey.release_documents.method import method_facts
 from survey.release_documents.shares import has_shares, shares_dictionary_records
 from survey.release_documents.source import DocumentSource
@@ -46,6 +47,8 @@ def release_document(source: DocumentSource) -> dict[str, Any]:
         "method": [asdict(f) for f in method_facts(source)],
         "csv_dictionary": dictionary_records(percent=source.percent, by=source.by),
         "content": release_content(r),
+        # The rankings as practised: blocks, bands, top and bottom five, not-ranked units.
+        "leagues": document_leagues(source),
         # The columns of shares.csv, for a release that publishes judgement/expectation shares.
         **(
             {"shares_csv_dictionary": shares_dictionary_records(source.by)} if has_shares(r) else {}

@@ -32,6 +32,7 @@ from survey.release_charts import (
     dot_whisker_svg,
     element_points,
 )
+from survey.release_documents.league import LEAGUE_WORDS, band_text, report_leagues
 from survey.release_documents.method import method_facts
 from survey.release_documents.shares import WORDS as SHARE_WORDS
 from survey.release_documents.shares import share_sections
@@ -236,6 +237,11 @@ def report_context(source: DocumentSource, lang: str = "vi") -> dict[str, Any]:
         "summary_levels": SUMMARY_LEVELS,
         "per_unit": list(per_unit.values()),
         **_agencies(source),
+        "leagues": report_leagues(
+            source, lang, Formatter(lang=lang, percent=source.percent).figure
+        ),
+        "lwd": LEAGUE_WORDS[lang],
+        "band": lambda unit: band_text(unit, lang),
         "charts": charts(source, lang),
         "facts": method_facts(source),
         # Judgement and expectation shares (always shares, whatever the index rule).

@@ -23,6 +23,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from survey.release_documents.dictionary import COLUMNS, DICTIONARY_FIELDS, dictionary_records
+from survey.release_documents.league import SHEET as LEAGUE_SHEET
+from survey.release_documents.league import sheet_columns, sheet_records
 from survey.release_documents.method import method_facts
 from survey.release_documents.shares import (
     SHARE_COLUMN_LABELS,
@@ -274,6 +276,11 @@ def release_workbook(source: DocumentSource) -> bytes:
     agencies: Sequence[RankingRow] = source.ranking
     if agencies:
         _write(book.create_sheet(SHEETS["agencies"]), _agency_columns(source), agencies)
+    league_records = sheet_records(source)
+    if league_records:
+        share = _figure_formats(source)[0]
+        league_columns = [Col(*column) for column in sheet_columns(source, share)]
+        _write(book.create_sheet(LEAGUE_SHEET), league_columns, league_records)
     if has_shares(source.release):
         _shares_sheet(book.create_sheet(SHARE_WORDS["vi"]["sheet"]), source)
     _method_sheet(book.create_sheet(SHEETS["method"]), source)
