@@ -82,6 +82,16 @@ class ReleaseCalibration(BaseModel):
         }
 
 
+class ReleaseBand(BaseModel):
+    """A classification band: values at or above ``lower``, with its labels."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lower: float = Field(allow_inf_nan=False)
+    vi: str = Field(min_length=1, max_length=80)
+    en: str = Field(min_length=1, max_length=80)
+
+
 class ReleaseRequest(ReleaseCalibration):
     """What an analyst chooses for a release (defaults: the published SIPAS practice)."""
 
@@ -118,6 +128,23 @@ class ReleaseRequest(ReleaseCalibration):
         description="the whole campaign's figures: pooled over all respondents with design "
         "weights, or the unweighted mean of the provincial indices (MoHA's practice)",
     )
+    ranking_blocks: Literal["level", "province_code"] | None = Field(
+        default=None,
+        description="rank agencies within blocks of their administrative level or province; "
+        "null: all together",
+    )
+    min_ranked: int | None = Field(
+        default=None,
+        ge=1,
+        le=INT32_MAX,
+        description="agencies with fewer respondents are scored but not ranked; null: all ranked",
+    )
+    bands: list[ReleaseBand] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20,
+        description="classification bands, highest first; null: the working default bands",
+    )
 
 
 @router.post("/api/campaigns/{campaign_id}/releases", status_code=status.HTTP_201_CREATED)
@@ -140,6 +167,9 @@ def compute(
         lonely_psu=body.lonely_psu,
         geo_mapping=body.geo_mapping,
         national_rule=body.national_rule,
+        ranking_blocks=body.ranking_blocks,
+        min_ranked=body.min_ranked,
+        bands=None if body.bands is None else [b.model_dump() for b in body.bands],
         created_by=caller.id,
     )
     return IndexReleasePublic.model_validate(release)

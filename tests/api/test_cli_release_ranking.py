@@ -8,13 +8,16 @@ import io
 import json
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from api.app import create_app
 from api.cli.main import main
 from survey.models import IndexRelease
 from survey.release_rows import release_not_ranked, release_ranking
 from survey.releases import compute_release
 from survey.settings import Settings
+from tests.api.fast_users import bearer
 from tests.survey.test_public_releases import two_rounds
 from tests.survey.test_release_blocks import six_agencies
 
@@ -135,3 +138,44 @@ def test_compare_prints_changes_with_significance(
     assert main(["release", "compare", str(old_id)]) == 1
     assert "no comparable previous round" in capsys.readouterr().err
     assert main(["release", "compare", str(old_id), "--previous", str(new_id)]) == 0
+
+
+def test_the_api_computes_a_release_with_ranking_choices(
+    settings: Settings, session: Session
+) -> None:
+    rc = six_agencies(session)
+    analyst = bearer(session, "analyst", "ranking-api-analyst")
+    with TestClient(create_app(settings)) as client:
+        url = f"/api/campaigns/{rc.campaign_id}/releases"
+        bands = [
+            {"lower": 0.8, "vi": "Cao", "en": "High"},
+            {"lower": 0.0, "vi": "Thấp", "en": "Low"},
+        ]
+        created = client.post(
+            url,
+            json={"name": "Khối", "ranking_blocks": "level", "min_ranked": 35, "bands": bands},
+            headers=analyst,
+        )
+        assert created.status_code == 201, created.text
+        body = created.json()
+        assert body["parameters"]["ranking"]["blocks"] == "level"
+        assert body["parameters"]["ranking"]["bands"] == [
+            [0.8, "Cao", "High"],
+            [0.0, "Thấp", "Low"],
+        ]
+        assert {r["agency_code"] for r in body["results"]["not_ranked"]} == {
+            "AG-A",
+            "AG-B",
+            "AG-C",
+            "AG-F",
+        }
+        bad = client.post(
+            url,
+            json={"name": "x", "bands": [{"lower": 0.5, "vi": "a", "en": "A"}] * 2},
+            headers=analyst,
+        )
+        assert bad.status_code == 422
+        assert bad.json()["detail"][0]["loc"] == ["bands"]
+        assert "strictly decreasing" in bad.json()["detail"][0]["msg"]
+        wrong = client.post(url, json={"name": "x", "ranking_blocks": "channel"}, headers=analyst)
+        assert wrong.status_code == 422
