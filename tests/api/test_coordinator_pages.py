@@ -201,7 +201,8 @@ def test_design_form_errors_link_to_their_fields(
             "action": "preview",
         },
     )
-    assert response.status_code == 422 and "larger than the population" in response.text
+    # The use case's problem in the page's language (issue 14).
+    assert response.status_code == 422 and "lớn hơn tổng thể" in response.text
 
 
 def test_forms_need_the_session_token_and_the_role(

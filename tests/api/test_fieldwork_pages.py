@@ -111,7 +111,7 @@ def test_stuck_message_is_requeued_only_by_the_coordinator_with_a_reason(
         assert f'<label for="reason-{message.id}">Lý do gửi lại' in page.text
         silent = client.post(url, data={"csrf": csrf})
         assert silent.status_code == 422 and "text/html" in silent.headers["content-type"]
-        assert "5 to 500 characters" in silent.text
+        assert "từ 5 đến 500 ký tự" in silent.text  # the use case's problem, in Vietnamese
         session.expire_all()
         assert session.exec(select(SmsMessage)).one().status == stuck
         done = client.post(url, data={"csrf": csrf, "reason": "gateway log: never sent"})
