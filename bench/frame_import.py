@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,7 +26,7 @@ import numpy as np
 from sqlalchemy import text
 
 from survey.db import make_engine, upgrade_database
-from survey.frames import ImportProgress, import_frame
+from survey.frames import import_frame
 from survey.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,82 +130,167 @@ def postgres_url() -> str:
     return bench_url
 
 
-def _server_cpu_seconds() -> float:
-    """CPU seconds used so far by local PostgreSQL processes (0 when /proc is not readable)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)
-            if "postgres" not in fields[0]:
-                continue
-            values = fields[1].split()
-            total += int(values[11]) + int(values[12])  # utime, stime
-        except (OSError, IndexError, ValueError):
-            continue
-    return total / tick
+# The baseline: one plain table holding the file's 13 columns with the platform's types, the
+# indexes and constraints of the platform's two tables (primary key, unique (frame, code), the
+# frame and (frame, agency) indexes, the phone index, the foreign key to a frame), loaded by
+# psql's \copy in CSV format. The platform splits phones into their own table and checks every
+# row; the baseline checks nothing beyond the types (DMY dates are read by DateStyle).
+BASELINE_DDL = """
+DROP TABLE IF EXISTS bench_plain_dossier; DROP TABLE IF EXISTS bench_plain_frame;
+CREATE TABLE bench_plain_frame (id integer PRIMARY KEY);
+INSERT INTO bench_plain_frame VALUES (1);
+CREATE TABLE bench_plain_dossier (
+    id bigserial PRIMARY KEY,
+    frame_id integer NOT NULL DEFAULT 1 REFERENCES bench_plain_frame (id) ON DELETE CASCADE,
+    dossier_code varchar(64) NOT NULL, agency_code varchar(32) NOT NULL,
+    agency_name varchar(255) NOT NULL, province_code varchar(8) NOT NULL,
+    commune_code varchar(16) NOT NULL, level varchar(16) NOT NULL,
+    procedure_code varchar(64) NOT NULL, procedure_field varchar(128) NOT NULL,
+    channel varchar(16) NOT NULL, received_date date NOT NULL, due_date date,
+    completed_date date NOT NULL, phone varchar(32),
+    UNIQUE (frame_id, dossier_code)
+);
+CREATE INDEX ON bench_plain_dossier (frame_id);
+CREATE INDEX ON bench_plain_dossier (frame_id, agency_code);
+CREATE INDEX ON bench_plain_dossier (phone);
+"""
+BASELINE_COLUMNS = (
+    "dossier_code, agency_code, agency_name, province_code, commune_code, level, "
+    "procedure_code, procedure_field, channel, received_date, due_date, completed_date, phone"
+)
 
 
-def _own_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+def _psql(url: str, *args: str) -> list[str]:
+    return [
+        "psql",
+        url,
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-q",
+        "-c",
+        "SET client_min_messages = warning",
+        *args,
+    ]
 
 
-def run(label: str, database_url: str, source: Path) -> None:
-    upgrade_database(database_url)
-    engine = make_engine(Settings(database_url=database_url))
-    last = [0.0]
-
-    def progress(p: ImportProgress) -> None:
-        if p.seconds - last[0] >= 5 or p.phase != "reading":
-            last[0] = p.seconds
-            print(
-                f"  {label}: {p.phase} {p.rows_read:,} rows, {p.rate:,.0f} rows/s", file=sys.stderr
-            )
-
-    own_cpu, server_cpu = _own_cpu_seconds(), _server_cpu_seconds()
+def _timed_child(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MB) and stdout of a child process, from ``os.wait4``."""
     started = time.perf_counter()
-    report = import_frame(engine=engine, source=source, name=f"bench {label}", progress=progress)
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, env=env)
+    assert child.stdout is not None
+    out = child.stdout.read().decode()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
-    own_cpu, server_cpu = _own_cpu_seconds() - own_cpu, _server_cpu_seconds() - server_cpu
-    engine.dispose()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"{label}: status {report.status}, rows {report.rows_read:,}, imported "
-        f"{report.imported:,}, not contactable {report.not_contactable:,}, sharing a phone "
-        f"{report.duplicate_phone_dossiers:,}; {seconds:.1f} s, "
-        f"{report.rows_read / seconds:,.0f} rows/s; peak RSS so far {peak_mb:,.0f} MB; "
-        f"CPU: importer {own_cpu:.1f} s"
-        + (f", PostgreSQL (all local backends) {server_cpu:.1f} s" if label == "postgresql" else "")
+    if child.returncode:
+        raise SystemExit(f"{command[0]} failed with status {child.returncode}")
+    return seconds, usage.ru_maxrss / 1024, out
+
+
+def run_psql(url: str, source: Path) -> tuple[float, float]:
+    """One baseline run into an emptied table: seconds and psql's peak RSS."""
+    subprocess.run(_psql(url, "-c", BASELINE_DDL), check=True)
+    env = {**os.environ, "PGOPTIONS": "-c datestyle=ISO,DMY -c client_min_messages=warning"}
+    copy = (
+        f"\\copy bench_plain_dossier ({BASELINE_COLUMNS}) FROM '{source}' "
+        "WITH (FORMAT csv, HEADER true)"
     )
+    seconds, peak, _ = _timed_child(_psql(url, "-c", copy), env)
+    return seconds, peak
+
+
+def _empty_frames(url: str) -> None:
+    # Outside the timing: every run imports into empty frame tables, as the baseline does.
+    subprocess.run(
+        _psql(url, "-c", "TRUNCATE frame, dossier, dossier_contact, frame_import_problem CASCADE"),
+        check=True,
+    )
+
+
+def run_platform(url: str, source: Path) -> tuple[float, float, str]:
+    """One platform import in a child process: the import's seconds (measured around
+    ``import_frame`` in the child), the child's peak RSS and its report line."""
+    _, peak, out = _timed_child([sys.executable, __file__, "--child", url, str(source)])
+    line = out.strip().splitlines()[-1]
+    return float(line.split(" s,", 1)[0].rsplit("; ", 1)[1]), peak, line
+
+
+def child_import(database_url: str, source: Path) -> None:
+    engine = make_engine(Settings(database_url=database_url))
+    started = time.perf_counter()
+    report = import_frame(engine=engine, source=source, name="bench")
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    print(
+        f"status {report.status}, rows {report.rows_read:,}, imported {report.imported:,}, "
+        f"not contactable {report.not_contactable:,}, hash {report.content_hash[:12]}; "
+        f"{seconds:.2f} s, {report.rows_read / seconds:,.0f} rows/s"
+    )
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each side, interleaved")
+    parser.add_argument("--sqlite", action="store_true", help="also import once into SQLite")
     parser.add_argument("--generate-only", type=Path, metavar="CSV", help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=2, metavar=("URL", "CSV"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generate_only:
         generate_csv(args.generate_only, args.rows)
         return 0
-    with tempfile.TemporaryDirectory() as tmp:
+    if args.child:
+        child_import(args.child[0], Path(args.child[1]))
+        return 0
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
         source = Path(tmp) / "frame.csv"
         started = time.perf_counter()
-        # In a child process, so the peak RSS printed below is the import's alone.
         subprocess.run(
             [sys.executable, __file__, "--rows", str(args.rows), "--generate-only", str(source)],
             check=True,
         )
         print(
             f"generated {args.rows:,} rows ({source.stat().st_size / 1e6:,.0f} MB) in "
-            f"{time.perf_counter() - started:.1f} s"
+            f"{time.perf_counter() - started:.1f} s; {_load()}",
+            flush=True,
         )
-        if not args.skip_postgres:
-            run("postgresql", postgres_url(), source)
-        if not args.skip_sqlite:
-            run("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", source)
+        url = postgres_url()
+        upgrade_database(url)
+        ours: list[float] = []
+        plain: list[float] = []
+        peaks: list[float] = []
+        for repeat in range(args.repeats):
+            _empty_frames(url)
+            seconds, peak, line = run_platform(url, source)
+            ours.append(seconds)
+            peaks.append(peak)
+            print(
+                f"[{repeat + 1}] platform: {line}; peak RSS {peak:,.0f} MB; {_load()}", flush=True
+            )
+            seconds, psql_peak = run_psql(url, source)
+            plain.append(seconds)
+            print(
+                f"[{repeat + 1}] psql \\copy: {seconds:.2f} s, "
+                f"{args.rows / seconds:,.0f} rows/s; peak RSS {psql_peak:,.0f} MB; {_load()}",
+                flush=True,
+            )
+        subprocess.run(_psql(url, "-c", "DROP TABLE bench_plain_dossier, bench_plain_frame"))
+        _empty_frames(url)
+        a, b = statistics.median(ours), statistics.median(plain)
+        print(
+            f"rows {args.rows:,}, median of {args.repeats}: platform {a:.2f} s (peak RSS "
+            f"{max(peaks):,.0f} MB), psql \\copy {b:.2f} s, ratio {a / b:.2f}; {_load()}"
+        )
+        if args.sqlite:
+            database = Path(tmp) / "bench.db"
+            upgrade_database(f"sqlite:///{database}")
+            seconds, peak, line = run_platform(f"sqlite:///{database}", source)
+            print(f"sqlite: {line}; peak RSS {peak:,.0f} MB")
     return 0
 
 
