@@ -279,7 +279,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
         r"design: estimate_indices has no second-stage variance term; build the design without "
         r"ssu/ssu_fpc \(R's ultimate-cluster variance\) or use replicate weights",
         "design: estimate_indices không có thành phần phương sai cấp 2; hãy dựng thiết kế không "
-        "có ssu/ssu_fpc (phương sai theo cụm cuối của R) hoặc dùng trọng số lặp",
+        "có ssu/ssu_fpc (phương sai theo cụm cuối cùng, như R) hoặc dùng trọng số lặp",
     ),
     (
         r"node (?P<n>.+) is not in the table; use one of (?P<allowed>.+)",
@@ -301,12 +301,12 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     (
         r"method: the likelihood interval is implemented for Taylor designs; use 'logit' or "
         r"'beta' with replicate weights",
-        "method: khoảng hợp lý chỉ có cho thiết kế dùng khai triển Taylor; với trọng số lặp hãy "
-        "dùng 'logit' hoặc 'beta'",
+        "method: khoảng tin cậy theo hàm hợp lý chỉ có cho thiết kế dùng khai triển Taylor; "
+        "với trọng số lặp hãy dùng 'logit' hoặc 'beta'",
     ),
     (
         r"y: the likelihood interval needs a 0/1 indicator",
-        "y: khoảng hợp lý cần biến chỉ báo 0/1",
+        "y: khoảng tin cậy theo hàm hợp lý cần biến chỉ báo 0/1",
     ),
     # Replicate weights (analysis/replicates.py).
     (
