@@ -15,7 +15,7 @@ from typing import Any
 
 from survey.public_releases import release_leagues
 from survey.release_documents.source import DocumentSource
-from survey.release_rankings import League, LeagueBlock, LeagueUnit, league_json
+from survey.release_rankings import League, LeagueBlock, LeagueUnit, league_json, parse_bands
 
 SHEET = "Xếp hạng theo khối"
 
@@ -221,3 +221,21 @@ def sheet_records(source: DocumentSource) -> list[dict[str, Any]]:
 def document_leagues(source: DocumentSource) -> list[dict[str, object]]:
     """The JSON document's ``leagues`` (:func:`survey.release_rankings.league_json`)."""
     return [league_json(league) for league in release_leagues(source.release)]
+
+
+def ranking_rules(ranking: Mapping[str, Any], lang: str) -> str:
+    """The method note's sentence on a release's ranking choices (blocks, ``min_ranked``,
+    bands), in ``lang``; empty for a release that made none (ranked as before)."""
+    w = LEAGUE_WORDS[lang]
+    parts = []
+    blocks = ranking.get("blocks")
+    if blocks:
+        parts.append(w["blocks_by"].format(column=w.get(f"column_{blocks}", str(blocks))))
+    if ranking.get("min_ranked") is not None:
+        parts.append(w["min_ranked"].format(n=ranking["min_ranked"]))
+    if ranking.get("bands"):
+        bands = "; ".join(
+            f"{b.label(lang)} ≥ {b.lower:g}" for b in parse_bands(list(ranking["bands"]))
+        )
+        parts.append(w["bands_release"].format(bands=bands))
+    return " ".join(parts)

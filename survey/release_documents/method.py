@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from survey.release_documents.league import ranking_rules
 from survey.release_documents.source import DocumentSource
 
 
@@ -163,6 +164,18 @@ def method_facts(source: DocumentSource) -> list[MethodFact]:
             else "",
         ),
     ]
+    rules = ranking_rules(ranking, "vi")
+    if rules:
+        # Blocks, min_ranked and bands: recorded only by releases that chose them.
+        facts.append(
+            MethodFact(
+                "ranking_rules",
+                "Quy tắc xếp hạng",
+                "Ranking rules",
+                rules,
+                ranking_rules(ranking, "en"),
+            )
+        )
     if geography:
         facts.append(
             MethodFact(

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from survey.release_documents.league import SHEET, report_leagues
 from survey.release_documents.machine import release_json
+from survey.release_documents.method import method_facts
 from survey.release_documents.report import release_report_html, report_context
 from survey.release_documents.source import DocumentSource, load_document_source
 from survey.release_documents.workbook import HEADER_ROWS, release_workbook
@@ -86,3 +87,10 @@ def test_the_report_html_prints_the_blocks_and_the_not_ranked(session: Session) 
     assert "<h3>Cấp tỉnh</h3>" in html and "<h3>Cấp xã</h3>" in html
     assert "Có điểm, không xếp hạng: quá ít người trả lời" in html
     assert '<table class="league-all">' in html
+
+
+def test_the_method_note_states_the_ranking_rules(session: Session) -> None:
+    source = blocked_source(session)
+    fact = next(f for f in method_facts(source) if f.key == "ranking_rules")
+    assert "cấp hành chính" in str(fact.value) and "35 người trả lời" in str(fact.value)
+    assert "administrative level" in str(fact.value_en) and "fewer than 35" in str(fact.value_en)
