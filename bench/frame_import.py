@@ -2,12 +2,17 @@
 
 Usage::
 
-    .venv/bin/python bench/frame_import.py [--rows 1000000] [--skip-sqlite] [--skip-postgres]
+    .venv/bin/python bench/frame_import.py [--rows 1000000] [--repeats 3] [--csv FILE] [--sqlite]
 
 PostgreSQL comes from ``SIPAS_BENCH_POSTGRES_URL`` or, when unset, from ``scripts/pg-start`` (a
 separate ``sipas_bench_frames`` database on that server is created and migrated, so the tests'
-database is left alone). Prints rows, seconds and rows/s for each backend, and the peak RSS of
-the process (``resource.getrusage``), which stays bounded because the import streams.
+database is left alone).
+
+The two sides alternate (platform, psql, platform, psql ...), each in a child process whose
+peak RSS comes from ``os.wait4``; every run starts from empty tables. The platform's time is
+``import_frame`` alone (parse, check, write, content hash, commit), measured in its child; psql's
+is the whole ``psql`` process. The medians and the load average are printed. ``--draw`` also
+draws from each imported frame, in the same child (its peak RSS then covers both).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -24,8 +30,12 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from survey.db import make_engine, upgrade_database
+from survey.designs import AllocationSpec, DesignCreate, create_design
+from survey.draws import run_draw
 from survey.frames import import_frame
 from survey.settings import Settings
 
@@ -150,6 +160,8 @@ CREATE TABLE bench_plain_dossier (
     completed_date date NOT NULL, phone varchar(32),
     UNIQUE (frame_id, dossier_code)
 );
+"""
+BASELINE_INDEXES = """
 CREATE INDEX ON bench_plain_dossier (frame_id);
 CREATE INDEX ON bench_plain_dossier (frame_id, agency_code);
 CREATE INDEX ON bench_plain_dossier (phone);
@@ -187,9 +199,11 @@ def _timed_child(command: list[str], env: dict[str, str] | None = None) -> tuple
     return seconds, usage.ru_maxrss / 1024, out
 
 
-def run_psql(url: str, source: Path) -> tuple[float, float]:
-    """One baseline run into an emptied table: seconds and psql's peak RSS."""
-    subprocess.run(_psql(url, "-c", BASELINE_DDL), check=True)
+def run_psql(url: str, source: Path, *, bare: bool) -> tuple[float, float]:
+    """One baseline run into an emptied table: seconds and psql's peak RSS. ``bare``: without
+    the three secondary indexes (a plainer, faster baseline)."""
+    ddl = BASELINE_DDL if bare else BASELINE_DDL + BASELINE_INDEXES
+    subprocess.run(_psql(url, "-c", ddl), check=True)
     env = {**os.environ, "PGOPTIONS": "-c datestyle=ISO,DMY -c client_min_messages=warning"}
     copy = (
         f"\\copy bench_plain_dossier ({BASELINE_COLUMNS}) FROM '{source}' "
@@ -207,24 +221,48 @@ def _empty_frames(url: str) -> None:
     )
 
 
-def run_platform(url: str, source: Path) -> tuple[float, float, str]:
+def run_platform(url: str, source: Path, *, draw: bool = False) -> tuple[float, float, str]:
     """One platform import in a child process: the import's seconds (measured around
-    ``import_frame`` in the child), the child's peak RSS and its report line."""
-    _, peak, out = _timed_child([sys.executable, __file__, "--child", url, str(source)])
+    ``import_frame`` in the child), the child's peak RSS and its report line (with the draw's
+    seconds when ``draw``)."""
+    command = [sys.executable, __file__, "--child", url, str(source)]
+    _, peak, out = _timed_child([*command, "--draw"] if draw else command)
     line = out.strip().splitlines()[-1]
     return float(line.split(" s,", 1)[0].rsplit("; ", 1)[1]), peak, line
 
 
-def child_import(database_url: str, source: Path) -> None:
+def child_import(database_url: str, source: Path, *, draw: bool) -> None:
     engine = make_engine(Settings(database_url=database_url))
     started = time.perf_counter()
     report = import_frame(engine=engine, source=source, name="bench")
     seconds = time.perf_counter() - started
+    drawn = ""
+    if draw:
+        drawn = _child_draw(engine, report.frame_id)
     engine.dispose()
     print(
-        f"status {report.status}, rows {report.rows_read:,}, imported {report.imported:,}, "
-        f"not contactable {report.not_contactable:,}, hash {report.content_hash[:12]}; "
-        f"{seconds:.2f} s, {report.rows_read / seconds:,.0f} rows/s"
+        f"{drawn}status {report.status}, rows {report.rows_read:,}, imported "
+        f"{report.imported:,}, not contactable {report.not_contactable:,}, hash "
+        f"{report.content_hash[:12]}; {seconds:.2f} s, {report.rows_read / seconds:,.0f} rows/s"
+    )
+
+
+def _child_draw(engine: Engine, frame_id: int) -> str:
+    """Draw 50,000 dossiers stratified by agency (SRSWOR, proportional) from the frame."""
+    with Session(engine) as session:
+        started = time.perf_counter()
+        spec = DesignCreate(
+            name="bench", frame_id=frame_id, allocation=AllocationSpec(n_total=50_000)
+        )
+        design = create_design(session=session, spec=spec, created_by=None)
+        assert design.id is not None
+        designed = time.perf_counter()
+        drawn = run_draw(session=session, design_id=design.id, seed=20261202, created_by=None)
+        ended = time.perf_counter()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return (
+        f"design {designed - started:.1f} s, draw {ended - designed:.1f} s "
+        f"({drawn.n_sampled:,} sampled), peak RSS after the draw {peak:,.0f} MB; "
     )
 
 
@@ -238,6 +276,20 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3, help="runs of each side, interleaved")
     parser.add_argument("--sqlite", action="store_true", help="also import once into SQLite")
+    parser.add_argument(
+        "--bare-baseline",
+        action="store_true",
+        help="baseline table without the platform's secondary indexes (keys and foreign key kept)",
+    )
+    parser.add_argument(
+        "--draw", action="store_true", help="also draw 50,000 dossiers from each imported frame"
+    )
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="the platform only (for the largest sizes)"
+    )
+    parser.add_argument(
+        "--csv", type=Path, help="an existing generated file of --rows rows (kept after the run)"
+    )
     parser.add_argument("--generate-only", type=Path, metavar="CSV", help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs=2, metavar=("URL", "CSV"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -245,18 +297,27 @@ def main() -> int:
         generate_csv(args.generate_only, args.rows)
         return 0
     if args.child:
-        child_import(args.child[0], Path(args.child[1]))
+        child_import(args.child[0], Path(args.child[1]), draw=args.draw)
         return 0
     with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
-        source = Path(tmp) / "frame.csv"
+        source = args.csv or Path(tmp) / "frame.csv"
         started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, __file__, "--rows", str(args.rows), "--generate-only", str(source)],
-            check=True,
-        )
+        if args.csv is None:
+            subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--rows",
+                    str(args.rows),
+                    "--generate-only",
+                    str(source),
+                ],
+                check=True,
+            )
         print(
-            f"generated {args.rows:,} rows ({source.stat().st_size / 1e6:,.0f} MB) in "
-            f"{time.perf_counter() - started:.1f} s; {_load()}",
+            f"{'read' if args.csv else 'generated'} {args.rows:,} rows "
+            f"({source.stat().st_size / 1e6:,.0f} MB) in {time.perf_counter() - started:.1f} s; "
+            f"{_load()}",
             flush=True,
         )
         url = postgres_url()
@@ -266,13 +327,15 @@ def main() -> int:
         peaks: list[float] = []
         for repeat in range(args.repeats):
             _empty_frames(url)
-            seconds, peak, line = run_platform(url, source)
+            seconds, peak, line = run_platform(url, source, draw=args.draw)
             ours.append(seconds)
             peaks.append(peak)
             print(
                 f"[{repeat + 1}] platform: {line}; peak RSS {peak:,.0f} MB; {_load()}", flush=True
             )
-            seconds, psql_peak = run_psql(url, source)
+            if args.no_baseline:
+                continue
+            seconds, psql_peak = run_psql(url, source, bare=args.bare_baseline)
             plain.append(seconds)
             print(
                 f"[{repeat + 1}] psql \\copy: {seconds:.2f} s, "
@@ -281,11 +344,14 @@ def main() -> int:
             )
         subprocess.run(_psql(url, "-c", "DROP TABLE bench_plain_dossier, bench_plain_frame"))
         _empty_frames(url)
-        a, b = statistics.median(ours), statistics.median(plain)
-        print(
-            f"rows {args.rows:,}, median of {args.repeats}: platform {a:.2f} s (peak RSS "
-            f"{max(peaks):,.0f} MB), psql \\copy {b:.2f} s, ratio {a / b:.2f}; {_load()}"
-        )
+        a = statistics.median(ours)
+        line = f"rows {args.rows:,}, median of {args.repeats}: platform {a:.2f} s (peak RSS "
+        line += f"{max(peaks):,.0f} MB)"
+        if plain:
+            b = statistics.median(plain)
+            kind = "bare table" if args.bare_baseline else "same indexes"
+            line += f", psql \\copy ({kind}) {b:.2f} s, ratio {a / b:.2f}"
+        print(f"{line}; {_load()}")
         if args.sqlite:
             database = Path(tmp) / "bench.db"
             upgrade_database(f"sqlite:///{database}")

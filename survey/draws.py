@@ -319,6 +319,23 @@ def _insert_units(session: Session, rows: list[dict[str, Any]]) -> None:
     connection.execute(insert(SampleUnit), rows)
 
 
+def _sampled_phones(
+    session: Session, dossier_ids: NDArray[np.int64], chunk: int = 10_000
+) -> NDArray[np.str_]:
+    """The E.164 mobile of each sampled dossier ("" when none), read for the sample only: a
+    frame's phones would be the largest column held for a draw (~50 bytes a dossier)."""
+    ids = dossier_ids.tolist()
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), chunk):
+        rows = session.execute(
+            sa_select(col(DossierContact.dossier_id), col(DossierContact.phone_e164)).where(
+                col(DossierContact.dossier_id).in_(ids[start : start + chunk])
+            )
+        )
+        found.update((int(i), p) for i, p in rows if p is not None)
+    return np.asarray([found.get(i, "") for i in ids], dtype=str)
+
+
 def run_draw(
     *,
     session: Session,
@@ -375,7 +392,6 @@ def run_draw(
         frame_id=design.frame_id,
         columns=columns,
         geo_mapping=spec.geo_mapping,
-        with_phone=True,
     )
     if arrays.n_units == 0:
         raise InvalidInput("the frame is empty", [Problem(("frame_id",), "no dossiers")])
@@ -400,10 +416,13 @@ def run_draw(
         raise sampling_problem(error, "design") from None
     index = sample.index
     codes = arrays.columns["dossier_code"][index]
-    rule = resolve_duplicate_contacts(
-        arrays.columns["phone"][index], sample.is_reserve, sample.reserve_order, seed=used_seed
-    )
     dossier_ids = arrays.dossier_id[index]
+    rule = resolve_duplicate_contacts(
+        _sampled_phones(session, dossier_ids),
+        sample.is_reserve,
+        sample.reserve_order,
+        seed=used_seed,
+    )
     main = ~sample.is_reserve
     snapshot = {
         "design": spec.model_dump(),
