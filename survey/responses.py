@@ -523,18 +523,21 @@ def complete_response(
         "mode": mode,
     }
     # Core statements on the tables skip the ORM's bulk-update machinery; the caller's commit
-    # expires whatever the session had loaded, so nothing stale outlives this call.
+    # expires whatever the session had loaded, so nothing stale outlives this call. They run on
+    # the session's connection (its transaction): Session.execute would add only its own
+    # overhead, since statements on plain tables are never autoflushed.
+    connection = session.connection()
     response_id: int | None = None
     if session.get_bind().dialect.name == "postgresql":
-        invited, response_id = session.execute(_COMPLETE_BOTH, params).one()
+        invited, response_id = connection.execute(_COMPLETE_BOTH, params).one()
         won = bool(invited)
     else:
-        won = int(getattr(session.execute(_COMPLETE_INVITATION, params), "rowcount", 0)) == 1
+        won = int(getattr(connection.execute(_COMPLETE_INVITATION, params), "rowcount", 0)) == 1
     if not won:
         return SubmitResult(created=False, response_id=None, submission_hash=digest)
     if response_id is None:
         # A fresh statement sees a draft committed while this one waited for the invitation.
-        done = session.execute(_COMPLETE_RESPONSE, params).first()
+        done = connection.execute(_COMPLETE_RESPONSE, params).first()
         response_id = int(done[0]) if done is not None else None
     if response_id is None:
         row = _new_response(
@@ -576,7 +579,8 @@ def submit_draft(*, session: Session, invitation: Invitation) -> SubmitResult:
         # PostgreSQL's UPDATE waits for the row and reads its newest version, so the reads
         # stay in the transaction (and the session keeps what it loaded: fewer round trips).
         session.commit()
-    locked = session.execute(_LOCK_LINKED_DRAFT, {"invitation": invitation.id}).first()
+    # On the session's connection, as in complete_response.
+    locked = session.connection().execute(_LOCK_LINKED_DRAFT, {"invitation": invitation.id}).first()
     if locked is None:
         # No draft in progress: never started, or completed (and unlinked) by an earlier or a
         # concurrent submission.
