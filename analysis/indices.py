@@ -217,8 +217,69 @@ class _CalibrationCorrection:
 
 
 @dataclass(frozen=True)
+class _RowScores:
+    """Each row's node scores w u (every row its own PSU), recomputed block by block when
+    needed instead of kept as an n x N array (208 MB at 1M rows and 26 nodes, whose first
+    touch alone cost more than the rest of the estimation). ``y`` is the validated answer
+    matrix the table was estimated from."""
+
+    y: NDArray[np.float64]
+    weights: NDArray[np.float64]
+    codes: NDArray[np.intp]
+    ratio: NDArray[np.float64]  # (G, J)
+    inv_b: NDArray[np.float64]  # (G, J)
+    mixing_t: NDArray[np.float64]  # (J, N)
+    tree: QuestionnaireTree
+    rule: IndexRule
+
+    def blocks(self) -> Iterator[tuple[slice, NDArray[np.float64]]]:
+        """(rows, scores (rows, N)) in the blocks of :func:`_row_blocks`."""
+        n_base, n_nodes = self.mixing_t.shape
+        for rows, a, b in _row_blocks(self.y, self.tree, self.rule, n_base):
+            d = self.codes[rows]
+            # Score of a base ratio: w (a - R b) / B within the domain (Woodruff).
+            b *= self.ratio[d]
+            a -= b
+            a *= self.inv_b[d]
+            a *= self.weights[rows, None]
+            out = np.empty((a.shape[0], n_nodes))
+            _matmul_rows(a, self.mixing_t, out)
+            yield rows, out
+
+    def __getitem__(self, key: tuple[NDArray[np.bool_], int]) -> NDArray[np.float64]:
+        """``scores[rows_mask, node]``, as on the array it stands for."""
+        mask, node = key
+        column = np.empty(self.y.shape[0])
+        for rows, scores in self.blocks():
+            column[rows] = scores[:, node]
+        return column[mask]
+
+    def variances(
+        self,
+        layout: _VarianceLayout,
+        n_domains: int,
+        dh: tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]],
+    ) -> NDArray[np.float64]:
+        """:meth:`_VarianceLayout.variances` of these scores in one pass over the blocks."""
+        dh_domain, dh_stratum, dh_inverse = dh
+        n_nodes = self.mixing_t.shape[1]
+        c = layout.factor_h[layout.psu_stratum[layout.psu_index]]
+        var = np.zeros((n_domains, n_nodes))
+        stratum_totals = np.zeros((dh_domain.shape[0], n_nodes))
+        for rows, scores in self.blocks():
+            stratum_totals += _group_sum(dh_inverse[rows], scores, dh_domain.shape[0])
+            np.square(scores, out=scores)
+            scores *= c[rows, None]
+            var += _group_sum(self.codes[rows], scores, n_domains)
+        coef = layout.centring_h[dh_stratum]
+        var -= _group_sum(dh_domain, coef[:, None] * stratum_totals**2, n_domains)
+        return var
+
+
+@dataclass(frozen=True)
 class _TaylorCells:
-    totals: NDArray[np.float64]  # (pairs, N) totals of w u per (domain, PSU) pair
+    # (pairs, N) totals of w u per (domain, PSU) pair; recomputed when every row is its own PSU
+    totals: NDArray[np.float64] | _RowScores
     pair_domain: NDArray[np.intp]
     pair_psu: NDArray[np.intp]
     layout: _VarianceLayout
@@ -829,25 +890,32 @@ def _taylor_cells(
     ratio = np.divide(dom_a, dom_b, out=np.zeros_like(dom_a), where=has_base)
     inv_b = np.divide(1.0, dom_b, out=np.zeros_like(dom_b), where=has_base)
     # Score of a base ratio: w (a - R b) / B within the domain (Woodruff).
+    dh_domain, dh_stratum, dh_inverse = layout.stratum_pairs(pair_domain, pair_psu, n_domains)
+    dh = (dh_domain, dh_stratum, dh_inverse)
+    stored: NDArray[np.float64] | _RowScores
     if rows_are_pairs:
-        totals = np.empty((y.shape[0], n_nodes))
-        for rows, a, b in _row_blocks(y, tree, rule, n_base):
-            d = codes[rows]
-            b *= ratio[d]
-            a -= b
-            a *= inv_b[d]
-            a *= w[rows, None]
-            _matmul_rows(a, mixing_t, totals[rows])
+        del sum_a, sum_b
+        scores = _RowScores(y, w, codes, ratio, inv_b, mixing_t, tree, rule)
+        if design.calibration:
+            totals = np.empty((y.shape[0], n_nodes))
+            for rows, block in scores.blocks():
+                totals[rows] = block
+            variance = layout.variances(totals, pair_domain, pair_psu, n_domains, dh)
+            stored = totals
+        else:
+            # Only the calibration terms below would need the n x N array.
+            totals = np.empty((0, n_nodes))
+            stored = scores
+            variance = scores.variances(layout, n_domains, dh)
     else:
         # Scores are linear within a (domain, PSU) pair, so their totals come from the pair sums.
         sum_b *= ratio[pair_domain]
         sum_a -= sum_b
         sum_a *= inv_b[pair_domain]
         totals = sum_a @ mixing_t
-    del sum_a, sum_b
-    dh_domain, dh_stratum, dh_inverse = layout.stratum_pairs(pair_domain, pair_psu, n_domains)
-    dh = (dh_domain, dh_stratum, dh_inverse)
-    variance = layout.variances(totals, pair_domain, pair_psu, n_domains, dh)
+        del sum_a, sum_b
+        variance = layout.variances(totals, pair_domain, pair_psu, n_domains, dh)
+        stored = totals
 
     correction = None
     if design.calibration:
@@ -885,7 +953,7 @@ def _taylor_cells(
             l_d = np.bincount(dh_domain, weights=lonely_pairs, minlength=n_domains)
         domain_scale = np.where(h_d > l_d, h_d / np.maximum(h_d - l_d, 1.0), np.nan)
     variance = np.maximum(variance, 0.0) * domain_scale[:, None]
-    cells = _TaylorCells(totals, pair_domain, pair_psu, layout, domain_scale, correction)
+    cells = _TaylorCells(stored, pair_domain, pair_psu, layout, domain_scale, correction)
     return (ratio, has_base, variance, df, cells), counted
 
 
