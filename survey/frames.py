@@ -1038,7 +1038,7 @@ def frame_content_hash(connection: Connection, frame_id: int) -> str:
     try:
         cursor.execute(_HASH_SQL["postgresql" if postgres else "sqlite"], (frame_id,))
         while chunk := cursor.fetchmany(50_000):
-            digest.update("".join(row[0] + "\x1e" for row in chunk).encode())
+            digest.update(("\x1e".join([row[0] for row in chunk]) + "\x1e").encode())
     finally:
         cursor.close()
     return digest.hexdigest()
