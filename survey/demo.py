@@ -22,6 +22,7 @@ run any number of times.
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -34,6 +35,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from survey.calibration_margins import CROSS, calibration_request
 from survey.campaigns import (
     DEFAULT_REMINDER_TEMPLATE,
     DEFAULT_SMS_TEMPLATE,
@@ -74,9 +76,9 @@ from survey.models.frames import FrameStatus
 from survey.models.releases import ReleaseStatus
 from survey.optouts import handle_inbound, opt_out_invitation
 from survey.outbox import queue_invitation_sms
-from survey.questionnaires import answer_pages, ensure_builtin_questionnaires
+from survey.questionnaires import PRIORITY_OPTIONS, answer_pages, ensure_builtin_questionnaires
 from survey.releases import compute_release, publish_release, submit_release
-from survey.responses import save_page, start_or_resume, submit_response
+from survey.responses import complete_response, save_page, start_or_resume, submit_response
 from survey.settings import Settings
 from survey.sms.gateway import InboundMessage, detect_opt_out
 from survey.sms.local_outbox import LocalOutboxGateway
@@ -991,6 +993,397 @@ def build_demo_fieldwork(
         )
 
 
+# The second campaign: the whole national form for citizens (Decision 1001/QĐ-BNV), on a draw of
+# its own, so the public site shows SIPAS <- policy, service, the shares and the rankings.
+DEMO_CITIZEN_FORM = "sipas-citizen-v1.json"
+DEMO_CITIZEN_DESIGN_NAME = "Demo: phiếu đầy đủ cho người dân, cỡ mẫu Yamane"
+DEMO_CITIZEN_CAMPAIGN_NAME = "Demo: đợt khảo sát SIPAS phiếu đầy đủ (người dân)"
+DEMO_CITIZEN_RELEASE = "Demo: SIPAS phiếu đầy đủ, hiệu chỉnh theo giới tính, tuổi, thành thị"
+# Yamane's n = N / (1 + N e^2) on the total: about 1,550 respondents from the 50,000 dossiers
+# (each costs the start-up ~10 ms through the completion path; 0.06 on the small frames of the
+# tests keeps them quick), and each agency's margin flagged against ±10 points on the design
+# page.
+DEMO_CITIZEN_MARGIN = 0.025
+DEMO_CITIZEN_SMALL_FRAME_MARGIN = 0.06
+DEMO_CITIZEN_DOMAIN_TARGET = 0.10
+LARGE_FRAME = 20_000
+DEMO_CITIZEN_RESPONSE_RATE = 0.8
+# Agencies with fewer respondents are scored but not ranked (the rankings' min_ranked; 5 on the
+# tests' small frames, whose agencies get about seven respondents each).
+DEMO_CITIZEN_MIN_RANKED = 20
+DEMO_CITIZEN_SMALL_FRAME_MIN_RANKED = 5
+# Shares of the profile answers (working figures close to the 2019 census and SIPAS samples);
+# the calibration margins below use the same shares, so the weights move but stay moderate.
+SEX_SHARES = {"male": 0.49, "female": 0.51}
+AGE_SHARES = {"a18_25": 0.14, "a26_34": 0.22, "a35_49": 0.32, "a50_60": 0.18, "a61_plus": 0.14}
+# The respondents lean older and male against the population (who files a dossier), so the
+# raking has something to correct.
+SAMPLE_SEX_SHARES = (0.56, 0.44)
+SAMPLE_AGE_SHARES = (0.08, 0.18, 0.36, 0.22, 0.16)
+URBAN_SHARE = {"Tỉnh": 0.7, "Xã": 0.35}
+POPULATION_URBAN_SHARE = 0.45
+# Share of respondents who did a procedure (Q8): the service block is asked of them only.
+PROCEDURE_SHARE = 0.8
+
+
+def _choice(
+    rng: np.random.Generator, options: list[str], n: int, p: tuple[float, ...] | None = None
+) -> list[str]:
+    return [str(v) for v in rng.choice(np.asarray(options), size=n, p=p).tolist()]
+
+
+def citizen_answers(
+    definition: dict[str, Any],
+    satisfied_share: NDArray[np.float64],
+    level: list[str],
+    rng: np.random.Generator,
+) -> list[dict[str, Any]]:
+    """Answers to the whole citizens' form, one per entry of ``satisfied_share``.
+
+    Q9's criteria (part I, policy; part II, service) follow :func:`synthetic_answers`' model;
+    the profile, Q1-Q8, Q10 and the comments are drawn from plain categorical shares: the
+    profile from :data:`SAMPLE_SEX_SHARES`, :data:`SAMPLE_AGE_SHARES` and, by the agency's
+    ``level``, :data:`URBAN_SHARE`; Q8's ``q8_procedure`` is yes with :data:`PROCEDURE_SHARE`,
+    so about a fifth are not asked part II (the completion path drops those answers). Harassment
+    and extra payments (Q4, Q5) are rarer where the agency is better judged.
+    """
+    n = satisfied_share.shape[0]
+    answers = synthetic_answers(definition, satisfied_share, rng)
+    questions = {q["code"]: q for q in definition.get("questions") or []}
+
+    def options(code: str) -> list[str]:
+        return [o["code"] for o in questions[code]["options"]]
+
+    columns: dict[str, list[Any]] = {
+        "sex": _choice(rng, options("sex"), n, SAMPLE_SEX_SHARES),
+        "age_band": _choice(rng, options("age_band"), n, SAMPLE_AGE_SHARES),
+        "ethnicity": _choice(rng, options("ethnicity"), n, (0.86, 0.14)),
+        "education": _choice(rng, options("education"), n, (0.03, 0.1, 0.2, 0.3, 0.12, 0.25)),
+        "occupation": _choice(
+            rng, options("occupation"), n, (0.25, 0.15, 0.18, 0.1, 0.12, 0.04, 0.1, 0.06)
+        ),
+        "terrain": _choice(rng, options("terrain"), n, (0.15, 0.8, 0.05)),
+        "q3_willing_to_comment": _choice(
+            rng, options("q3_willing_to_comment"), n, (0.2, 0.4, 0.25, 0.1, 0.05)
+        ),
+        "q6_filing_channel": _choice(rng, options("q6_filing_channel"), n, (0.55, 0.3, 0.15)),
+        "q7_information_channel": _choice(
+            rng, options("q7_information_channel"), n, (0.1, 0.1, 0.2, 0.15, 0.15, 0.28, 0.02)
+        ),
+    }
+    urban = rng.random(n) < np.asarray([URBAN_SHARE.get(v, 0.5) for v in level])
+    columns["urban_rural"] = ["urban" if u else "rural" for u in urban.tolist()]
+    # Fewer reports of harassment and extra payments where the agency does better.
+    for code, base in (("q4_harassment", 0.25), ("q5_extra_payment", 0.15)):
+        reported = np.asarray(rng.random(n) < base * (1.0 - satisfied_share) / 0.2, dtype=bool)
+        many = np.asarray(rng.random(n) < 0.2, dtype=bool)
+        columns[code] = [
+            "none" if not r else ("many" if m else "some")
+            for r, m in zip(reported.tolist(), many.tolist(), strict=True)
+        ]
+    channels = options("q2_channels")
+    picked = rng.random((n, len(channels))) < np.array([0.3, 0.25, 0.3, 0.35, 0.5, 0.55, 0.03])
+    picked[np.arange(n), rng.integers(0, len(channels), size=n)] = True  # at least one
+    columns["q2_channels"] = [
+        [c for c, p in zip(channels, row, strict=True) if p] for row in picked
+    ]
+    for question in (questions["q1"], questions["q8"], questions["q10"]):
+        kind = question["type"]
+        levels = (
+            ["yes", "no"]
+            if kind == "yesno_grid"
+            else [o["code"] for o in question.get("options") or PRIORITY_OPTIONS]
+        )
+        for row in question["rows"]:
+            code = row["code"]
+            if code == "q8_procedure":
+                p: tuple[float, ...] = (PROCEDURE_SHARE, 1.0 - PROCEDURE_SHARE)
+            elif kind == "yesno_grid":
+                p = (0.4, 0.6)
+            else:
+                p = (0.45, 0.4, 0.15) if question["code"] == "q10" else (0.15, 0.45, 0.4)
+            columns[code] = _choice(rng, levels, n, p)
+    for code, values in columns.items():
+        for answer, value in zip(answers, values, strict=True):
+            answer[code] = value
+    return answers
+
+
+def citizen_design(frame_id: int, n_dossiers: int) -> DesignCreate:
+    """The citizens' campaign's design: strata = agencies, proportional allocation of Yamane's
+    n = N / (1 + N e^2) for e = :data:`DEMO_CITIZEN_MARGIN` on the total (MoHA's legacy rule),
+    each agency's margin checked against ±10 points (the design page flags those that miss it).
+    """
+    large = n_dossiers >= LARGE_FRAME
+    return DesignCreate(
+        name=DEMO_CITIZEN_DESIGN_NAME,
+        frame_id=frame_id,
+        stratify_by=["agency_code"],
+        geo_mapping=PROVINCES_2025,
+        selection="systematic",
+        sort_by=["procedure_field", "completed_date"],
+        allocation=AllocationSpec(
+            method="proportional",
+            margin=DEMO_CITIZEN_MARGIN if large else DEMO_CITIZEN_SMALL_FRAME_MARGIN,
+            margin_applies_to="total",
+            size_rule="yamane",
+            response_rate=DEMO_CITIZEN_RESPONSE_RATE,
+            # The tests' small frames cannot give every agency ten.
+            min_per_stratum=10 if large else 0,
+            domain_target=DEMO_CITIZEN_DOMAIN_TARGET,
+        ),
+    )
+
+
+def _largest_remainder(total: int, shares: Mapping[str, float]) -> dict[str, int]:
+    """Whole counts proportional to ``shares`` that add up to ``total`` exactly."""
+    raw = {k: total * v / sum(shares.values()) for k, v in shares.items()}
+    counts = {k: int(np.floor(v)) for k, v in raw.items()}
+    for k in sorted(raw, key=lambda k: counts[k] - raw[k])[: total - sum(counts.values())]:
+        counts[k] += 1
+    return counts
+
+
+def citizen_margins(population: int) -> str:
+    """The demo analyst's margins (CSV, :mod:`survey.calibration_margins`): sex x age band and
+    urban/rural, each adding up to ``population`` (the dossiers of the frame)."""
+    cells = {
+        f"{s}{CROSS}{a}": ps * pa for s, ps in SEX_SHARES.items() for a, pa in AGE_SHARES.items()
+    }
+    urban = {"urban": POPULATION_URBAN_SHARE, "rural": 1.0 - POPULATION_URBAN_SHARE}
+    lines = ["variable,category,population"]
+    for variable, shares in ((f"sex{CROSS}age_band", cells), ("urban_rural", urban)):
+        lines += [f"{variable},{c},{v}" for c, v in _largest_remainder(population, shares).items()]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class DemoCitizens:
+    """The demo's campaign on the whole citizens' form and its published release."""
+
+    design_id: int
+    draw_id: int
+    campaign_id: int
+    completed: int
+    release_id: int | None
+    created: tuple[str, ...]
+
+
+def _citizen_campaign(
+    *, session: Session, settings: Settings, draw_id: int, created_by: int | None, now: datetime
+) -> tuple[Campaign, list[str]]:
+    created: list[str] = []
+    campaign = session.exec(
+        select(Campaign)
+        .where(col(Campaign.draw_id) == draw_id, col(Campaign.name) == DEMO_CITIZEN_CAMPAIGN_NAME)
+        .order_by(col(Campaign.id))
+    ).first()
+    if campaign is None:
+        questionnaire = ensure_builtin_questionnaires(session=session, filename=DEMO_CITIZEN_FORM)
+        assert questionnaire.id is not None
+        start, end = _local_day_bounds(now, settings)
+        campaign = create_campaign(
+            session=session,
+            name=DEMO_CITIZEN_CAMPAIGN_NAME,
+            draw_id=draw_id,
+            questionnaire_id=questionnaire.id,
+            field_start=start,
+            field_end=end,
+            sms_template=DEFAULT_SMS_TEMPLATE,
+            reminder_template=DEFAULT_REMINDER_TEMPLATE,
+            strip_diacritics=True,
+            created_by=created_by,
+        )
+        created.append(f"campaign {campaign.id} on the citizens' form {DEMO_CITIZEN_FORM}")
+    assert campaign.id is not None
+    if campaign.status == "draft" and as_utc(campaign.field_end) > now:
+        campaign = activate_campaign(session=session, campaign_id=campaign.id, now=now)
+    return campaign, created
+
+
+def answer_citizen_campaign(
+    *, session: Session, settings: Settings, campaign_id: int, seed: int = DEMO_SEED
+) -> int:
+    """Complete a seeded share (:data:`DEMO_CITIZEN_RESPONSE_RATE`) of the campaign's valid,
+    untouched invitations with :func:`citizen_answers`, through
+    :func:`survey.responses.complete_response` (mode web; the SMS step is left out: it is the
+    first campaign's to show). Committed every 500 responses; returns how many were completed.
+    """
+    campaign = session.get(Campaign, campaign_id)
+    assert campaign is not None
+    questionnaire = session.get(Questionnaire, campaign.questionnaire_id)
+    assert questionnaire is not None
+    rows = session.exec(
+        select(Invitation, Dossier.agency_code, Dossier.level)
+        .join(SampleUnit, col(SampleUnit.id) == col(Invitation.sample_unit_id))
+        .join(Dossier, col(Dossier.id) == col(SampleUnit.dossier_id))
+        .where(col(Invitation.campaign_id) == campaign_id)
+        .order_by(col(Invitation.id))
+    ).all()
+    plan = np.random.default_rng([seed, 5, campaign_id]).random(len(rows))
+    todo = [
+        (invitation, agency, level)
+        for (invitation, agency, level), u in zip(rows, plan.tolist(), strict=True)
+        # The caller answers only an active campaign in its field period, so an untouched
+        # invitation's link is valid (opted-out and revoked ones are not untouched).
+        if u < DEMO_CITIZEN_RESPONSE_RATE and _untouched(invitation)
+    ]
+    levels = agency_satisfaction(seed)
+    shares = np.array([levels.get(agency, 0.82) for _, agency, _ in todo])
+    answers = citizen_answers(
+        questionnaire.definition,
+        shares,
+        [level for _, _, level in todo],
+        np.random.default_rng([seed, 6, campaign_id]),
+    )
+    done = 0
+    for (invitation, _, _), given in zip(todo, answers, strict=True):
+        if complete_response(session=session, invitation=invitation, answers=given).created:
+            done += 1
+        if done % 500 == 0:
+            session.commit()
+    session.commit()
+    session.expunge_all()
+    return done
+
+
+def ensure_citizen_release(
+    *, session: Session, campaign_id: int, population: int, created_by: int | None
+) -> tuple[int | None, list[str]]:
+    """The citizens' campaign's release by agency, computed and published when missing.
+
+    National figures as the mean of the 2025 provinces (MoHA's rule), weights raked to
+    :func:`citizen_margins`, Taylor variance (with the raking's residuals), agencies ranked
+    within their level (province departments, commune centres) with the working bands, those
+    under :data:`DEMO_CITIZEN_MIN_RANKED` respondents scored but not ranked.
+    """
+    release = session.exec(
+        select(IndexRelease).where(
+            col(IndexRelease.campaign_id) == campaign_id,
+            col(IndexRelease.name) == DEMO_CITIZEN_RELEASE,
+        )
+    ).first()
+    created: list[str] = []
+    if release is None:
+        completed = session.exec(
+            select(func.count())
+            .select_from(Response)
+            .where(col(Response.campaign_id) == campaign_id, col(Response.status) == "completed")
+        ).one()
+        if not completed:
+            return None, created
+        release = compute_release(
+            session=session,
+            campaign_id=campaign_id,
+            name=DEMO_CITIZEN_RELEASE,
+            by=("agency_code",),
+            min_respondents=DEMO_MIN_RESPONDENTS,
+            geo_mapping=PROVINCES_2025,
+            national_rule="mean_of_provinces",
+            ranking_blocks="level",
+            min_ranked=(
+                DEMO_CITIZEN_MIN_RANKED
+                if population >= LARGE_FRAME
+                else DEMO_CITIZEN_SMALL_FRAME_MIN_RANKED
+            ),
+            calibration=calibration_request("rake", citizen_margins(population)),
+            variance="taylor",
+            created_by=created_by,
+        )
+        created.append(f"release {release.id} ({DEMO_CITIZEN_RELEASE})")
+    if release.status == ReleaseStatus.DRAFT.value:
+        _publish_for_the_public_site(session=session, release=release)
+        created.append(f"release {release.id} submitted by admin, published by publisher")
+    return release.id, created
+
+
+def build_demo_citizens(
+    *,
+    engine: Engine,
+    settings: Settings,
+    frame_id: int,
+    created_by: int | None,
+    seed: int = DEMO_SEED,
+    now: datetime | None = None,
+) -> DemoCitizens:
+    """Design, draw, campaign, answers and published release on the whole citizens' form;
+    idempotent like the rest of the demo."""
+    now = as_utc(now or utcnow())
+    created: list[str] = []
+    with Session(engine) as session:
+        frame = session.get(Frame, frame_id)
+        assert frame is not None
+        population = frame.row_count
+        design = session.exec(
+            select(Design).where(
+                Design.frame_id == frame_id, Design.name == DEMO_CITIZEN_DESIGN_NAME
+            )
+        ).first()
+        if design is None:
+            design = create_design(
+                session=session,
+                spec=citizen_design(frame_id, population),
+                created_by=created_by,
+            )
+            created.append(f"design {design.id} (Yamane, citizens' form)")
+        assert design.id is not None
+        design_id = design.id
+        draw = session.exec(
+            select(Draw).where(Draw.design_id == design_id).order_by(col(Draw.id))
+        ).first()
+        if draw is None:
+            draw = run_draw(
+                session=session, design_id=design_id, seed=seed + 1, created_by=created_by
+            )
+            created.append(f"draw {draw.id} ({draw.n_sampled:,} sampled)")
+        assert draw.id is not None
+        draw_id = draw.id
+        campaign, made = _citizen_campaign(
+            session=session,
+            settings=settings,
+            draw_id=draw_id,
+            created_by=created_by,
+            now=now,
+        )
+        created += made
+        assert campaign.id is not None
+        campaign_id = campaign.id
+        if campaign.status == "active" and as_utc(campaign.field_end) > now:
+            invited = create_invitations(
+                session=session, settings=settings, campaign_id=campaign_id, now=now
+            ).created
+            if invited:
+                created.append(f"{invited} invitations (citizens' form)")
+            # Nothing read here is used after a commit: expiring it at each one only costs
+            # a reload of the next invitation's campaign and questionnaire.
+            with Session(engine, expire_on_commit=False) as answering:
+                done = answer_citizen_campaign(
+                    session=answering, settings=settings, campaign_id=campaign_id, seed=seed
+                )
+            if done:
+                created.append(f"synthetic answers to the citizens' form: {done} completed")
+        release_id, made = ensure_citizen_release(
+            session=session,
+            campaign_id=campaign_id,
+            population=population,
+            created_by=created_by,
+        )
+        created += made
+        completed = session.exec(
+            select(func.count())
+            .select_from(Response)
+            .where(col(Response.campaign_id) == campaign_id, col(Response.status) == "completed")
+        ).one()
+        return DemoCitizens(
+            design_id=design_id,
+            draw_id=draw_id,
+            campaign_id=campaign_id,
+            completed=int(completed),
+            release_id=release_id,
+            created=tuple(created),
+        )
+
+
 @dataclass(frozen=True)
 class DemoSummary:
     """What the demo built or found: ids and the demo logins."""
@@ -1003,6 +1396,7 @@ class DemoSummary:
     created: tuple[str, ...]
     logins: tuple[tuple[str, str, str], ...]
     fieldwork: DemoFieldwork | None = None
+    citizens: DemoCitizens | None = None
 
 
 def build_demo(
@@ -1013,6 +1407,7 @@ def build_demo(
     seed: int = DEMO_SEED,
     settings: Settings | None = None,
     fieldwork: bool = True,
+    citizens: bool = True,
     now: datetime | None = None,
 ) -> DemoSummary:
     """Build (or reuse) the demo's accounts, frame, design, draw and fieldwork; idempotent.
@@ -1032,6 +1427,9 @@ def build_demo(
     fieldwork
         Also build the campaign, send its invitations, simulate answers and compute releases
         (:func:`build_demo_fieldwork`).
+    citizens
+        With ``fieldwork``, also the campaign on the whole citizens' form and its published
+        release (:func:`build_demo_citizens`).
     now
         The moment the campaign's field period is placed around (default: now).
     """
@@ -1103,4 +1501,15 @@ def build_demo(
         seed=seed,
         now=now,
     )
-    return replace(summary, created=summary.created + work.created, fieldwork=work)
+    summary = replace(summary, created=summary.created + work.created, fieldwork=work)
+    if not citizens:
+        return summary
+    whole = build_demo_citizens(
+        engine=engine,
+        settings=settings or Settings(),
+        frame_id=summary.frame_id,
+        created_by=admin.id,
+        seed=seed,
+        now=now,
+    )
+    return replace(summary, created=summary.created + whole.created, citizens=whole)

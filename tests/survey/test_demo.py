@@ -7,6 +7,7 @@ import csv
 import re
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -19,9 +20,12 @@ from sqlmodel import Session, SQLModel, col, select
 
 from api.app import create_app
 from api.cli.demo import print_summary
+from survey.calibration_margins import parse_margins
 from survey.campaigns import as_utc
 from survey.data_entry import get_disagreement, list_disagreements, resolve_disagreement
 from survey.demo import (
+    DEMO_CITIZEN_CAMPAIGN_NAME,
+    DEMO_CITIZEN_SMALL_FRAME_MIN_RANKED,
     DEMO_RELEASE_BY_AGENCY,
     DEMO_RELEASE_BY_PROVINCE,
     DEMO_USERS,
@@ -32,6 +36,8 @@ from survey.demo import (
     DemoFieldwork,
     agency_satisfaction,
     build_demo,
+    build_demo_citizens,
+    citizen_margins,
     demo_agencies,
     plan_outcomes,
     synthetic_answers,
@@ -64,6 +70,7 @@ from survey.models import (
 )
 from survey.paper_forms import format_form_number
 from survey.phones import PhoneKind, normalise_phone
+from survey.public_releases import agency_league
 from survey.questionnaires import builtin_definition, validate_answers
 from survey.settings import Settings
 from survey.short_links import token_for_short_code
@@ -205,9 +212,11 @@ def test_demo_fieldwork_end_to_end(
     night = _last_night()
     quiet = Settings(database_url=settings.database_url)
     assert quiet_until(night, quiet) is not None
+    # The citizens' form campaign has a test of its own (test_demo_citizens_form_campaign).
     summary = build_demo(
-        engine=engine, data_dir=tmp_path, n_dossiers=3000, settings=quiet, now=night
+        engine=engine, data_dir=tmp_path, n_dossiers=3000, settings=quiet, now=night, citizens=False
     )
+    assert summary.citizens is None
     work = summary.fieldwork
     assert work is not None
     with Session(engine) as session:
@@ -303,7 +312,14 @@ def test_demo_fieldwork_end_to_end(
         f"{user} " in printed and password in printed for user, password, _ in summary.logins
     )
 
-    again = build_demo(engine=engine, data_dir=tmp_path, n_dossiers=3000, settings=quiet, now=night)
+    again = build_demo(
+        engine=engine,
+        data_dir=tmp_path,
+        n_dossiers=3000,
+        settings=quiet,
+        now=night,
+        citizens=False,
+    )
     assert again.created == ()
     assert again.fieldwork is not None
     assert again.fieldwork.campaign_id == work.campaign_id
@@ -319,7 +335,14 @@ def test_demo_fieldwork_end_to_end(
         published_hash = province.content_sha256
         agency = session.get(IndexRelease, work.release_ids[0])
         assert agency is not None and agency.status == "draft"
-    third = build_demo(engine=engine, data_dir=tmp_path, n_dossiers=3000, settings=quiet, now=night)
+    third = build_demo(
+        engine=engine,
+        data_dir=tmp_path,
+        n_dossiers=3000,
+        settings=quiet,
+        now=night,
+        citizens=False,
+    )
     assert third.fieldwork is not None
     assert third.fieldwork.release_ids == work.release_ids
     with Session(engine) as session:
@@ -425,3 +448,163 @@ def _check_staff_modes(
     token = token_for_short_code(session=session, settings=settings, code=code)
     assert token is not None and find_invitation(session=session, token=token).state is LinkState.OK
     assert len(modes.forms_to_key) == 2
+
+
+SERVICE_ELEMENTS = ("access", "procedures", "civil_servants", "results", "feedback")
+
+
+def _national(release: IndexRelease, node: str) -> dict[str, Any]:
+    (row,) = [r for r in release.results["rows"] if r["node"] == node and not r["domain"]]
+    return dict(row)
+
+
+@pytest.mark.slow
+def test_demo_citizens_form_campaign(engine: Engine, settings: Settings, tmp_path: Path) -> None:
+    """The second campaign: the whole citizens' form answered through the completion path, and
+    its published release with SIPAS <- policy, service, shares, calibration and rankings."""
+    base = build_demo(engine=engine, data_dir=tmp_path, n_dossiers=3000, fieldwork=False)
+    with Session(engine) as session:
+        admin = session.exec(select(StaffUser).where(col(StaffUser.username) == "admin")).one()
+    whole = build_demo_citizens(
+        engine=engine, settings=settings, frame_id=base.frame_id, created_by=admin.id
+    )
+    assert whole.draw_id != base.draw_id and whole.release_id is not None
+    definition = builtin_definition("sipas-citizen-v1.json")
+    service = {c["code"] for e in definition["elements"] for c in e["criteria"]} - {
+        c["code"] for e in definition["elements"] if e["index"] == "policy" for c in e["criteria"]
+    }
+    grids = {
+        q["code"]: [r["code"] for r in q["rows"]] for q in definition["questions"] if "rows" in q
+    }
+    with Session(engine) as session:
+        campaign = session.get(Campaign, whole.campaign_id)
+        assert campaign is not None and campaign.name == DEMO_CITIZEN_CAMPAIGN_NAME
+        responses = session.exec(
+            select(Response).where(
+                col(Response.campaign_id) == whole.campaign_id, col(Response.status) == "completed"
+            )
+        ).all()
+        assert len(responses) == whole.completed >= 200
+        # Every question type is answered, and Q8 gates the service block (part II of Q9).
+        for r in responses:
+            a = r.answers
+            assert not validate_answers(definition, a)
+            assert {"sex", "age_band", "urban_rural", "q4_harassment", "q6_filing_channel"} <= set(
+                a
+            )
+            assert isinstance(a["q2_channels"], list) and a["q2_channels"]
+            assert all(code in a for code in grids["q1"] + grids["q8"] + grids["q10"])
+            asked = a["q8_procedure"] == "yes"
+            assert (service <= set(a)) if asked else not (service & set(a))
+        asked = sum(r.answers["q8_procedure"] == "yes" for r in responses)
+        assert 0.7 * len(responses) < asked < 0.9 * len(responses)
+        assert any("comments" in r.answers for r in responses)
+        assert {r.mode for r in responses} == {"web"}
+
+        release = session.get(IndexRelease, whole.release_id)
+        assert release is not None and release.status == "published" and release.content_sha256
+        # The questionnaire's tree, the national figure as the mean of the 2025 provinces.
+        assert release.results["root"] == "sipas"
+        national = release.parameters["national"]
+        assert national["rule"] == "mean_of_provinces"
+        assert national["provinces"] == ["01", "24", "37"]
+        assert all(national["asked"][e] == asked for e in SERVICE_ELEMENTS)
+        sipas, policy, service_row = (_national(release, n) for n in ("sipas", "policy", "service"))
+        # sipas_rule mean_of_indices: the mean of provinces of the mean is the mean of the means.
+        assert sipas["estimate"] == pytest.approx(
+            (policy["estimate"] + service_row["estimate"]) / 2, rel=1e-12
+        )
+        assert service_row["n_respondents"] == asked < policy["n_respondents"] == len(responses)
+        # Raked to sex x age band and urban/rural: the recorded margins are the analyst's, and
+        # the totals before raking those of w_i = d_i D_h / R_h (non-response within strata:
+        # D_h the base weights of the draw's non-reserve units, R_h the respondents'), by hand.
+        calibration = release.parameters["calibration"]
+        assert calibration["method"] == "rake"
+        expected = {
+            (m.variable, c): v
+            for m in parse_margins(citizen_margins(3000)).margins
+            for c, v in m.counts.items()
+        }
+        assert {
+            (m["variable"], m["category"]): m["population"] for m in calibration["margins"]
+        } == (expected)
+        units = session.exec(
+            select(SampleUnit).where(
+                col(SampleUnit.draw_id) == whole.draw_id, col(SampleUnit.is_reserve).is_(False)
+            )
+        ).all()
+        sampled: dict[str, float] = {}
+        responded: dict[str, float] = {}
+        for u in units:
+            sampled[u.stratum] = sampled.get(u.stratum, 0.0) + u.weight
+        for r in responses:
+            responded[r.stratum] = responded.get(r.stratum, 0.0) + r.weight
+        by_cell: dict[str, float] = {}
+        for r in responses:
+            cell = f"{r.answers['sex']}*{r.answers['age_band']}"
+            factor = max(sampled[r.stratum] / responded[r.stratum], 1.0)
+            by_cell[cell] = by_cell.get(cell, 0.0) + r.weight * factor
+        assert calibration["sample_totals"]["sex*age_band"] == pytest.approx(by_cell, rel=1e-9)
+        low, high = calibration["g_range"]
+        assert low < 1.0 < high
+        assert release.parameters["variance"]["method"] == "taylor"
+        assert "raking" in release.parameters["weighting"]["description"]["en"]
+        # Shares of Q4, Q5 (each answer) and Q10 (very much or much), campaign-wide.
+        shares = release.results["shares"]
+        assert [i["question"] for i in shares["items"]] == [
+            "q4_harassment",
+            "q5_extra_payment",
+            "q10",
+        ]
+        q4 = {
+            row["category"]: row
+            for row in shares["rows"]
+            if row["item"] == "q4_harassment" and not row["domain"]
+        }
+        assert set(q4) == {"none", "some", "many"}
+        assert sum(row["estimate"] for row in q4.values()) == pytest.approx(1.0, abs=1e-12)
+        assert all(row["n_base"] == len(responses) for row in q4.values())
+        q10 = {row["item"] for row in shares["rows"] if row["question"] == "q10"}
+        assert q10 == set(grids["q10"])
+        # Agencies ranked within their level; the few-respondent ones scored but not ranked.
+        ranking = release.parameters["ranking"]
+        assert ranking["blocks"] == "level" and ranking["node"] == "sipas"
+        league = agency_league(release)
+        assert league is not None
+        assert {b.block for b in league.blocks} == {"province", "commune"}
+        ranked = [u for b in league.blocks for u in b.ranked]
+        unranked = [u for b in league.blocks for u in b.not_ranked]
+        assert len(ranked) >= 10
+        assert all(u.n_respondents >= DEMO_CITIZEN_SMALL_FRAME_MIN_RANKED for u in ranked)
+        assert all(
+            u.n_respondents < DEMO_CITIZEN_SMALL_FRAME_MIN_RANKED
+            for u in unranked
+            if u.not_ranked == "too_few_answers"
+        )
+        for block in league.blocks:
+            assert [u.rank for u in block.ranked] == sorted(u.rank or 0 for u in block.ranked)
+            assert block.ranked[0].rank == 1
+        counts = _counts(session)
+    # The public page shows the tree, the shares and the ranking.
+    with TestClient(create_app(settings)) as client:
+        page = client.get(f"/public/releases/{whole.release_id}")
+        assert page.status_code == 200
+        for text in (
+            definition["indices"][0]["title"]["vi"],
+            definition["indices"][1]["title"]["vi"],
+            next(q for q in definition["questions"] if q["code"] == "q4_harassment")["text"]["vi"],
+            "Xếp hạng cơ quan theo khối",
+            "Cấp xã",
+        ):
+            assert text in page.text, text
+        shares_csv = client.get(f"/public/releases/{whole.release_id}/shares.csv")
+        assert shares_csv.status_code == 200 and "q4_harassment" in shares_csv.text
+    # Rebuilding adds nothing and keeps the published figures.
+    again = build_demo_citizens(
+        engine=engine, settings=settings, frame_id=base.frame_id, created_by=admin.id
+    )
+    assert again.created == () and again.release_id == whole.release_id
+    with Session(engine) as session:
+        assert _counts(session) == counts
+        kept = session.get(IndexRelease, whole.release_id)
+        assert kept is not None and kept.content_sha256 == release.content_sha256
