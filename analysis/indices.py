@@ -262,18 +262,24 @@ class _RowScores:
     ) -> NDArray[np.float64]:
         """:meth:`_VarianceLayout.variances` of these scores in one pass over the blocks."""
         dh_domain, dh_stratum, dh_inverse = dh
-        n_nodes = self.mixing_t.shape[1]
+        # Nodes with the same mixing (a one-criterion element and its criterion) have the same
+        # scores: their variance is computed once.
+        _, distinct, copies = np.unique(
+            self.mixing_t, axis=1, return_index=True, return_inverse=True
+        )
+        every = distinct.shape[0] == self.mixing_t.shape[1]
         c = layout.factor_h[layout.psu_stratum[layout.psu_index]]
-        var = np.zeros((n_domains, n_nodes))
-        stratum_totals = np.zeros((dh_domain.shape[0], n_nodes))
-        for rows, scores in self.blocks():
+        var = np.zeros((n_domains, distinct.shape[0]))
+        stratum_totals = np.zeros((dh_domain.shape[0], distinct.shape[0]))
+        for rows, all_scores in self.blocks():
+            scores = all_scores if every else all_scores[:, distinct]
             stratum_totals += _group_sum(dh_inverse[rows], scores, dh_domain.shape[0])
             np.square(scores, out=scores)
             scores *= c[rows, None]
             var += _group_sum(self.codes[rows], scores, n_domains)
         coef = layout.centring_h[dh_stratum]
         var -= _group_sum(dh_domain, coef[:, None] * stratum_totals**2, n_domains)
-        return var
+        return var if every else var[:, copies.reshape(-1)]
 
 
 @dataclass(frozen=True)

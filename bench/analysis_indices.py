@@ -145,23 +145,30 @@ def sparse_indices(
         var = np.bincount(cell_dom, weights=cell_c * sq - cell_e * t * t, minlength=n_dom)
         return np.sqrt(var)
 
-    y = answers.T  # one contiguous row per criterion after the copies below
     share = np.empty((n_dom, k))
     crit_se = np.empty((n_dom, k))
-    z_crit = np.empty((k, n))
+    element_of = np.empty(k, dtype=np.intp)
+    for e, cols in enumerate(elements):
+        element_of[cols] = e
+    z_elem = np.zeros((len(elements), n))  # element scores summed criterion by criterion
     for j in range(k):
-        answered = ~np.isnan(y[j])
-        sat = (y[j] >= 4).astype(np.float64)
-        ans = answered.astype(np.float64)
-        num = np.bincount(domain, weights=weight * sat, minlength=n_dom)
-        den = np.bincount(domain, weights=weight * ans, minlength=n_dom)
+        answer = answers[:, j]
+        ans = (answer == answer).astype(np.float64)  # NaN is not equal to itself
+        w_ans = weight * ans
+        w_sat = weight * (answer >= 4)
+        num = np.bincount(domain, weights=w_sat, minlength=n_dom)
+        den = np.bincount(domain, weights=w_ans, minlength=n_dom)
         with np.errstate(divide="ignore", invalid="ignore"):
             share[:, j] = num / den
-            z = weight * (sat - share[domain, j] * ans) / den[domain]
-        z_crit[j] = z
+            scale = 1.0 / den
+        # w (sat - R ans) / A
+        z = w_sat - share[:, j][domain] * w_ans
+        z *= scale[domain]
+        z_elem[element_of[j]] += z
         crit_se[:, j] = se(z)
+    for e, cols in enumerate(elements):
+        z_elem[e] /= len(cols)
     elem = np.column_stack([share[:, cols].mean(axis=1) for cols in elements])
-    z_elem = np.stack([z_crit[cols].mean(axis=0) for cols in elements])
     elem_se = np.column_stack([se(z) for z in z_elem])
     return {
         "criterion": share,
