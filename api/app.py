@@ -20,7 +20,7 @@ from api.rate_limits import RateLimitMiddleware
 from api.request_context import RequestIdMiddleware
 from api.security_headers import SecurityHeaders
 from api.upload_limit import UploadLimit
-from survey.db import make_async_engine, make_engine
+from survey.db import make_engine
 from survey.settings import Settings, check_secret_key, load_settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -67,8 +67,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         app.state.engine.dispose()
-        if app.state.async_engine is not None:
-            await app.state.async_engine.dispose()
 
     app = FastAPI(
         title="SIPAS",
@@ -81,8 +79,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
-    # PostgreSQL only: the citizen's submission runs on it without thread hops (api.session_work).
-    app.state.async_engine = make_async_engine(settings)
     install_error_handlers(app)
     # Citizen pages and SMS callbacks: per-address limits (sign-in counts in its use case).
     app.add_middleware(RateLimitMiddleware)

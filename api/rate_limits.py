@@ -12,8 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.util import greenlet_spawn
-from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -23,7 +21,6 @@ from api.deps import rate_limits_of
 from api.errors import sipas_error_response
 from api.i18n import choose_language, texts
 from survey.errors import TooManyRequests
-from survey.rate_limits import RateLimits
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 # Answer pages and the short links of printed letters, which lead to them.
@@ -61,24 +58,6 @@ def citizen_refusal(request: Request, error: TooManyRequests) -> Response:
     return response
 
 
-def async_rate_limits_of(app: Starlette) -> RateLimits | None:
-    """The same limits over the asyncio engine (PostgreSQL), ``None`` without one; made once."""
-    engine = getattr(app.state, "async_engine", None)
-    if engine is None:
-        return None
-    limits: RateLimits | None = getattr(app.state, "async_rate_limits", None)
-    if limits is None:
-        limits = RateLimits(engine=engine.sync_engine, settings=app.state.settings)
-        app.state.async_rate_limits = limits
-    return limits
-
-
-def _submission(scope: Scope) -> bool:
-    # The citizen's submission runs on the asyncio engine (api.pages.answer.submit): its
-    # count goes there too, so the request never waits for a worker thread.
-    return scope.get("method") == "POST" and scope["path"].endswith("/submit")
-
-
 class RateLimitMiddleware:
     """Counts ``/r/...`` and ``/sms/...`` requests per client address before the app sees them."""
 
@@ -94,13 +73,8 @@ class RateLimitMiddleware:
         address = str(scope["client"][0])
         limits = rate_limits_of(scope["app"])
         hit = limits.hit_citizen_page if citizen else limits.hit_callback
-        on_loop = async_rate_limits_of(scope["app"]) if citizen and _submission(scope) else None
         try:
-            if on_loop is not None:
-                # Same counter rows and statement, in a greenlet (api.session_work).
-                await greenlet_spawn(on_loop.hit_citizen_page, address=address)
-            else:
-                await run_in_threadpool(hit, address=address)
+            await run_in_threadpool(hit, address=address)
         except TooManyRequests as error:
             request = Request(scope, receive)
             refusal = citizen_refusal(request, error) if citizen else sipas_error_response(error)

@@ -11,7 +11,6 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import Session, create_engine
 
 from survey.settings import Settings
@@ -49,25 +48,6 @@ def make_engine(settings: Settings) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, echo=settings.sql_echo, pool_pre_ping=True, pool_size=10)
-
-
-def make_async_engine(settings: Settings) -> AsyncEngine | None:
-    """PostgreSQL's asyncio engine (psycopg in async mode) beside the sync one; ``None`` on SQLite.
-
-    The citizen's submission runs the same synchronous use case on it, in a greenlet
-    (:func:`sqlalchemy.util.greenlet_spawn`, what ``AsyncSession.run_sync`` does): the event loop
-    waits for the database instead of a worker thread, which saves the thread-pool hops. SQLite
-    has no async driver here and keeps the thread pool.
-    """
-    if settings.is_sqlite:
-        return None
-    url = settings.database_url
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    # No pre-ping (a round trip on every checkout): after a database restart the first
-    # statement on a stale connection fails, the request gets the 503 "try again" page
-    # (api.errors) before anything was committed, and SQLAlchemy invalidates the whole pool.
-    return create_async_engine(url, echo=settings.sql_echo, pool_size=10)
 
 
 def alembic_config(database_url: str) -> Config:

@@ -21,13 +21,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from api.deps import SessionDep, SettingsDep
 from api.formatting import install as install_formatting
 from api.policy import Citizen
-from api.session_work import run_with_session
 from survey.errors import Conflict, InvalidInput, Problem
 from survey.invitations import record_first_open
 from survey.keys import derive_keys
@@ -52,7 +50,6 @@ from survey.responses import (
     start_or_resume,
     submit_draft,
 )
-from survey.settings import Settings
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
 install_formatting(TEMPLATES)
@@ -689,20 +686,10 @@ def review(request: Request, token: str, session: SessionDep, settings: Settings
 
 
 @router.post("/{token}/submit")
-async def submit(request: Request, token: str, settings: SettingsDep, form: PostedForm) -> Response:
-    """Submit the saved answers once; a retried POST lands on the same thank-you page.
-
-    The busiest POST of a campaign: its synchronous body runs without a thread-pool hop on
-    PostgreSQL (:func:`api.session_work.run_with_session`), in one session as before.
-    """
-    return await run_with_session(
-        request, lambda session: _submit(request, token, session, settings, form)
-    )
-
-
-def _submit(
-    request: Request, token: str, session: Session, settings: Settings, form: FormData
+def submit(
+    request: Request, token: str, session: SessionDep, settings: SettingsDep, form: PostedForm
 ) -> Response:
+    """Submit the saved answers once; a retried POST lands on the same thank-you page."""
     link = _open_link(session, settings, token)
     if link.state == "completed":
         return _redirect(f"/r/{token}/thanks")
