@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from api.band_lines import parse_band_lines
 from api.cli import release_ranking
 from survey.calibration_margins import calibration_request
 from survey.db import make_engine
@@ -15,9 +16,14 @@ from survey.errors import InvalidInput, Problem
 from survey.models import IndexRelease
 from survey.release_pipeline.design import VARIANCE_METHODS
 from survey.release_pipeline.indices import NATIONAL_RULES
+from survey.release_pipeline.rankings import RANKING_BLOCK_COLUMNS
 from survey.release_rows import release_root, release_rows, release_shares
 from survey.releases import BY_COLUMNS, LONELY_PSU_RULES, compute_release, verify_release
 from survey.settings import load_settings
+
+# What `compute` proposes, as the staff form does: the library's default (None) ranks agencies on
+# a handful of answers, which the published practice rejects.
+CLI_MIN_RANKED = 30
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -82,6 +88,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     compute.add_argument("--replicates", type=int, default=None, help="bootstrap replicates")
     compute.add_argument("--seed", type=int, default=None, help="bootstrap seed (default 0)")
+    compute.add_argument(
+        "--ranking-blocks",
+        choices=("none", *RANKING_BLOCK_COLUMNS),
+        default="none",
+        help="rank agencies within blocks of their administrative level or province "
+        "(default none: all together)",
+    )
+    compute.add_argument(
+        "--min-ranked",
+        type=int,
+        default=CLI_MIN_RANKED,
+        metavar="N",
+        help=f"agencies with fewer respondents are scored but not ranked (default "
+        f"{CLI_MIN_RANKED}, the reliability rule's usual minimum; 0 ranks every agency)",
+    )
+    compute.add_argument(
+        "--bands",
+        metavar="FILE",
+        default=None,
+        help="classification bands, one a line, highest first: 'lower; nhãn; label' "
+        "(default: the working default bands)",
+    )
     compute.set_defaults(handler=_compute)
     verify = release_sub.add_parser(
         "verify",
@@ -114,6 +142,7 @@ def _compute(args: argparse.Namespace) -> int:
             geo_mapping=args.geo_mapping,
             national_rule=args.national_rule,
             **_calibration_arguments(args),
+            **_ranking_arguments(args),
         )
         root = release_root(release)
         print(f"release {release.id} (draft): national figure {args.national_rule}, root {root}")
@@ -166,6 +195,31 @@ def _calibration_arguments(args: argparse.Namespace) -> dict[str, Any]:
         "variance": args.variance,
         "replicates": args.replicates,
         "seed": args.seed,
+    }
+
+
+def _ranking_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """--ranking-blocks, --min-ranked (0: every agency ranked) and --bands as arguments."""
+    bands = None
+    if args.bands is not None:
+        try:
+            with open(args.bands, encoding="utf-8") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or "not UTF-8 text"
+            raise InvalidInput(
+                "the release cannot be computed with these parameters",
+                [Problem(("bands",), f"cannot read {args.bands}: {reason}")],
+            ) from None
+        problems: list[Problem] = []
+        bands = parse_band_lines(text, problems)
+        if problems:
+            raise InvalidInput("the release cannot be computed with these parameters", problems)
+    return {
+        "ranking_blocks": None if args.ranking_blocks == "none" else args.ranking_blocks,
+        # compute_release refuses a negative number, naming min_ranked.
+        "min_ranked": None if args.min_ranked == 0 else args.min_ranked,
+        "bands": bands,
     }
 
 

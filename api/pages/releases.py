@@ -21,6 +21,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from api.band_lines import parse_band_lines
 from api.deps import AddressDep, SessionDep, SettingsDep
 from api.formatting import PERCENT_SUFFIX, unit_name
 from api.formatting import number as fmt_number
@@ -46,6 +47,7 @@ from survey.public_releases import release_leagues
 from survey.release_documents.shares import has_shares
 from survey.release_pipeline.design import VARIANCE_METHODS
 from survey.release_pipeline.indices import NATIONAL_RULES
+from survey.release_rankings import DEFAULT_SCORE_BANDS, DEFAULT_SHARE_BANDS, Band
 from survey.release_rows import (
     RankingRow,
     ReleaseRow,
@@ -103,6 +105,13 @@ FORM_DEFAULTS: dict[str, Any] = {
 CALIBRATION_FIELDS = ("calibration", "margins", "bounds", "variance", "replicates", "seed")
 CALIBRATION_METHODS = ("", "rake", "poststratify", "linear")
 FORM_DEFAULTS.update({"calibration": "", "margins": "", "variance": "taylor"})
+# Rankings as practised (survey.release_pipeline.rankings): blocks, the minimum number of answers
+# to be ranked and the bands. The form proposes 30, the reliability rule's usual minimum: the
+# library's default (rank every unit) would rank agencies on a handful of answers.
+RANKING_FIELDS = ("ranking_blocks", "min_ranked", "bands")
+RANKING_BLOCKS = ("", "level", "province_code")
+FORM_MIN_RANKED = 30
+FORM_DEFAULTS.update({"ranking_blocks": "", "min_ranked": str(FORM_MIN_RANKED), "bands": ""})
 # Province codes as the dossiers recorded them ("") or mapped to the 2025 provinces.
 GEO_MAPPINGS = ("", PROVINCES_2025)
 
@@ -167,6 +176,22 @@ WORDS: dict[str, dict[str, str]] = {
         "replicates": "Số lần lặp bootstrap",
         "replicates_hint": "Chỉ cho bootstrap; để trống: 500.",
         "seed": "Hạt giống bootstrap",
+        "ranking_legend": "Xếp hạng",
+        "ranking_hint": "Cơ quan được xếp hạng theo chỉ số chung, kèm khoảng thứ hạng.",
+        "ranking_blocks": "Xếp hạng trong từng khối",
+        "ranking_blocks_": "Không chia khối: xếp hạng mọi cơ quan cùng nhau",
+        "ranking_blocks_level": "Theo cấp hành chính (tỉnh, xã…)",
+        "ranking_blocks_province_code": "Theo tỉnh, thành phố",
+        "min_ranked": "Số người trả lời tối thiểu để được xếp hạng",
+        "min_ranked_hint": "Cơ quan có ít người trả lời hơn số này vẫn có điểm nhưng không được "
+        "xếp hạng (có điểm, không xếp hạng), vì thứ hạng dựa trên quá ít câu trả lời không đáng "
+        "tin. Đề xuất 30, mức tối thiểu thường dùng của quy tắc độ tin cậy. Ghi 0 hoặc để trống "
+        "để xếp hạng mọi cơ quan. Khác với ngưỡng ẩn ô ở trên: ô bị ẩn thì không công bố điểm.",
+        "bands": "Dải xếp loại",
+        "bands_hint": "Không bắt buộc. Mỗi dòng một dải, từ cao xuống thấp: cận dưới; nhãn tiếng "
+        "Việt; nhãn tiếng Anh. Để trống thì dùng dải mặc định tạm thời dưới đây.",
+        "bands_default": "Dải mặc định (tỷ lệ hài lòng)",
+        "bands_default_score": "Với điểm trung bình (thang 1–5)",
         "by_province_code_provinces-2025": "Tỉnh, thành phố (sau 1/7/2025)",
         "compute": "Tính chỉ số",
         "none_yet": "Chưa có bản công bố nào.",
@@ -312,6 +337,22 @@ WORDS: dict[str, dict[str, str]] = {
         "replicates": "Bootstrap replicates",
         "replicates_hint": "Bootstrap only; empty: 500.",
         "seed": "Bootstrap seed",
+        "ranking_legend": "Ranking",
+        "ranking_hint": "Agencies are ranked on the overall index, with rank intervals.",
+        "ranking_blocks": "Rank within blocks",
+        "ranking_blocks_": "No blocks: rank all agencies together",
+        "ranking_blocks_level": "By administrative level (province, commune…)",
+        "ranking_blocks_province_code": "By province",
+        "min_ranked": "Fewest respondents to be ranked",
+        "min_ranked_hint": "An agency with fewer respondents than this keeps its score but is "
+        "not ranked (scored but not ranked): a rank on so few answers cannot be trusted. 30 is "
+        "proposed, the reliability rule's usual minimum. Enter 0 or leave it empty to rank every "
+        "agency. Distinct from hiding cells above: a hidden cell has no published score.",
+        "bands": "Classification bands",
+        "bands_hint": "Optional. One band a line, highest first: lower bound; Vietnamese label; "
+        "English label. Empty: the working default below.",
+        "bands_default": "Default bands (satisfaction shares)",
+        "bands_default_score": "On the mean score (1–5 scale)",
         "by_province_code_provinces-2025": "Province (since 1 July 2025)",
         "compute": "Compute",
         "none_yet": "No release yet.",
@@ -621,7 +662,15 @@ def _list_context(
         "national_options": [(r, words[f"national_{r}"]) for r in NATIONAL_RULES],
         "calibration_options": [(m, words[f"calibration_{m}"]) for m in CALIBRATION_METHODS],
         "variance_options": [(v, words[f"variance_{v}"]) for v in VARIANCE_METHODS],
+        "ranking_block_options": [(b, words[f"ranking_blocks_{b}"]) for b in RANKING_BLOCKS],
+        "default_bands": _bands_text(DEFAULT_SHARE_BANDS, choose_language(request)),
+        "default_score_bands": _bands_text(DEFAULT_SCORE_BANDS, choose_language(request)),
     }
+
+
+def _bands_text(bands: tuple[Band, ...], lang: str) -> str:
+    """Bands as the form's lines ("0,9; Rất tốt; Very good"), decimal comma in Vietnamese."""
+    return "\n".join(f"{fmt_number(b.lower, lang, 1)}; {b.vi}; {b.en}" for b in bands)
 
 
 @router.get("/staff/releases")
@@ -656,7 +705,24 @@ def _parse_form(form: FormDep) -> tuple[dict[str, Any], dict[str, Any], list[Pro
         except ValueError:
             problems.append(Problem((field,), "enter a number, e.g. " + FORM_DEFAULTS[field]))
     _parse_calibration(form, raw, parsed, problems)
+    _parse_ranking(form, raw, parsed, problems)
     return raw, parsed, problems
+
+
+def _parse_ranking(
+    form: FormDep, raw: dict[str, Any], parsed: dict[str, Any], problems: list[Problem]
+) -> None:
+    """Blocks, the minimum to be ranked (0 or empty: every unit ranked) and the bands' lines
+    ("lower; nhãn; label", highest first). compute_release checks the blocks' column."""
+    raw.update({k: str(form.get(k, "")).strip() for k in RANKING_FIELDS})
+    parsed["ranking_blocks"] = raw["ranking_blocks"] or None
+    text = raw["min_ranked"]
+    if text and not text.isdigit():
+        problems.append(
+            Problem(("min_ranked",), "enter a whole number of respondents, e.g. 30; 0 ranks all")
+        )
+    parsed["min_ranked"] = (int(text) or None) if text.isdigit() else None
+    parsed["bands"] = parse_band_lines(raw["bands"], problems)
 
 
 def _parse_calibration(
@@ -697,7 +763,8 @@ def release_submit(
             raise InvalidInput("the release cannot be computed", problems)
         release = compute_release(session=session, name=raw["name"], created_by=caller.id, **parsed)
     except (InvalidInput, NotFound) as error:
-        errors, links = error_context(error.problems, (*RELEASE_FIELDS, *CALIBRATION_FIELDS))
+        fields = (*RELEASE_FIELDS, *CALIBRATION_FIELDS, *RANKING_FIELDS)
+        errors, links = error_context(error.problems, fields)
         context = _list_context(request, session, caller, raw)
         context.update({"errors": errors, "error_links": links})
         return render(

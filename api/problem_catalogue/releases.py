@@ -92,6 +92,27 @@ ENTRIES: tuple[tuple[str, str], ...] = (
         r"give a whole number of respondents of at least 1, e\.g\. 50",
         "hãy ghi số người trả lời là số nguyên từ 1 trở lên, ví dụ 50",
     ),
+    # Classification bands (survey/release_rankings.py parse_bands; band i counts from 0).
+    (
+        r"give a list of \[lower bound, Vietnamese label, English label\]",
+        "dải xếp loại: hãy ghi danh sách [cận dưới, nhãn tiếng Việt, nhãn tiếng Anh]",
+    ),
+    (
+        r"band (?P<i>\d+): give \[lower bound, Vietnamese label, English label\]",
+        "dải xếp loại {i}: hãy ghi [cận dưới, nhãn tiếng Việt, nhãn tiếng Anh]",
+    ),
+    (
+        r"band (?P<i>\d+): the lower bound (?P<value>.+) is not a number",
+        "dải xếp loại {i}: cận dưới {value} không phải là số",
+    ),
+    (
+        r"band (?P<i>\d+): give both labels, Vietnamese and English",
+        "dải xếp loại {i}: hãy ghi đủ hai nhãn, tiếng Việt và tiếng Anh",
+    ),
+    (
+        r"band (?P<i>\d+): list the bands highest first, bounds strictly decreasing",
+        "dải xếp loại {i}: hãy ghi các dải từ cao xuống thấp, cận dưới giảm dần",
+    ),
     # Responses and estimation.
     (r"the indices cannot be estimated", "không ước lượng được các chỉ số"),
     (r"the shares cannot be estimated", "không ước lượng được các tỷ lệ"),

@@ -95,4 +95,29 @@ ENTRIES: tuple[tuple[str, str], ...] = (
         r"line (?P<n>\S+) (?P<q>.+) is not 'file column=field'",
         "dòng {n} {q} không có dạng 'tên cột trong tệp=tên trường'",
     ),
+    # The staff release form's ranking fields (api/pages/releases.py, api/band_lines.py).
+    (
+        r"enter a whole number of respondents, e\.g\. 30; 0 ranks all",
+        "hãy ghi số người trả lời là số nguyên, ví dụ 30; ghi 0 để xếp hạng mọi đơn vị",
+    ),
+    (
+        r"bands, line (?P<n>\d+): write lower bound; Vietnamese; English",
+        "Dải xếp loại, dòng {n}: hãy ghi cận dưới; nhãn tiếng Việt; nhãn tiếng Anh",
+    ),
+    (
+        r"bands, line (?P<n>\d+): the lower bound (?P<value>.+) is not a number",
+        "Dải xếp loại, dòng {n}: cận dưới {value} không phải là số (ví dụ 0,9)",
+    ),
+    (
+        r"bands, line (?P<n>\d+): the lower bound is not finite",
+        "Dải xếp loại, dòng {n}: cận dưới phải là một số hữu hạn",
+    ),
+    (
+        r"bands, line (?P<n>\d+): give both labels, Vietnamese and English",
+        "Dải xếp loại, dòng {n}: hãy ghi đủ hai nhãn, tiếng Việt và tiếng Anh",
+    ),
+    (
+        r"bands, line (?P<n>\d+): write the bands highest bound first",
+        "Dải xếp loại, dòng {n}: hãy ghi các dải từ cao xuống thấp, cận dưới giảm dần",
+    ),
 )

@@ -40,6 +40,9 @@ from survey.releases import (
 )
 
 router = APIRouter(tags=["releases"])
+# The body's default minimum to be ranked; the library keeps None (every unit ranked), which
+# would rank agencies on a handful of answers.
+REST_MIN_RANKED = 30
 
 
 class ReleaseCalibration(BaseModel):
@@ -134,10 +137,12 @@ class ReleaseRequest(ReleaseCalibration):
         "null: all together",
     )
     min_ranked: int | None = Field(
-        default=None,
-        ge=1,
+        default=REST_MIN_RANKED,
+        ge=0,
         le=INT32_MAX,
-        description="agencies with fewer respondents are scored but not ranked; null: all ranked",
+        description=f"agencies with fewer respondents are scored but not ranked (default "
+        f"{REST_MIN_RANKED}, the reliability rule's usual minimum, as the staff form and the CLI "
+        "propose); 0 or null: every agency ranked",
     )
     bands: list[ReleaseBand] | None = Field(
         default=None,
@@ -168,7 +173,7 @@ def compute(
         geo_mapping=body.geo_mapping,
         national_rule=body.national_rule,
         ranking_blocks=body.ranking_blocks,
-        min_ranked=body.min_ranked,
+        min_ranked=body.min_ranked or None,
         bands=None if body.bands is None else [b.model_dump() for b in body.bands],
         created_by=caller.id,
     )
