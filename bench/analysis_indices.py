@@ -128,7 +128,6 @@ def sparse_indices(
     n_h = np.bincount(stratum, minlength=n_strata).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         c_h = np.where(n_h > 1, (1 - n_h / n_pop) * n_h / (n_h - 1), 0.0)
-        e_h = np.where(n_h > 1, c_h / n_h, 0.0)
     key = domain.astype(np.int64) * n_strata + stratum
     present = np.zeros(n_dom * n_strata, dtype=bool)
     present[key] = True
@@ -137,12 +136,12 @@ def sparse_indices(
     n_cells = cell_key.size
     cell_dom = cell_key // n_strata
     cell_c = c_h[cell_key % n_strata]
-    cell_e = e_h[cell_key % n_strata]
+    cell_inv_n = 1.0 / np.maximum(n_h, 1.0)[cell_key % n_strata]
 
     def se(z: NDArray[np.float64]) -> NDArray[np.float64]:
         t = np.bincount(cell, weights=z, minlength=n_cells)
         sq = np.bincount(cell, weights=z * z, minlength=n_cells)
-        var = np.bincount(cell_dom, weights=cell_c * sq - cell_e * t * t, minlength=n_dom)
+        var = np.bincount(cell_dom, weights=cell_c * (sq - t * t * cell_inv_n), minlength=n_dom)
         return np.sqrt(var)
 
     share = np.empty((n_dom, k))
@@ -182,7 +181,9 @@ def sparse_indices(
 
 def agreement(table: IndexTable, base: dict[str, Any]) -> tuple[float, float]:
     """Largest absolute differences of the estimates and of the SEs over every cell (asserted
-    below 1e-9; the NaN cells, domains without an answer, must be the same)."""
+    below 1e-9; the NaN cells, domains without an answer, must be the same). A cell whose
+    variance is zero but for rounding (both sides' variances below 1e-16, SEs below 1e-8, the
+    square root of cancellation noise) is compared on its variance instead."""
     base_est = np.column_stack([base["overall"], base["element"], base["criterion"]])
     base_se = np.column_stack([base["overall_se"], base["element_se"], base["criterion_se"]])
     diffs = []
@@ -190,6 +191,9 @@ def agreement(table: IndexTable, base: dict[str, Any]) -> tuple[float, float]:
         if not np.array_equal(np.isnan(ours), np.isnan(theirs)):
             raise AssertionError("the two sides disagree on which cells are NaN")
         gap = np.abs(ours - theirs)
+        if ours is table.se:
+            noise = (ours**2 < 1e-16) & (theirs**2 < 1e-16)
+            gap = np.where(noise, np.abs(ours**2 - theirs**2), gap)
         diffs.append(float(np.nanmax(gap)) if gap.size else 0.0)
     if max(diffs) > 1e-9:
         raise AssertionError(f"estimates or SEs differ by more than 1e-9: {diffs}")
