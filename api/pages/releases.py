@@ -163,9 +163,8 @@ WORDS: dict[str, dict[str, str]] = {
         "calibration_poststratify": "Hậu phân tầng (một biến)",
         "calibration_linear": "Hiệu chỉnh tuyến tính (GREG)",
         "margins": "Tổng biên",
-        "margins_hint": "Bảng CSV: variable,category,population, mỗi nhóm một dòng; biến là cột "
-        "của hồ sơ (channel, level, province_code) hoặc mã câu hỏi lý lịch (sex, age_band); "
-        "ghép hai biến bằng dấu *.",
+        "margins_hint": "Bảng CSV có ba cột, mỗi nhóm một dòng; biến là cột của hồ sơ hoặc mã "
+        "câu hỏi lý lịch; ghép hai biến bằng dấu *. Tiêu đề và ví dụ về biến:",
         "bounds": "Giới hạn của hệ số hiệu chỉnh (chỉ cho GREG)",
         "bounds_hint": "Hai số dưới,trên, ví dụ 0.5,2; để trống nếu không giới hạn.",
         "variance": "Cách tính sai số chuẩn",
@@ -324,9 +323,9 @@ WORDS: dict[str, dict[str, str]] = {
         "calibration_poststratify": "Post-stratification (one variable)",
         "calibration_linear": "Linear calibration (GREG)",
         "margins": "Margins",
-        "margins_hint": "CSV table: variable,category,population, one row per category; a "
-        "variable is a dossier column (channel, level, province_code) or a profile question's "
-        "code (sex, age_band); cross two variables with *.",
+        "margins_hint": "CSV table of three columns, one row per category; a variable is a "
+        "dossier column or a profile question's code; cross two variables with *. The header "
+        "and example variables:",
         "bounds": "Bounds on the calibration factor (GREG only)",
         "bounds_hint": "Two numbers lower,upper, for example 0.5,2; leave empty for none.",
         "variance": "Standard errors",
