@@ -21,6 +21,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api.deps import SessionDep, SettingsDep
@@ -50,6 +53,7 @@ from survey.responses import (
     start_or_resume,
     submit_draft,
 )
+from survey.settings import Settings
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
 install_formatting(TEMPLATES)
@@ -686,10 +690,27 @@ def review(request: Request, token: str, session: SessionDep, settings: Settings
 
 
 @router.post("/{token}/submit")
-def submit(
-    request: Request, token: str, session: SessionDep, settings: SettingsDep, form: PostedForm
+async def submit(request: Request, token: str, settings: SettingsDep, form: PostedForm) -> Response:
+    """Submit the saved answers once; a retried POST lands on the same thank-you page.
+
+    The busiest POST of a campaign: its session is opened, used and closed in one worker
+    thread, where a plain handler with the session dependency takes three thread-pool hops.
+    """
+    return await run_in_threadpool(_submit_in_session, request, token, settings, form)
+
+
+def _submit_in_session(
+    request: Request, token: str, settings: Settings, form: FormData
 ) -> Response:
-    """Submit the saved answers once; a retried POST lands on the same thank-you page."""
+    engine: Engine = request.app.state.engine
+    # Use cases commit themselves; closing rolls back whatever they left open.
+    with Session(engine) as session:
+        return _submit(request, token, session, settings, form)
+
+
+def _submit(
+    request: Request, token: str, session: Session, settings: Settings, form: FormData
+) -> Response:
     link = _open_link(session, settings, token)
     if link.state == "completed":
         return _redirect(f"/r/{token}/thanks")
