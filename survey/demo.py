@@ -41,7 +41,6 @@ from survey.campaigns import (
     DEFAULT_SMS_TEMPLATE,
     activate_campaign,
     as_utc,
-    close_campaign,
     create_campaign,
 )
 from survey.demo_modes import ANSWER_SETS, DemoModes, build_demo_modes
@@ -1307,8 +1306,8 @@ def build_demo_citizens(
     seed: int = DEMO_SEED,
     now: datetime | None = None,
 ) -> DemoCitizens:
-    """Design, draw, campaign, answers (then the campaign is closed) and published release on
-    the whole citizens' form; idempotent like the rest of the demo."""
+    """Design, draw, campaign, answers and published release on the whole citizens' form;
+    idempotent like the rest of the demo."""
     now = as_utc(now or utcnow())
     created: list[str] = []
     with Session(engine) as session:
@@ -1363,10 +1362,6 @@ def build_demo_citizens(
                 )
             if done:
                 created.append(f"synthetic answers to the citizens' form: {done} completed")
-            # Its round is over once answered: the release is published, and a campaign left in
-            # the field on the same frame would keep the first one's phones from being purged.
-            close_campaign(session=session, campaign_id=campaign_id)
-            created.append(f"campaign {campaign_id} closed")
         release_id, made = ensure_citizen_release(
             session=session,
             campaign_id=campaign_id,
