@@ -36,7 +36,11 @@ Row = dict[str, str]
 
 @pytest.fixture
 def demo(engine: Engine, tmp_path: Path, settings: Settings) -> DemoSummary:
-    return build_demo(engine=engine, data_dir=tmp_path, n_dossiers=3000, settings=settings)
+    # The service form's campaign alone: the attack purges its frame's contacts after
+    # fieldwork, which an active second campaign on the same frame rightly prevents.
+    return build_demo(
+        engine=engine, data_dir=tmp_path, n_dossiers=3000, settings=settings, citizens=False
+    )
 
 
 def _rows(text: str) -> list[Row]:
