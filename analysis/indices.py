@@ -56,7 +56,7 @@ from analysis.estimators import Domains, make_domains
 from analysis.intervals import exact_bounds_for_unanimous, proportion_interval_bounds
 from analysis.questionnaire_tree import QuestionnaireTree
 from analysis.replicates import ReplicateDesign
-from analysis.variance import LonelyPsuError
+from analysis.variance import LonelyPsuError, stratum_factors
 
 __all__ = [
     "CI_METHODS",
@@ -83,8 +83,6 @@ DEFAULT_CI_METHOD: CiMethod = "logit"
 # Answers on the SIPAS scale count as satisfied from this value up (4 "Hai long", 5 "Rat hai long").
 SATISFIED_FROM = 4
 SCALE_MIN, SCALE_MAX = 1, 5
-# Same tolerance as analysis.variance: a stratum with 1 - f_h below it is a certainty stratum.
-_CERTAINTY_TOL = 1e-7
 # Rows per block where a pass over (rows x columns) arrays is split to stay in the CPU cache.
 _BLOCK = 1 << 15
 # OpenBLAS runs a product of more than about 2**20 multiply-adds on every core. On a shared, loaded
@@ -366,32 +364,23 @@ class _VarianceLayout:
 
     @classmethod
     def from_design(cls, design: SurveyDesign) -> _VarianceLayout:
-        psu_index, psu_stratum, psu_fpc = design.psu_layout()
-        n_strata = int(design.strata.max(initial=-1)) + 1
-        n_h = np.bincount(psu_stratum, minlength=n_strata).astype(np.float64)
-        one_minus_f = np.ones(n_strata)
-        one_minus_f[psu_stratum] = 1.0 - psu_fpc
-        certain = one_minus_f < _CERTAINTY_TOL
-        lonely = (n_h == 1) & ~certain
-        if lonely.any() and design.lonely_psu == "fail":
-            stratum = int(np.flatnonzero(lonely)[0])
-            raise LonelyPsuError(
-                f"strata: stratum {stratum} has only one PSU, so its variance cannot be "
-                "estimated; merge it with a similar stratum or choose lonely_psu='certainty', "
-                "'adjust' or 'average'"
-            )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            factor = np.where(n_h > 1, one_minus_f * n_h / (n_h - 1.0), one_minus_f)
-        factor[certain] = 0.0
-        adjust = lonely & (design.lonely_psu == "adjust")
-        factor[lonely & ~adjust] = 0.0
+        layout = stratum_factors(design)
+        n_h, lonely = layout.n_h, layout.lonely_h
         all_lonely = int((n_h > 0).sum()) == int(lonely.sum())
         if design.lonely_psu == "average" and lonely.any() and all_lonely:
             raise LonelyPsuError(
                 "strata: every stratum has a single PSU, so lonely_psu='average' has no "
                 "other strata to borrow from; merge strata or use 'certainty'"
             )
-        return cls(psu_index, psu_stratum, n_h, factor, adjust, lonely, design.rows_are_psus)
+        return cls(
+            layout.psu_index,
+            layout.psu_stratum,
+            n_h,
+            layout.factor_h,
+            layout.adjust_h,
+            lonely,
+            design.rows_are_psus,
+        )
 
     @property
     def n_psu(self) -> int:

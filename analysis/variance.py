@@ -22,6 +22,8 @@ with c the mean of the replicate estimates, or the full-sample estimate when ``m
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -34,6 +36,48 @@ _CERTAINTY_TOL = 1e-7
 
 class LonelyPsuError(DesignError):
     """A stratum has a single PSU and the design's lonely-PSU rule is ``fail``."""
+
+
+@dataclass(frozen=True)
+class StratumFactors:
+    """The first-stage layout of a design and each stratum's variance factor c_h.
+
+    c_h = (1 - f_h) n_h / (n_h - 1) (Lumley 2010, eq. 2.2); 0 for a certainty stratum
+    (f_h = 1) and, as R ``survey:::onestrat``, for a lonely stratum (one PSU, f_h < 1) unless
+    ``lonely_psu="adjust"`` keeps it (uncentred, c_h = 1 - f_h).
+    """
+
+    psu_index: NDArray[np.intp]  # row -> PSU 0..P-1
+    psu_stratum: NDArray[np.intp]  # PSU -> stratum
+    n_h: NDArray[np.float64]  # PSUs per stratum
+    factor_h: NDArray[np.float64]  # c_h
+    adjust_h: NDArray[np.bool_]  # lonely strata kept uncentred ("adjust")
+    lonely_h: NDArray[np.bool_]  # strata with one PSU and f_h < 1
+
+
+def stratum_factors(design: SurveyDesign) -> StratumFactors:
+    """:class:`StratumFactors` of ``design``; :class:`LonelyPsuError` for a lonely stratum
+    under ``lonely_psu="fail"``."""
+    psu_index, psu_stratum, psu_fpc = design.psu_layout()
+    n_strata = int(design.strata.max(initial=-1)) + 1
+    n_h = np.bincount(psu_stratum, minlength=n_strata).astype(np.float64)
+    one_minus_f = np.ones(n_strata)
+    one_minus_f[psu_stratum] = 1.0 - psu_fpc
+    certain = one_minus_f < _CERTAINTY_TOL
+    lonely = (n_h == 1) & ~certain
+    if lonely.any() and design.lonely_psu == "fail":
+        stratum = int(np.flatnonzero(lonely)[0])
+        raise LonelyPsuError(
+            f"strata: stratum {stratum} has only one PSU, so its variance cannot be estimated; "
+            "merge it with a similar stratum or choose lonely_psu='certainty', 'adjust' or "
+            "'average'"
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(n_h > 1, one_minus_f * n_h / (n_h - 1.0), one_minus_f)
+    factor[certain] = 0.0
+    adjust = lonely & (design.lonely_psu == "adjust")
+    factor[lonely & ~adjust] = 0.0
+    return StratumFactors(psu_index, psu_stratum, n_h, factor, adjust, lonely)
 
 
 def psu_totals(design: SurveyDesign, scores: ArrayLike) -> NDArray[np.float64]:
@@ -257,38 +301,22 @@ def covariance_from_psu_totals(
     s_j = H_j / (H_j - L_j) and a covariance by sqrt(s_j s_k), which keeps the matrix
     positive semi-definite (R's ``svyby`` gives no covariance between Taylor domains).
     """
-    _, psu_stratum, psu_fpc = design.psu_layout()
-    n_strata = int(design.strata.max(initial=-1)) + 1
-    n_h = np.bincount(psu_stratum, minlength=n_strata).astype(np.float64)
+    layout = stratum_factors(design)
+    psu_stratum, n_h, factor, lonely = (
+        layout.psu_stratum,
+        layout.n_h,
+        layout.factor_h,
+        layout.lonely_h,
+    )
     present = n_h > 0
-    one_minus_f = np.ones(n_strata)
-    one_minus_f[psu_stratum] = 1.0 - psu_fpc
-    certain = one_minus_f < _CERTAINTY_TOL
-    lonely = (n_h == 1) & ~certain
-
-    if lonely.any() and design.lonely_psu == "fail":
-        stratum = int(np.flatnonzero(lonely)[0])
-        raise LonelyPsuError(
-            f"strata: stratum {stratum} has only one PSU, so its variance cannot be estimated; "
-            "merge it with a similar stratum or choose lonely_psu='certainty', 'adjust' or "
-            "'average'"
-        )
-
-    sums = np.zeros((n_strata, z.shape[1]))
+    sums = np.zeros((n_h.shape[0], z.shape[1]))
     np.add.at(sums, psu_stratum, z)
     means = sums / np.where(present, n_h, 1.0)[:, None]
     centred = z - means[psu_stratum]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(n_h > 1, one_minus_f * n_h / (n_h - 1.0), one_minus_f)
-    factor[certain] = 0.0
-
-    if design.lonely_psu == "adjust" and lonely.any():
+    if layout.adjust_h.any():
         # R's onestrat skips the centring of a stratum with nPSU = 1 under "adjust".
-        lonely_psu = lonely[psu_stratum]
-        centred[lonely_psu] = z[lonely_psu]
-    elif lonely.any():
-        # certainty: nothing; average: nothing here, rescaled below.
-        factor[lonely] = 0.0
+        kept = layout.adjust_h[psu_stratum]
+        centred[kept] = z[kept]
 
     cov = (centred * factor[psu_stratum][:, None]).T @ centred
     if design.lonely_psu == "average" and lonely.any():
@@ -371,25 +399,9 @@ def domain_taylor_variance(
         raise DesignError(f"scores, domains: need one value per row ({design.n})")
     if design.calibration or design.second_stage is not None:
         return _dense_domain_variance(design, u, codes, n_domains, rows)
-    psu_index, psu_stratum, psu_fpc = design.psu_layout()
-    n_strata = int(design.strata.max(initial=-1)) + 1
-    n_h = np.bincount(psu_stratum, minlength=n_strata).astype(np.float64)
-    one_minus_f = np.ones(n_strata)
-    one_minus_f[psu_stratum] = 1.0 - psu_fpc
-    certain = one_minus_f < _CERTAINTY_TOL
-    lonely = (n_h == 1) & ~certain
-    if lonely.any() and design.lonely_psu == "fail":
-        stratum = int(np.flatnonzero(lonely)[0])
-        raise LonelyPsuError(
-            f"strata: stratum {stratum} has only one PSU, so its variance cannot be estimated; "
-            "merge it with a similar stratum or choose lonely_psu='certainty', 'adjust' or "
-            "'average'"
-        )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(n_h > 1, one_minus_f * n_h / (n_h - 1.0), one_minus_f)
-    factor[certain] = 0.0
-    adjust = lonely & (design.lonely_psu == "adjust")
-    factor[lonely & ~adjust] = 0.0
+    layout = stratum_factors(design)
+    psu_index, psu_stratum, n_h = layout.psu_index, layout.psu_stratum, layout.n_h
+    factor, adjust, lonely = layout.factor_h, layout.adjust_h, layout.lonely_h
     # Strata centred at their mean: c_h / n_h; a lonely PSU under "adjust" is not centred (R).
     centring = np.where(~adjust & (n_h > 0), factor / np.maximum(n_h, 1.0), 0.0)
     x = design.weights * u
