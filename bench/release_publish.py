@@ -1,13 +1,17 @@
 """Time publishing a national index release, documents included.
 
 Issue 10: 63 provinces x ``--agencies`` agencies (40), ``--responses`` completed responses
-(40,000) on the platform's largest questionnaire (``sipas-service-profile``: 5 elements, 19
-criteria, 11 profile questions), a release by province with the agencies ranked. The data are
+(40,000) on the full national questionnaire (``sipas-citizen-v1``, the default: profile,
+Q1-Q8, Q9 part I (policy, 4 parts) and part II (service, 5 elements) under the ``sipas`` root,
+judgement and expectation shares, answers drawn by :func:`survey.demo.citizen_answers`), or with
+``--form service-profile`` the service block after a profile, a release by province with the
+agencies ranked. The data are
 synthetic and written straight to a fresh database (frame, design, draw with its stratum counts,
 sample units, campaign, responses; stratum = agency, one province each, a response rate of
 about 50 %); only the release steps are timed:
 
-1. ``compute_release`` (rows, weights, design, indices, province domains, agency ranking);
+1. ``compute_release`` (rows, weights, design, indices of every node, province domains, shares,
+   agency ranking);
 2. ``submit_release`` (data fingerprint and SHA-256 of the content);
 3. ``publish_release`` (four eyes: another user);
 4. the documents of the published release: CSV, data dictionary, XLSX, JSON and the PDF report
@@ -45,6 +49,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from survey.db import make_engine, upgrade_database
+from survey.demo import citizen_answers
 from survey.geography import PROVINCE_MERGER_2025
 from survey.models import Campaign, Design, Dossier, Draw, Frame, Response, SampleUnit, utcnow
 from survey.models.users import StaffUser
@@ -54,11 +59,12 @@ from survey.release_documents.machine import release_json
 from survey.release_documents.report import release_report_pdf
 from survey.release_documents.source import load_published_source
 from survey.release_documents.workbook import release_workbook
+from survey.release_rows import release_root, release_shares
 from survey.releases import compute_release, publish_release, release_csv, submit_release
 from survey.settings import Settings
 
 T = TypeVar("T")
-PROFILE_FORM = BUILTIN_FILES[1]
+FORMS = {"citizen": BUILTIN_FILES[2], "service-profile": BUILTIN_FILES[1]}
 PROVINCES = sorted({old for unit in PROVINCE_MERGER_2025 for old in unit.formed_from})
 
 
@@ -70,7 +76,7 @@ def _timed(label: str, times: dict[str, float], work: Callable[[], T]) -> T:
     return result
 
 
-def build_campaign(session: Session, *, responses: int, agencies: int, seed: int) -> int:
+def build_campaign(session: Session, *, responses: int, agencies: int, seed: int, form: str) -> int:
     """A national campaign with ``responses`` completed responses; returns its id."""
     rng = np.random.default_rng(seed)
     frame = Frame(name="Hồ sơ toàn quốc", status="ready")
@@ -105,7 +111,7 @@ def build_campaign(session: Session, *, responses: int, agencies: int, seed: int
     session.add(draw)
     session.flush()
     assert draw.id is not None
-    questionnaire = ensure_builtin_questionnaires(session=session, filename=PROFILE_FORM)
+    questionnaire = ensure_builtin_questionnaires(session=session, filename=FORMS[form])
     assert questionnaire.id is not None
     criteria = criterion_codes(questionnaire.definition)
     now = utcnow()
@@ -166,13 +172,23 @@ def build_campaign(session: Session, *, responses: int, agencies: int, seed: int
     scores = np.clip(np.rint(latent), 1, 5).astype(int)
     u = rng.random(size=scores.shape)
     month = now.date().replace(day=1)
+    whole_form: list[dict[str, Any]] = []
+    if form == "citizen":
+        # The share satisfied of the agency, from the same agency effect as the service form.
+        satisfied = 1.0 / (1.0 + np.exp(-(0.6 + effect)))
+        whole_form = citizen_answers(
+            questionnaire.definition, satisfied, ["commune"] * responses, rng
+        )
     rows: list[dict[str, Any]] = []
     for i, h in enumerate(stratum_of_response.tolist()):
         answers: dict[str, Any] = {}
-        for j, code in enumerate(criteria):
-            if u[i, j] < 0.05:
-                continue
-            answers[code] = 0 if u[i, j] < 0.10 else int(scores[i, j])
+        if whole_form:
+            answers = whole_form[i]
+        else:
+            for j, code in enumerate(criteria):
+                if u[i, j] < 0.05:
+                    continue
+                answers[code] = 0 if u[i, j] < 0.10 else int(scores[i, j])
         rows.append(
             {
                 "campaign_id": campaign.id,
@@ -202,6 +218,7 @@ def main() -> None:
     parser.add_argument("--agencies", type=int, default=40, help="agencies per province")
     parser.add_argument("--database-url", default="")
     parser.add_argument("--seed", type=int, default=20261202)
+    parser.add_argument("--form", choices=sorted(FORMS), default="citizen")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="sipas-release-bench-"))
     url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
@@ -211,11 +228,15 @@ def main() -> None:
     with Session(engine) as session:
         start = time.perf_counter()
         campaign_id = build_campaign(
-            session, responses=args.responses, agencies=args.agencies, seed=args.seed
+            session,
+            responses=args.responses,
+            agencies=args.agencies,
+            seed=args.seed,
+            form=args.form,
         )
         print(
             f"data: {len(PROVINCES)} provinces x {args.agencies} agencies, "
-            f"{args.responses} responses, {PROFILE_FORM} "
+            f"{args.responses} responses, {FORMS[args.form]} "
             f"(built in {time.perf_counter() - start:.1f} s, not timed)"
         )
         analyst = StaffUser(username="bench-analyst", role="analyst", password_hash="-")
@@ -261,7 +282,10 @@ def main() -> None:
     rows = len(source.rows)
     total = sum(times.values())
     print(f"{'total':<28} {total:8.2f} s")
-    print(f"release rows: {rows}, ranked agencies: {len(source.ranking)}")
+    print(
+        f"release rows: {rows}, share rows: {len(release_shares(source.release))}, "
+        f"ranked agencies: {len(source.ranking)}, root node: {release_root(source.release)}"
+    )
     print("sizes (bytes): " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
