@@ -31,14 +31,17 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
-from sqlalchemy import case, delete, select
+from sqlalchemy import bindparam, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.elements import BindParameter
 
 from survey.errors import Problem, TooManyRequests
 from survey.models.rate_limits import RateLimitCounter
@@ -47,6 +50,24 @@ from survey.settings import Settings
 _COUNTER = RateLimitCounter.__table__  # type: ignore[attr-defined]
 # Expired rows are swept after this many hits of one process.
 SWEEP_EVERY = 500
+
+
+def _upsert_statement(dialect_name: str) -> ReturningInsert[Any]:
+    """The counter's INSERT ... ON CONFLICT of the module docstring, with bound parameters
+    ``key``, ``amount``, ``now`` and ``ends`` (= now + expiry)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    amount: BindParameter[int] = bindparam("amount")
+    now: BindParameter[float] = bindparam("now")
+    ends: BindParameter[float] = bindparam("ends")
+    statement = dialect.insert(_COUNTER).values(key=bindparam("key"), count=amount, expires_at=ends)
+    ended = _COUNTER.c.expires_at <= now
+    return statement.on_conflict_do_update(
+        index_elements=[_COUNTER.c.key],
+        set_={
+            "count": case((ended, amount), else_=_COUNTER.c.count + amount),
+            "expires_at": case((ended, ends), else_=_COUNTER.c.expires_at),
+        },
+    ).returning(_COUNTER.c.count)
 
 
 class SqlStorage(Storage):
@@ -58,6 +79,8 @@ class SqlStorage(Storage):
         super().__init__()
         self.engine = engine
         self._hits = 0
+        # Built once: making the statement objects cost a sixth of a citizen's submission.
+        self._upsert = _upsert_statement(engine.dialect.name)
         self._hits_lock = threading.Lock()
 
     @property
@@ -66,20 +89,11 @@ class SqlStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(_COUNTER).values(key=key, count=amount, expires_at=now + expiry)
-        ended = _COUNTER.c.expires_at <= now
-        statement = statement.on_conflict_do_update(
-            index_elements=[_COUNTER.c.key],
-            set_={
-                "count": case((ended, amount), else_=_COUNTER.c.count + amount),
-                "expires_at": case((ended, now + expiry), else_=_COUNTER.c.expires_at),
-            },
-        ).returning(_COUNTER.c.count)
+        values = {"key": key, "amount": amount, "now": now, "ends": now + expiry}
         # One statement, atomic by itself: autocommit spares a BEGIN and a COMMIT round trip
         # on every counted request.
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            count = int(connection.execute(statement).scalar_one())
+            count = int(connection.execute(self._upsert, values).scalar_one())
         self._maybe_sweep(now)
         return count
 
