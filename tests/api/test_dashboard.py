@@ -44,7 +44,9 @@ def test_dashboard_compares_a_draft_with_the_previous_round(
     # A draft is shown against the previous round's published release, picked automatically.
     assert f'<a id="compared" href="/staff/releases/{old_id}">Năm trước (v1)</a>' in page.text
     assert 'id="national"' in page.text and 'id="ranking"' in page.text
-    assert re.search(r"<td>[+−]?\d+,\d \([+−]?\d+,\d – [+−]?\d+,\d\)( \*)?</td>", page.text)
+    # A signed change with its interval and p-value, e.g. "+3,1 (−4,2 – +10,4), p = 0,412".
+    change_cell = r"<td>[+−]?\d+,\d \([+−]?\d+,\d – [+−]?\d+,\d\)( \*)?, p (=|&lt;) 0,\d{3}</td>"
+    assert re.search(change_cell, page.text)
     # The unit's profile: overall, elements and criteria.
     profile = page.text[page.text.index('id="profile"') :]
     profile = profile[: profile.index("</table>")]
