@@ -13,6 +13,10 @@ peak RSS comes from ``os.wait4``; every run starts from empty tables. The platfo
 ``import_frame`` alone (parse, check, write, content hash, commit), measured in its child; psql's
 is the whole ``psql`` process. The medians and the load average are printed. ``--draw`` also
 draws from each imported frame, in the same child (its peak RSS then covers both).
+
+The baseline is the one issue 13 names, ``psql \\copy`` of the same file, because
+``../shared/baselines/`` holds none for a frame import (its files are the draw, the indices and
+the bare insert). Both sides, their medians and the ratio are printed from one interleaved run.
 """
 
 from __future__ import annotations
