@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, exists, func, null, update
+from sqlalchemy import Table, bindparam, exists, func, null, true, update
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -198,6 +199,139 @@ _LOCK_LINKED_DRAFT = (
     .values(current_page=_RESPONSES.c.current_page)
     .returning(_RESPONSES.c.answers)
 )
+
+
+_CAMPAIGNS = _table(Campaign)
+_QUESTIONNAIRES = _table(Questionnaire)
+# What a submission needs of its link, and its draft locked, in one PostgreSQL statement: the
+# draft's row is locked by a LATERAL sub-select FOR UPDATE (PostgreSQL refuses FOR UPDATE on the
+# nullable side of an outer join), which waits for a concurrent save or submission and then
+# reads the row's newest version, so the answers returned are those stored when locked.
+_SUBMIT_DRAFT = (
+    core_select(_RESPONSES.c.answers)
+    .where(
+        _RESPONSES.c.invitation_id == _INVITATIONS.c.id,
+        _RESPONSES.c.status == "in_progress",
+    )
+    .with_for_update()
+    .lateral("draft")
+)
+_SUBMIT_LINK_QUERY = (
+    core_select(
+        _INVITATIONS.c.id,
+        _INVITATIONS.c.campaign_id,
+        _INVITATIONS.c.sample_unit_id,
+        _INVITATIONS.c.token_salt,
+        _INVITATIONS.c.expires_at,
+        _INVITATIONS.c.revoked_at,
+        _INVITATIONS.c.completed_at,
+        _INVITATIONS.c.opted_out_at,
+        _CAMPAIGNS.c.status,
+        _QUESTIONNAIRES.c.id,
+        _QUESTIONNAIRES.c.definition,
+        _SUBMIT_DRAFT.c.answers,
+    )
+    .select_from(
+        _INVITATIONS.join(_CAMPAIGNS, _CAMPAIGNS.c.id == _INVITATIONS.c.campaign_id)
+        .join(_QUESTIONNAIRES, _QUESTIONNAIRES.c.id == _CAMPAIGNS.c.questionnaire_id)
+        .outerjoin(_SUBMIT_DRAFT, true())
+    )
+    .where(_INVITATIONS.c.token_hash == bindparam("token_hash"))
+)
+
+
+@dataclass(frozen=True)
+class SubmitLink:
+    """A citizen's link as a submission sees it, its draft locked (:func:`lock_link_for_submit`).
+
+    ``invitation`` and ``questionnaire`` are detached objects carrying only what the submission
+    reads (never added to a session); ``answers`` is the draft as stored when locked, ``None``
+    when no draft is in progress (never started, or completed and unlinked).
+    """
+
+    state: str
+    invitation: Invitation | None
+    questionnaire: Questionnaire | None
+    answers: dict[str, Any] | None
+
+
+def lock_link_for_submit(
+    *, session: Session, secret_key: str, token: str, now: datetime | None = None
+) -> SubmitLink:
+    """Resolve ``token`` as :func:`resolve_link` does and lock its draft, in one round trip.
+
+    PostgreSQL only (SQLite has no ``FOR UPDATE``; callers use :func:`resolve_link` and
+    :func:`submit_draft` there). The same constant work for every token: one indexed lookup by
+    ``sha256(token)`` and one HMAC with a constant-time comparison. The draft's row lock is held
+    until the caller's transaction ends: a save from another window either landed before and is
+    in the answers, or waits and is then told the response is completed.
+    """
+    connection = session.connection()
+    row = connection.execute(_SUBMIT_LINK_QUERY, {"token_hash": hash_token(token)}).first()
+    salt = row[3] if row is not None else _UNKNOWN_SALT
+    expected = make_token(secret_key, salt).encode()
+    genuine = hmac.compare_digest(expected, token.encode("utf-8", "replace"))
+    if row is None or not genuine:
+        return SubmitLink(LinkState.UNKNOWN.value, None, None, None)
+    (
+        invitation_id,
+        campaign_id,
+        sample_unit_id,
+        _salt,
+        expires_at,
+        revoked_at,
+        completed_at,
+        opted_out_at,
+        campaign_status,
+        questionnaire_id,
+        definition,
+        answers,
+    ) = row
+    # Partial, detached copies (only the columns read above; never added to a session): the
+    # models' other required fields are not needed by link_state or complete_response.
+    invitation = Invitation(  # type: ignore[call-arg]
+        id=invitation_id,
+        campaign_id=campaign_id,
+        sample_unit_id=sample_unit_id,
+        token_salt=salt,
+        expires_at=expires_at,
+        revoked_at=revoked_at,
+        completed_at=completed_at,
+        opted_out_at=opted_out_at,
+    )
+    campaign = Campaign(id=campaign_id, status=campaign_status)  # type: ignore[call-arg]
+    questionnaire = Questionnaire(  # type: ignore[call-arg]
+        id=questionnaire_id, definition=definition
+    )
+    state = link_state(invitation, campaign, now)
+    return SubmitLink(state.value, invitation, questionnaire, answers)
+
+
+def submit_locked_draft(*, session: Session, link: SubmitLink, mode: str = "web") -> SubmitResult:
+    """Submit the draft :func:`lock_link_for_submit` locked (its answers as stored when locked)
+    through :func:`submit_response` (so :func:`complete_response`), committed once.
+
+    Raises
+    ------
+    InvalidInput
+        When the saved answers are incomplete (rolled back, nothing changes).
+    Conflict
+        When there is no draft in progress to submit.
+    """
+    if link.invitation is None or link.answers is None:
+        session.rollback()
+        raise _completed_conflict()
+    try:
+        return submit_response(
+            session=session,
+            invitation=link.invitation,
+            answers=dict(link.answers),
+            mode=mode,
+            questionnaire=link.questionnaire,
+        )
+    except InvalidInput:
+        session.rollback()
+        raise
 
 
 def _aware(moment: datetime) -> datetime:
@@ -472,13 +606,24 @@ def submission_hash(questionnaire_id: int, answers: Mapping[str, Any]) -> str:
 
 
 def submit_response(
-    *, session: Session, invitation: Invitation, answers: Mapping[str, Any], mode: str = "web"
+    *,
+    session: Session,
+    invitation: Invitation,
+    answers: Mapping[str, Any],
+    mode: str = "web",
+    questionnaire: Questionnaire | None = None,
 ) -> SubmitResult:
     """Complete the invitation with ``answers`` (:func:`complete_response`) and commit.
 
     When the invitation was already completed nothing changes (rolled back, ``created=False``).
     """
-    result = complete_response(session=session, invitation=invitation, answers=answers, mode=mode)
+    result = complete_response(
+        session=session,
+        invitation=invitation,
+        answers=answers,
+        mode=mode,
+        questionnaire=questionnaire,
+    )
     if result.created:
         session.commit()
     else:
@@ -487,7 +632,12 @@ def submit_response(
 
 
 def complete_response(
-    *, session: Session, invitation: Invitation, answers: Mapping[str, Any], mode: str = "web"
+    *,
+    session: Session,
+    invitation: Invitation,
+    answers: Mapping[str, Any],
+    mode: str = "web",
+    questionnaire: Questionnaire | None = None,
 ) -> SubmitResult:
     """Complete the invitation and its response with ``answers``, exactly once, and unlink them.
 
@@ -501,9 +651,11 @@ def complete_response(
     ``invitation_id = NULL`` (or, with no draft, a completed response is inserted with no link).
     On PostgreSQL the two updates are one statement (data-modifying CTEs). When the invitation
     was already completed, by an earlier or a concurrent call, nothing changes and the result
-    says "already submitted" (``created=False``).
+    says "already submitted" (``created=False``). ``questionnaire`` is the campaign's version
+    when the caller has it already (read with the link); else it is looked up.
     """
-    questionnaire = questionnaire_for(session=session, invitation=invitation)
+    if questionnaire is None:
+        questionnaire = questionnaire_for(session=session, invitation=invitation)
     assert questionnaire.id is not None
     definition = questionnaire.definition
     pages = answer_pages(definition)

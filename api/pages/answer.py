@@ -46,12 +46,15 @@ from survey.questionnaires import (
 )
 from survey.responses import (
     AnswerLink,
+    SubmitLink,
+    lock_link_for_submit,
     questionnaire_for,
     rated_service,
     resolve_link,
     save_page,
     start_or_resume,
     submit_draft,
+    submit_locked_draft,
 )
 from survey.settings import Settings
 
@@ -711,6 +714,8 @@ def _submit_in_session(
 def _submit(
     request: Request, token: str, session: Session, settings: Settings, form: FormData
 ) -> Response:
+    if session.get_bind().dialect.name == "postgresql":
+        return _submit_locked(request, token, session, settings, form)
     link = _open_link(session, settings, token)
     if link.state == "completed":
         return _redirect(f"/r/{token}/thanks")
@@ -728,6 +733,45 @@ def _submit(
         definition = questionnaire_for(session=session, invitation=_invitation(link)).definition
         lang, _ = _language(request)
         context = _review_context(token, settings, link, definition, lang, show_missing=True)
+        return _render(request, "answer/review.html", context, status_code=422)
+    except Conflict:
+        return _redirect(f"/r/{token}")
+    return _redirect(f"/r/{token}/thanks")
+
+
+def _submit_locked(
+    request: Request, token: str, session: Session, settings: Settings, form: FormData
+) -> Response:
+    """:func:`_submit` on PostgreSQL: the link read and the draft's lock are one statement
+    (:func:`survey.responses.lock_link_for_submit`), the same checks in the same order."""
+    link: SubmitLink = lock_link_for_submit(
+        session=session, secret_key=settings.secret_key, token=token
+    )
+    if link.state == "completed":
+        return _redirect(f"/r/{token}/thanks")
+    if link.state != "ok":
+        return _render(
+            request,
+            "answer/state.html",
+            {"state": link.state},
+            status_code=STATE_STATUS.get(link.state, 404),
+        )
+    assert link.invitation is not None
+    if _checked_form(form, settings, link.invitation) is None:
+        return _csrf_failed(request, token)
+    if link.answers is None:
+        # No draft in progress: never started, or submitted meanwhile (the welcome page says).
+        return _redirect(f"/r/{token}")
+    try:
+        submit_locked_draft(session=session, link=link)
+    except InvalidInput:
+        # Rare (the review page lists what is missing): rendered from the full link as before.
+        full = _open_link(session, settings, token)
+        if full.state != "ok" or full.response is None:
+            return _redirect(f"/r/{token}")
+        definition = questionnaire_for(session=session, invitation=_invitation(full)).definition
+        lang, _ = _language(request)
+        context = _review_context(token, settings, full, definition, lang, show_missing=True)
         return _render(request, "answer/review.html", context, status_code=422)
     except Conflict:
         return _redirect(f"/r/{token}")
