@@ -30,6 +30,9 @@ import hmac
 import math
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +41,7 @@ from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import bindparam, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.elements import BindParameter
@@ -70,6 +73,11 @@ def _upsert_statement(dialect_name: str) -> ReturningInsert[Any]:
     ).returning(_COUNTER.c.count)
 
 
+# A connection the caller checked out for its own work, lent to the counter (see
+# SqlStorage.lent); None: the counter checks one out of the engine's pool.
+_LENT: ContextVar[Connection | None] = ContextVar("sipas_rate_limit_connection", default=None)
+
+
 class SqlStorage(Storage):
     """A `limits` storage in the platform's database (fixed window; see the module docstring)."""
 
@@ -87,14 +95,52 @@ class SqlStorage(Storage):
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
         return SQLAlchemyError
 
+    @staticmethod
+    @contextmanager
+    def lent(connection: Connection) -> Iterator[None]:
+        """Count on ``connection`` (outside any transaction) while the block runs.
+
+        A request that checks out a connection for its own work counts its hit on it first:
+        one pool checkout (and pre-ping) fewer. The counter still commits on its own
+        (autocommit), before and whatever the work does afterwards.
+        """
+        if connection.in_transaction():
+            raise ValueError("the rate-limit counter commits alone: lend a connection before begin")
+        token = _LENT.set(connection)
+        try:
+            yield
+        finally:
+            _LENT.reset(token)
+
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
         values = {"key": key, "amount": amount, "now": now, "ends": now + expiry}
-        # One statement, atomic by itself: autocommit spares a BEGIN and a COMMIT round trip
-        # on every counted request.
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            count = int(connection.execute(self._upsert, values).scalar_one())
+        lent = _LENT.get()
+        if lent is not None:
+            count = self._incr_on(lent, values)
+        else:
+            # One statement, atomic by itself: autocommit spares a BEGIN and a COMMIT round
+            # trip on every counted request.
+            with self.engine.connect() as connection:
+                count = self._incr_on(connection, values)
         self._maybe_sweep(now)
+        return count
+
+    def _incr_on(self, connection: Connection, values: dict[str, Any]) -> int:
+        # Autocommit for this statement only, then the engine's default level again (both are
+        # client-side settings of the driver: no round trip), so the caller's next transaction
+        # begins as usual. (get_isolation_level() would ask the server.)
+        level = connection.default_isolation_level
+        assert level is not None
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            count = int(connection.execute(self._upsert, values).scalar_one())
+            # Ends SQLAlchemy's transaction object (the driver has nothing to commit).
+            connection.commit()
+        finally:
+            if connection.in_transaction():
+                connection.rollback()
+            connection.execution_options(isolation_level=level)
         return count
 
     def get(self, key: str) -> int:

@@ -26,10 +26,11 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, rate_limits_of
 from api.formatting import install as install_formatting
 from api.policy import Citizen
-from survey.errors import Conflict, InvalidInput, Problem
+from api.rate_limits import citizen_refusal
+from survey.errors import Conflict, InvalidInput, Problem, TooManyRequests
 from survey.invitations import record_first_open
 from survey.keys import derive_keys
 from survey.models import Invitation
@@ -706,9 +707,20 @@ def _submit_in_session(
     request: Request, token: str, settings: Settings, form: FormData
 ) -> Response:
     engine: Engine = request.app.state.engine
-    # Use cases commit themselves; closing rolls back whatever they left open.
-    with Session(engine) as session:
-        return _submit(request, token, session, settings, form)
+    with engine.connect() as connection:
+        if request.client is not None:
+            # The per-address limit, counted here rather than in RateLimitMiddleware
+            # (api.rate_limits.counted_in_route): before any other work, committed on its own,
+            # on the connection the submission then uses.
+            limits = rate_limits_of(request.app)
+            try:
+                with limits.storage.lent(connection):
+                    limits.hit_citizen_page(address=request.client.host)
+            except TooManyRequests as error:
+                return citizen_refusal(request, error)
+        # Use cases commit themselves; closing rolls back whatever they left open.
+        with Session(bind=connection) as session:
+            return _submit(request, token, session, settings, form)
 
 
 def _submit(
