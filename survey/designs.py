@@ -203,10 +203,22 @@ class AllocationPreview:
 
 @dataclass(frozen=True)
 class FrameArrays:
-    """A frame's columns as numpy arrays, read with one SELECT (no ORM object per row)."""
+    """A frame's columns as numpy arrays, read with one SELECT (no ORM object per row).
+
+    From :func:`load_frame_groups` each element is one distinct combination of the columns and
+    ``count`` the dossiers it stands for (``dossier_id`` is then -1); otherwise one dossier each.
+    """
 
     dossier_id: NDArray[np.int64]
     columns: dict[str, NDArray[Any]]
+    count: NDArray[np.int64] | None = None
+
+    @property
+    def weights(self) -> NDArray[np.int64]:
+        """Dossiers each element stands for (ones for a frame read row by row)."""
+        if self.count is None:
+            return np.ones(self.dossier_id.size, dtype=np.int64)
+        return self.count
 
     @property
     def n_units(self) -> int:
@@ -356,6 +368,42 @@ def load_frame_arrays(
     return FrameArrays(dossier_id=ids, columns=out)
 
 
+def load_frame_groups(
+    *, session: Session, frame_id: int, columns: Iterable[str], geo_mapping: str | None = None
+) -> FrameArrays:
+    """The distinct combinations of ``columns`` in a frame and their counts (one GROUP BY).
+
+    The same values :func:`load_frame_arrays` gives (province codes mapped through
+    ``geo_mapping``, so two groups may then share values), one element per combination, with
+    ``count`` dossiers each: memory grows with the number of combinations, not of dossiers.
+    """
+    names = list(dict.fromkeys(columns))
+    attrs: list[Any] = [col(getattr(Dossier, name)) for name in names]
+    stmt = sa_select(*attrs, func.count()).where(col(Dossier.frame_id) == frame_id)
+    rows: list[Any] = list(session.execute(stmt.group_by(*attrs)).all()) if attrs else []
+    if not attrs:
+        total = session.execute(
+            sa_select(func.count()).where(col(Dossier.frame_id) == frame_id)
+        ).scalar_one()
+        rows = [(int(total),)] if total else []
+    transposed: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else []
+    out: dict[str, NDArray[Any]] = {}
+    for i, name in enumerate(names):
+        values = transposed[i] if rows else ()
+        if name.endswith("_date"):
+            out[name] = np.asarray(
+                [v if isinstance(v, dt.date) else None for v in values], dtype="datetime64[D]"
+            )
+        else:
+            out[name] = np.asarray(["" if v is None else str(v) for v in values], dtype=str)
+    if geo_mapping is not None and "province_code" in out and rows:
+        out["province_code"] = np.asarray(
+            map_codes(session, geo_mapping, out["province_code"].tolist()), dtype=str
+        )
+    count = np.asarray(transposed[-1] if rows else [], dtype=np.int64)
+    return FrameArrays(dossier_id=np.full(count.size, -1, dtype=np.int64), columns=out, count=count)
+
+
 def stratum_labels(arrays: FrameArrays, stratify_by: Sequence[str]) -> NDArray[np.str_]:
     """The stratum label of every unit: the stratification columns' values joined by ``|``.
 
@@ -492,12 +540,13 @@ def _domain_rows(
     rows: list[DomainRow] = []
     n_h = allocation.n.astype(np.float64)
     pop_h = allocation.population.astype(np.float64)
+    weights = arrays.weights
     for column in domains:
         d_labels, d_code = np.unique(arrays.columns[column], return_inverse=True)
         d_code = d_code.reshape(-1)
         cell = stratum_code * d_labels.size + d_code
         cells, cell_inv = np.unique(cell, return_inverse=True)
-        cell_pop = np.bincount(cell_inv.reshape(-1)).astype(np.float64)
+        cell_pop = np.bincount(cell_inv.reshape(-1), weights=weights).astype(np.float64)
         cell_h = cells // d_labels.size
         # Expected domain sample in a stratum: its share of the stratum's population.
         cell_n = n_h[cell_h] * cell_pop / pop_h[cell_h]
@@ -506,8 +555,8 @@ def _domain_rows(
         visible = (
             np.ones(d_labels.size, dtype=bool)
             if in_scope is None
-            else np.bincount(d_code[in_scope], minlength=d_labels.size)
-            == np.bincount(d_code, minlength=d_labels.size)
+            else np.bincount(d_code[in_scope], weights=weights[in_scope], minlength=d_labels.size)
+            == np.bincount(d_code, weights=weights, minlength=d_labels.size)
         )
         rows += domain_rows_from_cells(
             column,
@@ -702,9 +751,11 @@ def preview_design(
     frame = validate_design(session=session, spec=spec)
     assert frame.id is not None
     needed = [*spec.stratify_by, *domains, "agency_code", "province_code"]
-    arrays = load_frame_arrays(
+    # Counts by GROUP BY: the preview never holds the frame's rows.
+    arrays = load_frame_groups(
         session=session, frame_id=frame.id, columns=needed, geo_mapping=spec.geo_mapping
     )
+    weights = arrays.weights
     if arrays.n_units == 0:
         raise InvalidInput(
             "the frame is empty", [Problem(("frame_id",), "the frame has no dossiers")]
@@ -712,7 +763,7 @@ def preview_design(
     labels_per_unit = stratum_labels(arrays, spec.stratify_by)
     labels, code = np.unique(labels_per_unit, return_inverse=True)
     code = code.reshape(-1).astype(np.int64)
-    population = np.bincount(code, minlength=labels.size).astype(np.int64)
+    population = np.bincount(code, weights=weights, minlength=labels.size).astype(np.int64)
     allocation = allocate_design(spec.allocation, labels, population)
     alloc = spec.allocation
     precision = expected_precision(
@@ -726,7 +777,10 @@ def preview_design(
     in_scope = None
     if scope is not None and scope.limited:
         in_scope = scope_mask(arrays, scope)
-        visible = np.bincount(code[in_scope], minlength=labels.size) == population
+        visible = (
+            np.bincount(code[in_scope], weights=weights[in_scope], minlength=labels.size)
+            == population
+        )
     strata = tuple(
         StratumRow(
             stratum=str(labels[h]),

@@ -1,7 +1,10 @@
 """Draws: select a design's sample from its frame, reproducibly, and export it.
 
-A draw reads the frame's columns as numpy arrays (one SELECT), builds the strata, allocates, calls
-the pure :mod:`sampling` library and bulk-inserts one :class:`~survey.models.SampleUnit` per
+A stratified SRSWOR draw counts the strata with one GROUP BY, allocates, and streams the frame
+through :func:`sampling.draws.draw_stratified_stream` in chunks (memory ~8 bytes a dossier, the
+same sample as an in-memory draw); systematic and PPS draws read the frame's columns as numpy
+arrays (one SELECT; frames of a few million dossiers). Either way it calls the pure
+:mod:`sampling` library and bulk-inserts one :class:`~survey.models.SampleUnit` per
 sampled or reserve dossier. It records the seed, the frame's content hash, the library version and
 a snapshot of the design, so the same frame content, design and seed give the identical sample.
 Units are identified to the library by their dossier *code*, not the database id, so re-importing
@@ -40,23 +43,32 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from sampling.draws import draw_stratified, draw_systematic
+from sampling.draws import (
+    FrameChunk,
+    Sample,
+    draw_stratified,
+    draw_stratified_stream,
+    draw_systematic,
+)
 from sampling.errors import SamplingError
 from sampling.pps import draw_two_stage
 from sampling.reproducibility import DrawRecord, library_version, resolve_seed, stream
 from survey.audit import SYSTEM_ACTOR, record_event
 from survey.designs import (
     Allocation,
+    DesignCreate,
     FrameArrays,
     allocate_design,
     design_spec,
     get_design,
     load_frame_arrays,
+    load_frame_groups,
     sampling_problem,
     stratum_labels,
     visible_strata,
 )
 from survey.errors import InvalidInput, NotFound, PermissionDenied, Problem
+from survey.geography import map_codes
 from survey.models import Dossier, DossierContact, Draw, Frame, SampleUnit, StaffUser
 from survey.models.frames import FrameStatus
 from survey.spreadsheet_cells import safe_cell
@@ -336,6 +348,134 @@ def _sampled_phones(
     return np.asarray([found.get(i, "") for i in ids], dtype=str)
 
 
+# Dossiers per chunk of a streamed draw: a chunk's Python rows (~0.5 kB each) stay ~50 MB.
+STREAM_CHUNK = 100_000
+
+
+def _draw_streamed(
+    session: Session, frame_id: int, spec: DesignCreate, seed: int, frame_hash: str
+) -> tuple[NDArray[Any], NDArray[np.int64], Allocation, Sample]:
+    """Stratified SRSWOR with the frame streamed: N_h by one GROUP BY, then one pass over the
+    dossiers (server-side cursor, :data:`STREAM_CHUNK` rows at a time) that keeps only the
+    candidates (:func:`sampling.draws.draw_stratified_stream`). The sample is identical to the
+    in-memory draw of the same frame; memory is ~8 bytes a dossier plus one chunk."""
+    columns = list(dict.fromkeys(spec.stratify_by))
+    raw = load_frame_groups(session=session, frame_id=frame_id, columns=columns)
+    if raw.n_units == 0:
+        raise InvalidInput("the frame is empty", [Problem(("frame_id",), "no dossiers")])
+    mapped = dict(raw.columns)
+    if spec.geo_mapping is not None and "province_code" in mapped:
+        mapped["province_code"] = np.asarray(
+            map_codes(session, spec.geo_mapping, mapped["province_code"].tolist()), dtype=str
+        )
+    group_labels = stratum_labels(
+        FrameArrays(dossier_id=raw.dossier_id, columns=mapped, count=raw.count), columns
+    )
+    labels, group_code = np.unique(group_labels, return_inverse=True)
+    group_code = group_code.reshape(-1)
+    population = np.bincount(group_code, weights=raw.weights, minlength=labels.size)
+    population = population.astype(np.int64)
+    allocation = allocate_design(spec.allocation, labels, population)
+    # Raw column values (as the database returns them; None read as "") -> stratum code.
+    keys = list(zip(*(raw.columns[name].tolist() for name in columns), strict=True))
+    lookup = dict(zip(keys, group_code.tolist(), strict=True))
+    attrs: list[Any] = [col(getattr(Dossier, name)) for name in columns]
+
+    def code_of(values: tuple[Any, ...]) -> int:
+        return lookup[tuple("" if v is None else str(v) for v in values)]
+
+    def chunks() -> Iterator[FrameChunk]:
+        stmt = sa_select(col(Dossier.id), col(Dossier.dossier_code), *attrs).where(
+            col(Dossier.frame_id) == frame_id
+        )
+        result = session.execute(
+            stmt.execution_options(stream_results=True, yield_per=STREAM_CHUNK)
+        )
+        for part in result.partitions(STREAM_CHUNK):
+            cols = list(zip(*part, strict=True))
+            m = len(part)
+            try:
+                code = np.fromiter(
+                    map(lookup.__getitem__, zip(*cols[2:], strict=True)), np.int64, count=m
+                )
+            except KeyError:
+                code = np.fromiter(map(code_of, zip(*cols[2:], strict=True)), np.int64, count=m)
+            yield FrameChunk(
+                unit_id=np.asarray(cols[1], dtype=str),
+                code=code,
+                row=np.fromiter(cols[0], np.int64, count=m),
+            )
+
+    assert allocation.labels is not None
+    sizes = {str(label): int(n) for label, n in zip(allocation.labels, allocation.n, strict=True)}
+    try:
+        sample = draw_stratified_stream(
+            chunks,
+            labels,
+            population,
+            sizes,
+            seed=seed,
+            n_reserve=spec.reserve_per_stratum,
+            frame_hash=frame_hash,
+        )
+    except SamplingError as error:
+        raise sampling_problem(error, "design") from None
+    return labels, population, allocation, sample
+
+
+def _draw_in_memory(
+    session: Session, frame_id: int, spec: DesignCreate, seed: int, frame_hash: str
+) -> tuple[
+    NDArray[Any],
+    NDArray[np.int64],
+    Allocation,
+    _DrawnSample,
+    NDArray[Any],
+    NDArray[np.int64],
+    dict[str, int],
+]:
+    """Systematic and PPS selections, which sort or group the whole frame: its columns are read
+    into memory (~0.5 kB a dossier), so they suit frames of a few million dossiers; stratified
+    SRSWOR (:func:`_draw_streamed`) has no such limit."""
+    columns = ["dossier_code", *spec.stratify_by, *spec.sort_by]
+    if spec.psu_column:
+        columns.append(spec.psu_column)
+    arrays = load_frame_arrays(
+        session=session, frame_id=frame_id, columns=columns, geo_mapping=spec.geo_mapping
+    )
+    if arrays.n_units == 0:
+        raise InvalidInput("the frame is empty", [Problem(("frame_id",), "no dossiers")])
+    strata = stratum_labels(arrays, spec.stratify_by)
+    labels, population = np.unique(strata, return_counts=True)
+    allocation = allocate_design(spec.allocation, labels, population.astype(np.int64))
+    try:
+        sample = _select(
+            selection=spec.selection,
+            arrays=arrays,
+            unit_id=arrays.columns["dossier_code"],
+            strata=strata,
+            allocation=allocation,
+            sort_by=spec.sort_by,
+            psu_column=spec.psu_column,
+            m_per_psu=spec.allocation.m_per_psu,
+            reserve=spec.reserve_per_stratum,
+            seed=seed,
+            frame_hash=frame_hash,
+        )
+    except SamplingError as error:
+        raise sampling_problem(error, "design") from None
+    index = sample.index
+    return (
+        labels,
+        population.astype(np.int64),
+        allocation,
+        sample,
+        arrays.columns["dossier_code"][index],
+        arrays.dossier_id[index],
+        _psus_per_stratum(arrays, strata, spec.psu_column),
+    )
+
+
 def run_draw(
     *,
     session: Session,
@@ -384,39 +524,17 @@ def run_draw(
         )
     # Fresh seeds are drawn below 2**62 so that the BIGINT column can store them.
     used_seed = resolve_seed(secrets.randbits(62) if seed is None else seed)
-    columns = ["dossier_code", *spec.stratify_by, *spec.sort_by]
-    if spec.psu_column:
-        columns.append(spec.psu_column)
-    arrays = load_frame_arrays(
-        session=session,
-        frame_id=design.frame_id,
-        columns=columns,
-        geo_mapping=spec.geo_mapping,
-    )
-    if arrays.n_units == 0:
-        raise InvalidInput("the frame is empty", [Problem(("frame_id",), "no dossiers")])
-    strata = stratum_labels(arrays, spec.stratify_by)
-    labels, population = np.unique(strata, return_counts=True)
-    allocation = allocate_design(spec.allocation, labels, population.astype(np.int64))
-    try:
-        sample = _select(
-            selection=spec.selection,
-            arrays=arrays,
-            unit_id=arrays.columns["dossier_code"],
-            strata=strata,
-            allocation=allocation,
-            sort_by=spec.sort_by,
-            psu_column=spec.psu_column,
-            m_per_psu=spec.allocation.m_per_psu,
-            reserve=spec.reserve_per_stratum,
-            seed=used_seed,
-            frame_hash=frame.content_hash,
+    sample: _DrawnSample
+    if spec.selection == "srswor":
+        labels, population, allocation, streamed = _draw_streamed(
+            session, design.frame_id, spec, used_seed, frame.content_hash
         )
-    except SamplingError as error:
-        raise sampling_problem(error, "design") from None
-    index = sample.index
-    codes = arrays.columns["dossier_code"][index]
-    dossier_ids = arrays.dossier_id[index]
+        sample, codes, dossier_ids = streamed, streamed.unit_id, streamed.index
+        psus: dict[str, int] = {}
+    else:
+        labels, population, allocation, sample, codes, dossier_ids, psus = _draw_in_memory(
+            session, design.frame_id, spec, used_seed, frame.content_hash
+        )
     rule = resolve_duplicate_contacts(
         _sampled_phones(session, dossier_ids),
         sample.is_reserve,
@@ -441,7 +559,7 @@ def run_draw(
             record=sample.record,
             issued=_issued_by_stratum(labels, sample.stratum[main]),
             m_per_psu=spec.allocation.m_per_psu,
-            psus_per_stratum=_psus_per_stratum(arrays, strata, spec.psu_column),
+            psus_per_stratum=psus,
         ),
         "duplicate_contacts": {
             "rule": (

@@ -13,6 +13,7 @@ Pearson statistic scaled by ``(N - 1) / N``).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -22,9 +23,11 @@ from scipy import stats
 
 from sampling import draws as sampling_draws
 from sampling.draws import (
+    FrameChunk,
     Sample,
     draw_stratified,
     draw_stratified_frame,
+    draw_stratified_stream,
     draw_systematic,
     smallest_keys,
 )
@@ -419,3 +422,69 @@ def test_bad_frames_are_rejected() -> None:
         draw_stratified(np.array([1, 2]), np.array([0]), 1, seed=1)
     with pytest.raises(DesignError, match="seed"):
         draw_stratified(np.array([1, 2]), np.array([0, 0]), 1, seed=-3)
+
+
+def _streamed(
+    ids: np.ndarray, strata: np.ndarray, perm: np.ndarray, step: int, **kwargs: Any
+) -> Sample:
+    labels, code, counts = np.unique(strata, return_inverse=True, return_counts=True)
+
+    def chunks() -> Iterator[FrameChunk]:
+        for start in range(0, perm.size, step):
+            p = perm[start : start + step]
+            yield FrameChunk(ids[p], code[p], p)
+
+    return draw_stratified_stream(chunks, labels, counts, frame_hash="f" * 64, **kwargs)
+
+
+@pytest.mark.parametrize("reserve", [0, 3, 10_000])
+def test_streamed_draw_equals_the_in_memory_draw_in_any_row_order(reserve: int) -> None:
+    rng = np.random.default_rng(11)
+    n = 20_000
+    ids = np.array([f"HS-{i:07d}" for i in rng.permutation(10**6)[:n]])
+    strata = np.array([f"A{x}" for x in rng.integers(0, 37, n)])
+    strata[:5] = "T"
+    labels, counts = np.unique(strata, return_counts=True)
+    sizes = {str(s): min(int(c), 9) for s, c in zip(labels, counts, strict=True)}
+    sizes["T"] = 5  # taken whole
+    whole = draw_stratified(ids, strata, sizes, seed=5, n_reserve=reserve, frame_hash="f" * 64)
+    for perm, step in ((np.arange(n), 1_000), (rng.permutation(n), 777), (rng.permutation(n), n)):
+        got = _streamed(ids, strata, perm, step, sizes=sizes, seed=5, n_reserve=reserve)
+        assert got.unit_id.tolist() == whole.unit_id.tolist()
+        assert got.stratum.tolist() == whole.stratum.tolist()
+        assert got.reserve_order.tolist() == whole.reserve_order.tolist()
+        assert np.array_equal(got.inclusion_prob, whole.inclusion_prob)
+        assert got.record.as_dict() == whole.record.as_dict()
+        assert ids[got.index].tolist() == got.unit_id.tolist()  # index = the chunks' rows
+
+
+def test_streamed_draw_applies_the_collision_salt_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sampling.draws as draws_module
+    import sampling.reproducibility as repro
+
+    real = repro._raw_unit_hashes
+
+    def colliding(values: np.ndarray, salt: int) -> np.ndarray:
+        # "U-1" and "U-2" clash under salt 0, as a real 64-bit collision would.
+        h = real(values, salt)
+        if salt == 0:
+            h[np.isin(values, ["U-1", "U-2"])] = np.uint64(12345)
+        return h
+
+    monkeypatch.setattr(repro, "_raw_unit_hashes", colliding)
+    monkeypatch.setattr(draws_module, "_raw_unit_hashes", colliding)
+    ids = np.array([f"U-{i}" for i in range(500)])
+    strata = np.array(["a", "b"] * 250)
+    whole = draw_stratified(ids, strata, 20, seed=3, n_reserve=4, frame_hash="f" * 64)
+    got = _streamed(ids, strata, np.arange(500)[::-1], 64, sizes=20, seed=3, n_reserve=4)
+    assert got.unit_id.tolist() == whole.unit_id.tolist()
+    assert got.reserve_order.tolist() == whole.reserve_order.tolist()
+
+
+def test_streamed_draw_rejects_duplicate_ids_and_a_changed_frame() -> None:
+    ids = np.array(["x", "y", "x", "z"])
+    strata = np.array(["a", "a", "b", "b"])
+    with pytest.raises(FrameError, match="'x' appears more than once"):
+        _streamed(ids, strata, np.arange(4), 2, sizes=1, seed=1)
+    with pytest.raises(FrameError, match="changed during the draw"):
+        _streamed(np.array(["x", "y", "z", "w"]), strata, np.arange(3), 2, sizes=1, seed=1)
