@@ -595,26 +595,30 @@ def draw_stratified_stream(
             )
         salt += 1
     del hashes
-    if kept:
-        ids = np.concatenate([k[0] for k in kept])
-        code = np.concatenate([k[1] for k in kept])
-        row = np.concatenate([k[2] for k in kept])
-        keys = np.concatenate([k[3] for k in kept])
-    else:
-        ids = np.zeros(0, dtype=str)
-        code, row = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        keys = np.zeros(0, dtype=np.uint64)
-    short = np.flatnonzero(np.bincount(code, minlength=take.size) < take)
+    codes_kept = np.concatenate([k[1] for k in kept]) if kept else np.zeros(0, dtype=np.int64)
+    short = np.flatnonzero(np.bincount(codes_kept, minlength=take.size) < take)
     if short.size:
         # Rare (a stratum fell ~4.5 SDs short): stream again keeping all of those strata.
         every = np.zeros(take.size, dtype=np.uint64)
         every[short] = _ALL
         _, extra = _stream_pass(chunks(), salt, key, every, n_units)
-        keep = ~np.isin(code, short)
-        ids = np.concatenate([ids[keep], *(k[0] for k in extra)])
-        code = np.concatenate([code[keep], *(k[1] for k in extra)])
-        row = np.concatenate([row[keep], *(k[2] for k in extra)])
-        keys = np.concatenate([keys[keep], *(k[3] for k in extra)])
+        kept = [
+            (k[0][m], k[1][m], k[2][m], k[3][m]) for k in kept for m in [~np.isin(k[1], short)]
+        ] + extra
+    kept = [k for k in kept if k[1].size]
+    if not kept:
+        kept = [
+            (
+                np.zeros(0, dtype=str),
+                np.zeros(0, dtype=np.int64),
+                np.zeros(0, dtype=np.int64),
+                np.zeros(0, dtype=np.uint64),
+            )
+        ]
+    ids = np.concatenate([k[0] for k in kept])
+    code = np.concatenate([k[1] for k in kept])
+    row = np.concatenate([k[2] for k in kept]).astype(np.int64)
+    keys = np.concatenate([k[3] for k in kept])
     order = np.lexsort((keys, code))
     ids, code, row = ids[order], code[order], row[order]
     first = np.searchsorted(code, np.arange(take.size))

@@ -488,3 +488,21 @@ def test_streamed_draw_rejects_duplicate_ids_and_a_changed_frame() -> None:
         _streamed(ids, strata, np.arange(4), 2, sizes=1, seed=1)
     with pytest.raises(FrameError, match="changed during the draw"):
         _streamed(np.array(["x", "y", "z", "w"]), strata, np.arange(3), 2, sizes=1, seed=1)
+
+
+def test_a_stratum_short_of_candidates_is_streamed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sampling.draws as draws_module
+
+    rng = np.random.default_rng(4)
+    ids = rng.permutation(10**6)[:3_000].astype(np.int64)
+    strata = rng.integers(0, 5, ids.size)
+    whole = draw_stratified(ids, strata, 40, seed=9, n_reserve=5, frame_hash="f" * 64)
+    # Thresholds far too low: every stratum falls short and is streamed again whole.
+    monkeypatch.setattr(
+        draws_module,
+        "_thresholds",
+        lambda take, pool: np.where(take > 0, np.uint64(1 << 40), np.uint64(0)),
+    )
+    got = _streamed(ids, strata, rng.permutation(ids.size), 500, sizes=40, seed=9, n_reserve=5)
+    assert got.unit_id.tolist() == whole.unit_id.tolist()
+    assert got.reserve_order.tolist() == whole.reserve_order.tolist()
