@@ -288,6 +288,11 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in path.read_text().split()] if path.exists() else []
 
 
+def _load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages (others' work shares the 2 cores)."""
+    return "/".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def completed_responses(url: str) -> int:
     engine = make_engine(Settings(database_url=url))
     with Session(engine) as session:
@@ -351,6 +356,7 @@ def main() -> int:
         args.workers,
     )
     runs: list[WrkRun] = []
+    load_before = _load_average()
     try:
         # Warm-up outside the measurement: pools, route tables, first imports; ours on
         # invitations of its own (each is submitted once).
@@ -396,12 +402,14 @@ def main() -> int:
             process.wait(timeout=30)
         shutil.rmtree(folder, ignore_errors=True)
 
+    load_after = _load_average()
     mine = [r for r in runs if r.side == "ours: submit"]
     theirs = [r for r in runs if r.side == "bare insert"]
     print(
         f"load: wrk -t{args.threads} -c{args.connections} -d{args.seconds}s on loopback; uvicorn "
         f"--workers {args.workers} (same options both sides) + PostgreSQL + wrk on one machine "
-        f"with {os.cpu_count()} cores; {args.runs} runs each, interleaved"
+        f"with {os.cpu_count()} cores; {args.runs} runs each, interleaved; load average "
+        f"{load_before} before, {load_after} after"
     )
     for side, series in (("ours: submit", mine), ("bare insert", theirs)):
         print(
