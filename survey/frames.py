@@ -13,10 +13,13 @@ How an import works (:func:`import_frame`):
    rolled back: the frame becomes ``rejected`` with its problems stored and no dossier. Otherwise
    the content hash is computed and the frame becomes ``ready`` in the same commit.
 
-Memory stays bounded by the batch size, except for the index of dossier codes seen that finds
-duplicates across the whole file (:class:`survey.dossier_codes.FirstRowIndex`: a 128-bit digest
-and a row number, about 24 bytes per row, ~120 MB at 5 million rows). A single writer thread
-owns the connection, so the database stores one batch while the next is read and checked.
+Memory stays bounded by the batch size, and does not grow with the file: the dossier codes seen
+are kept in a Bloom filter sized from the file before it is read
+(:class:`survey.dossier_codes.SeenCodes`, one bit per 16 bytes of CSV: ~20 MB for 20 million
+rows), and every code it flags is looked up exactly among the dossiers already written (the
+unique ``(frame_id, dossier_code)`` index), so a false positive costs a lookup, never a row. A
+single writer thread owns the connection, so the database stores one batch while the next is
+read and checked.
 
 Duplicates: :data:`DUPLICATE_RULE`. Phones: only SMS-contactable mobiles are stored, in E.164, in
 ``dossier_contact``; a dossier without one stays in the frame with ``contactable = False`` and a
@@ -47,7 +50,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from survey.dossier_codes import FirstRowIndex
+from survey.dossier_codes import MIN_BITS, SeenCodes
 from survey.errors import InvalidInput, NotFound, Problem
 from survey.frame_files import RowBatch, normalise_header, open_frame_file
 from survey.geography import PROVINCE_CODES_SINCE_MERGER, pad_code, province_code_problem
@@ -483,6 +486,27 @@ class _CheckedBatch:
         return len(self.row_numbers)
 
 
+@dataclass
+class _ValidatedBatch:
+    """A batch after phase 1 (:meth:`_RowChecker.validate`): its parsed columns, the problems
+    found (``(row, field, message, severity)``, tallied in phase 2), the positions of its valid
+    rows and their codes, and which of those codes (positions in ``valid_codes``) earlier
+    batches may have kept."""
+
+    batch: RowBatch
+    columns: dict[str, list[Any]]
+    completed: np.ndarray
+    problems: list[tuple[int, str, str, Severity]]
+    valid: np.ndarray
+    valid_codes: list[str]
+    maybe_seen: list[int]
+
+    @property
+    def maybe_codes(self) -> list[str]:
+        """The distinct flagged codes, to look up among the dossiers already written."""
+        return list(dict.fromkeys(self.valid_codes[j] for j in self.maybe_seen))
+
+
 class _CachedParser:
     """Parses a column once per distinct value: a frame repeats few dates, levels and channels."""
 
@@ -525,7 +549,13 @@ class _CachedParser:
 class _RowChecker:
     """Checks batches column by column, remembering dossier codes across the whole file."""
 
-    def __init__(self, tally: _Tally, today: date, period: tuple[date, date] | None = None) -> None:
+    def __init__(
+        self,
+        tally: _Tally,
+        today: date,
+        period: tuple[date, date] | None = None,
+        seen: SeenCodes | None = None,
+    ) -> None:
         self.tally = tally
         self.today_ordinal = today.toordinal()
         self.reform_ordinal = DISTRICTS_ABOLISHED.toordinal()
@@ -534,7 +564,10 @@ class _RowChecker:
         self.first_completed = date.max.toordinal()
         self.last_completed = -1
         self.limits = _text_limits()
-        self.first_row_of_code = FirstRowIndex()
+        self.seen = seen if seen is not None else SeenCodes(MIN_BITS)
+        # Codes kept by the batch finished last, with their rows: the lookup of a batch's
+        # flagged codes runs before that batch is written (see ``_load_batches``).
+        self.previous_kept: dict[str, int] = {}
         self.parsers = {
             "level": _CachedParser(
                 "level", _choice_parser("level", LEVEL_SPELLINGS, Level), is_date=False
@@ -633,7 +666,9 @@ class _RowChecker:
                 warnings.append((i, message))
         return errors, warnings
 
-    def check(self, batch: RowBatch) -> _CheckedBatch:
+    def validate(self, batch: RowBatch) -> _ValidatedBatch:
+        """Phase 1: check every field of every row, and flag codes that earlier batches may
+        have kept (:class:`~survey.dossier_codes.SeenCodes`). Nothing is tallied yet."""
         n = len(batch)
         rows = batch.row_numbers
         bad: list[tuple[int, str, str]] = []
@@ -715,33 +750,83 @@ class _RowChecker:
         if any(_UNCLOSED_QUOTE in b[2] for b in bad):
             bad = _only_quote_diagnosis(bad)
         invalid = np.zeros(n, dtype=bool)
+        # Problems are tallied when the batch is finished, in this order (see ``finish``).
+        found: list[tuple[int, str, str, Severity]] = []
         if bad:
             invalid[np.fromiter((b[0] for b in bad), dtype=np.intp, count=len(bad))] = True
-            for position, name, message in sorted(bad, key=lambda b: b[0]):
-                self.tally.add(rows[position], name, message, Severity.ERROR)
-        for position, message in province_warnings:
-            if not invalid[position]:
-                self.tally.add(rows[position], "province_code", message, Severity.WARNING)
-        for i in np.flatnonzero(~invalid & (due >= 0) & (received >= 0) & (due < received)):
-            self.tally.add(
-                rows[i],
-                "due_date",
-                f"due_date {columns['due_date'][i]} is before received_date "
-                f"{columns['received_date'][i]}: check the appointment date (the row is kept)",
-                Severity.WARNING,
+            found.extend(
+                (rows[position], name, message, Severity.ERROR)
+                for position, name, message in sorted(bad, key=lambda b: b[0])
             )
-
-        # Duplicates across the whole file: the first valid row with a code keeps it.
+        found.extend(
+            (rows[position], "province_code", message, Severity.WARNING)
+            for position, message in province_warnings
+            if not invalid[position]
+        )
+        for i in np.flatnonzero(~invalid & (due >= 0) & (received >= 0) & (due < received)):
+            found.append(
+                (
+                    rows[i],
+                    "due_date",
+                    f"due_date {columns['due_date'][i]} is before received_date "
+                    f"{columns['received_date'][i]}: check the appointment date (the row is kept)",
+                    Severity.WARNING,
+                )
+            )
         valid = np.flatnonzero(~invalid)
         codes = columns["dossier_code"]
         valid_codes = codes if len(valid) == n else [codes[i] for i in valid]
-        valid_rows = np.asarray(rows, dtype=np.int64)[valid]
-        firsts = self.first_row_of_code.claim(valid_codes, valid_rows)
-        repeated = firsts != valid_rows
+        # Codes of earlier batches this one may repeat: the filter holds every valid code of
+        # every earlier batch, so a code it does not flag was certainly not kept before.
+        maybe = np.flatnonzero(self.seen.maybe_seen(valid_codes)).tolist()
+        self.seen.add(valid_codes)
+        return _ValidatedBatch(
+            batch=batch,
+            columns=columns,
+            completed=completed,
+            problems=found,
+            valid=valid,
+            valid_codes=valid_codes,
+            maybe_seen=maybe,
+        )
+
+    def finish(self, validated: _ValidatedBatch, written: Mapping[str, int]) -> _CheckedBatch:
+        """Phase 2: tally the batch's problems, reject repeated codes, read the phones.
+
+        ``written`` maps codes to the rows that kept them among the dossiers already written,
+        looked up exactly for the batch's :attr:`_ValidatedBatch.maybe_codes`; it must cover
+        every batch finished before the previous one, which this checker remembers itself.
+        """
+        batch, columns, completed = validated.batch, validated.columns, validated.completed
+        n = len(batch)
+        rows = batch.row_numbers
+        for row_number, name, message, severity in validated.problems:
+            self.tally.add(row_number, name, message, severity)
+
+        # Duplicates across the whole file: the first valid row with a code keeps it.
+        valid, valid_codes = validated.valid, validated.valid_codes
+        valid_rows = [rows[i] for i in valid.tolist()] if len(valid) < n else list(rows)
+        firsts = list(valid_rows)
+        previous = self.previous_kept
+        for j in validated.maybe_seen:
+            code = valid_codes[j]
+            kept_at = previous.get(code)
+            if kept_at is None:
+                kept_at = written.get(code)
+            if kept_at is not None:
+                firsts[j] = kept_at
+        if len(set(valid_codes)) < len(valid_codes):
+            first_in_batch: dict[str, int] = {}
+            for j, code in enumerate(valid_codes):
+                if firsts[j] == valid_rows[j]:
+                    firsts[j] = first_in_batch.setdefault(code, valid_rows[j])
+        repeated = np.fromiter(
+            map(int.__ne__, firsts, valid_rows), dtype=bool, count=len(valid_rows)
+        )
         self.tally.repeated_codes += int(np.count_nonzero(repeated))
-        for j in np.flatnonzero(repeated):
+        for j in np.flatnonzero(repeated).tolist():
             self.tally.add(
-                int(valid_rows[j]),
+                valid_rows[j],
                 "dossier_code",
                 f"dossier_code {valid_codes[j]!r} already appears in row {firsts[j]}: each "
                 "dossier must appear once; the first row is kept and this one is rejected",
@@ -749,6 +834,12 @@ class _RowChecker:
             )
         keep = valid[~repeated].tolist()
         self.tally.rejected += n - len(keep)
+        kept_codes = (
+            valid_codes
+            if len(keep) == len(valid_codes)
+            else [valid_codes[j] for j in np.flatnonzero(~repeated).tolist()]
+        )
+        self.previous_kept = dict(zip(kept_codes, [rows[i] for i in keep], strict=True))
         if keep:
             kept_completed = completed[keep]
             self.first_completed = min(self.first_completed, int(kept_completed.min()))
@@ -858,6 +949,11 @@ class _BulkWriter(ABC):
     def write_problems(self, problems: Sequence[ImportProblem]) -> None:
         """Store the problems of the import."""
 
+    @abstractmethod
+    def kept_rows(self, codes: Sequence[str]) -> dict[str, int]:
+        """``{code: row number}`` of the frame's dossiers written so far with these codes
+        (exact: read through the unique ``(frame_id, dossier_code)`` index)."""
+
 
 class _PostgresWriter(_BulkWriter):
     def __init__(self, connection: Connection, frame_id: int) -> None:
@@ -884,6 +980,15 @@ class _PostgresWriter(_BulkWriter):
             cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy,
         ):
             copy.write(payload)
+
+    def kept_rows(self, codes: Sequence[str]) -> dict[str, int]:
+        with self.driver.cursor() as cursor:
+            cursor.execute(
+                "SELECT dossier_code, row_number FROM dossier "
+                "WHERE frame_id = %s AND dossier_code = ANY(%s)",
+                (self.frame_id, list(codes)),
+            )
+            return {str(code): int(row) for code, row in cursor.fetchall()}
 
     def write(self, batch: _CheckedBatch) -> None:
         n = len(batch)
@@ -944,6 +1049,23 @@ class _SqliteWriter(_BulkWriter):
         start = self.next_id
         self.next_id += n
         return list(range(start, start + n))
+
+    def kept_rows(self, codes: Sequence[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        cursor = self.driver.cursor()
+        try:
+            # In chunks: SQLite caps the parameters of one statement (999 before 3.32).
+            for start in range(0, len(codes), 900):
+                chunk = codes[start : start + 900]
+                cursor.execute(
+                    "SELECT dossier_code, row_number FROM dossier WHERE frame_id = ? AND "
+                    f"dossier_code IN ({', '.join('?' * len(chunk))})",
+                    (self.frame_id, *chunk),
+                )
+                found.update((str(code), int(row)) for code, row in cursor.fetchall())
+        finally:
+            cursor.close()
+        return found
 
     def _executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         cursor = self.driver.cursor()
@@ -1189,7 +1311,9 @@ def import_frame(
             session.commit()
             assert frame.id is not None
             frame_id = frame.id
-        checker = _RowChecker(tally, today, period)
+        # Sized from the file before any row is read: the one structure kept for the whole file.
+        seen = SeenCodes.for_file(source.stat().st_size, reader.kind)
+        checker = _RowChecker(tally, today, period, seen)
         try:
             accepted, content_hash, groups, sharing = _load(
                 engine,
@@ -1286,6 +1410,17 @@ def _load(
         )
 
 
+def _lookup(
+    pool: ThreadPoolExecutor, writer: _BulkWriter, codes: list[str]
+) -> Future[dict[str, int]]:
+    """The rows that kept ``codes`` among the dossiers written when the task runs."""
+    if codes:
+        return pool.submit(writer.kept_rows, codes)
+    done: Future[dict[str, int]] = Future()
+    done.set_result({})
+    return done
+
+
 @contextmanager
 def _fewer_collections(threshold: int = 100_000) -> Iterator[None]:
     """Run the cyclic garbage collector less often while rows stream through.
@@ -1321,16 +1456,31 @@ def _load_batches(
         writer = _writer(connection, frame_id)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-writer") as pool:
             # Two batches may wait for the writer, so a slow COPY does not stop the checking
-            # of the next batch (the writer runs them in order).
+            # of the next batch (the writer runs its tasks in order).
             pending: deque[Future[None]] = deque()
-            for batch in batches:
-                tally.rows_read += len(batch)
-                checked = checker.check(batch)
+
+            def finish(validated: _ValidatedBatch, lookup: Future[dict[str, int]]) -> None:
+                checked = checker.finish(validated, lookup.result())
                 tally.imported += len(checked)
                 while len(pending) >= 2:
                     pending.popleft().result()
                 pending.append(pool.submit(writer.write, checked))
+
+            # Batch i's flagged codes are looked up on the writer's connection (it alone sees
+            # the transaction's rows) by a task queued after batch i-2's write and before batch
+            # i-1's, so the lookup never waits for the batch just checked; the checker covers
+            # batch i-1 itself (``previous_kept``). Every batch's code check is thus exact.
+            previous: tuple[_ValidatedBatch, Future[dict[str, int]]] | None = None
+            for batch in batches:
+                tally.rows_read += len(batch)
+                validated = checker.validate(batch)
+                lookup = _lookup(pool, writer, validated.maybe_codes)
+                if previous is not None:
+                    finish(*previous)
+                previous = (validated, lookup)
                 report("reading")
+            if previous is not None:
+                finish(*previous)
             while pending:
                 pending.popleft().result()
         if tally.rows_read == 0:
