@@ -5,14 +5,18 @@
 named steps), on the deterministic campaigns of :mod:`tests.survey.release_fixtures`, as JSON with
 sorted keys and every float at full precision (``repr``). Ids that depend on the database's
 sequences (the questionnaire's id) are left out. The release computed now must give the same
-numbers to the last bit, and so the same canonical JSON
-(:func:`survey.release_hashing.canonical_json`) and SHA-256.
+canonical JSON (:func:`survey.release_hashing.canonical_json`, floats to 12 significant digits)
+and SHA-256, and every float within a few units in the last place: the last bits depend on the
+processor's numerical kernels (on one AMD EPYC without AVX-512, two agencies' figures differ in
+the 16th digit from the machine the goldens were made on, and OPENBLAS_CORETYPE=Prescott moves
+more), not on this code.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -79,4 +83,28 @@ def test_the_release_hashes_as_before_the_split(session: Session, case: str) -> 
     assert hashlib.sha256(canonical_json(new).encode()).hexdigest() == (
         hashlib.sha256(canonical_json(old).encode()).hexdigest()
     )
-    assert actual == expected  # and every float to the last bit
+    # And every float to within a few units in the last place: numpy's SIMD loops and OpenBLAS
+    # choose their kernels by processor (AVX2 or AVX-512, OpenBLAS's core type), which moves the
+    # last bits of a sum; the same code gives the same bits on one machine, not on every one.
+    assert _same_to_the_last_bits(new, old)
+
+
+ULPS = 8
+
+
+def _same_to_the_last_bits(new: Any, old: Any, path: str = "") -> bool:
+    """Equal structure, strings, integers and flags; floats within ``ULPS`` units in the last
+    place of the golden value (an exact 0 stays 0)."""
+    if isinstance(old, dict):
+        assert isinstance(new, dict) and sorted(new) == sorted(old), path
+        return all(_same_to_the_last_bits(new[k], old[k], f"{path}.{k}") for k in old)
+    if isinstance(old, list):
+        assert isinstance(new, list) and len(new) == len(old), path
+        return all(
+            _same_to_the_last_bits(n, o, f"{path}[{i}]") for i, (n, o) in enumerate(zip(new, old))
+        )
+    if isinstance(old, float) and isinstance(new, float):
+        assert abs(new - old) <= ULPS * math.ulp(old), f"{path}: {new!r}, golden {old!r}"
+        return True
+    assert type(new) is type(old) and new == old, f"{path}: {new!r}, golden {old!r}"
+    return True
