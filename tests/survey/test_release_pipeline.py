@@ -101,7 +101,8 @@ def _same_to_the_last_bits(new: Any, old: Any, path: str = "") -> bool:
     if isinstance(old, list):
         assert isinstance(new, list) and len(new) == len(old), path
         return all(
-            _same_to_the_last_bits(n, o, f"{path}[{i}]") for i, (n, o) in enumerate(zip(new, old))
+            _same_to_the_last_bits(n, o, f"{path}[{i}]")
+            for i, (n, o) in enumerate(zip(new, old, strict=True))
         )
     if isinstance(old, float) and isinstance(new, float):
         assert abs(new - old) <= ULPS * math.ulp(old), f"{path}: {new!r}, golden {old!r}"
