@@ -26,7 +26,11 @@ from survey.settings import Settings, check_secret_key, load_settings
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 # Router modules, each exposing ``router``; listed here so the app is assembled in one place.
+# Routes are matched in this order: the citizens' pages, the busiest by far, come first (their
+# prefixes /r and /m are their own), so a submission is not matched against every staff route.
 ROUTER_MODULES = [
+    "api.pages.answer",
+    "api.pages.short_links",
     "api.routers.frames",
     "api.routers.designs",
     "api.routers.draws",
@@ -34,11 +38,9 @@ ROUTER_MODULES = [
     "api.pages.frame_imports",
     "api.routers.auth",
     "api.routers.users",
-    "api.pages.answer",
     "api.routers.questionnaires",
     "api.routers.campaigns",
     "api.routers.letters",
-    "api.pages.short_links",
     "api.routers.sms_callbacks",
     "api.pages.fieldwork",
     "api.pages.data_entry",

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from sqlalchemy import and_, insert, update
 from sqlmodel import Session, col, select
@@ -173,8 +174,29 @@ def find_invitation(
     return InvitationLookup(link_state(invitation, campaign, now), invitation, campaign)
 
 
+class LinkDates(Protocol):
+    """What :func:`link_state` reads of an invitation: a stored row or a submission's plain
+    copy (:class:`survey.responses.SubmitInvitation`)."""
+
+    @property
+    def completed_at(self) -> datetime | None: ...
+    @property
+    def revoked_at(self) -> datetime | None: ...
+    @property
+    def opted_out_at(self) -> datetime | None: ...
+    @property
+    def expires_at(self) -> datetime: ...
+
+
+class CampaignStatus(Protocol):
+    """What :func:`link_state` reads of a campaign."""
+
+    @property
+    def status(self) -> str: ...
+
+
 def link_state(
-    invitation: Invitation, campaign: Campaign, now: datetime | None = None
+    invitation: LinkDates, campaign: CampaignStatus, now: datetime | None = None
 ) -> LinkState:
     """Whether an invitation can be answered at ``now``; checks in the order completed, revoked,
     opted out, expired (field end passed or campaign closed), not open (campaign a draft), ok."""
