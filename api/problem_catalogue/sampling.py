@@ -164,6 +164,23 @@ ENTRIES: tuple[tuple[str, str], ...] = (
         "mã đơn vị {id} xuất hiện nhiều lần (các dòng {rows}): mỗi mã chỉ được có một lần",
     ),
     (
+        r"unit_id (?P<id>.+) appears more than once; ids must be unique",
+        "mã đơn vị {id} xuất hiện nhiều lần: mỗi mã chỉ được có một lần",
+    ),
+    # The streamed draw (sampling/draws.py draw_stratified_stream) reads the frame twice.
+    (
+        r"the frame streamed more than the (?P<n>\S+) units counted; it changed during the draw, "
+        r"draw again",
+        "danh sách hồ sơ trả về nhiều hơn {n} đơn vị đã đếm: danh sách đã thay đổi trong lúc "
+        "chọn mẫu, hãy chọn mẫu lại",
+    ),
+    (
+        r"the frame streamed (?P<m>\S+) units but (?P<n>\S+) were counted; it changed during the "
+        r"draw, draw again",
+        "danh sách hồ sơ trả về {m} đơn vị nhưng đã đếm được {n}: danh sách đã thay đổi trong "
+        "lúc chọn mẫu, hãy chọn mẫu lại",
+    ),
+    (
         r"stratum has (?P<n>\S+) values but unit_id has (?P<m>\S+); give one per unit",
         "cột tầng có {n} giá trị nhưng mã đơn vị có {m}: hãy ghi mỗi đơn vị một giá trị",
     ),
