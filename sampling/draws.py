@@ -236,12 +236,21 @@ _CHUNK = 1 << 15
 _ALL = np.uint64(2**64 - 1)
 
 
+_BELOW_ONE = 1.0 - 2.0**-53
+_SHORTFALL_SDS = 6.0
+
+
 def _thresholds(take: IntArray, pool: IntArray) -> NDArray[np.uint64]:
-    # ~4.5 binomial SDs above the needed fraction: the candidate set stays small, and the rare
-    # stratum that falls short is redone whole (cheap: it is one contiguous group).
+    # The expected candidates m = N p solve m - z sqrt(m) = take: the count kept, Binomial(N, p)
+    # with SD <= sqrt(m), falls short of take_h only z = 6 SDs down (~1e-9 a stratum), so even
+    # a 4,775-stratum draw almost never redoes a stratum (a whole second pass when streamed).
+    # The earlier take + 3 sqrt(take) + 3 was ~3 SDs: a few strata redone in most draws.
     t = take.astype(np.float64)
-    frac = (t + 3.0 * np.sqrt(t) + 3.0) / np.maximum(pool, 1)
-    thr = (np.minimum(frac, 0.5) * 2.0**64).astype(np.uint64)
+    z = _SHORTFALL_SDS
+    frac = (t + z * z / 2.0 + z * np.sqrt(z * z / 4.0 + t)) / np.maximum(pool, 1)
+    # Capped just below 1 so the product stays under 2**64; a cap at 1/2 made every stratum
+    # that needs more than half its units fall short, and a streamed draw read the frame twice.
+    thr = (np.minimum(frac, _BELOW_ONE) * 2.0**64).astype(np.uint64)
     return np.where(frac >= 1.0, _ALL, np.where(take > 0, thr, np.uint64(0)))
 
 
