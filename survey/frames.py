@@ -1495,6 +1495,12 @@ def _load_batches(
             transaction.rollback()
             return False, "", 0, 0
         report("hashing")
+        if connection.dialect.name == "postgresql":
+            # The planner's statistics still describe the tables before this import (empty on
+            # a new database, or emptied): after a 1M-row import the duplicate-phone join below
+            # was planned as a nested loop over the frame and ran 47 minutes
+            # (bench/frame_import.py). ANALYZE samples the rows, this transaction's included.
+            connection.execute(text("ANALYZE dossier, dossier_contact"))
         content_hash = frame_content_hash(connection, frame_id)
         groups, sharing = _duplicate_phone_counts(connection, frame_id)
         start, end = checker.period or (
