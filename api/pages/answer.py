@@ -47,7 +47,7 @@ from survey.questionnaires import (
 )
 from survey.responses import (
     AnswerLink,
-    SubmitInvitation,
+    InvitationColumns,
     SubmitLink,
     lock_link_for_submit,
     questionnaire_for,
@@ -196,7 +196,7 @@ TEXT: dict[str, dict[str, str]] = {
 router = APIRouter(prefix="/r", include_in_schema=False, dependencies=[Depends(Citizen)])
 
 
-def csrf_token(secret_key: str, invitation: Invitation | SubmitInvitation) -> str:
+def csrf_token(secret_key: str, invitation: InvitationColumns) -> str:
     """Per-invitation form token: HMAC-SHA256(answer-form key, "answer-form:" + salt) (RFC 2104).
 
     The key is derived from ``secret_key`` for this purpose only (:mod:`survey.keys`).
@@ -389,7 +389,7 @@ PostedForm = Annotated[FormData, Depends(_posted_form)]
 
 
 def _checked_form(
-    form: FormData, settings: SettingsDep, invitation: Invitation | SubmitInvitation
+    form: FormData, settings: SettingsDep, invitation: InvitationColumns
 ) -> dict[str, Any] | None:
     """The posted fields (lists for repeated names), or ``None`` when the CSRF token is wrong."""
     expected = csrf_token(settings.secret_key, invitation)

@@ -167,7 +167,8 @@ ENTRIES: tuple[tuple[str, str], ...] = (
         r"unit_id (?P<id>.+) appears more than once; ids must be unique",
         "mã đơn vị {id} xuất hiện nhiều lần: mỗi mã chỉ được có một lần",
     ),
-    # The streamed draw (sampling/draws.py draw_stratified_stream) reads the frame twice.
+    # The streamed draw (sampling/draws.py draw_stratified_stream) counts the frame's units
+    # first (GROUP BY), then reads them: a frame changed in between is refused.
     (
         r"the frame streamed more than the (?P<n>\S+) units counted; it changed during the draw, "
         r"draw again",

@@ -86,26 +86,24 @@ def test_the_release_hashes_as_before_the_split(session: Session, case: str) -> 
     # And every float to within a few units in the last place: numpy's SIMD loops and OpenBLAS
     # choose their kernels by processor (AVX2 or AVX-512, OpenBLAS's core type), which moves the
     # last bits of a sum; the same code gives the same bits on one machine, not on every one.
-    assert _same_to_the_last_bits(new, old)
+    assert_same_to_the_last_bits(new, old)
 
 
 ULPS = 8
 
 
-def _same_to_the_last_bits(new: Any, old: Any, path: str = "") -> bool:
+def assert_same_to_the_last_bits(new: Any, old: Any, path: str = "") -> None:
     """Equal structure, strings, integers and flags; floats within ``ULPS`` units in the last
     place of the golden value (an exact 0 stays 0)."""
     if isinstance(old, dict):
         assert isinstance(new, dict) and sorted(new) == sorted(old), path
-        return all(_same_to_the_last_bits(new[k], old[k], f"{path}.{k}") for k in old)
-    if isinstance(old, list):
+        for k in old:
+            assert_same_to_the_last_bits(new[k], old[k], f"{path}.{k}")
+    elif isinstance(old, list):
         assert isinstance(new, list) and len(new) == len(old), path
-        return all(
-            _same_to_the_last_bits(n, o, f"{path}[{i}]")
-            for i, (n, o) in enumerate(zip(new, old, strict=True))
-        )
-    if isinstance(old, float) and isinstance(new, float):
+        for i, (n, o) in enumerate(zip(new, old, strict=True)):
+            assert_same_to_the_last_bits(n, o, f"{path}[{i}]")
+    elif isinstance(old, float) and isinstance(new, float):
         assert abs(new - old) <= ULPS * math.ulp(old), f"{path}: {new!r}, golden {old!r}"
-        return True
-    assert type(new) is type(old) and new == old, f"{path}: {new!r}, golden {old!r}"
-    return True
+    else:
+        assert type(new) is type(old) and new == old, f"{path}: {new!r}, golden {old!r}"
